@@ -1,0 +1,51 @@
+/**
+ * The no-lost-dirty-data oracle. It never trusts the model's own bookkeeping (PTE D bits,
+ * PG_dirty): it compares the data counters only the hardware and writeback touch — a frame's
+ * `version` (bumped by every write any MMU makes) and `diskVersion` (what writeback last copied).
+ *
+ *  - At writeback (checkCleanPage): a page the kernel found clean must have its data on disk.
+ *    Otherwise a write's dirty bit was dropped somewhere, and a reclaim now would lose the data.
+ *  - At the end of an episode (checkNoLostDirty), after all threads have quiesced and a final
+ *    writeback of every frame: diskVersion == version for every frame.
+ */
+import { type Cpu, decodeWriter } from '../kernel/cpu.ts';
+import { type Layout, PG_DISK_VERSION, PG_VERSION, PTRS_PER_PTE } from '../mem/layout.ts';
+import { recordViolation, V_LOST_DIRTY_FINAL, V_LOST_DIRTY_WRITEBACK } from './violation.ts';
+
+export function checkCleanPage(cpu: Cpu, frame: number, versionBefore: number, disk: number): void {
+  cpu.stats.cleanChecks++;
+  if (versionBefore === disk) return;
+  const { va, pte, writer } = describeFrame(cpu.i32, cpu.layout, frame);
+  cpu.violation(V_LOST_DIRTY_WRITEBACK, va, frame, pte, versionBefore, disk, writer);
+}
+
+/** Check every frame after the final writeback; returns the number of frames with lost data. */
+export function checkNoLostDirty(i32: Int32Array, layout: Layout, agent: number, episode: number): number {
+  let lost = 0;
+  for (let f = 0; f < layout.frames; f++) {
+    const page = layout.page(f);
+    const v = Atomics.load(i32, page + PG_VERSION);
+    const disk = Atomics.load(i32, page + PG_DISK_VERSION);
+    if (v === disk) continue;
+    lost++;
+    const { va, pte, writer } = describeFrame(i32, layout, f);
+    recordViolation({ i32, layout }, V_LOST_DIRTY_FINAL, agent, episode, va, f, pte, v, disk, writer);
+  }
+  return lost;
+}
+
+/**
+ * For a report: the virtual page mapping `frame` (this model maps file page f at virtual page f),
+ * its PTE now, and the agent that last rewrote that PTE (harness shadow), or -1.
+ */
+function describeFrame(i32: Int32Array, layout: Layout, frame: number): { va: number; pte: number; writer: number } {
+  const va = frame;
+  const pmd = Atomics.load(i32, layout.pmd(va));
+  if (pmd === 0) return { va, pte: 0, writer: -1 };
+  const ptep = pmd + (va % PTRS_PER_PTE);
+  return {
+    va,
+    pte: Atomics.load(i32, ptep),
+    writer: decodeWriter(Atomics.load(i32, layout.shadow(ptep)))?.agent ?? -1,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Exact per-CPU event counters. Each simulated CPU/MMU owns its Counters object (thread-local, so
+ * counting costs no shared access); the executor sums them at the end of a run.
+ */
+export interface Counters {
+  /** ptep_modify_prot_start/commit pairs completed by change_pte_range. */
+  transactions: number;
+  mprotects: number;
+  /** Hardware accesses (reads and writes) that translated successfully. */
+  mmuAccesses: number;
+  mmuWrites: number;
+  faults: number;
+  /** Faults whose PTE was found fine under the ptl (the lazy/transaction window, seed 000). */
+  spuriousFaults: number;
+  wpFaults: number;
+  populated: number;
+  /** Writes to a VMA that forbids them: SIGSEGV, a legitimate outcome. */
+  segv: number;
+  writebacks: number;
+  /** Writeback found a page clean and checked its data is on disk. */
+  cleanChecks: number;
+  tlbFlushes: number;
+  /**
+   * Hardware A/D activity that overlapped an open prot transaction on the same PTE:
+   * native — an MMU found the PTE cleared by start, faulted, and the handler found it restored;
+   * xen — commit's PRESERVE_AD kept an A/D bit that appeared after start.
+   */
+  raceWindowHits: number;
+  /** Of the xen window hits, those that preserved a Dirty bit (a write that would have been lost). */
+  dirtyPreserved: number;
+  /** Guest writes/xchgs of a PTE trapped and emulated by the hypervisor. */
+  traps: number;
+  /** Hypercalls made (a multicall flush is one hypercall). */
+  hypercalls: number;
+  /** Multicall flushes that carried at least one entry. */
+  multicalls: number;
+  /** mmu_update entries that went through a multicall batch. */
+  batchedUpdates: number;
+  /** Failed lock attempts (a measure of contention). */
+  lockSpins: number;
+}
+
+export function newCounters(): Counters {
+  return {
+    transactions: 0,
+    mprotects: 0,
+    mmuAccesses: 0,
+    mmuWrites: 0,
+    faults: 0,
+    spuriousFaults: 0,
+    wpFaults: 0,
+    populated: 0,
+    segv: 0,
+    writebacks: 0,
+    cleanChecks: 0,
+    tlbFlushes: 0,
+    raceWindowHits: 0,
+    dirtyPreserved: 0,
+    traps: 0,
+    hypercalls: 0,
+    multicalls: 0,
+    batchedUpdates: 0,
+    lockSpins: 0,
+  };
+}
+
+export function addCounters(into: Counters, from: Counters): Counters {
+  for (const k of Object.keys(into) as (keyof Counters)[]) into[k] += from[k];
+  return into;
+}

@@ -1,0 +1,158 @@
+/**
+ * Where everything lives in the SharedArrayBuffer (Int32 word indices).
+ *
+ *   header        run control: episode, stop flag, barrier, counters           (one cache line)
+ *   agents        one cache line per simulated CPU / MMU                       (padded: false sharing)
+ *   mm            page_table_lock, mmap_lock, the VMA table                    (one line each)
+ *   pgd           one word per pte page: word index of that pte page, 0 = none
+ *   ptl           the split pte lock of each pte page                          (one line each)
+ *   ptes          pte pages of PTRS_PER_PTE Int32 PTEs (i386 two-level layout)
+ *   shadow        per PTE: last software writer (harness annotation, never read by the model)
+ *   pages         struct page: flags, mapcount, version, diskVersion           (one line each)
+ *   violation     the first violation found (harness)
+ *
+ * Per-agent and per-page records are padded to 64 bytes: false sharing costs as much as sharing
+ * one word (DESIGN.md §2, measured).
+ */
+
+export const LINE = 16; // Int32 words in a 64-byte cache line
+export const PTRS_PER_PTE = 1024; // i386 non-PAE: 1024 4-byte PTEs per page
+export const MAX_VMAS = 4;
+
+// header
+export const HDR_EPISODE = 0; // episodes completed
+export const HDR_STOP = 1; // 1: finish the current episode and halt (deadline, violation, abort)
+export const HDR_HALT = 2; // coordinator's decision, read by all agents after the start gate
+export const HDR_BARRIER_COUNT = 3;
+export const HDR_BARRIER_GEN = 4;
+export const HDR_FIXED_DONE = 5; // agents with a fixed budget that finished this episode
+export const HDR_VIOLATIONS = 6; // violations seen (the first is recorded in full)
+export const HDR_ABORT = 7; // the harness failed (a worker died): everyone leaves at once
+
+// agent line
+export const AG_ACCESS_SEQ = 0; // MMU: odd while an access is in flight (the TLB-flush barrier waits on it)
+export const AG_LAZY_MODE = 1; // the agent's paravirt lazy mode, published for checkers
+export const AG_PROGRESS = 2; // steps taken (watchdog)
+
+// mm
+export const MM_PAGE_TABLE_LOCK = 0;
+export const MM_MMAP_LOCK = LINE; // rwsem word: >0 readers, -1 writer
+export const MM_NR_VMAS = 2 * LINE;
+export const MM_VMAS = 2 * LINE + 1; // MAX_VMAS records of VMA_WORDS
+export const VMA_START = 0; // first virtual page number
+export const VMA_END = 1; // one past the last
+export const VMA_FLAGS = 2; // VM_* flags
+export const VMA_PGOFF = 3; // file page of VMA_START
+export const VMA_WORDS = 4;
+const MM_WORDS = 3 * LINE;
+
+// struct page line
+export const PG_FLAGS = 0;
+export const PG_MAPCOUNT = 1;
+export const PG_VERSION = 2; // bumped by every write any MMU makes to the frame
+export const PG_DISK_VERSION = 3; // the version writeback last copied to "disk"
+
+// violation record
+export const VI_FLAG = 0; // 0 free, 1 taken by the first reporter
+export const VI_KIND = 1;
+export const VI_AGENT = 2;
+export const VI_EPISODE = 3;
+export const VI_VA = 4;
+export const VI_FRAME = 5;
+export const VI_PTE = 6;
+export const VI_A = 7;
+export const VI_B = 8;
+export const VI_OTHER = 9; // another agent involved (e.g. the PTE's last software writer), -1 none
+export const VI_WORDS = LINE;
+
+export interface LayoutConfig {
+  /** Simulated kernel CPUs. */
+  cpus: number;
+  /** Simulated MMUs (user-mode CPUs whose accesses the hardware translates; they also take faults). */
+  mmus: number;
+  /** Virtual pages mapped (and file frames backing them). */
+  pages: number;
+}
+
+export class Layout {
+  readonly agents: number;
+  readonly ptePages: number;
+  readonly frames: number;
+  readonly agentBase: number;
+  readonly mm: number;
+  readonly pgd: number;
+  readonly ptlBase: number;
+  readonly ptesBase: number;
+  readonly shadowBase: number;
+  readonly pagesBase: number;
+  readonly violation: number;
+  readonly words: number;
+
+  constructor(readonly config: LayoutConfig) {
+    const { cpus, mmus, pages } = config;
+    if (!Number.isInteger(cpus) || cpus < 1) throw new RangeError(`cpus must be >= 1, got ${cpus}`);
+    if (!Number.isInteger(mmus) || mmus < 1) throw new RangeError(`mmus must be >= 1, got ${mmus}`);
+    if (!Number.isInteger(pages) || pages < 1 || pages > 1 << 18)
+      throw new RangeError(`pages must be in 1..${1 << 18}, got ${pages}`);
+    this.agents = cpus + mmus;
+    this.ptePages = Math.ceil(pages / PTRS_PER_PTE);
+    this.frames = pages;
+    let at = LINE; // header
+    this.agentBase = at;
+    at += this.agents * LINE;
+    this.mm = at;
+    at += MM_WORDS;
+    this.pgd = at;
+    at += roundLine(this.ptePages);
+    this.ptlBase = at;
+    at += this.ptePages * LINE;
+    this.ptesBase = at;
+    at += this.ptePages * PTRS_PER_PTE;
+    this.shadowBase = at;
+    at += this.ptePages * PTRS_PER_PTE;
+    this.pagesBase = at;
+    at += this.frames * LINE;
+    this.violation = at;
+    at += VI_WORDS;
+    this.words = at;
+  }
+
+  agent(a: number): number {
+    return this.agentBase + a * LINE;
+  }
+  /** The pgd (pmd) entry covering virtual page `va`. */
+  pmd(va: number): number {
+    return this.pgd + Math.floor(va / PTRS_PER_PTE);
+  }
+  /** Word index of pte page `n` (what a pgd entry holds when that page is allocated). */
+  ptePage(n: number): number {
+    return this.ptesBase + n * PTRS_PER_PTE;
+  }
+  /** The split pte lock of the pte page that holds virtual page `va` (pte_lockptr). */
+  ptl(va: number): number {
+    return this.ptlBase + Math.floor(va / PTRS_PER_PTE) * LINE;
+  }
+  /** The harness's shadow word for the PTE at word index `ptep`. */
+  shadow(ptep: number): number {
+    return ptep - this.ptesBase + this.shadowBase;
+  }
+  /** The virtual page a PTE word maps (for reports). */
+  vaOfPtep(ptep: number): number {
+    return ptep - this.ptesBase;
+  }
+  page(frame: number): number {
+    return this.pagesBase + frame * LINE;
+  }
+  vma(n: number): number {
+    return this.mm + MM_VMAS + n * VMA_WORDS;
+  }
+}
+
+function roundLine(n: number): number {
+  return Math.ceil(n / LINE) * LINE;
+}
+
+/** A fresh SAB sized for `layout`. */
+export function allocShared(layout: Layout): SharedArrayBuffer {
+  return new SharedArrayBuffer(layout.words * 4);
+}

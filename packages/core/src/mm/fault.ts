@@ -1,0 +1,123 @@
+/**
+ * The page fault handler for the shared file mappings modelled here (mm/memory.c
+ * handle_mm_fault → handle_pte_fault, do_fault, do_wp_page/wp_page_reuse). It runs on the CPU
+ * that faulted — an MMU agent entering the kernel.
+ *
+ * The PTE the hardware walked (vmf->orig_pte) is re-checked under the pte lock: a fault taken in
+ * another CPU's lazy or transaction window (seed 000: "spurious faults ... must re-check the PTE
+ * under protection of the same lock") finds the PTE fine and the access is simply retried.
+ */
+import { type Cpu, WRITER_FAULT } from '../kernel/cpu.ts';
+import { MM_MMAP_LOCK, PG_FLAGS, PTRS_PER_PTE, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
+import { POINT, type Step } from '../mem/step.ts';
+import { ptepSetAccessFlags } from './access-flags.ts';
+import { downRead, PG_dirty, spinLock, spinUnlock, upRead } from './locks.ts';
+import {
+  _PAGE_ACCESSED,
+  pfnPte,
+  pteMkdirty,
+  pteMkwrite,
+  pteMkyoung,
+  pteNone,
+  ptePresent,
+  pteWrite,
+  VM_READ,
+  VM_WRITE,
+  vmGetPageProt,
+} from './pte.ts';
+import { findVma } from './vma.ts';
+
+/** The access may be retried. */
+export const FAULT_RETRY = 0;
+/** The access is not permitted by the VMA: the task gets SIGSEGV. */
+export const FAULT_SIGSEGV = 1;
+
+export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: number): Step<number> {
+  const { mem, layout } = cpu;
+  cpu.stats.faults++;
+  const mmapLock = layout.mm + MM_MMAP_LOCK;
+  yield* downRead(cpu, mmapLock);
+  const vma = yield* findVma(cpu, va);
+  let flags = 0;
+  if (vma >= 0) {
+    yield POINT;
+    flags = mem.load(vma + VMA_FLAGS);
+  }
+  if (vma < 0 || !(flags & VM_READ) || (write && !(flags & VM_WRITE))) {
+    yield* upRead(cpu, mmapLock);
+    cpu.stats.segv++;
+    return FAULT_SIGSEGV;
+  }
+  yield* handlePteFault(cpu, vma, flags, va, write, origPte);
+  yield* upRead(cpu, mmapLock);
+  return FAULT_RETRY;
+}
+
+function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write: boolean, orig: number): Step {
+  const { mem, layout } = cpu;
+  yield POINT;
+  const pmd = mem.load(layout.pmd(va));
+  if (pmd === 0) throw new Error(`va ${va}: no pte page (pte page allocation is not modelled)`);
+  const ptep = pmd + (va % PTRS_PER_PTE);
+  const ptl = layout.ptl(va);
+  if (!ptePresent(orig)) {
+    yield* doFault(cpu, vma, flags, va, ptep, ptl, write);
+    return;
+  }
+  yield* spinLock(cpu, ptl);
+  yield POINT;
+  const pte = mem.load(ptep);
+  if (pte !== orig) {
+    // !pte_same: someone changed it since the walk; just retry the access.
+    cpu.stats.spuriousFaults++;
+  } else if (write && !pteWrite(pte)) {
+    yield* doWpPage(cpu, ptep, pte);
+  } else {
+    // Spurious: the walk's PTE permits the access; make sure A (and D) are set, then retry.
+    let entry = pteMkyoung(pte);
+    if (write) entry = pteMkdirty(entry);
+    if (yield* ptepSetAccessFlags(cpu, ptep, entry, write)) cpu.noteWriter(ptep, WRITER_FAULT);
+    cpu.stats.spuriousFaults++;
+  }
+  yield* spinUnlock(cpu, ptl);
+}
+
+/** do_fault → finish_fault for a shared file page: map the page-cache frame, unless someone did. */
+function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, ptl: number, write: boolean): Step {
+  const mem = cpu.mem;
+  yield POINT;
+  const start = mem.load(vma + VMA_START);
+  yield POINT;
+  const pgoff = mem.load(vma + VMA_PGOFF);
+  yield* spinLock(cpu, ptl);
+  yield POINT;
+  const pte = mem.load(ptep);
+  if (!pteNone(pte)) {
+    // The PTE the hardware found cleared is back: a fault from inside another CPU's prot
+    // transaction window (native start clears the PTE; the only path that restores one here).
+    cpu.stats.spuriousFaults++;
+    if (ptePresent(pte)) cpu.stats.raceWindowHits++;
+  } else {
+    let entry = pfnPte(pgoff + (va - start), vmGetPageProt(flags)) | _PAGE_ACCESSED;
+    if (write) entry = pteMkwrite(pteMkdirty(entry));
+    yield* cpu.pv.setPteAt(ptep, entry);
+    cpu.noteWriter(ptep, WRITER_FAULT);
+    cpu.stats.populated++;
+  }
+  yield* spinUnlock(cpu, ptl);
+}
+
+/**
+ * do_wp_page for a shared page (wp_page_shared → wp_page_reuse): the page is reused in place,
+ * `entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)))`, and fault_dirty_shared_page marks the
+ * struct page dirty too.
+ */
+function* doWpPage(cpu: Cpu, ptep: number, orig: number): Step {
+  const { mem, layout } = cpu;
+  cpu.stats.wpFaults++;
+  const entry = pteMkwrite(pteMkdirty(pteMkyoung(orig)));
+  yield* ptepSetAccessFlags(cpu, ptep, entry, true);
+  cpu.noteWriter(ptep, WRITER_FAULT);
+  yield POINT;
+  mem.or(layout.page(orig >>> 12) + PG_FLAGS, PG_dirty);
+}

@@ -1,0 +1,28 @@
+/** The paravirt backends by name: a backend is a file; this is the only list of them. */
+import type { Cpu } from '../kernel/cpu.ts';
+import { NativePvOps } from './native.ts';
+import type { PvMmuOps } from './ops.ts';
+import { XenPvOps } from './xen/xen.ts';
+
+export interface BackendInfo {
+  name: string;
+  description: string;
+  create(cpu: Cpu): PvMmuOps;
+}
+
+export const BACKENDS: readonly BackendInfo[] = [
+  {
+    name: 'native',
+    description: 'bare x86: start = xchg(pte, 0), commit = store; lazy MMU batches nothing',
+    create: (cpu) => new NativePvOps(cpu),
+  },
+  {
+    name: 'xen',
+    description: 'Xen PV direct paging: start = read, commit = mmu_update PRESERVE_AD batched in multicalls',
+    create: (cpu) => new XenPvOps(cpu),
+  },
+];
+
+export function findBackend(name: string): BackendInfo | undefined {
+  return BACKENDS.find((b) => b.name === name);
+}

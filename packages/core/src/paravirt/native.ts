@@ -1,0 +1,39 @@
+/**
+ * Native x86: the kernel writes its page tables directly.
+ * include/linux/pgtable.h: __ptep_modify_prot_start = ptep_get_and_clear ("make it non-present,
+ * preventing the hardware from asynchronously updating it"); commit = set_pte_at ("the pte is
+ * non-present, so there's no hardware state to preserve"). Lazy MMU mode batches nothing.
+ */
+import type { Cpu } from '../kernel/cpu.ts';
+import { POINT, type Step } from '../mem/step.ts';
+import type { PvMmuOps } from './ops.ts';
+
+export class NativePvOps implements PvMmuOps {
+  readonly name = 'native';
+  constructor(private readonly cpu: Cpu) {}
+
+  *ptepModifyProtStart(ptep: number): Step<number> {
+    const mem = this.cpu.mem;
+    yield POINT;
+    // BUG(naive-rmw): a plain read leaves the PTE present; the MMU may set D before commit's store.
+    if (this.cpu.bugs.naiveRmw) return mem.load(ptep);
+    return mem.xchg(ptep, 0);
+  }
+
+  *ptepModifyProtCommit(ptep: number, _oldpte: number, pte: number): Step {
+    yield POINT;
+    this.cpu.mem.store(ptep, pte);
+  }
+
+  *ptepGetAndClear(ptep: number): Step<number> {
+    yield POINT;
+    return this.cpu.mem.xchg(ptep, 0);
+  }
+
+  *setPteAt(ptep: number, pte: number): Step {
+    yield POINT;
+    this.cpu.mem.store(ptep, pte);
+  }
+
+  *lazyMmuFlush(): Step {}
+}

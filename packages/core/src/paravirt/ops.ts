@@ -1,0 +1,23 @@
+/**
+ * pv_mmu_ops: the one interface every paravirt backend implements (one backend per file).
+ * A backend instance belongs to one simulated CPU (Xen's multicall buffer is per CPU).
+ *
+ * Contract of the prot transaction (seed 004, include/linux/pgtable.h): start and commit are
+ * exactly paired, under the pte lock; they do not protect against other *software* updates;
+ * commit may only queue the update, but it must land before the pte lock is released.
+ */
+import type { Step } from '../mem/step.ts';
+
+export interface PvMmuOps {
+  readonly name: string;
+  /** ptep_modify_prot_start: read the PTE so that hardware A/D updates from now on are not lost. */
+  ptepModifyProtStart(ptep: number): Step<number>;
+  /** ptep_modify_prot_commit: write `pte` (computed from `oldpte`), keeping A/D set since start. */
+  ptepModifyProtCommit(ptep: number, oldpte: number, pte: number): Step;
+  /** ptep_get_and_clear: atomically fetch and clear (x86: xchg). */
+  ptepGetAndClear(ptep: number): Step<number>;
+  /** set_pte_at: install a PTE value (possibly queued while in lazy MMU mode). */
+  setPteAt(ptep: number, pte: number): Step;
+  /** What arch_leave_lazy_mmu_mode must push out before the mode is left (xen: xen_mc_flush). */
+  lazyMmuFlush(): Step;
+}

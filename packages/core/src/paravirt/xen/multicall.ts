@@ -1,0 +1,95 @@
+/**
+ * The per-CPU multicall buffer of arch/x86/xen/multicalls.c, as pure data: MC_BATCH entries and
+ * MC_ARGS bytes of argument space. Only mmu_update arguments (16-byte `struct mmu_update`) are
+ * modelled, so the argument space is a list of update slots.
+ *
+ * Rules, from the kernel:
+ *  - __xen_mc_entry: a new entry needs a free entry slot and room for its arguments, else the
+ *    caller flushes first (`b->mcidx == MC_BATCH || argidx + args > MC_ARGS`).
+ *  - xen_mc_extend_args: grow the *last* entry's arguments, only if its op is the same and the
+ *    arguments still fit; the caller then bumps the entry's count (`mcs.mc->args[1]++`).
+ *  - xen_mc_flush (in xen.ts) issues every entry in one multicall hypercall, then empties the buffer.
+ */
+
+export const MC_BATCH = 32;
+export const MC_ARGS = MC_BATCH * 16;
+export const MMU_UPDATE_SIZE = 16; // struct mmu_update { u64 ptr; u64 val; }
+export const __HYPERVISOR_mmu_update = 1;
+
+export const MAX_UPDATES = MC_ARGS / MMU_UPDATE_SIZE;
+
+export class McBuffer {
+  /** Entries in use (b->mcidx). */
+  mcidx = 0;
+  /** Argument bytes in use (b->argidx). */
+  argidx = 0;
+  readonly entryOp = new Int32Array(MC_BATCH);
+  /** First update slot of each entry, and how many updates it carries (mmu_update's count). */
+  readonly entryFirst = new Int32Array(MC_BATCH);
+  readonly entryCount = new Int32Array(MC_BATCH);
+  /** The mmu_update arguments, by slot: PTE word, command, new value. */
+  readonly ptr = new Int32Array(MAX_UPDATES);
+  readonly cmd = new Int32Array(MAX_UPDATES);
+  readonly val = new Int32Array(MAX_UPDATES);
+  /**
+   * Harness annotation, not sent to Xen: the PTE value the guest's transaction started from,
+   * so the hypervisor side can check that the update did not land over a software change.
+   */
+  readonly expect = new Int32Array(MAX_UPDATES);
+
+  get empty(): boolean {
+    return this.mcidx === 0;
+  }
+
+  /** Would __xen_mc_entry(args) have to flush before it can hand out an entry? */
+  entryNeedsFlush(args: number): boolean {
+    return this.mcidx === MC_BATCH || roundup8(this.argidx) + args > MC_ARGS;
+  }
+
+  /** __xen_mc_entry after any needed flush: open a new entry for `op` with `args` bytes. */
+  entry(op: number, args: number): void {
+    if (this.entryNeedsFlush(args)) throw new Error('multicall buffer full: flush first');
+    const argidx = roundup8(this.argidx);
+    this.entryOp[this.mcidx] = op;
+    this.entryFirst[this.mcidx] = argidx / MMU_UPDATE_SIZE;
+    this.entryCount[this.mcidx] = 0;
+    this.mcidx++;
+    this.argidx = argidx + args;
+  }
+
+  /** xen_mc_extend_args: true if the last entry (same op, room left) grew by `size` bytes. */
+  extendArgs(op: number, size: number): boolean {
+    if (this.mcidx === 0) return false;
+    if (this.entryOp[this.mcidx - 1] !== op) return false;
+    if (this.argidx + size > MC_ARGS) return false;
+    this.argidx += size;
+    return true;
+  }
+
+  /** Store an mmu_update into the last entry (after entry() or a successful extendArgs()). */
+  pushUpdate(ptep: number, cmd: number, val: number, expect: number): void {
+    const e = this.mcidx - 1;
+    const slot = this.entryFirst[e] + this.entryCount[e];
+    this.ptr[slot] = ptep;
+    this.cmd[slot] = cmd;
+    this.val[slot] = val;
+    this.expect[slot] = expect;
+    this.entryCount[e]++;
+  }
+
+  /** Updates queued in all entries. */
+  queuedUpdates(): number {
+    let n = 0;
+    for (let e = 0; e < this.mcidx; e++) n += this.entryCount[e];
+    return n;
+  }
+
+  reset(): void {
+    this.mcidx = 0;
+    this.argidx = 0;
+  }
+}
+
+function roundup8(n: number): number {
+  return (n + 7) & ~7;
+}

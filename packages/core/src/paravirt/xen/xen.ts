@@ -1,0 +1,93 @@
+/**
+ * Xen PV with direct paging (arch/x86/xen/mmu_pv.c, multicalls.c). The guest's page-table pages
+ * are read-only to it: reads are plain loads, an xchg traps and is emulated, and updates go to the
+ * hypervisor as mmu_update hypercalls — batched in the per-CPU multicall buffer while in lazy MMU.
+ *
+ *  - ptep_modify_prot_start: "Just return the pte as-is. We preserve the bits on commit."
+ *  - ptep_modify_prot_commit: queue mmu_update(ptr | MMU_PT_UPDATE_PRESERVE_AD, val) with
+ *    xen_extend_mmu_update, then xen_mc_issue(XEN_LAZY_MMU).
+ *  - set_pte: in lazy MMU, queue an MMU_NORMAL_PT_UPDATE; otherwise one immediate mmu_update
+ *    hypercall ("a hypercall is much cheaper" than trap-and-emulate).
+ *  - ptep_get_and_clear: not overridden: the native xchg, which traps.
+ *  - leaving lazy MMU: xen_mc_flush.
+ */
+import type { Cpu } from '../../kernel/cpu.ts';
+import { POINT, type Step } from '../../mem/step.ts';
+import { PARAVIRT_LAZY_MMU } from '../lazy.ts';
+import type { PvMmuOps } from '../ops.ts';
+import {
+  hypervisorEmulateXchg,
+  hypervisorMmuUpdate,
+  MMU_NORMAL_PT_UPDATE,
+  MMU_PT_UPDATE_PRESERVE_AD,
+} from './hypervisor.ts';
+import { __HYPERVISOR_mmu_update, McBuffer, MMU_UPDATE_SIZE } from './multicall.ts';
+
+export class XenPvOps implements PvMmuOps {
+  readonly name = 'xen';
+  readonly mc = new McBuffer();
+  constructor(private readonly cpu: Cpu) {}
+
+  *ptepModifyProtStart(ptep: number): Step<number> {
+    yield POINT;
+    return this.cpu.mem.load(ptep);
+  }
+
+  *ptepModifyProtCommit(ptep: number, oldpte: number, pte: number): Step {
+    // BUG(xen-no-preserve-ad): a normal update writes val as is, dropping A/D set since start.
+    const cmd = this.cpu.bugs.xenNoPreserveAd ? MMU_NORMAL_PT_UPDATE : MMU_PT_UPDATE_PRESERVE_AD;
+    yield* this.extendMmuUpdate(ptep, cmd, pte, oldpte);
+    yield* this.mcIssue(PARAVIRT_LAZY_MMU);
+  }
+
+  *ptepGetAndClear(ptep: number): Step<number> {
+    return yield* hypervisorEmulateXchg(this.cpu, ptep, 0);
+  }
+
+  *setPteAt(ptep: number, pte: number): Step {
+    if (this.cpu.lazyMode === PARAVIRT_LAZY_MMU) {
+      yield* this.extendMmuUpdate(ptep, MMU_NORMAL_PT_UPDATE, pte, -1);
+      yield* this.mcIssue(PARAVIRT_LAZY_MMU);
+      return;
+    }
+    this.cpu.stats.hypercalls++;
+    yield* hypervisorMmuUpdate(this.cpu, ptep, MMU_NORMAL_PT_UPDATE, pte, -1);
+  }
+
+  *lazyMmuFlush(): Step {
+    yield* this.mcFlush();
+  }
+
+  /** xen_extend_mmu_update: append to the last mmu_update entry, or open a new one. */
+  private *extendMmuUpdate(ptep: number, cmd: number, val: number, expect: number): Step {
+    const mc = this.mc;
+    if (!mc.extendArgs(__HYPERVISOR_mmu_update, MMU_UPDATE_SIZE)) {
+      if (mc.entryNeedsFlush(MMU_UPDATE_SIZE)) yield* this.mcFlush();
+      mc.entry(__HYPERVISOR_mmu_update, MMU_UPDATE_SIZE);
+    }
+    mc.pushUpdate(ptep, cmd, val, expect);
+  }
+
+  /** xen_mc_issue(mode): flush unless that lazy mode is on. */
+  private *mcIssue(mode: number): Step {
+    if (this.cpu.lazyMode !== mode) yield* this.mcFlush();
+  }
+
+  /** xen_mc_flush: one multicall hypercall carrying every queued entry, applied in order. */
+  *mcFlush(): Step {
+    const mc = this.mc;
+    if (mc.empty) return;
+    const stats = this.cpu.stats;
+    stats.hypercalls++;
+    stats.multicalls++;
+    for (let e = 0; e < mc.mcidx; e++) {
+      const first = mc.entryFirst[e];
+      const n = mc.entryCount[e];
+      for (let s = first; s < first + n; s++) {
+        yield* hypervisorMmuUpdate(this.cpu, mc.ptr[s], mc.cmd[s], mc.val[s], mc.expect[s]);
+      }
+      stats.batchedUpdates += n;
+    }
+    mc.reset();
+  }
+}

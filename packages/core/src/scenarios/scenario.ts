@@ -1,0 +1,44 @@
+/**
+ * What a scenario is: who the agents are (roles), the state an episode starts from, each role's
+ * program for one episode, and the check that ends it. Scenarios are model code — both executors
+ * run the very same programs.
+ */
+import type { Cpu } from '../kernel/cpu.ts';
+import type { Layout, LayoutConfig } from '../mem/layout.ts';
+import type { Step } from '../mem/step.ts';
+
+export interface EpisodeBudget {
+  /** Operations for each fixed-budget role (e.g. mprotect calls). */
+  ops: number;
+  /**
+   * Background roles (MMUs, cleaners): when true they run until every fixed-budget agent is done
+   * (real threads: maximal overlap); when false they do `backgroundOps` operations (model
+   * executor: every execution is finite whatever the schedule).
+   */
+  untilFixedDone: boolean;
+  backgroundOps: number;
+}
+
+export interface Role {
+  name: string;
+  /** Has a fixed budget (counts towards HDR_FIXED_DONE) rather than running in the background. */
+  fixed: boolean;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** Configuration of a default real-thread run. */
+  defaults: LayoutConfig;
+  /** The smallest interesting configuration, for the model executor. */
+  modelDefaults: LayoutConfig;
+  defaultBudget: EpisodeBudget;
+  /** One role per agent: agents 0..cpus-1 are CPUs, the rest MMUs. */
+  roles(config: LayoutConfig): Role[];
+  /** Harness: write the state every episode starts from (all agents quiesced). */
+  setup(i32: Int32Array, layout: Layout): void;
+  /** One episode of `role`'s work on `cpu`. */
+  program(cpu: Cpu, role: Role, budget: EpisodeBudget): Step;
+  /** After all agents quiesced, on agent 0: final writeback and the end-of-episode oracle. */
+  finalCheck(cpu: Cpu): Step;
+}

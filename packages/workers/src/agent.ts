@@ -1,0 +1,69 @@
+/**
+ * One simulated CPU or MMU on its own worker thread: the episode loop.
+ *
+ *   start gate → race (this agent's program, steps back to back) → quiesce →
+ *   agent 0: final writeback + oracle, decide halt, reset for the next episode → start gate ...
+ *
+ * Many short episodes give many chances: every episode starts from the same state with all agents
+ * released together, so their race windows overlap by construction, not by luck.
+ */
+import {
+  AtomicsMem,
+  type Counters,
+  createCpu,
+  type EpisodeBudget,
+  findScenario,
+  HDR_EPISODE,
+  HDR_FIXED_DONE,
+  HDR_HALT,
+  HDR_STOP,
+  Layout,
+  type LayoutConfig,
+} from '@ptesim/core';
+import { barrierWait } from './barrier.ts';
+import { runSteps } from './driver.ts';
+
+export interface AgentTask {
+  sab: SharedArrayBuffer;
+  config: LayoutConfig;
+  scenario: string;
+  backend: string;
+  bug?: string | undefined;
+  seed: number;
+  agent: number;
+  budget: EpisodeBudget;
+  /** Halt after this many episodes (0: only when the stop flag is raised). */
+  maxEpisodes: number;
+}
+
+export interface AgentResult {
+  agent: number;
+  role: string;
+  counters: Counters;
+}
+
+export default function runAgent(task: AgentTask): AgentResult {
+  const i32 = new Int32Array(task.sab);
+  const layout = new Layout(task.config);
+  const scenario = findScenario(task.scenario);
+  if (!scenario) throw new RangeError(`unknown scenario '${task.scenario}'`);
+  const cpu = createCpu(task.agent, new AtomicsMem(i32), layout, task);
+  const role = scenario.roles(task.config)[task.agent];
+  const parties = layout.agents;
+  for (;;) {
+    barrierWait(i32, parties); // start gate: the state is fresh, everyone leaves together
+    if (Atomics.load(i32, HDR_HALT) !== 0) break;
+    cpu.episode = Atomics.load(i32, HDR_EPISODE);
+    runSteps(scenario.program(cpu, role, task.budget));
+    if (role.fixed) Atomics.add(i32, HDR_FIXED_DONE, 1);
+    barrierWait(i32, parties); // quiesced: no agent is in the middle of anything
+    if (task.agent === 0) {
+      runSteps(scenario.finalCheck(cpu));
+      const done = Atomics.add(i32, HDR_EPISODE, 1) + 1;
+      const halt = Atomics.load(i32, HDR_STOP) !== 0 || (task.maxEpisodes > 0 && done >= task.maxEpisodes);
+      if (!halt) scenario.setup(i32, layout);
+      Atomics.store(i32, HDR_HALT, halt ? 1 : 0);
+    }
+  }
+  return { agent: task.agent, role: role.name, counters: cpu.stats };
+}
