@@ -26,12 +26,14 @@ export const V_LOST_DIRTY_WRITEBACK = 1;
 export const V_LOST_DIRTY_FINAL = 2;
 export const V_PROT_COMMIT = 3;
 export const V_HYPERVISOR_BUG = 4;
+export const V_STALE_COMMIT = 5;
 
 export const VIOLATION_KINDS: Record<number, string> = {
   [V_LOST_DIRTY_WRITEBACK]: 'lost-dirty',
   [V_LOST_DIRTY_FINAL]: 'lost-dirty',
   [V_PROT_COMMIT]: 'prot-commit',
   [V_HYPERVISOR_BUG]: 'hypervisor-bug',
+  [V_STALE_COMMIT]: 'stale-commit',
 };
 
 export interface ViolationRecord {

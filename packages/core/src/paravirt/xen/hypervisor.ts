@@ -8,8 +8,8 @@
  *  - MMU_PT_UPDATE_PRESERVE_AD: cmpxchg loop, `_new = new | (old & (A|D))`; if the entry changed
  *    underneath in any bit but A/D, `BUG_ON((t ^ old) & ~(A|D))`.
  */
-import { V_HYPERVISOR_BUG, V_PROT_COMMIT } from '../../check/violation.ts';
-import type { Cpu } from '../../kernel/cpu.ts';
+import { V_HYPERVISOR_BUG, V_STALE_COMMIT } from '../../check/violation.ts';
+import { type Cpu, decodeWriter } from '../../kernel/cpu.ts';
 import { POINT, type Step } from '../../mem/step.ts';
 import { _PAGE_AD, _PAGE_DIRTY, ptePfn } from '../../mm/pte.ts';
 
@@ -45,7 +45,8 @@ export function* hypervisorMmuUpdate(cpu: Cpu, ptep: number, cmd: number, val: n
   }
   if (expect !== -1) {
     if ((old ^ expect) & ~_PAGE_AD) {
-      cpu.violation(V_PROT_COMMIT, cpu.layout.vaOfPtep(ptep), ptePfn(old), old, expect, val);
+      const writer = decodeWriter(Atomics.load(cpu.i32, cpu.layout.shadow(ptep)));
+      cpu.violation(V_STALE_COMMIT, cpu.layout.vaOfPtep(ptep), ptePfn(old), old, expect, val, writer?.agent ?? -1);
       return;
     }
     const appeared = old & _PAGE_AD & ~expect;

@@ -1,0 +1,17 @@
+/** `ptesim list`: scenarios, backends and bugs, each with one line. */
+import { BACKENDS, BUGS, SCENARIOS } from '@ptesim/core';
+import { parseArgs, UsageError } from '../cli/args.ts';
+
+export function listCommand(argv: readonly string[]): number {
+  const p = parseArgs(argv, {});
+  if (p.positionals.length > 0) throw new UsageError(`list takes no arguments, got '${p.positionals[0]}'`);
+  const w = 26;
+  const out: string[] = ['scenarios:'];
+  for (const s of SCENARIOS) out.push(`  ${s.name.padEnd(w)}${s.description}`);
+  out.push('backends:');
+  for (const b of BACKENDS) out.push(`  ${b.name.padEnd(w)}${b.description}`);
+  out.push('bugs (--bug NAME):');
+  for (const b of BUGS) out.push(`  ${b.name.padEnd(w)}[${b.backends.join(', ')}] ${b.description}`);
+  console.log(out.join('\n'));
+  return 0;
+}

@@ -1,0 +1,84 @@
+/**
+ * The JSON report (DESIGN.md §7): `verdict`, `seed`, and per scenario run its counts, rates and
+ * violations. The human summary is rendered from the same object (report/summary.ts).
+ */
+import type { Counters } from '@ptesim/core';
+
+export type Verdict = 'pass' | 'fail' | 'error';
+
+export interface ViolationReport {
+  kind: string;
+  message: string;
+  /** The agents involved, by name (cpu0, mmu1 ...): the detector first. */
+  cpus: string[];
+  episode: number;
+  seed: number;
+  frame: number;
+  va: number;
+  pte: string;
+  /** Violations of any kind seen in the run (only the first is described in full). */
+  countInRun: number;
+  /** A command that runs the same scenario, backend, bug and seed again. */
+  reproduce: string;
+}
+
+export interface AgentReport {
+  agent: number;
+  name: string;
+  role: string;
+  counters: Counters;
+}
+
+export interface RunReport {
+  scenario: string;
+  backend: string;
+  executor: 'real';
+  bug: string | null;
+  config: { cpus: number; mmus: number; pages: number };
+  seed: number;
+  episodes: number;
+  elapsedMs: number;
+  cpuTimeMs: number;
+  transactions: number;
+  mmuAccesses: number;
+  raceWindowHits: number;
+  /** False when the run never hit its race window: a pass then proves nothing. */
+  windowHit: boolean;
+  rates: {
+    episodesPerSec: number;
+    transactionsPerSec: number;
+    mmuAccessesPerSec: number;
+    raceWindowHitsPerSec: number;
+  };
+  counters: Counters;
+  agents: AgentReport[];
+  violations: ViolationReport[];
+  verdict: Verdict;
+  error: string | null;
+}
+
+export interface Report {
+  tool: 'ptesim';
+  version: string;
+  command: string;
+  argv: string[];
+  startedAt: string;
+  verdict: Verdict;
+  seed: number;
+  runs: RunReport[];
+}
+
+/** The worst verdict wins: error > fail > pass. */
+export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
+  if (verdicts.includes('error')) return 'error';
+  if (verdicts.includes('fail')) return 'fail';
+  return 'pass';
+}
+
+export function exitCode(verdict: Verdict): number {
+  return verdict === 'pass' ? 0 : verdict === 'fail' ? 1 : 3;
+}
+
+export function perSec(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n * 1000) / ms) : 0;
+}

@@ -1,0 +1,52 @@
+/** The human summary of a report: one block per run, the verdict last. */
+import type { Report, RunReport } from './report.ts';
+
+const fmt = (n: number): string =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(1)}k` : String(Math.round(n));
+
+export function formatRun(r: RunReport): string {
+  const c = r.counters;
+  const lines: string[] = [];
+  const head = `${r.scenario} / ${r.backend}${r.bug ? ` / bug ${r.bug}` : ''}`;
+  lines.push(
+    `${head}: ${r.verdict.toUpperCase()}  (${r.config.cpus} cpus, ${r.config.mmus} mmus, ${r.config.pages} pages, ` +
+      `${(r.elapsedMs / 1000).toFixed(1)} s, cpu time ${(r.cpuTimeMs / 1000).toFixed(1)} s)`,
+  );
+  lines.push(
+    `  episodes ${fmt(r.episodes)}   transactions ${fmt(r.transactions)} (${fmt(r.rates.transactionsPerSec)}/s)   ` +
+      `mmu accesses ${fmt(r.mmuAccesses)} (${fmt(r.rates.mmuAccessesPerSec)}/s)   ` +
+      `race-window hits ${fmt(r.raceWindowHits)} (${fmt(r.rates.raceWindowHitsPerSec)}/s)`,
+  );
+  lines.push(
+    `  faults ${fmt(c.faults)} (spurious ${fmt(c.spuriousFaults)}, write-protect ${fmt(c.wpFaults)}, ` +
+      `SIGSEGV ${fmt(c.segv)})   writebacks ${fmt(c.writebacks)}   clean-page checks ${fmt(c.cleanChecks)}   ` +
+      `tlb flushes ${fmt(c.tlbFlushes)}`,
+  );
+  if (r.backend === 'xen') {
+    lines.push(
+      `  xen: traps ${fmt(c.traps)}   hypercalls ${fmt(c.hypercalls)}   multicalls ${fmt(c.multicalls)}   ` +
+        `batched updates ${fmt(c.batchedUpdates)}   A/D preserved by commit ${fmt(c.raceWindowHits)} ` +
+        `(dirty ${fmt(c.dirtyPreserved)})`,
+    );
+  }
+  if (!r.windowHit && r.verdict === 'pass') {
+    lines.push(
+      '  WARNING: the run never hit its race window; this pass proves nothing. Run longer or with fewer pages.',
+    );
+  }
+  for (const v of r.violations) {
+    lines.push(`  VIOLATION ${v.kind} in episode ${v.episode} (seed ${v.seed}), cpus ${v.cpus.join(', ')}`);
+    lines.push(`    ${v.message}`);
+    lines.push(`    frame ${v.frame}, va ${v.va}, PTE now: ${v.pte}`);
+    if (v.countInRun > 1) lines.push(`    (${v.countInRun} violations in this run; the first is shown)`);
+    lines.push(`    run again: ${v.reproduce}`);
+  }
+  if (r.error) lines.push(`  HARNESS ERROR: ${r.error}`);
+  return lines.join('\n');
+}
+
+export function formatReport(report: Report): string {
+  const runs = report.runs.map(formatRun).join('\n\n');
+  const fails = report.runs.filter((r) => r.verdict === 'fail').length;
+  return `${runs}\n\nverdict: ${report.verdict}  (${report.runs.length} run(s), ${fails} failing, seed ${report.seed})`;
+}
