@@ -25,6 +25,7 @@ export * from './paravirt/xen/hypervisor.ts';
 export * from './paravirt/xen/multicall.ts';
 export * from './paravirt/xen/xen.ts';
 export * from './scenarios/index.ts';
+export * from './scenarios/mprotect-dirty.ts';
 export type * from './scenarios/scenario.ts';
 export * from './scenarios/user.ts';
 export * from './util/rand.ts';

@@ -34,6 +34,8 @@ export interface AgentTask {
   budget: EpisodeBudget;
   /** Halt after this many episodes (0: only when the stop flag is raised). */
   maxEpisodes: number;
+  /** Harness self-test: this agent throws in its first episode (exercises the exit-3 path). */
+  injectCrash?: boolean | undefined;
 }
 
 export interface AgentResult {
@@ -54,6 +56,7 @@ export default function runAgent(task: AgentTask): AgentResult {
     barrierWait(i32, parties); // start gate: the state is fresh, everyone leaves together
     if (Atomics.load(i32, HDR_HALT) !== 0) break;
     cpu.episode = Atomics.load(i32, HDR_EPISODE);
+    if (task.injectCrash) throw new Error(`agent ${task.agent}: injected crash`);
     runSteps(scenario.program(cpu, role, task.budget));
     if (role.fixed) Atomics.add(i32, HDR_FIXED_DONE, 1);
     barrierWait(i32, parties); // quiesced: no agent is in the middle of anything

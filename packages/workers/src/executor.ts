@@ -10,6 +10,7 @@ import {
   allocShared,
   type Counters,
   type EpisodeBudget,
+  findBackend,
   findScenario,
   HDR_EPISODE,
   HDR_STOP,
@@ -37,6 +38,8 @@ export interface RealRunOptions {
   /** No episode completed for this long: the harness is hung (exit 3). Default 30 s. */
   hangMs?: number | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
+  /** Harness self-test: make this agent's thread throw (the run must end with an error, not hang). */
+  injectCrashAgent?: number | undefined;
   progressMs?: number | undefined;
 }
 
@@ -63,6 +66,7 @@ const ENTRY = fileURLToPath(new URL('./agent-entry.mjs', import.meta.url));
 export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const scenario = findScenario(opts.scenario);
   if (!scenario) throw new RangeError(`unknown scenario '${opts.scenario}'`);
+  if (!findBackend(opts.backend)) throw new RangeError(`unknown backend '${opts.backend}'`);
   if (opts.timeMs === undefined && opts.episodes === undefined) throw new RangeError('give a time or an episode count');
   const layout = new Layout(opts.config);
   const sab = allocShared(layout);
@@ -92,6 +96,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
       agent,
       budget: opts.budget ?? scenario.defaultBudget,
       maxEpisodes: opts.episodes ?? 0,
+      injectCrash: opts.injectCrashAgent === agent,
     };
     return (pool.run(task, { signal: abort.signal }) as Promise<AgentResult>).catch((e: unknown) => {
       // One agent failing strands the others at the barrier: abort them all, keep the first cause.

@@ -77,7 +77,7 @@ export function* changePteRange(
  * Linus's rule for the transaction (seed 001): protection bits only — never the page, never the
  * hardware A/D bits. A harness check on the value about to be committed.
  */
-function checkProtOnly(cpu: Cpu, va: number, startPte: number, ptent: number): void {
+export function checkProtOnly(cpu: Cpu, va: number, startPte: number, ptent: number): void {
   if ((ptent ^ startPte) & ~_PAGE_PROT_MASK) cpu.violation(V_PROT_COMMIT, va, ptePfn(startPte), ptent, startPte, ptent);
 }
 

@@ -1,0 +1,92 @@
+/**
+ * The prot transaction against a hardware write, as litmus tests: each interleaving is fixed by
+ * hand (start → MMU write → commit → writeback) on one thread, so each outcome is certain.
+ * Every correct backend is paired with the bug that breaks it.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  ACCESS_OK,
+  type Cpu,
+  checkProtOnly,
+  mmuAccess,
+  PAGE_READONLY,
+  PG_DISK_VERSION,
+  PG_VERSION,
+  pteDirty,
+  pteModify,
+  readViolation,
+  writebackPage,
+} from '../src/index.ts';
+import { type Machine, machine, ptepOf, run } from './helpers.ts';
+
+const VA = 1;
+
+/** mprotect(RO) of one PTE with a hardware write landing between start and commit. */
+function raceOneWrite(m: Machine): { access: number; mprotectCpu: Cpu } {
+  const [cpu0, cleaner, mmu] = m.cpus;
+  const ptep = ptepOf(m, VA);
+  const start = run(cpu0.pv.ptepModifyProtStart(ptep));
+  const access = run(mmuAccess(mmu, VA, true)); // the race window
+  run(cpu0.pv.ptepModifyProtCommit(ptep, start, pteModify(start, PAGE_READONLY)));
+  run(writebackPage(cleaner, VA));
+  return { access, mprotectCpu: cpu0 };
+}
+
+describe('prot transaction vs a hardware write in its window', () => {
+  it('native: start clears the PTE, so the write faults instead of being lost', () => {
+    const m = machine('native');
+    const { access } = raceOneWrite(m);
+    expect(access).toBe(0); // faulted on the cleared PTE (orig_pte none)
+    expect(m.i32[m.layout.page(VA) + PG_VERSION]).toBe(0);
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('native naive-rmw: the write sets D, commit overwrites it, writeback finds the page clean', () => {
+    const m = machine('native', {}, 'naive-rmw');
+    const { access } = raceOneWrite(m);
+    expect(access).toBe(ACCESS_OK);
+    const v = readViolation(m);
+    expect(v?.kind).toBe('lost-dirty');
+    expect(v?.frame).toBe(VA);
+    expect(v?.a).toBe(1); // written up to version 1
+    expect(v?.b).toBe(0); // disk never got it
+  });
+
+  it('xen: start leaves the PTE present; PRESERVE_AD keeps the D the write set', () => {
+    const m = machine('xen');
+    const { access } = raceOneWrite(m);
+    expect(access).toBe(ACCESS_OK);
+    expect(readViolation(m)).toBeUndefined();
+    const page = m.layout.page(VA);
+    expect(m.i32[page + PG_DISK_VERSION]).toBe(m.i32[page + PG_VERSION]);
+    expect(m.cpus[0].stats.dirtyPreserved).toBe(1);
+  });
+
+  it('xen xen-no-preserve-ad: the normal update drops that D', () => {
+    const m = machine('xen', {}, 'xen-no-preserve-ad');
+    raceOneWrite(m);
+    expect(readViolation(m)?.kind).toBe('lost-dirty');
+  });
+
+  it('writeback moves D from the PTE to disk and write-protects the PTE', () => {
+    const m = machine('native');
+    const [, cleaner, mmu] = m.cpus;
+    expect(run(mmuAccess(mmu, VA, true))).toBe(ACCESS_OK);
+    expect(pteDirty(m.i32[ptepOf(m, VA)])).toBe(true);
+    run(writebackPage(cleaner, VA));
+    expect(m.i32[m.layout.page(VA) + PG_DISK_VERSION]).toBe(1);
+    expect(pteDirty(m.i32[ptepOf(m, VA)])).toBe(false);
+    expect(run(mmuAccess(mmu, VA, true))).not.toBe(ACCESS_OK); // write-protected now
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it("Linus's rule: a commit that changes the page is reported", () => {
+    const m = machine('native');
+    const cpu = m.cpus[0];
+    const start = m.i32[ptepOf(m, VA)];
+    checkProtOnly(cpu, VA, start, pteModify(start, PAGE_READONLY));
+    expect(readViolation(m)).toBeUndefined();
+    checkProtOnly(cpu, VA, start, start + (1 << 12)); // next PFN
+    expect(readViolation(m)?.kind).toBe('prot-commit');
+  });
+});
