@@ -1,7 +1,8 @@
-// Worker entry: Node 20 does not apply tsx's loader hooks to a worker's entry module, so register
-// them here, inside the worker, then load the TypeScript agent (DESIGN.md §8).
-import { register } from 'tsx/esm/api';
+// Worker entry of the real executor. `workerData.mode` is 'steps' (the model's generators, driven
+// back to back) or 'direct' (the same source with its interleaving points compiled out).
+import { workerData } from 'node:worker_threads';
+import { registerWorkerHooks } from './direct/register.mjs';
 
-register();
+registerWorkerHooks(workerData?.mode ?? 'steps');
 const { default: runAgent } = await import('./agent.ts');
 export default runAgent;

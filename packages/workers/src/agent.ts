@@ -7,6 +7,8 @@
  * Many short episodes give many chances: every episode starts from the same state with all agents
  * released together, so their race windows overlap by construction, not by luck.
  */
+
+import { workerData } from 'node:worker_threads';
 import {
   AtomicsMem,
   type Counters,
@@ -21,7 +23,8 @@ import {
   type LayoutConfig,
 } from '@ptesim/core';
 import { barrierWait } from './barrier.ts';
-import { runSteps } from './driver.ts';
+import { leftoverGenerators } from './direct/verify.ts';
+import { drive } from './driver.ts';
 
 export interface AgentTask {
   sab: SharedArrayBuffer;
@@ -45,6 +48,10 @@ export interface AgentResult {
 }
 
 export default function runAgent(task: AgentTask): AgentResult {
+  if (workerData?.mode === 'direct') {
+    const left = leftoverGenerators();
+    if (left.length > 0) throw new Error(`direct compilation left generators in the model: ${left.join(', ')}`);
+  }
   const i32 = new Int32Array(task.sab);
   const layout = new Layout(task.config);
   const scenario = findScenario(task.scenario);
@@ -57,11 +64,11 @@ export default function runAgent(task: AgentTask): AgentResult {
     if (Atomics.load(i32, HDR_HALT) !== 0) break;
     cpu.episode = Atomics.load(i32, HDR_EPISODE);
     if (task.injectCrash) throw new Error(`agent ${task.agent}: injected crash`);
-    runSteps(scenario.program(cpu, role, task.budget));
+    drive(scenario.program(cpu, role, task.budget));
     if (role.fixed) Atomics.add(i32, HDR_FIXED_DONE, 1);
     barrierWait(i32, parties); // quiesced: no agent is in the middle of anything
     if (task.agent === 0) {
-      runSteps(scenario.finalCheck(cpu));
+      drive(scenario.finalCheck(cpu));
       const done = Atomics.add(i32, HDR_EPISODE, 1) + 1;
       const halt = Atomics.load(i32, HDR_STOP) !== 0 || (task.maxEpisodes > 0 && done >= task.maxEpisodes);
       if (!halt) scenario.setup(i32, layout);

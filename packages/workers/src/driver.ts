@@ -1,8 +1,9 @@
 /**
- * Running model code on a real thread: resume the generator back to back, so its shared steps race
- * with the other threads for real. A thread that keeps yielding SPIN (a busy lock) spins a bounded
- * number of times, then sleeps briefly — with more threads than cores, a pure spin on a lock whose
- * holder is descheduled wastes whole time slices (what paravirt spinlocks avoid for preempted vCPUs).
+ * Running model code on a real thread. Two forms of the same model exist (direct/strip.mjs):
+ *  - steps: generators; resume them back to back, so their shared steps race for real. A thread
+ *    that keeps yielding SPIN (a busy lock) spins a bounded number of times, then sleeps briefly.
+ *  - direct: the interleaving points compiled out; a model function simply returns its value.
+ * `drive` accepts either, so harness code is the same in both.
  */
 import { SPIN, type Step } from '@ptesim/core';
 
@@ -24,4 +25,11 @@ export function runSteps<T>(gen: Step<T>): T {
       spins = 0;
     }
   }
+}
+
+/** Run a model call to completion, whichever form of the model is loaded. */
+export function drive<T>(call: Step<T>): T {
+  const x = call as unknown;
+  if (typeof x === 'object' && x !== null && typeof (x as Step<T>).next === 'function') return runSteps(call);
+  return x as T;
 }

@@ -38,6 +38,13 @@ export interface RealRunOptions {
   /** No episode completed for this long: the harness is hung (exit 3). Default 30 s. */
   hangMs?: number | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
+  /**
+   * 'steps' (default): the model's generators driven back to back — the code the model executor
+   * runs too. 'direct': the same source with its interleaving points compiled out
+   * (direct/strip.mjs): several times the throughput, but the narrower race windows are hit less
+   * often per second on 2 cores (ptesim bench measures both).
+   */
+  mode?: 'direct' | 'steps' | undefined;
   /** Harness self-test: make this agent's thread throw (the run must end with an error, not hang). */
   injectCrashAgent?: number | undefined;
   progressMs?: number | undefined;
@@ -79,6 +86,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
     maxThreads: layout.agents,
     concurrentTasksPerWorker: 1,
     idleTimeout: 1000,
+    workerData: { mode: opts.mode ?? 'steps' },
   });
   const abort = new AbortController();
   const t0 = performance.now();

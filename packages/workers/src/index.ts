@@ -1,4 +1,6 @@
 export type { AgentResult, AgentTask } from './agent.ts';
 export { abortRun, barrierWait, RunAborted } from './barrier.ts';
-export { runSteps } from './driver.ts';
+export { leftoverGenerators } from './direct/verify.ts';
+export { drive, runSteps } from './driver.ts';
 export { type Progress, type RealRunOptions, type RealRunResult, runReal } from './executor.ts';
+export { runInWorker } from './in-worker.ts';

@@ -4,7 +4,7 @@
  *    with a read-only spin; each failed try yields SPIN, so the real driver can back off (bounded
  *    spin, then wait — what paravirt spinlocks do for preempted vCPUs) and the model executor can
  *    run the holder.
- *  - rw_semaphore (mmap_lock): >0 readers, -1 a writer.
+ *  - rw_semaphore (mmap_lock): readers count, writer-locked and writer-waiting flags.
  *  - the page lock: PG_locked in struct page's flags.
  */
 import type { Cpu } from '../kernel/cpu.ts';
@@ -33,20 +33,28 @@ export function* spinUnlock(cpu: Cpu, lock: number): Step {
   cpu.mem.store(lock, 0);
 }
 
+/**
+ * rw_semaphore word: the reader count, plus RWSEM_WRITER_LOCKED while a writer holds it and
+ * RWSEM_FLAG_WAITERS while a writer waits. As in the kernel, new readers queue behind a waiting
+ * writer (kernel/locking/rwsem.c), so a stream of faulting readers cannot starve mprotect.
+ */
+export const RWSEM_WRITER_LOCKED = 1 << 30;
+export const RWSEM_FLAG_WAITERS = 1 << 29;
+
 /** down_read */
 export function* downRead(cpu: Cpu, sem: number): Step {
   const mem = cpu.mem;
+  yield POINT;
   for (;;) {
-    yield POINT;
     const c = mem.load(sem);
-    if (c >= 0) {
+    if ((c & (RWSEM_WRITER_LOCKED | RWSEM_FLAG_WAITERS)) === 0) {
       yield POINT;
       if (mem.cmpxchg(sem, c, c + 1) === c) return;
+      yield POINT;
+      continue;
     }
     cpu.stats.lockSpins++;
     yield SPIN;
-    // the SPIN above stands before the next load; loop back without another POINT
-    while (mem.load(sem) < 0) yield SPIN;
   }
 }
 
@@ -60,15 +68,24 @@ export function* upRead(cpu: Cpu, sem: number): Step {
 export function* downWrite(cpu: Cpu, sem: number): Step {
   const mem = cpu.mem;
   yield POINT;
-  while (mem.cmpxchg(sem, 0, -1) !== 0) {
-    cpu.stats.lockSpins++;
-    do yield SPIN;
-    while (mem.load(sem) !== 0);
+  for (;;) {
+    const c = mem.load(sem);
+    if ((c & ~RWSEM_FLAG_WAITERS) === 0) {
+      yield POINT;
+      if (mem.cmpxchg(sem, c, RWSEM_WRITER_LOCKED) === c) return;
+    } else if ((c & RWSEM_FLAG_WAITERS) === 0) {
+      yield POINT;
+      mem.cmpxchg(sem, c, c | RWSEM_FLAG_WAITERS);
+    } else {
+      cpu.stats.lockSpins++;
+      yield SPIN;
+      continue;
+    }
     yield POINT;
   }
 }
 
-/** up_write */
+/** up_write: release; a writer still waiting sets RWSEM_FLAG_WAITERS again on its next try. */
 export function* upWrite(cpu: Cpu, sem: number): Step {
   yield POINT;
   cpu.mem.store(sem, 0);

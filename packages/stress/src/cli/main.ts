@@ -2,6 +2,7 @@
  * The `ptesim` command. Exit codes: 0 clean, 1 a violation was found, 2 bad usage or input (one
  * clear line, no stack trace), 3 the harness itself failed.
  */
+import { BENCH_FLAGS, benchCommand } from '../commands/bench.ts';
 import { listCommand } from '../commands/list.ts';
 import { STRESS_FLAGS, stressCommand } from '../commands/stress.ts';
 import { VERSION } from '../version.ts';
@@ -12,9 +13,15 @@ const USAGE = `ptesim ${VERSION} — races in page-table code, on real threads
 usage:
   ptesim list                      scenarios, backends, bugs
   ptesim stress [options]          a real-thread stress run (default: mprotect-dirty, every backend, 5 s each)
+  ptesim bench [throughput|detect|step] [options]   speed figures, measured in one run
 
 stress options:
 ${Object.entries(STRESS_FLAGS)
+  .map(([name, s]) => `  --${`${name}${s.value ? ' V' : ''}`.padEnd(16)}${s.help}`)
+  .join('\n')}
+
+bench options:
+${Object.entries(BENCH_FLAGS)
   .map(([name, s]) => `  --${`${name}${s.value ? ' V' : ''}`.padEnd(16)}${s.help}`)
   .join('\n')}
 
@@ -37,6 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return listCommand(rest);
       case 'stress':
         return await stressCommand(rest);
+      case 'bench':
+        return await benchCommand(rest);
       default:
         throw new UsageError(`unknown command '${command}' (try: ptesim help)`);
     }

@@ -33,6 +33,7 @@ export const STRESS_FLAGS: Record<string, FlagSpec> = {
   seed: { value: true, help: 'seed of the random streams (default: random, printed)' },
   bug: { value: true, help: 'switch on a known bug (see ptesim list)' },
   executor: { value: true, help: 'real (the model executor is not built yet)' },
+  mode: { value: true, help: 'real executor: steps (default) | direct (interleaving points compiled out)' },
   json: { value: true, help: 'write the JSON report to FILE' },
   quiet: { value: false, help: 'no progress lines on stderr' },
 };
@@ -52,6 +53,7 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
   const backends = chooseBackends(str(p, 'backend'), bug);
   const executor = oneOf(p, 'executor', ['real', 'model']) ?? 'real';
   if (executor !== 'real') throw new UsageError('--executor model is not built yet; only the real executor runs');
+  const mode = (oneOf(p, 'mode', ['steps', 'direct']) ?? 'steps') as 'steps' | 'direct';
   const config: LayoutConfig = {
     cpus: int(p, 'cpus', 1, 64) ?? scenario.defaults.cpus,
     mmus: int(p, 'mmus', 1, 64) ?? scenario.defaults.mmus,
@@ -70,6 +72,7 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
     const label = `[${scenario.name}/${backend}]`;
     let lastPrint = 0;
     const result = await runReal({
+      mode,
       scenario: scenario.name,
       backend,
       bug: bug?.name,
@@ -86,7 +89,7 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
         );
       },
     });
-    runs.push(runReport(scenario, backend, bug, config, seed, result));
+    runs.push(runReport(scenario, backend, mode, bug, config, seed, result));
   }
   const report: Report = {
     tool: 'ptesim',
@@ -123,6 +126,7 @@ function writeOrUsage(path: string, text: string): void {
 function runReport(
   scenario: Scenario,
   backend: string,
+  mode: 'steps' | 'direct',
   bug: BugInfo | undefined,
   config: LayoutConfig,
   seed: number,
@@ -132,7 +136,8 @@ function runReport(
   const roles = scenario.roles(config);
   const t = r.totals;
   const reproduce =
-    `pnpm ptesim stress --scenario ${scenario.name} --backend ${backend}${bug ? ` --bug ${bug.name}` : ''} ` +
+    `pnpm ptesim stress --scenario ${scenario.name} --backend ${backend}${bug ? ` --bug ${bug.name}` : ''}` +
+    `${mode === 'direct' ? ' --mode direct' : ''} ` +
     `--cpus ${config.cpus} --mmus ${config.mmus} --pages ${config.pages} --seed ${seed}`;
   const violations = r.violation
     ? [
@@ -154,6 +159,7 @@ function runReport(
     scenario: scenario.name,
     backend,
     executor: 'real',
+    mode,
     bug: bug?.name ?? null,
     config: { ...config },
     seed,

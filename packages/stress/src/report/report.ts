@@ -33,6 +33,8 @@ export interface RunReport {
   scenario: string;
   backend: string;
   executor: 'real';
+  /** How the real executor ran the model: generators back to back, or compiled out (direct). */
+  mode: 'steps' | 'direct';
   bug: string | null;
   config: { cpus: number; mmus: number; pages: number };
   seed: number;

@@ -7,7 +7,7 @@ const fmt = (n: number): string =>
 export function formatRun(r: RunReport): string {
   const c = r.counters;
   const lines: string[] = [];
-  const head = `${r.scenario} / ${r.backend}${r.bug ? ` / bug ${r.bug}` : ''}`;
+  const head = `${r.scenario} / ${r.backend}${r.bug ? ` / bug ${r.bug}` : ''}${r.mode === 'direct' ? ' (direct)' : ''}`;
   lines.push(
     `${head}: ${r.verdict.toUpperCase()}  (${r.config.cpus} cpus, ${r.config.mmus} mmus, ${r.config.pages} pages, ` +
       `${(r.elapsedMs / 1000).toFixed(1)} s, cpu time ${(r.cpuTimeMs / 1000).toFixed(1)} s)`,

@@ -1,0 +1,87 @@
+/**
+ * `ptesim bench [throughput|detect|step] [--json F]`: speed figures as measured ratios and rates in
+ * one run on this machine, never as assertions (machines are shared and noisy).
+ */
+import { writeFileSync } from 'node:fs';
+import { runInWorker } from '@ptesim/workers';
+import { measureDetection, measureStartup } from '../bench/detect.ts';
+import type { StepCost } from '../bench/step-cost.ts';
+import { measureThroughput } from '../bench/throughput.ts';
+import { duration, type FlagSpec, int, parseArgs, str, UsageError } from '../cli/args.ts';
+import { VERSION } from '../version.ts';
+
+export const BENCH_FLAGS: Record<string, FlagSpec> = {
+  time: { value: true, help: 'throughput: run time per backend (default 10s)' },
+  seeds: { value: true, help: 'detect: seeds per bug (default 5)' },
+  json: { value: true, help: 'write the results as JSON to FILE' },
+};
+
+const WHICH = ['throughput', 'detect', 'step'] as const;
+
+export async function benchCommand(argv: readonly string[]): Promise<number> {
+  const p = parseArgs(argv, BENCH_FLAGS);
+  const which = p.positionals.length > 0 ? p.positionals : [...WHICH];
+  for (const w of which)
+    if (!(WHICH as readonly string[]).includes(w))
+      throw new UsageError(`unknown benchmark '${w}' (have: ${WHICH.join(', ')})`);
+  const timeMs = duration(p, 'time') ?? 10_000;
+  const nSeeds = int(p, 'seeds', 1, 101) ?? 5;
+  const jsonPath = str(p, 'json');
+  const results: Record<string, unknown> = { tool: 'ptesim', version: VERSION, command: 'bench' };
+
+  if (which.includes('step')) {
+    const module = new URL('../bench/step-cost.ts', import.meta.url).href;
+    const steps = await runInWorker<StepCost>('steps', module, 'measureStepCost');
+    const direct = await runInWorker<StepCost>('direct', module, 'measureStepCost');
+    results.step = { steps, direct };
+    console.log('step cost vs a hand-written Atomics loop doing the same operations (one thread, no contention):');
+    for (const [mode, s] of [
+      ['steps ', steps],
+      ['direct', direct],
+    ] as const) {
+      console.log(
+        `  ${mode}  MMU access ${s.accessModelNs.toFixed(0)} ns vs bare ${s.accessBareNs.toFixed(0)} ns ` +
+          `(${s.accessRatio.toFixed(2)}x); change_pte_range ${s.protModelNsPerPte.toFixed(0)} ns/PTE vs bare ` +
+          `${s.protBareNsPerPte.toFixed(0)} ns/PTE (${s.protRatio.toFixed(2)}x)`,
+      );
+    }
+    console.log(
+      `  steps mode: ${steps.stepsPerAccess.toFixed(2)} shared steps per MMU access, ` +
+        `${steps.overheadPerStepNs.toFixed(1)} ns of overhead per step`,
+    );
+  }
+  if (which.includes('throughput')) {
+    const t = [];
+    for (const mode of ['steps', 'direct'] as const)
+      for (const backend of ['native', 'xen']) {
+        const r = await measureThroughput(backend, mode, timeMs, 1);
+        t.push(r);
+        console.log(
+          `throughput ${backend} ${mode} (${r.seconds.toFixed(1)} s): ${r.transactionsPerSec} transactions/s, ` +
+            `${r.mmuAccessesPerSec} MMU accesses/s, ${r.raceWindowHitsPerSec} race-window hits/s, ` +
+            `${r.episodesPerSec} episodes/s, CPU/wall ${r.parallelism.toFixed(2)}` +
+            (r.xen
+              ? `; ${r.xen.trapsPerSec} traps/s, ${r.xen.hypercallsPerSec} hypercalls/s, ` +
+                `${r.xen.updatesPerMulticall.toFixed(1)} updates per multicall`
+              : ''),
+        );
+      }
+    results.throughput = t;
+  }
+  if (which.includes('detect')) {
+    const startupMs = await measureStartup('native');
+    const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
+    const d = await measureDetection(seeds, 60_000);
+    results.detect = { startupMs, bugs: d };
+    console.log(`detection (${nSeeds} seeds each; thread start-up alone takes ${startupMs.toFixed(0)} ms):`);
+    for (const b of d) {
+      const times = b.ms.map((x) => (x === null ? 'missed' : `${x.toFixed(0)}`)).join(', ');
+      console.log(
+        `  ${b.bug.padEnd(24)} [${b.backend}] median ${b.medianMs === null ? 'not detected' : `${b.medianMs.toFixed(0)} ms`}` +
+          ` (episodes ${b.medianEpisodes ?? '-'}); per seed: ${times}; kinds: ${[...new Set(b.kinds)].join(', ')}`,
+      );
+    }
+  }
+  if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+  return 0;
+}
