@@ -1,6 +1,6 @@
 /** The `ptesim` CLI end to end, as a user runs it: a child process, its exit code, its report. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,82 @@ describe('ptesim stress', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+});
+
+describe('ptesim explore and replay', () => {
+  it('explore finds naive-rmw, writes a replay file; replay reproduces it, twice identically', () => {
+    const replayDir = join(dir, 'replays');
+    const json = join(dir, 'explore.json');
+    const r = ptesim(
+      'explore',
+      '--scenario',
+      'mprotect-dirty',
+      '--strategy',
+      'pct',
+      '--bug',
+      'naive-rmw',
+      '--json',
+      json,
+      '--replay-dir',
+      replayDir,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\| ?\*? .*pte\[va 0\]/); // the interleaving with its race window
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    const [run] = report.runs;
+    expect(run.executor).toBe('model');
+    expect(run.model?.strategy).toBe('pct');
+    const file = run.violations[0].replayFile!;
+    expect(file).toContain(replayDir);
+    const a = ptesim('replay', file);
+    const b = ptesim('replay', file);
+    expect(a.code).toBe(1);
+    expect(a.stdout).toContain('VIOLATION lost-dirty');
+    expect(a.stdout).toContain('identical to the recorded one');
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('dfs on the correct backends completes, exit 0, and reports its execution count', () => {
+    const json = join(dir, 'dfs.json');
+    const r = ptesim('explore', '--strategy', 'dfs', '--json', json);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    for (const run of report.runs) {
+      expect(run.model?.complete).toBe(true);
+      expect(run.model?.executions).toBeGreaterThan(1000);
+    }
+  });
+
+  it('stress --executor model runs the same scenario under the random scheduler', () => {
+    const r = ptesim('stress', '--executor', 'model', '--episodes', '300', '--backend', 'xen', '--seed', '3');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/model executor, random/);
+  });
+
+  it('a real-run failure names the explore command that reproduces its kind of violation', () => {
+    const json = join(dir, 'real-fail.json');
+    ptesim('stress', '--bug', 'xen-no-preserve-ad', '--time', '60s', '--json', json, '--quiet');
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    expect(report.runs[0].violations[0].explore).toBe(
+      'pnpm ptesim explore --scenario mprotect-dirty --backend xen --bug xen-no-preserve-ad --strategy pct',
+    );
+  });
+
+  const bad: [string, string][] = [
+    ['{"ptesim":"replay","format":99,"version":"9.9.9"}', 'replay format 99'],
+    ['not json at all', 'not valid JSON'],
+    ['{"ptesim":"replay","format":1,"scenario":"nope"}', "unknown scenario 'nope'"],
+  ];
+  for (const [content, message] of bad) {
+    it(`replay of a bad file (${message}): exit 2, one line`, () => {
+      const f = join(dir, `bad-${bad.findIndex((b) => b[1] === message)}.json`);
+      writeFileSync(f, content);
+      const r = ptesim('replay', f);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain(message);
     });
   }
 });

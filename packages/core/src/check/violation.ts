@@ -27,6 +27,8 @@ export const V_LOST_DIRTY_FINAL = 2;
 export const V_PROT_COMMIT = 3;
 export const V_HYPERVISOR_BUG = 4;
 export const V_STALE_COMMIT = 5;
+/** Model executor: no thread can run while some wait on something no one will change. */
+export const V_DEADLOCK = 6;
 
 export const VIOLATION_KINDS: Record<number, string> = {
   [V_LOST_DIRTY_WRITEBACK]: 'lost-dirty',
@@ -34,6 +36,7 @@ export const VIOLATION_KINDS: Record<number, string> = {
   [V_PROT_COMMIT]: 'prot-commit',
   [V_HYPERVISOR_BUG]: 'hypervisor-bug',
   [V_STALE_COMMIT]: 'stale-commit',
+  [V_DEADLOCK]: 'deadlock',
 };
 
 export interface ViolationRecord {

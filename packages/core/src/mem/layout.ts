@@ -146,7 +146,46 @@ export class Layout {
   vma(n: number): number {
     return this.mm + MM_VMAS + n * VMA_WORDS;
   }
+
+  /** A name for word `i`, for traces: "pte[va 3]", "ptl[0]", "page[2].version", "mmu0.seq" ... */
+  describe(i: number): string {
+    if (i < LINE) return `hdr[${i}]`;
+    if (i < this.mm) {
+      const a = Math.floor((i - this.agentBase) / LINE);
+      const name = a < this.config.cpus ? `cpu${a}` : `mmu${a - this.config.cpus}`;
+      return `${name}.${AGENT_WORDS[(i - this.agentBase) % LINE] ?? (i - this.agentBase) % LINE}`;
+    }
+    if (i < this.pgd) {
+      const o = i - this.mm;
+      if (o === MM_PAGE_TABLE_LOCK) return 'page_table_lock';
+      if (o === MM_MMAP_LOCK) return 'mmap_lock';
+      if (o === MM_NR_VMAS) return 'nr_vmas';
+      if (o >= MM_VMAS) {
+        const v = Math.floor((o - MM_VMAS) / VMA_WORDS);
+        return `vma${v}.${VMA_FIELDS[(o - MM_VMAS) % VMA_WORDS]}`;
+      }
+      return `mm[${o}]`;
+    }
+    if (i < this.ptlBase) return `pgd[${i - this.pgd}]`;
+    if (i < this.ptesBase) return `ptl[${Math.floor((i - this.ptlBase) / LINE)}]`;
+    if (i < this.shadowBase) return `pte[va ${i - this.ptesBase}]`;
+    if (i < this.pagesBase) return `shadow[va ${i - this.shadowBase}]`;
+    if (i < this.violation) {
+      const f = Math.floor((i - this.pagesBase) / LINE);
+      return `page[${f}].${PAGE_FIELDS[(i - this.pagesBase) % LINE] ?? (i - this.pagesBase) % LINE}`;
+    }
+    return `violation[${i - this.violation}]`;
+  }
+
+  /** Is word `i` a PTE? */
+  isPte(i: number): boolean {
+    return i >= this.ptesBase && i < this.shadowBase;
+  }
 }
+
+const AGENT_WORDS = ['seq', 'lazy', 'progress'];
+const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff'];
+const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'diskVersion'];
 
 function roundLine(n: number): number {
   return Math.ceil(n / LINE) * LINE;

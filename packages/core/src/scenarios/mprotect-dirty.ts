@@ -54,8 +54,9 @@ export const mprotectDirty: Scenario = {
   name: 'mprotect-dirty',
   description: 'mprotect prot transactions vs hardware A/D updates, with page_mkclean + writeback',
   defaults: { cpus: 2, mmus: 2, pages: 16 },
-  modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
+  modelDefaults: { cpus: 2, mmus: 1, pages: 1 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
+  modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 2 },
 
   roles(config: LayoutConfig): Role[] {
     const roles: Role[] = [];
@@ -116,7 +117,7 @@ export const mprotectDirty: Scenario = {
 };
 
 function* mprotectLoop(cpu: Cpu, ops: number, alsoClean: boolean): Step {
-  let writable = cpu.rng.chance(0.5);
+  let writable = true; // the VMA starts read-write: the first call write-protects
   for (let i = 0; i < ops; i++) {
     writable = !writable;
     yield* mprotect(cpu, 0, VM_READ | VM_SHARED | (writable ? VM_WRITE : 0));

@@ -33,6 +33,8 @@ export interface Scenario {
   /** The smallest interesting configuration, for the model executor. */
   modelDefaults: LayoutConfig;
   defaultBudget: EpisodeBudget;
+  /** Per-execution work under the model executor: small and finite whatever the schedule. */
+  modelBudget: EpisodeBudget;
   /** One role per agent: agents 0..cpus-1 are CPUs, the rest MMUs. */
   roles(config: LayoutConfig): Role[];
   /** Harness: write the state every episode starts from (all agents quiesced). */

@@ -3,27 +3,31 @@
  * clear line, no stack trace), 3 the harness itself failed.
  */
 import { BENCH_FLAGS, benchCommand } from '../commands/bench.ts';
+import { EXPLORE_FLAGS, exploreCommand } from '../commands/explore.ts';
 import { listCommand } from '../commands/list.ts';
+import { replayCommand } from '../commands/replay.ts';
 import { STRESS_FLAGS, stressCommand } from '../commands/stress.ts';
 import { VERSION } from '../version.ts';
 import { UsageError } from './args.ts';
+import { flagHelp } from './common.ts';
 
-const USAGE = `ptesim ${VERSION} — races in page-table code, on real threads
+const USAGE = `ptesim ${VERSION} — races in page-table code, on real threads and under a model scheduler
 
 usage:
   ptesim list                      scenarios, backends, bugs
-  ptesim stress [options]          a real-thread stress run (default: mprotect-dirty, every backend, 5 s each)
+  ptesim stress [options]          a stress run (default: mprotect-dirty, every backend, 5 s each, real threads)
+  ptesim explore [options]         the model executor: random, PCT or bounded-exhaustive schedules
+  ptesim replay FILE               re-execute a failing schedule step for step
   ptesim bench [throughput|detect|step] [options]   speed figures, measured in one run
 
 stress options:
-${Object.entries(STRESS_FLAGS)
-  .map(([name, s]) => `  --${`${name}${s.value ? ' V' : ''}`.padEnd(16)}${s.help}`)
-  .join('\n')}
+${flagHelp(STRESS_FLAGS)}
+
+explore options:
+${flagHelp(EXPLORE_FLAGS)}
 
 bench options:
-${Object.entries(BENCH_FLAGS)
-  .map(([name, s]) => `  --${`${name}${s.value ? ' V' : ''}`.padEnd(16)}${s.help}`)
-  .join('\n')}
+${flagHelp(BENCH_FLAGS)}
 
 exit codes: 0 clean, 1 violation found, 2 bad usage, 3 harness error`;
 
@@ -46,6 +50,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await stressCommand(rest);
       case 'bench':
         return await benchCommand(rest);
+      case 'explore':
+        return exploreCommand(rest);
+      case 'replay':
+        return replayCommand(rest);
       default:
         throw new UsageError(`unknown command '${command}' (try: ptesim help)`);
     }

@@ -20,6 +20,25 @@ export interface ViolationReport {
   countInRun: number;
   /** A command that runs the same scenario, backend, bug and seed again. */
   reproduce: string;
+  /** Real runs: the model-executor command that finds the same kind of violation step by step. */
+  explore?: string | undefined;
+  /** Model runs: the replay file of the (shrunk) failing schedule. */
+  replayFile?: string | undefined;
+}
+
+/** What the model executor adds to a run's report. */
+export interface ModelRunInfo {
+  strategy: string;
+  /** Executions (schedules) run. */
+  executions: number;
+  /** dfs: every schedule within the preemption bound was explored. */
+  complete: boolean;
+  /** 1-based index of the first failing execution, or null. */
+  firstFailureAt: number | null;
+  stepsPerSecond: number;
+  maxSteps: number;
+  shrink?: { originalSteps: number; originalSwitches: number; shrunkSteps: number; shrunkSwitches: number };
+  traceHash?: string | undefined;
 }
 
 export interface AgentReport {
@@ -32,9 +51,10 @@ export interface AgentReport {
 export interface RunReport {
   scenario: string;
   backend: string;
-  executor: 'real';
+  executor: 'real' | 'model';
   /** How the real executor ran the model: generators back to back, or compiled out (direct). */
-  mode: 'steps' | 'direct';
+  mode?: 'steps' | 'direct' | undefined;
+  model?: ModelRunInfo | undefined;
   bug: string | null;
   config: { cpus: number; mmus: number; pages: number };
   seed: number;

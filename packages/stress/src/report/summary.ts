@@ -8,6 +8,7 @@ export function formatRun(r: RunReport): string {
   const c = r.counters;
   const lines: string[] = [];
   const head = `${r.scenario} / ${r.backend}${r.bug ? ` / bug ${r.bug}` : ''}${r.mode === 'direct' ? ' (direct)' : ''}`;
+  if (r.model) return formatModelRun(r, head);
   lines.push(
     `${head}: ${r.verdict.toUpperCase()}  (${r.config.cpus} cpus, ${r.config.mmus} mmus, ${r.config.pages} pages, ` +
       `${(r.elapsedMs / 1000).toFixed(1)} s, cpu time ${(r.cpuTimeMs / 1000).toFixed(1)} s)`,
@@ -34,14 +35,44 @@ export function formatRun(r: RunReport): string {
       '  WARNING: the run never hit its race window; this pass proves nothing. Run longer or with fewer pages.',
     );
   }
+  lines.push(...formatViolations(r));
+  if (r.error) lines.push(`  HARNESS ERROR: ${r.error}`);
+  return lines.join('\n');
+}
+
+function formatViolations(r: RunReport): string[] {
+  const lines: string[] = [];
+  const where = r.executor === 'model' ? 'execution' : 'episode';
   for (const v of r.violations) {
-    lines.push(`  VIOLATION ${v.kind} in episode ${v.episode} (seed ${v.seed}), cpus ${v.cpus.join(', ')}`);
+    lines.push(`  VIOLATION ${v.kind} in ${where} ${v.episode} (seed ${v.seed}), cpus ${v.cpus.join(', ')}`);
     lines.push(`    ${v.message}`);
-    lines.push(`    frame ${v.frame}, va ${v.va}, PTE now: ${v.pte}`);
+    if (v.va >= 0) lines.push(`    frame ${v.frame}, va ${v.va}, PTE at the end: ${v.pte}`);
     if (v.countInRun > 1) lines.push(`    (${v.countInRun} violations in this run; the first is shown)`);
     lines.push(`    run again: ${v.reproduce}`);
+    if (v.explore) lines.push(`    see the interleaving: ${v.explore}`);
   }
-  if (r.error) lines.push(`  HARNESS ERROR: ${r.error}`);
+  return lines;
+}
+
+function formatModelRun(r: RunReport, head: string): string {
+  const m = r.model!;
+  const lines: string[] = [];
+  lines.push(
+    `${head}: ${r.verdict.toUpperCase()}  (model executor, ${m.strategy}; ${r.config.cpus} cpus, ` +
+      `${r.config.mmus} mmus, ${r.config.pages} pages; ${(r.elapsedMs / 1000).toFixed(1)} s)`,
+  );
+  lines.push(
+    `  executions ${fmt(m.executions)}${m.complete ? ' (complete: every schedule within the bound)' : ''}   ` +
+      `model steps ${fmt(m.stepsPerSecond)}/s   longest execution ${m.maxSteps} steps   ` +
+      `race-window hits ${fmt(r.raceWindowHits)}`,
+  );
+  if (m.firstFailureAt !== null) lines.push(`  first failing execution: #${m.firstFailureAt}`);
+  if (m.shrink)
+    lines.push(
+      `  shrunk: ${m.shrink.originalSteps} steps / ${m.shrink.originalSwitches} context switches -> ` +
+        `${m.shrink.shrunkSteps} steps / ${m.shrink.shrunkSwitches} context switches`,
+    );
+  lines.push(...formatViolations(r));
   return lines.join('\n');
 }
 

@@ -1,0 +1,58 @@
+/**
+ * `ptesim explore`: the model executor. The scenario's own programs, on one thread, scheduled by
+ * a strategy — random, PCT or bounded-exhaustive DFS — deterministically from the seed. A failure
+ * is shrunk, written to a replay file and printed as an interleaving.
+ */
+import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
+import { parseTarget, TARGET_FLAGS, withDefaults } from '../cli/common.ts';
+import { STRATEGIES, type Strategy } from '../model/explore.ts';
+import { runModel } from '../model/run-model.ts';
+import type { RunReport } from '../report/report.ts';
+import { finishReport } from './report-out.ts';
+
+export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
+  ...TARGET_FLAGS,
+  strategy: { value: true, help: 'random | pct (default) | dfs' },
+  depth: { value: true, help: 'pct: bug depth d (default 3)' },
+  preemptions: { value: true, help: 'dfs: preemption bound (default 2)' },
+  schedules: { value: true, help: 'stop after N executions (default 10000; dfs: until complete)' },
+  time: { value: true, help: 'stop after this long per backend' },
+  'replay-dir': { value: true, help: 'where replay files go (default ptesim-replays)' },
+  'no-shrink': { value: false, help: 'print the failing schedule as found' },
+};
+
+export function exploreCommand(argv: readonly string[], startedAt = new Date()): number {
+  const p = parseArgs(argv, EXPLORE_FLAGS);
+  if (p.positionals.length > 0)
+    throw new UsageError(`explore takes no positional arguments, got '${p.positionals[0]}'`);
+  const target = parseTarget(p);
+  const strategy = (oneOf(p, 'strategy', STRATEGIES) ?? 'pct') as Strategy;
+  const depth = int(p, 'depth', 1, 20);
+  const preemptions = int(p, 'preemptions', 0, 10);
+  if (depth !== undefined && strategy !== 'pct') throw new UsageError('--depth is for --strategy pct');
+  if (preemptions !== undefined && strategy !== 'dfs') throw new UsageError('--preemptions is for --strategy dfs');
+  const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;
+  const schedules = int(p, 'schedules', 1, 1e9) ?? (strategy === 'dfs' ? 1e9 : 10_000);
+  const timeMs = duration(p, 'time');
+  const runs: RunReport[] = [];
+  for (const backend of target.backends) {
+    const run = runModel({
+      scenario: target.scenario.name,
+      backend,
+      bug: target.bug?.name,
+      config: withDefaults(target.config, target.scenario.modelDefaults),
+      budget: target.scenario.modelBudget,
+      strategy,
+      depth,
+      preemptions,
+      seed,
+      schedules,
+      timeMs,
+      replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',
+      shrink: !p.flags.has('no-shrink'),
+    });
+    if (run.interleaving) console.log(`${run.interleaving}\n`);
+    runs.push(run.report);
+  }
+  return finishReport('explore', argv, startedAt, seed, runs, target.jsonPath);
+}

@@ -1,0 +1,174 @@
+/**
+ * One execution of a scenario under the model executor: the very same scenario programs the real
+ * executor runs (no second copy of any kernel or hardware logic), on one thread, with a scheduler
+ * choosing which simulated CPU or MMU takes the next shared-memory step.
+ *
+ *   set up → every thread runs to its first interleaving point → loop { scheduler picks a runnable
+ *   thread; it performs one shared operation and runs to its next point } → final check on cpu0
+ *
+ * A thread that yields SPIN is blocked until another thread changes memory (it could not make
+ * progress, and nothing it could see has changed). No runnable thread while some are blocked is a
+ * deadlock. The schedule (the thread chosen at each step) and the data seed determine everything.
+ */
+import {
+  addCounters,
+  allocShared,
+  type Counters,
+  type Cpu,
+  createCpu,
+  type EpisodeBudget,
+  findScenario,
+  HDR_STOP,
+  Layout,
+  type LayoutConfig,
+  newCounters,
+  readViolation,
+  recordViolation,
+  type Scenario,
+  SPIN,
+  type Step,
+  V_DEADLOCK,
+  type ViolationRecord,
+} from '@ptesim/core';
+import type { Scheduler } from './scheduler.ts';
+import { Trace } from './trace.ts';
+import { TracingMem } from './tracing-mem.ts';
+
+export interface ModelSetup {
+  scenario: string;
+  backend: string;
+  bug?: string | undefined;
+  config: LayoutConfig;
+  budget: EpisodeBudget;
+}
+
+export interface ExecutionResult {
+  violation?: ViolationRecord | undefined;
+  /** No thread could run while some were blocked (spinning on something no one will change). */
+  deadlock: boolean;
+  /** The thread chosen at each scheduled step. */
+  schedule: number[];
+  /** Scheduled steps (the final check's steps are in the trace but not scheduled). */
+  steps: number;
+  /** Context switches away from a thread that could have continued (preemptions). */
+  preemptions: number;
+  trace: Trace;
+  /** Trace rows that belong to the final check (from this index on). */
+  finalFrom: number;
+  /** The simulated CPUs' counters, summed. */
+  counters: Counters;
+}
+
+/** Bound on scheduled steps: an execution that long is not terminating (a harness or model error). */
+export const MAX_STEPS = 200_000;
+
+const RUNNABLE = 0;
+const BLOCKED = 1;
+const DONE = 2;
+
+/** Reusable per-setup state: the scenario, the layout and one SAB (reset before each execution). */
+export class Machine {
+  readonly scenario: Scenario;
+  readonly layout: Layout;
+  readonly i32: Int32Array;
+
+  constructor(readonly setup: ModelSetup) {
+    const scenario = findScenario(setup.scenario);
+    if (!scenario) throw new RangeError(`unknown scenario '${setup.scenario}'`);
+    this.scenario = scenario;
+    this.layout = new Layout(setup.config);
+    this.i32 = new Int32Array(allocShared(this.layout));
+  }
+
+  /**
+   * Run one execution with `dataSeed` for the threads' random streams, scheduled by `scheduler`.
+   * `perturb` (harness self-tests only) may alter the initial state after set-up.
+   */
+  run(
+    scheduler: Scheduler,
+    dataSeed: number,
+    episode = 0,
+    perturb?: (i32: Int32Array, layout: Layout) => void,
+  ): ExecutionResult {
+    const { scenario, layout, i32, setup } = this;
+    i32.fill(0);
+    scenario.setup(i32, layout);
+    perturb?.(i32, layout);
+    const trace = new Trace();
+    const mem = new TracingMem(i32, trace);
+    const roles = scenario.roles(setup.config);
+    const cpus: Cpu[] = [];
+    const threads: Step[] = [];
+    const state: number[] = [];
+    for (let id = 0; id < layout.agents; id++) {
+      const cpu = createCpu(id, mem, layout, { backend: setup.backend, bug: setup.bug, seed: dataSeed });
+      cpu.episode = episode;
+      cpus.push(cpu);
+      threads.push(scenario.program(cpu, roles[id], setup.budget));
+      // Run to the first interleaving point: local code only, no shared step yet.
+      mem.beginStep(id);
+      const r = threads[id].next();
+      if (mem.ops > 0) throw new Error(`thread ${id} touched shared memory before its first interleaving point`);
+      state.push(r.done === true ? DONE : RUNNABLE);
+    }
+
+    const schedule: number[] = [];
+    let current = -1;
+    let spun = false;
+    let preemptions = 0;
+    let deadlock = false;
+    const runnable: number[] = [];
+    for (;;) {
+      runnable.length = 0;
+      let blocked = 0;
+      for (let t = 0; t < state.length; t++) {
+        if (state[t] === RUNNABLE) runnable.push(t);
+        else if (state[t] === BLOCKED) blocked++;
+      }
+      if (runnable.length === 0) {
+        deadlock = blocked > 0;
+        if (deadlock) {
+          const stuck = state.indexOf(BLOCKED);
+          recordViolation({ i32, layout }, V_DEADLOCK, stuck, episode, -1, -1, 0, blocked, 0);
+        }
+        break;
+      }
+      const t = scheduler.pick(runnable, current, spun);
+      if (state[t] !== RUNNABLE) throw new Error(`scheduler ${scheduler.name} picked thread ${t}, which cannot run`);
+      if (current >= 0 && t !== current && !spun && state[current] === RUNNABLE) preemptions++;
+      schedule.push(t);
+      mem.beginStep(t);
+      const r = threads[t].next();
+      if (mem.wrote) for (let o = 0; o < state.length; o++) if (state[o] === BLOCKED) state[o] = RUNNABLE;
+      spun = r.done !== true && r.value === SPIN;
+      state[t] = r.done === true ? DONE : spun ? BLOCKED : RUNNABLE;
+      current = t;
+      if (Atomics.load(i32, HDR_STOP) !== 0) break;
+      if (schedule.length >= MAX_STEPS) throw new Error(`execution did not end within ${MAX_STEPS} steps`);
+    }
+    scheduler.endExecution(schedule.length);
+
+    const finalFrom = trace.length;
+    if (!deadlock && Atomics.load(i32, HDR_STOP) === 0) {
+      // Everyone is done: the final writeback and the end-of-execution oracle, on cpu0.
+      mem.strict = false;
+      mem.beginStep(0);
+      const final = scenario.finalCheck(cpus[0]);
+      for (let r = final.next(); r.done !== true; r = final.next()) {
+        if (r.value === SPIN) throw new Error('the final check spun: a lock was left held at the end of the execution');
+      }
+    }
+    const counters = newCounters();
+    for (const cpu of cpus) addCounters(counters, cpu.stats);
+    return {
+      counters,
+      violation: readViolation({ i32, layout }),
+      deadlock,
+      schedule,
+      steps: schedule.length,
+      preemptions,
+      trace,
+      finalFrom,
+    };
+  }
+}

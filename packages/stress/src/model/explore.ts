@@ -1,0 +1,110 @@
+/**
+ * Exploring a scenario under the model executor with one strategy: run executions until one fails,
+ * the strategy is exhausted (dfs), or the schedule/time budget runs out.
+ */
+import { addCounters, type Counters, mixSeed, newCounters } from '@ptesim/core';
+import { type ExecutionResult, Machine, type ModelSetup } from './execution.ts';
+import type { Scheduler } from './scheduler.ts';
+import { DfsScheduler } from './schedulers/dfs.ts';
+import { PctScheduler } from './schedulers/pct.ts';
+import { RandomScheduler } from './schedulers/random.ts';
+
+export const STRATEGIES = ['random', 'pct', 'dfs'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+export interface ExploreOptions extends ModelSetup {
+  strategy: Strategy;
+  seed: number;
+  /** PCT depth d (default 3). */
+  depth?: number | undefined;
+  /** DFS preemption bound (default 2). */
+  preemptions?: number | undefined;
+  /** Stop after this many executions. */
+  schedules: number;
+  timeMs?: number | undefined;
+  /** Keep going after a failure (count failures) instead of stopping at the first. */
+  keepGoing?: boolean | undefined;
+  onProgress?: ((executions: number, elapsedMs: number) => void) | undefined;
+}
+
+export interface Failure {
+  /** 1-based index of the failing execution. */
+  execution: number;
+  dataSeed: number;
+  result: ExecutionResult;
+}
+
+export interface ExploreResult {
+  executions: number;
+  /** dfs: every schedule within the bound was run. */
+  complete: boolean;
+  failures: number;
+  first?: Failure | undefined;
+  totalSteps: number;
+  maxSteps: number;
+  elapsedMs: number;
+  /** Counters of every execution, summed. */
+  totals: Counters;
+}
+
+export function makeScheduler(opts: ExploreOptions, threads: number): Scheduler {
+  switch (opts.strategy) {
+    case 'random':
+      return new RandomScheduler(opts.seed);
+    case 'pct':
+      return new PctScheduler(opts.seed, opts.depth ?? 3, threads);
+    case 'dfs':
+      return new DfsScheduler(opts.preemptions ?? 2);
+  }
+}
+
+/**
+ * The data seed of execution `n`: random and pct vary the threads' data choices along with the
+ * schedule; dfs keeps them fixed, so its tree of schedules is well defined.
+ */
+export function dataSeedFor(strategy: Strategy, seed: number, n: number): number {
+  return strategy === 'dfs' ? seed : mixSeed(seed, n, 0x5eed);
+}
+
+export function explore(opts: ExploreOptions): ExploreResult {
+  const machine = new Machine(opts);
+  const scheduler = makeScheduler(opts, machine.layout.agents);
+  const t0 = performance.now();
+  let executions = 0;
+  let failures = 0;
+  let first: Failure | undefined;
+  let totalSteps = 0;
+  let maxSteps = 0;
+  let lastProgress = t0;
+  const totals = newCounters();
+  while (executions < opts.schedules) {
+    if (opts.timeMs !== undefined && performance.now() - t0 >= opts.timeMs) break;
+    if (!scheduler.beginExecution()) break;
+    const dataSeed = dataSeedFor(opts.strategy, opts.seed, executions);
+    const result = machine.run(scheduler, dataSeed, executions);
+    executions++;
+    totalSteps += result.steps;
+    addCounters(totals, result.counters);
+    if (result.steps > maxSteps) maxSteps = result.steps;
+    if (result.violation) {
+      failures++;
+      first ??= { execution: executions, dataSeed, result };
+      if (!opts.keepGoing) break;
+    }
+    const now = performance.now();
+    if (opts.onProgress && now - lastProgress > 1000) {
+      lastProgress = now;
+      opts.onProgress(executions, now - t0);
+    }
+  }
+  return {
+    executions,
+    complete: scheduler instanceof DfsScheduler && scheduler.complete,
+    failures,
+    first,
+    totalSteps,
+    maxSteps,
+    elapsedMs: performance.now() - t0,
+    totals,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Replay files: everything needed to re-execute a failing model run step for step — the scenario,
+ * backend, bug, configuration and budget, the data seed, the schedule — plus the ptesim version
+ * that wrote it and what it found. Reading one is strict: a corrupt file or one from an
+ * incompatible format is a UsageError (exit 2, one line).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BUGS, findBackend, findScenario } from '@ptesim/core';
+import { UsageError } from '../cli/args.ts';
+import { VERSION } from '../version.ts';
+import type { ModelSetup } from './execution.ts';
+
+/** Bumped whenever an old file could replay differently. */
+export const REPLAY_FORMAT = 1;
+
+export interface ReplayFile extends ModelSetup {
+  ptesim: 'replay';
+  format: number;
+  version: string;
+  strategy: string;
+  seed: number;
+  dataSeed: number;
+  schedule: number[];
+  violation: { kind: string; message: string };
+  /** Trace hash of the recorded execution: a replay must reproduce it exactly. */
+  traceHash: string;
+}
+
+export function writeReplay(dir: string, r: Omit<ReplayFile, 'ptesim' | 'format' | 'version'>): string {
+  const file: ReplayFile = { ptesim: 'replay', format: REPLAY_FORMAT, version: VERSION, ...r };
+  const name = `${r.scenario}-${r.backend}-${r.bug ?? 'nobug'}-${r.strategy}-seed${r.seed}.json`;
+  const path = join(dir, name);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, `${JSON.stringify(file, null, 1)}\n`);
+  } catch (e) {
+    throw new UsageError(`cannot write the replay file ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return path;
+}
+
+export function readReplay(path: string): ReplayFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new UsageError(`${path} is not a replay file: not valid JSON`);
+  }
+  const bad = (what: string) => new UsageError(`${path} is not a usable replay file: ${what}`);
+  if (typeof data !== 'object' || data === null || (data as { ptesim?: unknown }).ptesim !== 'replay')
+    throw bad('no "ptesim": "replay" marker');
+  const f = data as Partial<ReplayFile>;
+  if (f.format !== REPLAY_FORMAT)
+    throw new UsageError(
+      `${path} was written by ptesim ${f.version ?? '?'} in replay format ${f.format}; this ptesim ${VERSION} reads format ${REPLAY_FORMAT}`,
+    );
+  if (typeof f.scenario !== 'string' || !findScenario(f.scenario)) throw bad(`unknown scenario '${f.scenario}'`);
+  if (typeof f.backend !== 'string' || !findBackend(f.backend)) throw bad(`unknown backend '${f.backend}'`);
+  if (f.bug !== undefined && f.bug !== null && !BUGS.some((b) => b.name === f.bug)) throw bad(`unknown bug '${f.bug}'`);
+  const c = f.config;
+  if (!c || ![c.cpus, c.mmus, c.pages].every((n) => Number.isInteger(n) && n > 0)) throw bad('bad config');
+  const b = f.budget;
+  if (!b || !Number.isInteger(b.ops) || !Number.isInteger(b.backgroundOps) || b.untilFixedDone !== false)
+    throw bad('bad budget');
+  if (!Number.isInteger(f.dataSeed) || !Number.isInteger(f.seed)) throw bad('bad seed');
+  const agents = c.cpus + c.mmus;
+  if (!Array.isArray(f.schedule) || !f.schedule.every((t) => Number.isInteger(t) && t >= 0 && t < agents))
+    throw bad('bad schedule');
+  if (typeof f.violation?.kind !== 'string' || typeof f.traceHash !== 'string') throw bad('no recorded violation');
+  return { ...(f as ReplayFile), bug: f.bug ?? undefined };
+}

@@ -1,0 +1,136 @@
+/**
+ * One model-executor run as the CLI reports it (`explore`, and `stress --executor model`): explore
+ * with a strategy; on a failure shrink the schedule, write the replay file, and render the shrunk
+ * interleaving.
+ */
+import { findScenario, formatPte, type LayoutConfig } from '@ptesim/core';
+import { explainViolation, involvedAgents } from '../report/explain.ts';
+import { perSec, type RunReport, type ViolationReport } from '../report/report.ts';
+import { Machine } from './execution.ts';
+import { type ExploreOptions, explore } from './explore.ts';
+import { formatInterleaving } from './interleaving.ts';
+import { writeReplay } from './replay-file.ts';
+import { shrinkSchedule, switches } from './shrink.ts';
+
+export interface ModelRunOptions extends ExploreOptions {
+  replayDir: string;
+  shrink: boolean;
+}
+
+export interface ModelRun {
+  report: RunReport;
+  /** The interleaving of the (shrunk) failing execution, or '' when none failed. */
+  interleaving: string;
+}
+
+export function runModel(opts: ModelRunOptions): ModelRun {
+  const result = explore(opts);
+  const machine = new Machine(opts);
+  const first = result.first;
+  let violations: ViolationReport[] = [];
+  let interleaving = '';
+  let shrinkInfo: NonNullable<RunReport['model']>['shrink'];
+  let traceHash: string | undefined;
+  if (first?.result.violation) {
+    const kind = first.result.violation.kind;
+    const shrunk = opts.shrink
+      ? shrinkSchedule(machine, first.result.schedule, first.dataSeed, kind).result
+      : first.result;
+    const v = shrunk.violation ?? first.result.violation;
+    shrinkInfo = {
+      originalSteps: first.result.steps,
+      originalSwitches: switches(first.result.schedule),
+      shrunkSteps: shrunk.steps,
+      shrunkSwitches: switches(shrunk.schedule),
+    };
+    traceHash = shrunk.trace.hash();
+    const message = explainViolation(v);
+    const replayFile = writeReplay(opts.replayDir, {
+      scenario: opts.scenario,
+      backend: opts.backend,
+      bug: opts.bug,
+      config: opts.config,
+      budget: opts.budget,
+      strategy: opts.strategy,
+      seed: opts.seed,
+      dataSeed: first.dataSeed,
+      schedule: shrunk.schedule,
+      violation: { kind: v.kind, message },
+      traceHash,
+    });
+    interleaving = formatInterleaving(shrunk.trace, machine.layout, v, shrunk.finalFrom);
+    violations = [
+      {
+        kind: v.kind,
+        message,
+        cpus: involvedAgents(machine.layout, v),
+        episode: first.execution,
+        seed: opts.seed,
+        frame: v.frame,
+        va: v.va,
+        pte: v.va >= 0 ? formatPte(v.pte) : '-',
+        countInRun: result.failures,
+        reproduce: `pnpm ptesim replay ${replayFile}`,
+        replayFile,
+      },
+    ];
+  }
+  return {
+    interleaving,
+    report: modelRunReport(opts, result, violations, shrinkInfo, traceHash),
+  };
+}
+
+function modelRunReport(
+  opts: ModelRunOptions,
+  r: ReturnType<typeof explore>,
+  violations: ViolationReport[],
+  shrink: NonNullable<RunReport['model']>['shrink'],
+  traceHash: string | undefined,
+): RunReport {
+  const config: LayoutConfig = { ...opts.config };
+
+  return {
+    scenario: opts.scenario,
+    backend: opts.backend,
+    executor: 'model',
+    bug: opts.bug ?? null,
+    config,
+    seed: opts.seed,
+    episodes: r.executions,
+    elapsedMs: Math.round(r.elapsedMs),
+    cpuTimeMs: Math.round(r.elapsedMs),
+    transactions: r.totals.transactions,
+    mmuAccesses: r.totals.mmuAccesses,
+    raceWindowHits: r.totals.raceWindowHits,
+    windowHit: r.totals.raceWindowHits > 0,
+    rates: {
+      episodesPerSec: perSec(r.executions, r.elapsedMs),
+      transactionsPerSec: perSec(r.totals.transactions, r.elapsedMs),
+      mmuAccessesPerSec: perSec(r.totals.mmuAccesses, r.elapsedMs),
+      raceWindowHitsPerSec: perSec(r.totals.raceWindowHits, r.elapsedMs),
+    },
+    counters: r.totals,
+    agents: [],
+    violations,
+    verdict: violations.length > 0 ? 'fail' : 'pass',
+    error: null,
+    model: {
+      strategy: opts.strategy,
+      executions: r.executions,
+      complete: r.complete,
+      firstFailureAt: r.first?.execution ?? null,
+      stepsPerSecond: perSec(r.totalSteps, r.elapsedMs),
+      maxSteps: r.maxSteps,
+      shrink,
+      traceHash,
+    },
+  };
+}
+
+/** The scenario's model configuration unless overridden. */
+export function modelConfig(scenario: string, over: Partial<LayoutConfig>): LayoutConfig {
+  const s = findScenario(scenario);
+  if (!s) throw new RangeError(`unknown scenario '${scenario}'`);
+  return { ...s.modelDefaults, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) };
+}

@@ -1,0 +1,16 @@
+/**
+ * The model executor's strategy interface (after Shuttle's `Scheduler`): start an execution, pick
+ * the next thread among the runnable ones. One file per strategy in schedulers/.
+ */
+export interface Scheduler {
+  readonly name: string;
+  /** Start the next execution; false when the strategy has nothing left to explore. */
+  beginExecution(): boolean;
+  /**
+   * Choose who takes the next step. `current` is the thread that took the last step (-1 at the
+   * start); `spun` is true when that step ended in a SPIN (it could not make progress).
+   */
+  pick(runnable: readonly number[], current: number, spun: boolean): number;
+  /** The execution ended after `steps` scheduled steps. */
+  endExecution(steps: number): void;
+}

@@ -1,0 +1,24 @@
+/** Uniformly random scheduling: at every step, any runnable thread, seeded. */
+import { mixSeed, Rand } from '@ptesim/core';
+import type { Scheduler } from '../scheduler.ts';
+
+export class RandomScheduler implements Scheduler {
+  readonly name = 'random';
+  private rng: Rand;
+  private executions = 0;
+
+  constructor(private readonly seed: number) {
+    this.rng = new Rand(seed);
+  }
+
+  beginExecution(): boolean {
+    this.rng = new Rand(mixSeed(this.seed, this.executions++));
+    return true;
+  }
+
+  pick(runnable: readonly number[]): number {
+    return runnable[this.rng.below(runnable.length)];
+  }
+
+  endExecution(): void {}
+}

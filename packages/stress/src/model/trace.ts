@@ -1,0 +1,49 @@
+/**
+ * The model executor's record of an execution: one row per shared-memory operation, with the
+ * thread that did it, the word, the value before and the value after.
+ */
+export const OP_LOAD = 0;
+export const OP_STORE = 1;
+export const OP_XCHG = 2;
+export const OP_CMPXCHG = 3;
+export const OP_OR = 4;
+export const OP_AND = 5;
+export const OP_ADD = 6;
+export const OP_NAMES = ['load', 'store', 'xchg', 'cmpxchg', 'or', 'and', 'add'];
+
+export class Trace {
+  readonly thread: number[] = [];
+  readonly op: number[] = [];
+  readonly addr: number[] = [];
+  readonly before: number[] = [];
+  readonly after: number[] = [];
+
+  get length(): number {
+    return this.op.length;
+  }
+
+  push(thread: number, op: number, addr: number, before: number, after: number): void {
+    this.thread.push(thread);
+    this.op.push(op);
+    this.addr.push(addr);
+    this.before.push(before);
+    this.after.push(after);
+  }
+
+  /** A hash of the whole trace (FNV-1a over every field): equal traces, equal hashes. */
+  hash(): string {
+    let h = 0x811c9dc5;
+    const mix = (x: number) => {
+      h = Math.imul(h ^ (x & 0xffff), 0x01000193);
+      h = Math.imul(h ^ (x >>> 16), 0x01000193);
+    };
+    for (let i = 0; i < this.length; i++) {
+      mix(this.thread[i]);
+      mix(this.op[i]);
+      mix(this.addr[i]);
+      mix(this.before[i]);
+      mix(this.after[i]);
+    }
+    return (h >>> 0).toString(16).padStart(8, '0');
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The model executor's Mem: the same Atomics, on one thread, each operation recorded against the
+ * simulated CPU whose step it is. It also checks the model's own discipline: one resumption of a
+ * thread may perform at most one shared operation (a missing `yield` would make two operations
+ * atomic in the model but not on real threads).
+ */
+import type { Mem } from '@ptesim/core';
+import { OP_ADD, OP_AND, OP_CMPXCHG, OP_LOAD, OP_OR, OP_STORE, OP_XCHG, type Trace } from './trace.ts';
+
+export class ModelDisciplineError extends Error {
+  override name = 'ModelDisciplineError';
+}
+
+export class TracingMem implements Mem {
+  /** The thread taking the current step. */
+  thread = -1;
+  /** Shared operations in the current step, and whether any changed memory. */
+  ops = 0;
+  wrote = false;
+  /** When false (the final check), more than one operation per step is allowed. */
+  strict = true;
+
+  constructor(
+    readonly i32: Int32Array,
+    readonly trace: Trace,
+  ) {}
+
+  beginStep(thread: number): void {
+    this.thread = thread;
+    this.ops = 0;
+    this.wrote = false;
+  }
+
+  private rec(op: number, addr: number, before: number, after: number): void {
+    if (++this.ops > 1 && this.strict)
+      throw new ModelDisciplineError(
+        `thread ${this.thread} performed ${this.ops} shared operations in one step: a yield is missing before one of them`,
+      );
+    if (before !== after) this.wrote = true;
+    this.trace.push(this.thread, op, addr, before, after);
+  }
+
+  load(i: number): number {
+    const v = Atomics.load(this.i32, i);
+    this.rec(OP_LOAD, i, v, v);
+    return v;
+  }
+  store(i: number, v: number): void {
+    const old = Atomics.exchange(this.i32, i, v);
+    this.rec(OP_STORE, i, old, v);
+  }
+  xchg(i: number, v: number): number {
+    const old = Atomics.exchange(this.i32, i, v);
+    this.rec(OP_XCHG, i, old, v);
+    return old;
+  }
+  cmpxchg(i: number, expect: number, v: number): number {
+    const old = Atomics.compareExchange(this.i32, i, expect, v);
+    this.rec(OP_CMPXCHG, i, old, old === expect ? v : old);
+    return old;
+  }
+  or(i: number, v: number): number {
+    const old = Atomics.or(this.i32, i, v);
+    this.rec(OP_OR, i, old, old | v);
+    return old;
+  }
+  and(i: number, v: number): number {
+    const old = Atomics.and(this.i32, i, v);
+    this.rec(OP_AND, i, old, old & v);
+    return old;
+  }
+  add(i: number, v: number): number {
+    const old = Atomics.add(this.i32, i, v);
+    this.rec(OP_ADD, i, old, (old + v) | 0);
+    return old;
+  }
+}
