@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { runInWorker } from '@ptesim/workers';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
+import { measureModel } from '../bench/model.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput } from '../bench/throughput.ts';
 import { duration, type FlagSpec, int, parseArgs, str, UsageError } from '../cli/args.ts';
@@ -12,11 +13,11 @@ import { VERSION } from '../version.ts';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
   time: { value: true, help: 'throughput: run time per backend (default 10s)' },
-  seeds: { value: true, help: 'detect: seeds per bug (default 5)' },
+  seeds: { value: true, help: 'detect: seeds per bug (default 5; model: at least 10)' },
   json: { value: true, help: 'write the results as JSON to FILE' },
 };
 
-const WHICH = ['throughput', 'detect', 'step'] as const;
+const WHICH = ['throughput', 'detect', 'step', 'model'] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
   const p = parseArgs(argv, BENCH_FLAGS);
@@ -81,6 +82,27 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
           ` (episodes ${b.medianEpisodes ?? '-'}); per seed: ${times}; kinds: ${[...new Set(b.kinds)].join(', ')}`,
       );
     }
+  }
+  if (which.includes('model')) {
+    const m = measureModel(Math.max(nSeeds, 10));
+    results.model = m;
+    for (const s of m.stepsPerSec)
+      console.log(`model executor ${s.backend}: ${s.stepsPerSec} steps/s, ${s.executionsPerSec} executions/s (random)`);
+    for (const d of m.detection) {
+      const sh = d.shrink;
+      const avg = (f: (x: (typeof sh)[number]) => number) =>
+        sh.length > 0 ? (sh.reduce((a, x) => a + f(x), 0) / sh.length).toFixed(1) : '-';
+      console.log(
+        `  ${d.bug.padEnd(24)} ${d.strategy.padEnd(6)} schedules to first detection: median ${d.median ?? 'not found'} ` +
+          `[${d.schedules.map((x) => x ?? '-').join(', ')}]; shrink steps ${avg((x) => x.originalSteps)} -> ` +
+          `${avg((x) => x.shrunkSteps)}, switches ${avg((x) => x.originalSwitches)} -> ${avg((x) => x.shrunkSwitches)}`,
+      );
+    }
+    for (const d of m.dfs)
+      console.log(
+        `  dfs ${d.backend.padEnd(6)} ${d.config.cpus} cpus ${d.config.mmus} mmus ${d.config.pages} pages, ` +
+          `preemption bound ${d.bound}: ${d.executions} executions${d.complete ? ' (complete)' : ' (INCOMPLETE)'}, ${d.ms} ms`,
+      );
   }
   if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   return 0;

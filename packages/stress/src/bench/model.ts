@@ -1,0 +1,102 @@
+/**
+ * Model-executor figures: steps per second, schedules to first detection per bug and strategy
+ * (over several seeds), DFS execution counts per configuration, and how much shrinking shortens
+ * the failing schedules.
+ */
+import { BUGS, findScenario, type LayoutConfig } from '@ptesim/core';
+import { Machine } from '../model/execution.ts';
+import { type ExploreOptions, explore, type Strategy } from '../model/explore.ts';
+import { shrinkSchedule, switches } from '../model/shrink.ts';
+import { median } from './detect.ts';
+
+export interface ModelBench {
+  stepsPerSec: { backend: string; stepsPerSec: number; executionsPerSec: number }[];
+  detection: {
+    bug: string;
+    strategy: Strategy;
+    schedules: (number | null)[];
+    median: number | null;
+    shrink: { originalSteps: number; shrunkSteps: number; originalSwitches: number; shrunkSwitches: number }[];
+  }[];
+  dfs: { backend: string; config: LayoutConfig; bound: number; executions: number; complete: boolean; ms: number }[];
+}
+
+const scenario = findScenario('mprotect-dirty')!;
+const base = (backend: string, bug?: string, config = scenario.modelDefaults) => ({
+  scenario: 'mprotect-dirty',
+  backend,
+  bug,
+  config,
+  budget: scenario.modelBudget,
+});
+
+export function measureModel(seeds: number, schedules = 100_000): ModelBench {
+  const stepsPerSec = ['native', 'xen'].map((backend) => {
+    const r = explore({ ...base(backend), strategy: 'random', seed: 1, schedules: 20_000, keepGoing: true });
+    return {
+      backend,
+      stepsPerSec: Math.round((r.totalSteps * 1000) / r.elapsedMs),
+      executionsPerSec: Math.round((r.executions * 1000) / r.elapsedMs),
+    };
+  });
+
+  const detection: ModelBench['detection'] = [];
+  for (const bug of BUGS) {
+    const backend = bug.backends[0];
+    for (const strategy of ['random', 'pct'] as const) {
+      const found: (number | null)[] = [];
+      const shrink: ModelBench['detection'][number]['shrink'] = [];
+      for (let seed = 1; seed <= seeds; seed++) {
+        const opts: ExploreOptions = { ...base(backend, bug.name), strategy, seed, schedules };
+        const r = explore(opts);
+        found.push(r.first?.execution ?? null);
+        const first = r.first;
+        if (first?.result.violation) {
+          const s = shrinkSchedule(
+            new Machine(opts),
+            first.result.schedule,
+            first.dataSeed,
+            first.result.violation.kind,
+          );
+          shrink.push({
+            originalSteps: first.result.steps,
+            shrunkSteps: s.result.steps,
+            originalSwitches: switches(first.result.schedule),
+            shrunkSwitches: switches(s.result.schedule),
+          });
+        }
+      }
+      detection.push({ bug: bug.name, strategy, schedules: found, median: median(found), shrink });
+    }
+  }
+
+  const dfs: ModelBench['dfs'] = [];
+  const configs: LayoutConfig[] = [
+    scenario.modelDefaults,
+    { cpus: 2, mmus: 1, pages: 2 },
+    { cpus: 1, mmus: 1, pages: 1 },
+  ];
+  for (const config of configs)
+    for (const backend of ['native', 'xen'])
+      for (const bound of [0, 1, 2]) {
+        const t0 = performance.now();
+        const r = explore({
+          ...base(backend, undefined, config),
+          strategy: 'dfs',
+          seed: 1,
+          preemptions: bound,
+          schedules: 2_000_000,
+          timeMs: 120_000,
+        });
+        if (r.failures > 0) throw new Error(`dfs found a violation in the correct ${backend} backend`);
+        dfs.push({
+          backend,
+          config,
+          bound,
+          executions: r.executions,
+          complete: r.complete,
+          ms: Math.round(performance.now() - t0),
+        });
+      }
+  return { stepsPerSec, detection, dfs };
+}
