@@ -1,21 +1,31 @@
 /**
  * The bug zoo: named, switchable variants of one function each, written to look like the real
- * mistake. The code of each bug sits beside the code it breaks, behind `cpu.bugs.<flag>`; this file
- * only names and describes them.
+ * mistake. The code of each bug sits beside the code it breaks, behind `cpu.bugs.<flag>` (grep
+ * `BUG(`); this file only names and describes them, and says where each one shows.
  */
 export interface BugFlags {
-  /** native ptep_modify_prot_start/commit as a plain load and store (pre-2.6.x mprotect, THP pmdp_invalidate 2017). */
   naiveRmw: boolean;
-  /** xen commit as MMU_NORMAL_PT_UPDATE: an A/D bit set after start is overwritten. */
   xenNoPreserveAd: boolean;
-  /** change_pte_range releases the ptl before leaving lazy MMU mode: the queued batch lands unlocked. */
   lazyFlushAfterUnlock: boolean;
+  lazyOutsideLock: boolean;
+  nestedLazy: boolean;
+  unpairedCommit: boolean;
+  ctxswLazyNoFlush: boolean;
+  xenPreemptNesting: boolean;
+  wpLockPageUnderPtl: boolean;
+  lazyReadHazard: boolean;
 }
 
 export interface BugInfo {
   name: string;
   flag: keyof BugFlags;
   backends: readonly string[];
+  /** The scenario that exercises it. */
+  scenario: string;
+  /** The lazy-mode contract under which it is a bug (the default when --bug picks it). */
+  contract: 2007 | 2025;
+  /** The violation kind the lock-discipline checker reports for it (undefined: an oracle finds it). */
+  lockdepKind?: string;
   description: string;
 }
 
@@ -24,19 +34,90 @@ export const BUGS: readonly BugInfo[] = [
     name: 'naive-rmw',
     flag: 'naiveRmw',
     backends: ['native'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
     description: 'ptep_modify_prot_start/commit as a plain load and store: a Dirty bit set in between is lost',
   },
   {
     name: 'xen-no-preserve-ad',
     flag: 'xenNoPreserveAd',
     backends: ['xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
     description: 'Xen commit with MMU_NORMAL_PT_UPDATE instead of PRESERVE_AD: A/D set after start are overwritten',
   },
   {
     name: 'lazy-flush-after-unlock',
     flag: 'lazyFlushAfterUnlock',
     backends: ['xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    lockdepKind: 'unflushed-at-unlock',
     description: 'change_pte_range unlocks the ptl before leaving lazy MMU: the queued batch lands outside the lock',
+  },
+  {
+    name: 'lazy-outside-lock',
+    flag: 'lazyOutsideLock',
+    backends: ['native', 'xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    lockdepKind: 'lazy-outside-lock',
+    description: 'change_pte_range enters lazy MMU before taking the ptl and leaves it after (the 2007 contract)',
+  },
+  {
+    name: 'nested-lazy',
+    flag: 'nestedLazy',
+    backends: ['native', 'xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    lockdepKind: 'lazy-nested',
+    description: "a set_ptes-style helper enters lazy MMU inside change_pte_range's own lazy section (bcc6cc832573)",
+  },
+  {
+    name: 'unpaired-commit',
+    flag: 'unpairedCommit',
+    backends: ['native', 'xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    lockdepKind: 'prot-unpaired',
+    description: 'change_pte_range skips the commit when the protection does not change: a start left unpaired',
+  },
+  {
+    name: 'ctxsw-lazy-no-flush',
+    flag: 'ctxswLazyNoFlush',
+    backends: ['xen'],
+    scenario: 'lazy-ctxsw',
+    contract: 2025,
+    lockdepKind: 'lazy-unflushed',
+    description: 'start_context_switch leaves lazy MMU without flushing: the batch is still queued across the switch',
+  },
+  {
+    name: 'xen-preempt-nesting',
+    flag: 'xenPreemptNesting',
+    backends: ['xen'],
+    scenario: 'lazy-ctxsw',
+    contract: 2025,
+    lockdepKind: 'lazy-ctxsw-reenter',
+    description:
+      'preempted between enable_count++ and arch enter: the switch-in path enters, then the task (Xen 7.0-rc1)',
+  },
+  {
+    name: 'wp-lock-page-under-ptl',
+    flag: 'wpLockPageUnderPtl',
+    backends: ['native', 'xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    lockdepKind: 'lock-order',
+    description: 'the write-protect fault takes the page lock under the ptl: against page lock -> i_mmap -> ptl',
+  },
+  {
+    name: 'lazy-read-hazard',
+    flag: 'lazyReadHazard',
+    backends: ['xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    lockdepKind: 'read-hazard',
+    description: 'change_pte_range reads the PTE back through the raw pointer while its update is still queued',
   },
 ];
 
@@ -44,6 +125,13 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   naiveRmw: false,
   xenNoPreserveAd: false,
   lazyFlushAfterUnlock: false,
+  lazyOutsideLock: false,
+  nestedLazy: false,
+  unpairedCommit: false,
+  ctxswLazyNoFlush: false,
+  xenPreemptNesting: false,
+  wpLockPageUnderPtl: false,
+  lazyReadHazard: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

@@ -9,6 +9,7 @@ import {
   createCpu,
   Layout,
   type LayoutConfig,
+  type LazyContract,
   mprotectDirty,
   SPIN,
   type Step,
@@ -20,12 +21,24 @@ export interface Machine {
   cpus: Cpu[];
 }
 
-export function machine(backend: string, config: Partial<LayoutConfig> = {}, bug?: string): Machine {
+export interface MachineExtras {
+  contract?: LazyContract;
+  lockdep?: boolean;
+}
+
+export function machine(
+  backend: string,
+  config: Partial<LayoutConfig> = {},
+  bug?: string,
+  extras: MachineExtras = {},
+): Machine {
   const layout = new Layout({ cpus: 2, mmus: 1, pages: 4, ...config });
   const i32 = new Int32Array(allocShared(layout));
   mprotectDirty.setup(i32, layout);
   const mem = new AtomicsMem(i32);
-  const cpus = Array.from({ length: layout.agents }, (_, id) => createCpu(id, mem, layout, { backend, bug, seed: 1 }));
+  const cpus = Array.from({ length: layout.agents }, (_, id) =>
+    createCpu(id, mem, layout, { backend, bug, seed: 1, ...extras }),
+  );
   return { i32, layout, cpus };
 }
 

@@ -13,9 +13,9 @@ import {
   PAGE_READONLY,
   PAGE_SHARED,
   PARAVIRT_LAZY_MMU,
+  ptlLock,
+  ptlUnlock,
   readViolation,
-  spinLock,
-  spinUnlock,
   writebackPage,
   type XenPvOps,
 } from '../src/index.ts';
@@ -26,12 +26,12 @@ describe('the pte spinlock', () => {
     const m = machine('native');
     const [a, b] = m.cpus;
     const ptl = m.layout.ptl(0);
-    run(spinLock(a, ptl));
+    run(ptlLock(a, 0));
     expect(m.i32[ptl]).toBe(a.id + 1);
-    const sb = new Stepper(spinLock(b, ptl)).steps(10);
+    const sb = new Stepper(ptlLock(b, 0)).steps(10);
     expect(sb.done).toBe(false);
     expect(sb.spins).toBeGreaterThan(0);
-    run(spinUnlock(a, ptl));
+    run(ptlUnlock(a, 0));
     sb.finish();
     expect(m.i32[ptl]).toBe(b.id + 1);
   });
@@ -70,8 +70,8 @@ describe('a fault in the transaction window (native)', () => {
 });
 
 describe('lazy MMU batch and the ptl (xen)', () => {
-  function rangeWithCleaner(bug?: string) {
-    const m = machine('xen', {}, bug);
+  function rangeWithCleaner(bug?: string, lockdep = true) {
+    const m = machine('xen', {}, bug, { lockdep });
     const [cpu, cleaner] = m.cpus;
     const pv = cpu.pv as XenPvOps;
     const ptl = m.layout.ptl(0);
@@ -98,8 +98,13 @@ describe('lazy MMU batch and the ptl (xen)', () => {
   });
 
   it('lazy-flush-after-unlock: another CPU changes the PTE, then the stale commit lands', () => {
-    const { m, unlockedWithQueue } = rangeWithCleaner('lazy-flush-after-unlock');
+    const { m, unlockedWithQueue } = rangeWithCleaner('lazy-flush-after-unlock', false);
     expect(unlockedWithQueue).toBe(true);
     expect(readViolation(m)?.kind).toBe('stale-commit');
+  });
+
+  it('lazy-flush-after-unlock with the checker on: reported at the unlock, before any harm', () => {
+    const { m } = rangeWithCleaner('lazy-flush-after-unlock');
+    expect(readViolation(m)?.kind).toBe('unflushed-at-unlock');
   });
 });

@@ -149,7 +149,7 @@ describe('ptesim explore and replay', () => {
   const bad: [string, string][] = [
     ['{"ptesim":"replay","format":99,"version":"9.9.9"}', 'replay format 99'],
     ['not json at all', 'not valid JSON'],
-    ['{"ptesim":"replay","format":1,"scenario":"nope"}', "unknown scenario 'nope'"],
+    ['{"ptesim":"replay","format":2,"scenario":"nope"}', "unknown scenario 'nope'"],
   ];
   for (const [content, message] of bad) {
     it(`replay of a bad file (${message}): exit 2, one line`, () => {

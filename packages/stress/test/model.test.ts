@@ -30,7 +30,7 @@ const opts = (backend: string, bug: string | undefined, strategy: ExploreOptions
 const BUGS = [
   ['native', 'naive-rmw', ['lost-dirty']],
   ['xen', 'xen-no-preserve-ad', ['lost-dirty']],
-  ['xen', 'lazy-flush-after-unlock', ['stale-commit', 'hypervisor-bug']],
+  ['xen', 'lazy-flush-after-unlock', ['unflushed-at-unlock']],
 ] as const;
 
 describe('determinism', () => {

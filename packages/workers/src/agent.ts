@@ -15,16 +15,19 @@ import {
   createCpu,
   type EpisodeBudget,
   findScenario,
+  HDR_ABANDONED,
   HDR_EPISODE,
   HDR_FIXED_DONE,
   HDR_HALT,
   HDR_STOP,
   Layout,
   type LayoutConfig,
+  type LazyContract,
 } from '@ptesim/core';
 import { barrierWait } from './barrier.ts';
+import { watchStop } from './direct/spin-pause.mjs';
 import { leftoverGenerators } from './direct/verify.ts';
-import { drive } from './driver.ts';
+import { drive, isAbandoned } from './driver.ts';
 
 export interface AgentTask {
   sab: SharedArrayBuffer;
@@ -33,6 +36,8 @@ export interface AgentTask {
   backend: string;
   bug?: string | undefined;
   seed: number;
+  contract: LazyContract;
+  lockdep: boolean;
   agent: number;
   budget: EpisodeBudget;
   /** Halt after this many episodes (0: only when the stop flag is raised). */
@@ -59,16 +64,24 @@ export default function runAgent(task: AgentTask): AgentResult {
   const cpu = createCpu(task.agent, new AtomicsMem(i32), layout, task);
   const role = scenario.roles(task.config)[task.agent];
   const parties = layout.agents;
+  watchStop(i32, HDR_STOP);
   for (;;) {
     barrierWait(i32, parties); // start gate: the state is fresh, everyone leaves together
     if (Atomics.load(i32, HDR_HALT) !== 0) break;
     cpu.episode = Atomics.load(i32, HDR_EPISODE);
     if (task.injectCrash) throw new Error(`agent ${task.agent}: injected crash`);
-    drive(scenario.program(cpu, role, task.budget));
+    try {
+      drive(scenario.program(cpu, role, task.budget), i32);
+    } catch (e) {
+      // A deadlocking bug was reported and this thread waits on a lock nobody will release.
+      if (!isAbandoned(e)) throw e;
+      Atomics.store(i32, HDR_ABANDONED, 1);
+    }
     if (role.fixed) Atomics.add(i32, HDR_FIXED_DONE, 1);
     barrierWait(i32, parties); // quiesced: no agent is in the middle of anything
     if (task.agent === 0) {
-      drive(scenario.finalCheck(cpu));
+      // After an abandoned episode the state is inconsistent (locks held): no final check.
+      if (Atomics.load(i32, HDR_ABANDONED) === 0) drive(scenario.finalCheck(cpu), i32);
       const done = Atomics.add(i32, HDR_EPISODE, 1) + 1;
       const halt = Atomics.load(i32, HDR_STOP) !== 0 || (task.maxEpisodes > 0 && done >= task.maxEpisodes);
       if (!halt) scenario.setup(i32, layout);

@@ -16,7 +16,9 @@ import {
   HDR_STOP,
   Layout,
   type LayoutConfig,
+  type LazyContract,
   newCounters,
+  readSnapshots,
   readViolation,
   type ViolationRecord,
 } from '@ptesim/core';
@@ -30,6 +32,10 @@ export interface RealRunOptions {
   bug?: string | undefined;
   config: LayoutConfig;
   seed: number;
+  /** Lazy-mode contract (default 2007). */
+  contract?: LazyContract | undefined;
+  /** The lock-discipline checker (default on). */
+  lockdep?: boolean | undefined;
   /** Stop after this long (ms), finishing the current episode. */
   timeMs?: number | undefined;
   /** Stop after this many episodes. */
@@ -64,6 +70,8 @@ export interface RealRunResult {
   agents: AgentResult[];
   totals: Counters;
   violation?: ViolationRecord | undefined;
+  /** With a violation and the checker on: the agent blocks of the detector and the other side. */
+  snapshots?: Int32Array[] | undefined;
   /** Set when the harness itself failed (a worker crashed, a hang). */
   error?: string | undefined;
 }
@@ -74,6 +82,8 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const scenario = findScenario(opts.scenario);
   if (!scenario) throw new RangeError(`unknown scenario '${opts.scenario}'`);
   if (!findBackend(opts.backend)) throw new RangeError(`unknown backend '${opts.backend}'`);
+  if (opts.mode === 'direct' && scenario.needsSteps)
+    throw new RangeError(`scenario '${scenario.name}' switches tasks and needs --mode steps`);
   if (opts.timeMs === undefined && opts.episodes === undefined) throw new RangeError('give a time or an episode count');
   const layout = new Layout(opts.config);
   const sab = allocShared(layout);
@@ -101,6 +111,8 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
       backend: opts.backend,
       bug: opts.bug,
       seed: opts.seed,
+      contract: opts.contract ?? 2007,
+      lockdep: opts.lockdep ?? true,
       agent,
       budget: opts.budget ?? scenario.defaultBudget,
       maxEpisodes: opts.episodes ?? 0,
@@ -144,13 +156,15 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const agents = results.filter((r): r is AgentResult => r !== undefined);
   const totals = newCounters();
   for (const a of agents) addCounters(totals, a.counters);
+  const violation = readViolation({ i32, layout });
   return {
     episodes: Atomics.load(i32, HDR_EPISODE),
     elapsedMs,
     cpuTimeMs: (cpu.user + cpu.system) / 1000,
     agents,
     totals,
-    violation: readViolation({ i32, layout }),
+    violation,
+    snapshots: violation && (opts.lockdep ?? true) ? readSnapshots({ i32, layout }) : undefined,
     error,
   };
 }

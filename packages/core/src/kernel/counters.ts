@@ -38,6 +38,10 @@ export interface Counters {
   batchedUpdates: number;
   /** Failed lock attempts (a measure of contention). */
   lockSpins: number;
+  contextSwitches: number;
+  /** Context switches that left lazy MMU mode for the outgoing task (re-entered when it returns). */
+  lazySwitches: number;
+  interrupts: number;
 }
 
 export function newCounters(): Counters {
@@ -61,6 +65,9 @@ export function newCounters(): Counters {
     multicalls: 0,
     batchedUpdates: 0,
     lockSpins: 0,
+    contextSwitches: 0,
+    lazySwitches: 0,
+    interrupts: 0,
   };
 }
 

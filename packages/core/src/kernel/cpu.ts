@@ -4,12 +4,15 @@
  * Every kernel and hardware function takes the Cpu it runs on as its first argument.
  */
 import type { BugFlags } from '../bugs.ts';
+import type { LockDep, LockdepHost } from '../check/lockdep.ts';
 import { recordViolation, type ViolationSite } from '../check/violation.ts';
 import type { Layout } from '../mem/layout.ts';
 import type { Mem } from '../mem/mem.ts';
+import type { Step } from '../mem/step.ts';
 import type { PvMmuOps } from '../paravirt/ops.ts';
 import type { Rand } from '../util/rand.ts';
 import { type Counters, newCounters } from './counters.ts';
+import { Task } from './task.ts';
 
 /** Who last rewrote a PTE (harness annotation in the shadow array, for reports). */
 export const WRITER_PROT_COMMIT = 1;
@@ -21,11 +24,25 @@ export const WRITER_NAMES: Record<number, string> = {
   [WRITER_FAULT]: 'fault handler',
 };
 
-export class Cpu implements ViolationSite {
+/** Which lazy-mode contract the kernel follows: seed 000/002's (2007) or 691ee97e1a9d + nesting (2025). */
+export type LazyContract = 2007 | 2025;
+
+export class Cpu implements ViolationSite, LockdepHost {
   /** The paravirt backend; set right after construction (the backend needs its Cpu). */
   pv!: PvMmuOps;
+  /** The lock-discipline checker, or null when it is off (--no-lockdep). */
+  lockdep: LockDep | null = null;
   /** paravirt_lazy_mode for this CPU. */
   lazyMode = 0;
+  /** preempt_count: spinlocks held (no context switch while > 0). */
+  preemptCount = 0;
+  /** In an interrupt handler: lazy mode reads as NONE, 2025 enable/disable are no-ops. */
+  inInterrupt = false;
+  /** Where interrupts may arrive in the code running now (set by a scenario), or null. */
+  irqPoint: ((cpu: Cpu) => Step) | null = null;
+  /** The tasks this CPU switches between, and the one running. */
+  readonly tasks: Task[];
+  task: Task;
   /** The episode being run (for reports). */
   episode = 0;
   readonly i32: Int32Array;
@@ -36,9 +53,29 @@ export class Cpu implements ViolationSite {
     readonly layout: Layout,
     readonly bugs: BugFlags,
     readonly rng: Rand,
+    readonly contract: LazyContract = 2007,
     readonly stats: Counters = newCounters(),
   ) {
     this.i32 = mem.i32;
+    this.tasks = [new Task(0, 1), new Task(1, 2)];
+    this.task = this.tasks[0];
+  }
+
+  get taskId(): number {
+    return this.task.id;
+  }
+
+  /** The lazy mode the backend sees: NONE in interrupt context (seed 002). */
+  get effectiveLazyMode(): number {
+    return this.inInterrupt ? 0 : this.lazyMode;
+  }
+
+  queuedUpdates(): number {
+    return this.pv.queuedUpdates();
+  }
+
+  hasQueuedWrite(ptep: number): boolean {
+    return this.pv.hasQueuedWrite(ptep);
   }
 
   get isMmu(): boolean {

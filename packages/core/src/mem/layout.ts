@@ -28,23 +28,37 @@ export const HDR_BARRIER_GEN = 4;
 export const HDR_FIXED_DONE = 5; // agents with a fixed budget that finished this episode
 export const HDR_VIOLATIONS = 6; // violations seen (the first is recorded in full)
 export const HDR_ABORT = 7; // the harness failed (a worker died): everyone leaves at once
+export const HDR_ABANDONED = 8; // an agent gave up an episode after the stop (a deadlocking bug)
 
-// agent line
+// agent block: AGENT_WORDS per simulated CPU/MMU. Line 0 is state; the checker (check/lockdep.ts)
+// keeps the held-lock stack and the event ring in the next lines, written only by the owner.
 export const AG_ACCESS_SEQ = 0; // MMU: odd while an access is in flight (the TLB-flush barrier waits on it)
-export const AG_LAZY_MODE = 1; // the agent's paravirt lazy mode, published for checkers
-export const AG_PROGRESS = 2; // steps taken (watchdog)
+export const AG_LAZY_MODE = 1; // paravirt lazy mode (published by the checker)
+export const AG_PREEMPT = 2; // preempt count (published by the checker)
+export const AG_TASK = 3; // the task running on this CPU
+export const AG_OPEN_TXN = 4; // ptep + 1 of the open prot transaction, 0 none
+export const AG_QUEUED = 5; // updates queued in the paravirt batch (published by the checker)
+export const AG_NHELD = 6; // locks held (entries in AG_HELD)
+export const AG_EV_HEAD = 7; // events ever recorded (the ring index is this mod EVENTS)
+export const AG_CR3 = 8; // the page tables this CPU runs on (what switch_mm loads)
+export const AG_HELD = LINE; // MAX_HELD × (lock class, instance)
+export const MAX_HELD = 8;
+export const AG_EVENTS = 2 * LINE; // EVENTS × (code, argument)
+export const EVENTS = 16;
+export const AGENT_WORDS = 4 * LINE;
 
 // mm
 export const MM_PAGE_TABLE_LOCK = 0;
 export const MM_MMAP_LOCK = LINE; // rwsem word: >0 readers, -1 writer
 export const MM_NR_VMAS = 2 * LINE;
 export const MM_VMAS = 2 * LINE + 1; // MAX_VMAS records of VMA_WORDS
+export const MM_I_MMAP = 3 * LINE; // the file's i_mmap_rwsem (the rmap walk's lock), same encoding
 export const VMA_START = 0; // first virtual page number
 export const VMA_END = 1; // one past the last
 export const VMA_FLAGS = 2; // VM_* flags
 export const VMA_PGOFF = 3; // file page of VMA_START
 export const VMA_WORDS = 4;
-const MM_WORDS = 3 * LINE;
+const MM_WORDS = 4 * LINE;
 
 // struct page line
 export const PG_FLAGS = 0;
@@ -63,7 +77,19 @@ export const VI_PTE = 6;
 export const VI_A = 7;
 export const VI_B = 8;
 export const VI_OTHER = 9; // another agent involved (e.g. the PTE's last software writer), -1 none
-export const VI_WORDS = LINE;
+/** At the first violation, a copy of the agent blocks of the detector and of the other agent. */
+export const VI_SNAPSHOT = LINE;
+export const VI_WORDS = LINE + 2 * AGENT_WORDS;
+
+/**
+ * Tasks per simulated CPU, and the kernel (vmalloc-like) mapping after the user pages: VMAP_PAGES
+ * per task, plus one slot per CPU for its interrupt handler (slot TASKS_PER_CPU).
+ */
+export const TASKS_PER_CPU = 2;
+export const VMAP_PAGES = 4;
+const VMAP_SLOTS = TASKS_PER_CPU + 1;
+/** Lock classes for the checker's dependency matrix (check/lockdep.ts names them). */
+export const LOCK_CLASSES = 6;
 
 export interface LayoutConfig {
   /** Simulated kernel CPUs. */
@@ -86,6 +112,10 @@ export class Layout {
   readonly shadowBase: number;
   readonly pagesBase: number;
   readonly violation: number;
+  /** lockGraph[a * LOCK_CLASSES + b]: agent + 1 that first took class b while holding a, 0 never. */
+  readonly lockGraph: number;
+  /** First virtual page of the kernel mapping (vmalloc area): VMAP_PAGES per task. */
+  readonly vmallocStart: number;
   readonly words: number;
 
   constructor(readonly config: LayoutConfig) {
@@ -95,11 +125,12 @@ export class Layout {
     if (!Number.isInteger(pages) || pages < 1 || pages > 1 << 18)
       throw new RangeError(`pages must be in 1..${1 << 18}, got ${pages}`);
     this.agents = cpus + mmus;
-    this.ptePages = Math.ceil(pages / PTRS_PER_PTE);
+    this.vmallocStart = pages;
+    this.ptePages = Math.ceil((pages + cpus * VMAP_SLOTS * VMAP_PAGES) / PTRS_PER_PTE);
     this.frames = pages;
     let at = LINE; // header
     this.agentBase = at;
-    at += this.agents * LINE;
+    at += this.agents * AGENT_WORDS;
     this.mm = at;
     at += MM_WORDS;
     this.pgd = at;
@@ -114,11 +145,21 @@ export class Layout {
     at += this.frames * LINE;
     this.violation = at;
     at += VI_WORDS;
+    this.lockGraph = at;
+    at += roundLine(LOCK_CLASSES * LOCK_CLASSES);
     this.words = at;
   }
 
   agent(a: number): number {
-    return this.agentBase + a * LINE;
+    return this.agentBase + a * AGENT_WORDS;
+  }
+  /** The first kernel-mapping page of slot `slot` (a task, or TASKS_PER_CPU: the irq) of CPU `cpu`. */
+  vmap(cpu: number, slot: number): number {
+    return this.vmallocStart + (cpu * VMAP_SLOTS + slot) * VMAP_PAGES;
+  }
+  /** The PTE word of virtual page `va` (every pte page is allocated). */
+  ptep(va: number): number {
+    return this.ptePage(Math.floor(va / PTRS_PER_PTE)) + (va % PTRS_PER_PTE);
   }
   /** The pgd (pmd) entry covering virtual page `va`. */
   pmd(va: number): number {
@@ -151,15 +192,17 @@ export class Layout {
   describe(i: number): string {
     if (i < LINE) return `hdr[${i}]`;
     if (i < this.mm) {
-      const a = Math.floor((i - this.agentBase) / LINE);
+      const a = Math.floor((i - this.agentBase) / AGENT_WORDS);
       const name = a < this.config.cpus ? `cpu${a}` : `mmu${a - this.config.cpus}`;
-      return `${name}.${AGENT_WORDS[(i - this.agentBase) % LINE] ?? (i - this.agentBase) % LINE}`;
+      const o = (i - this.agentBase) % AGENT_WORDS;
+      return `${name}.${AGENT_FIELDS[o] ?? o}`;
     }
     if (i < this.pgd) {
       const o = i - this.mm;
       if (o === MM_PAGE_TABLE_LOCK) return 'page_table_lock';
       if (o === MM_MMAP_LOCK) return 'mmap_lock';
       if (o === MM_NR_VMAS) return 'nr_vmas';
+      if (o === MM_I_MMAP) return 'i_mmap_rwsem';
       if (o >= MM_VMAS) {
         const v = Math.floor((o - MM_VMAS) / VMA_WORDS);
         return `vma${v}.${VMA_FIELDS[(o - MM_VMAS) % VMA_WORDS]}`;
@@ -168,13 +211,15 @@ export class Layout {
     }
     if (i < this.ptlBase) return `pgd[${i - this.pgd}]`;
     if (i < this.ptesBase) return `ptl[${Math.floor((i - this.ptlBase) / LINE)}]`;
-    if (i < this.shadowBase) return `pte[va ${i - this.ptesBase}]`;
+    if (i < this.shadowBase)
+      return i - this.ptesBase >= this.vmallocStart ? `kpte[va ${i - this.ptesBase}]` : `pte[va ${i - this.ptesBase}]`;
     if (i < this.pagesBase) return `shadow[va ${i - this.shadowBase}]`;
     if (i < this.violation) {
       const f = Math.floor((i - this.pagesBase) / LINE);
       return `page[${f}].${PAGE_FIELDS[(i - this.pagesBase) % LINE] ?? (i - this.pagesBase) % LINE}`;
     }
-    return `violation[${i - this.violation}]`;
+    if (i < this.lockGraph) return `violation[${i - this.violation}]`;
+    return `lockdep[${i - this.lockGraph}]`;
   }
 
   /** Is word `i` a PTE? */
@@ -183,7 +228,7 @@ export class Layout {
   }
 }
 
-const AGENT_WORDS = ['seq', 'lazy', 'progress'];
+const AGENT_FIELDS = ['seq', 'lazy', 'preempt', 'task', 'txn', 'queued', 'nheld', 'evhead', 'cr3'];
 const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff'];
 const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'diskVersion'];
 

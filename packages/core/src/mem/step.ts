@@ -17,7 +17,14 @@ export const POINT = 0;
  */
 export const SPIN = 1;
 
-export type Yield = typeof POINT | typeof SPIN;
+/**
+ * The running task offers the CPU to another task (a preemption point that decided to switch).
+ * Consumed by the CPU's task runner (kernel/sched.ts runTasks), which performs the context switch
+ * and resumes the other task's own code; executors never see it.
+ */
+export const PREEMPT = 2;
+
+export type Yield = typeof POINT | typeof SPIN | typeof PREEMPT;
 
 /** A model function: runs to completion through its interleaving points and returns T. */
 export type Step<T = void> = Generator<Yield, T, void>;

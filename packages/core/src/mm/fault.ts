@@ -8,10 +8,10 @@
  * under protection of the same lock") finds the PTE fine and the access is simply retried.
  */
 import { type Cpu, WRITER_FAULT } from '../kernel/cpu.ts';
-import { MM_MMAP_LOCK, PG_FLAGS, PTRS_PER_PTE, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
+import { PG_FLAGS, PTRS_PER_PTE, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { ptepSetAccessFlags } from './access-flags.ts';
-import { downRead, PG_dirty, spinLock, spinUnlock, upRead } from './locks.ts';
+import { lockPage, mmapReadLock, mmapReadUnlock, PG_dirty, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
 import {
   _PAGE_ACCESSED,
   pfnPte,
@@ -33,10 +33,9 @@ export const FAULT_RETRY = 0;
 export const FAULT_SIGSEGV = 1;
 
 export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: number): Step<number> {
-  const { mem, layout } = cpu;
+  const mem = cpu.mem;
   cpu.stats.faults++;
-  const mmapLock = layout.mm + MM_MMAP_LOCK;
-  yield* downRead(cpu, mmapLock);
+  yield* mmapReadLock(cpu);
   const vma = yield* findVma(cpu, va);
   let flags = 0;
   if (vma >= 0) {
@@ -44,12 +43,12 @@ export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: nu
     flags = mem.load(vma + VMA_FLAGS);
   }
   if (vma < 0 || !(flags & VM_READ) || (write && !(flags & VM_WRITE))) {
-    yield* upRead(cpu, mmapLock);
+    yield* mmapReadUnlock(cpu);
     cpu.stats.segv++;
     return FAULT_SIGSEGV;
   }
   yield* handlePteFault(cpu, vma, flags, va, write, origPte);
-  yield* upRead(cpu, mmapLock);
+  yield* mmapReadUnlock(cpu);
   return FAULT_RETRY;
 }
 
@@ -59,19 +58,20 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
   const pmd = mem.load(layout.pmd(va));
   if (pmd === 0) throw new Error(`va ${va}: no pte page (pte page allocation is not modelled)`);
   const ptep = pmd + (va % PTRS_PER_PTE);
-  const ptl = layout.ptl(va);
   if (!ptePresent(orig)) {
-    yield* doFault(cpu, vma, flags, va, ptep, ptl, write);
+    yield* doFault(cpu, vma, flags, va, ptep, write);
     return;
   }
-  yield* spinLock(cpu, ptl);
+  yield* ptlLock(cpu, va);
   yield POINT;
   const pte = mem.load(ptep);
+  cpu.lockdep?.pteRead(ptep);
   if (pte !== orig) {
     // !pte_same: someone changed it since the walk; just retry the access.
     cpu.stats.spuriousFaults++;
   } else if (write && !pteWrite(pte)) {
-    yield* doWpPage(cpu, ptep, pte);
+    yield* doWpPage(cpu, va, ptep, pte);
+    return; // do_wp_page drops the ptl itself
   } else {
     // Spurious: the walk's PTE permits the access; make sure A (and D) are set, then retry.
     let entry = pteMkyoung(pte);
@@ -79,19 +79,20 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
     if (yield* ptepSetAccessFlags(cpu, ptep, entry, write)) cpu.noteWriter(ptep, WRITER_FAULT);
     cpu.stats.spuriousFaults++;
   }
-  yield* spinUnlock(cpu, ptl);
+  yield* ptlUnlock(cpu, va);
 }
 
 /** do_fault → finish_fault for a shared file page: map the page-cache frame, unless someone did. */
-function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, ptl: number, write: boolean): Step {
+function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, write: boolean): Step {
   const mem = cpu.mem;
   yield POINT;
   const start = mem.load(vma + VMA_START);
   yield POINT;
   const pgoff = mem.load(vma + VMA_PGOFF);
-  yield* spinLock(cpu, ptl);
+  yield* ptlLock(cpu, va);
   yield POINT;
   const pte = mem.load(ptep);
+  cpu.lockdep?.pteRead(ptep);
   if (!pteNone(pte)) {
     // The PTE the hardware found cleared is back: a fault from inside another CPU's prot
     // transaction window (native start clears the PTE; the only path that restores one here).
@@ -104,20 +105,27 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
     cpu.noteWriter(ptep, WRITER_FAULT);
     cpu.stats.populated++;
   }
-  yield* spinUnlock(cpu, ptl);
+  yield* ptlUnlock(cpu, va);
 }
 
 /**
- * do_wp_page for a shared page (wp_page_shared → wp_page_reuse): the page is reused in place,
- * `entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)))`, and fault_dirty_shared_page marks the
- * struct page dirty too.
+ * do_wp_page for a shared page (wp_page_shared → wp_page_reuse), entered with the ptl held: the
+ * page is reused in place, `entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)))`; then, with the
+ * ptl dropped, the page is locked and marked dirty (fault_dirty_shared_page) — in that order,
+ * because the page lock ranks above the ptl (mm/rmap.c: page lock → i_mmap_rwsem → ptl).
  */
-function* doWpPage(cpu: Cpu, ptep: number, orig: number): Step {
-  const { mem, layout } = cpu;
+function* doWpPage(cpu: Cpu, va: number, ptep: number, orig: number): Step {
+  const frame = orig >>> 12;
   cpu.stats.wpFaults++;
   const entry = pteMkwrite(pteMkdirty(pteMkyoung(orig)));
   yield* ptepSetAccessFlags(cpu, ptep, entry, true);
   cpu.noteWriter(ptep, WRITER_FAULT);
+  // BUG(wp-lock-page-under-ptl): the page lock taken while still holding the ptl — the reverse of
+  // writeback's page lock → i_mmap → ptl: an ABBA deadlock waiting to happen.
+  if (!cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
+  yield* lockPage(cpu, frame);
   yield POINT;
-  mem.or(layout.page(orig >>> 12) + PG_FLAGS, PG_dirty);
+  cpu.mem.or(cpu.layout.page(frame) + PG_FLAGS, PG_dirty);
+  yield* unlockPage(cpu, frame);
+  if (cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
 }

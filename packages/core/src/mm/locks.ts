@@ -6,18 +6,24 @@
  *    run the holder.
  *  - rw_semaphore (mmap_lock): readers count, writer-locked and writer-waiting flags.
  *  - the page lock: PG_locked in struct page's flags.
+ * Each lock has a class for the lock-discipline checker (check/lockdep.ts), told before the lock is
+ * contended — as lockdep's lock_acquire() runs before LOCK_CONTENDED, so an inversion is reported
+ * even when it does deadlock — and before it is released. A spinlock disables preemption.
  */
+import { LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../check/lockdep.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_FLAGS } from '../mem/layout.ts';
+import { MM_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
 export const PG_locked = 1 << 0;
 export const PG_dirty = 1 << 1;
 
-/** spin_lock */
-export function* spinLock(cpu: Cpu, lock: number): Step {
+/** spin_lock of lock word `lock`, of class `cls` (instance `inst`) for the checker. */
+export function* spinLock(cpu: Cpu, lock: number, cls: number, inst: number): Step {
   const mem = cpu.mem;
   const owner = cpu.id + 1;
+  cpu.preemptCount++;
+  cpu.lockdep?.acquire(cls, inst);
   yield POINT;
   while (mem.cmpxchg(lock, 0, owner) !== 0) {
     cpu.stats.lockSpins++;
@@ -28,9 +34,20 @@ export function* spinLock(cpu: Cpu, lock: number): Step {
 }
 
 /** spin_unlock */
-export function* spinUnlock(cpu: Cpu, lock: number): Step {
+export function* spinUnlock(cpu: Cpu, lock: number, cls: number, inst: number): Step {
+  cpu.lockdep?.release(cls, inst);
   yield POINT;
   cpu.mem.store(lock, 0);
+  cpu.preemptCount--;
+}
+
+/** The split pte lock of the pte page mapping virtual page `va` (pte_lockptr + spin_lock). */
+export function* ptlLock(cpu: Cpu, va: number): Step {
+  yield* spinLock(cpu, cpu.layout.ptl(va), LC_PTL, Math.floor(va / PTRS_PER_PTE));
+}
+
+export function* ptlUnlock(cpu: Cpu, va: number): Step {
+  yield* spinUnlock(cpu, cpu.layout.ptl(va), LC_PTL, Math.floor(va / PTRS_PER_PTE));
 }
 
 /**
@@ -42,8 +59,9 @@ export const RWSEM_WRITER_LOCKED = 1 << 30;
 export const RWSEM_FLAG_WAITERS = 1 << 29;
 
 /** down_read */
-export function* downRead(cpu: Cpu, sem: number): Step {
+export function* downRead(cpu: Cpu, sem: number, cls: number): Step {
   const mem = cpu.mem;
+  cpu.lockdep?.acquire(cls, 0);
   yield POINT;
   for (;;) {
     const c = mem.load(sem);
@@ -59,14 +77,16 @@ export function* downRead(cpu: Cpu, sem: number): Step {
 }
 
 /** up_read */
-export function* upRead(cpu: Cpu, sem: number): Step {
+export function* upRead(cpu: Cpu, sem: number, cls: number): Step {
+  cpu.lockdep?.release(cls, 0);
   yield POINT;
   cpu.mem.add(sem, -1);
 }
 
 /** down_write */
-export function* downWrite(cpu: Cpu, sem: number): Step {
+export function* downWrite(cpu: Cpu, sem: number, cls: number): Step {
   const mem = cpu.mem;
+  cpu.lockdep?.acquire(cls, 0);
   yield POINT;
   for (;;) {
     const c = mem.load(sem);
@@ -86,14 +106,17 @@ export function* downWrite(cpu: Cpu, sem: number): Step {
 }
 
 /** up_write: release; a writer still waiting sets RWSEM_FLAG_WAITERS again on its next try. */
-export function* upWrite(cpu: Cpu, sem: number): Step {
+export function* upWrite(cpu: Cpu, sem: number, cls: number): Step {
+  cpu.lockdep?.release(cls, 0);
   yield POINT;
   cpu.mem.store(sem, 0);
 }
 
-/** lock_page */
-export function* lockPage(cpu: Cpu, page: number): Step {
+/** lock_page of file page `frame` */
+export function* lockPage(cpu: Cpu, frame: number): Step {
   const mem = cpu.mem;
+  const page = cpu.layout.page(frame);
+  cpu.lockdep?.acquire(LC_PAGE_LOCK, frame);
   yield POINT;
   while (mem.or(page + PG_FLAGS, PG_locked) & PG_locked) {
     cpu.stats.lockSpins++;
@@ -104,7 +127,17 @@ export function* lockPage(cpu: Cpu, page: number): Step {
 }
 
 /** unlock_page */
-export function* unlockPage(cpu: Cpu, page: number): Step {
+export function* unlockPage(cpu: Cpu, frame: number): Step {
+  cpu.lockdep?.release(LC_PAGE_LOCK, frame);
   yield POINT;
-  cpu.mem.and(page + PG_FLAGS, ~PG_locked);
+  cpu.mem.and(cpu.layout.page(frame) + PG_FLAGS, ~PG_locked);
 }
+
+/** mmap_read_lock / mmap_write_lock and their unlocks, on the mm's mmap_lock. */
+export const mmapReadLock = (cpu: Cpu): Step => downRead(cpu, cpu.layout.mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+export const mmapReadUnlock = (cpu: Cpu): Step => upRead(cpu, cpu.layout.mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+export const mmapWriteLock = (cpu: Cpu): Step => downWrite(cpu, cpu.layout.mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+export const mmapWriteUnlock = (cpu: Cpu): Step => upWrite(cpu, cpu.layout.mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+/** i_mmap_lock_read / unlock: the file's rmap tree, for page_mkclean's walk. */
+export const iMmapLockRead = (cpu: Cpu): Step => downRead(cpu, cpu.layout.mm + MM_I_MMAP, LC_I_MMAP);
+export const iMmapUnlockRead = (cpu: Cpu): Step => upRead(cpu, cpu.layout.mm + MM_I_MMAP, LC_I_MMAP);

@@ -21,10 +21,11 @@
 import { V_PROT_COMMIT } from '../check/violation.ts';
 import { flushTlbRange } from '../hw/tlbflush.ts';
 import { type Cpu, WRITER_PROT_COMMIT } from '../kernel/cpu.ts';
-import { MM_MMAP_LOCK, PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
+import { PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
-import { downWrite, spinLock, spinUnlock, upWrite } from './locks.ts';
+import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
+import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { _PAGE_PROT_MASK, pteDirty, pteMkwrite, pteModify, ptePfn, ptePresent, vmGetPageProt } from './pte.ts';
 import { findVma } from './vma.ts';
 
@@ -43,32 +44,51 @@ export function* changePteRange(
   yield POINT;
   const pmd = mem.load(layout.pmd(start));
   if (pmd === 0) return 0;
-  const ptl = layout.ptl(start);
   let pages = 0;
-  yield* spinLock(cpu, ptl);
-  enterLazyMmu(cpu);
+  // BUG(lazy-outside-lock): lazy MMU entered before the ptl is taken and left after it is dropped;
+  // the batch may then reach the hypervisor after other CPUs saw the tables (seed 000).
+  if (cpu.bugs.lazyOutsideLock) yield* lazyMmuModeEnable(cpu);
+  yield* ptlLock(cpu, start);
+  if (!cpu.bugs.lazyOutsideLock) yield* lazyMmuModeEnable(cpu);
   for (let va = start; va < end; va++) {
     const ptep = pmd + (va % PTRS_PER_PTE);
     yield POINT;
     const oldpte = mem.load(ptep);
+    cpu.lockdep?.pteRead(ptep);
     if (!ptePresent(oldpte)) continue;
     const startPte = yield* cpu.pv.ptepModifyProtStart(ptep);
+    cpu.lockdep?.protStart(ptep, va);
     let ptent = pteModify(startPte, newprot);
     if (dirtyAccountable && pteDirty(ptent)) ptent = pteMkwrite(ptent);
     checkProtOnly(cpu, va, startPte, ptent);
+    // BUG(unpaired-commit): "nothing to change" — but start already cleared (native) or opened
+    // the transaction, and it is never committed.
+    if (cpu.bugs.unpairedCommit && ptent === startPte) continue;
+    // BUG(nested-lazy): a set_ptes-style helper brackets its own update with lazy MMU mode,
+    // inside the caller's lazy section (bcc6cc832573, reverted in c36549ff8d84).
+    if (cpu.bugs.nestedLazy) enterLazyMmu(cpu);
     yield* cpu.pv.ptepModifyProtCommit(ptep, startPte, ptent);
+    if (cpu.bugs.nestedLazy) yield* leaveLazyMmu(cpu);
+    cpu.lockdep?.protCommit(ptep, va);
     cpu.noteWriter(ptep, WRITER_PROT_COMMIT);
     cpu.stats.transactions++;
     pages++;
+    if (cpu.bugs.lazyReadHazard) {
+      // BUG(lazy-read-hazard): a sanity check reads the PTE back through the raw pointer; in lazy
+      // mode the queued commit may not have reached the table yet (seed 000's read hazard).
+      yield POINT;
+      mem.load(ptep);
+      cpu.lockdep?.pteRead(ptep);
+    }
   }
-  if (cpu.bugs.lazyFlushAfterUnlock) {
+  if (cpu.bugs.lazyFlushAfterUnlock || cpu.bugs.lazyOutsideLock) {
     // BUG(lazy-flush-after-unlock): the batch is still queued when the ptl is dropped; another
     // CPU can take the lock and change the PTE before the stale update lands (seeds 000, 004).
-    yield* spinUnlock(cpu, ptl);
-    yield* leaveLazyMmu(cpu);
+    yield* ptlUnlock(cpu, start);
+    yield* lazyMmuModeDisable(cpu);
   } else {
-    yield* leaveLazyMmu(cpu);
-    yield* spinUnlock(cpu, ptl);
+    yield* lazyMmuModeDisable(cpu);
+    yield* ptlUnlock(cpu, start);
   }
   return pages;
 }
@@ -105,9 +125,8 @@ export function* changeProtection(
  * no write-notify, so `dirty_accountable` is false (see vmGetPageProt).
  */
 export function* mprotect(cpu: Cpu, va: number, vmFlags: number): Step {
-  const { mem, layout } = cpu;
-  const mmapLock = layout.mm + MM_MMAP_LOCK;
-  yield* downWrite(cpu, mmapLock);
+  const mem = cpu.mem;
+  yield* mmapWriteLock(cpu);
   const vma = yield* findVma(cpu, va);
   if (vma >= 0) {
     yield POINT;
@@ -119,5 +138,5 @@ export function* mprotect(cpu: Cpu, va: number, vmFlags: number): Step {
     yield* changeProtection(cpu, start, end, vmGetPageProt(vmFlags), false);
     cpu.stats.mprotects++;
   }
-  yield* upWrite(cpu, mmapLock);
+  yield* mmapWriteUnlock(cpu);
 }

@@ -1,5 +1,6 @@
 /**
- * page_mkclean (mm/rmap.c): walk every mapping of a file page and write-protect and clean its
+ * page_mkclean (mm/rmap.c): walk every mapping of a file page (under i_mmap_rwsem, read) and
+ * write-protect and clean its
  * PTEs, so the next write faults or sets D again. Per PTE, page_mkclean_one does
  *
  *   if (!pte_dirty(*pte) && !pte_write(*pte)) continue;
@@ -17,12 +18,13 @@ import { flushTlbRange } from '../hw/tlbflush.ts';
 import { type Cpu, WRITER_MKCLEAN } from '../kernel/cpu.ts';
 import { MM_NR_VMAS, PTRS_PER_PTE, VMA_END, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
-import { spinLock, spinUnlock } from './locks.ts';
+import { iMmapLockRead, iMmapUnlockRead, ptlLock, ptlUnlock } from './locks.ts';
 import { pteDirty, pteMkclean, ptePfn, ptePresent, pteWrite, pteWrprotect } from './pte.ts';
 
 export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
   const { mem, layout } = cpu;
   let ret = false;
+  yield* iMmapLockRead(cpu);
   yield POINT;
   const n = mem.load(layout.mm + MM_NR_VMAS);
   for (let i = 0; i < n; i++) {
@@ -36,6 +38,7 @@ export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
     if (va < start || va >= end) continue;
     if (yield* pageMkcleanOne(cpu, va, frame)) ret = true;
   }
+  yield* iMmapUnlockRead(cpu);
   return ret;
 }
 
@@ -45,11 +48,11 @@ function* pageMkcleanOne(cpu: Cpu, va: number, frame: number): Step<boolean> {
   const pmd = mem.load(layout.pmd(va));
   if (pmd === 0) return false;
   const ptep = pmd + (va % PTRS_PER_PTE);
-  const ptl = layout.ptl(va);
   let ret = false;
-  yield* spinLock(cpu, ptl);
+  yield* ptlLock(cpu, va);
   yield POINT;
   const pte = mem.load(ptep);
+  cpu.lockdep?.pteRead(ptep);
   if (ptePresent(pte) && ptePfn(pte) === frame && (pteDirty(pte) || pteWrite(pte))) {
     let entry = yield* ptepClearFlush(cpu, ptep);
     entry = pteMkclean(pteWrprotect(entry));
@@ -57,7 +60,7 @@ function* pageMkcleanOne(cpu: Cpu, va: number, frame: number): Step<boolean> {
     cpu.noteWriter(ptep, WRITER_MKCLEAN);
     ret = true;
   }
-  yield* spinUnlock(cpu, ptl);
+  yield* ptlUnlock(cpu, va);
   return ret;
 }
 

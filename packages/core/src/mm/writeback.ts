@@ -16,7 +16,7 @@ import { pageMkclean } from './rmap.ts';
 export function* writebackPage(cpu: Cpu, frame: number): Step {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
-  yield* lockPage(cpu, page);
+  yield* lockPage(cpu, frame);
   // Oracle observation: every write that completed before this load set a D bit (or PG_dirty)
   // that clear_page_dirty_for_io below must find.
   yield POINT;
@@ -38,5 +38,5 @@ export function* writebackPage(cpu: Cpu, frame: number): Step {
     const disk = mem.load(page + PG_DISK_VERSION);
     checkCleanPage(cpu, frame, versionBefore, disk);
   }
-  yield* unlockPage(cpu, page);
+  yield* unlockPage(cpu, frame);
 }

@@ -1,9 +1,16 @@
 /**
- * Paravirt lazy modes (seed 002): at most one of lazy CPU / lazy MMU at a time, never nested,
- * always paired — enter BUG_ONs unless the mode is NONE, leave BUG_ONs unless it is the expected one
- * (arch/x86/kernel/paravirt.c, enter_lazy / paravirt_leave_lazy_mmu). Leaving lazy MMU flushes
- * whatever the backend queued.
+ * Paravirt lazy modes, the arch level (arch_enter/leave_lazy_mmu_mode, enter/leave lazy CPU).
+ * Seed 002: at most one of lazy CPU / lazy MMU at a time, never nested, always paired — enter_lazy
+ * BUG_ONs unless the mode is NONE, leave_lazy unless it is the expected one. Leaving a mode first
+ * flushes what the backend queued. The generic, contract-aware layer that kernel code calls
+ * (lazy_mmu_mode_enable/disable) is mm/lazy-mmu.ts.
+ *
+ * With the checker on, it classifies a broken rule (lazy-nested, lazy-ctxsw-reenter, ...); with it
+ * off, a broken BUG_ON is still a violation: kernel-bug.
  */
+import type { LazyBy } from '../check/lockdep.ts';
+import { EV_LAZY_FLUSH } from '../check/lockdep.ts';
+import { V_KERNEL_BUG } from '../check/violation.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Step } from '../mem/step.ts';
 
@@ -11,21 +18,45 @@ export const PARAVIRT_LAZY_NONE = 0;
 export const PARAVIRT_LAZY_MMU = 1;
 export const PARAVIRT_LAZY_CPU = 2;
 
-export class LazyModeError extends Error {
-  override name = 'LazyModeError';
+/** arch_enter_lazy_mmu_mode, by the task itself or (`ctxsw`) by end_context_switch for it. */
+export function enterLazyMmu(cpu: Cpu, by: LazyBy = 'task'): void {
+  enterLazy(cpu, PARAVIRT_LAZY_MMU, by);
 }
 
-/** arch_enter_lazy_mmu_mode */
-export function enterLazyMmu(cpu: Cpu): void {
-  if (cpu.lazyMode !== PARAVIRT_LAZY_NONE)
-    throw new LazyModeError(`cpu${cpu.id}: enter lazy MMU while in lazy mode ${cpu.lazyMode}`);
-  cpu.lazyMode = PARAVIRT_LAZY_MMU;
+/** arch_enter_lazy_cpu_mode (start_context_switch). */
+export function enterLazyCpu(cpu: Cpu): void {
+  enterLazy(cpu, PARAVIRT_LAZY_CPU, 'ctxsw');
 }
 
-/** arch_leave_lazy_mmu_mode: flush the backend's batch, then leave. */
-export function* leaveLazyMmu(cpu: Cpu): Step {
-  if (cpu.lazyMode !== PARAVIRT_LAZY_MMU)
-    throw new LazyModeError(`cpu${cpu.id}: leave lazy MMU while in lazy mode ${cpu.lazyMode}`);
-  yield* cpu.pv.lazyMmuFlush();
+function enterLazy(cpu: Cpu, mode: number, by: LazyBy): void {
+  if (cpu.lockdep) cpu.lockdep.lazyEnter(mode, by);
+  else if (cpu.lazyMode !== PARAVIRT_LAZY_NONE) cpu.violation(V_KERNEL_BUG, -1, -1, 0, cpu.lazyMode, mode);
+  cpu.lazyMode = mode;
+}
+
+/**
+ * arch_leave_lazy_mmu_mode: flush the backend's batch, then leave. `flush` false is only ever a
+ * bug's doing (ctxsw-lazy-no-flush).
+ */
+export function* leaveLazyMmu(cpu: Cpu, by: LazyBy = 'task', flush = true): Step {
+  yield* leaveLazy(cpu, PARAVIRT_LAZY_MMU, by, flush);
+}
+
+/** arch_leave_lazy_cpu_mode (end_context_switch): flush what the switch batched, then leave. */
+export function* leaveLazyCpu(cpu: Cpu): Step {
+  yield* leaveLazy(cpu, PARAVIRT_LAZY_CPU, 'ctxsw', true);
+}
+
+function* leaveLazy(cpu: Cpu, mode: number, by: LazyBy, flush: boolean): Step {
+  if (flush) yield* cpu.pv.lazyFlush();
+  if (cpu.lockdep) cpu.lockdep.lazyLeave(mode, by);
+  else if (cpu.lazyMode !== mode) cpu.violation(V_KERNEL_BUG, -1, -1, 0, cpu.lazyMode, mode);
   cpu.lazyMode = PARAVIRT_LAZY_NONE;
+}
+
+/** arch_flush_lazy_mmu_mode: push the batch out and stay in the mode (a nested 2025 disable). */
+export function* flushLazyMmu(cpu: Cpu): Step {
+  const queued = cpu.pv.queuedUpdates();
+  yield* cpu.pv.lazyFlush();
+  cpu.lockdep?.event(EV_LAZY_FLUSH, queued);
 }

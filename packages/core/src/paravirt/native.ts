@@ -5,6 +5,7 @@
  * non-present, so there's no hardware state to preserve"). Lazy MMU mode batches nothing.
  */
 import type { Cpu } from '../kernel/cpu.ts';
+import { AG_CR3 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import type { PvMmuOps } from './ops.ts';
 
@@ -35,5 +36,18 @@ export class NativePvOps implements PvMmuOps {
     this.cpu.mem.store(ptep, pte);
   }
 
-  *lazyMmuFlush(): Step {}
+  *lazyFlush(): Step {}
+
+  *loadCr3(pgd: number): Step {
+    yield POINT;
+    this.cpu.mem.store(this.cpu.layout.agent(this.cpu.id) + AG_CR3, pgd);
+  }
+
+  queuedUpdates(): number {
+    return 0;
+  }
+
+  hasQueuedWrite(): boolean {
+    return false;
+  }
 }

@@ -18,6 +18,12 @@ export interface PvMmuOps {
   ptepGetAndClear(ptep: number): Step<number>;
   /** set_pte_at: install a PTE value (possibly queued while in lazy MMU mode). */
   setPteAt(ptep: number, pte: number): Step;
-  /** What arch_leave_lazy_mmu_mode must push out before the mode is left (xen: xen_mc_flush). */
-  lazyMmuFlush(): Step;
+  /** What leaving a lazy mode must push out first (xen: xen_mc_flush). */
+  lazyFlush(): Step;
+  /** switch_mm's page-table load (cr3 = pgd): batched in lazy CPU mode where the backend can. */
+  loadCr3(pgd: number): Step;
+  /** Updates queued and not yet sent to the hypervisor (0 for native). */
+  queuedUpdates(): number;
+  /** Is an update of this PTE queued? */
+  hasQueuedWrite(ptep: number): boolean;
 }

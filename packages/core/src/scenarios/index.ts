@@ -1,8 +1,9 @@
 /** The scenarios by name: the only list of them. */
+import { lazyCtxsw } from './lazy-ctxsw.ts';
 import { mprotectDirty } from './mprotect-dirty.ts';
 import type { Scenario } from './scenario.ts';
 
-export const SCENARIOS: readonly Scenario[] = [mprotectDirty];
+export const SCENARIOS: readonly Scenario[] = [mprotectDirty, lazyCtxsw];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

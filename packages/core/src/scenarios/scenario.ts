@@ -35,6 +35,8 @@ export interface Scenario {
   defaultBudget: EpisodeBudget;
   /** Per-execution work under the model executor: small and finite whatever the schedule. */
   modelBudget: EpisodeBudget;
+  /** Needs the generator form of the model (task switching); the real executor's direct mode can't. */
+  needsSteps?: boolean;
   /** One role per agent: agents 0..cpus-1 are CPUs, the rest MMUs. */
   roles(config: LayoutConfig): Role[];
   /** Harness: write the state every episode starts from (all agents quiesced). */

@@ -10,7 +10,7 @@ import {
   SCENARIOS,
   type Scenario,
 } from '@ptesim/core';
-import { type FlagSpec, int, type Parsed, str, UsageError } from './args.ts';
+import { bool, type FlagSpec, int, oneOf, type Parsed, str, UsageError } from './args.ts';
 
 export const TARGET_FLAGS: Record<string, FlagSpec> = {
   scenario: { value: true, help: 'scenario to run (default mprotect-dirty)' },
@@ -20,6 +20,8 @@ export const TARGET_FLAGS: Record<string, FlagSpec> = {
   mmus: { value: true, help: 'simulated MMUs (default per scenario)' },
   pages: { value: true, help: 'mapped pages (default per scenario; fewer = more contention)' },
   seed: { value: true, help: 'seed of the random streams' },
+  'lazy-contract': { value: true, help: '2007 (default; seeds 000/002) | 2025 (691ee97e1a9d + nesting)' },
+  'no-lockdep': { value: false, help: 'turn the lock-discipline checker off (for throughput comparisons)' },
   json: { value: true, help: 'write the JSON report to FILE' },
 };
 
@@ -27,19 +29,24 @@ export interface Target {
   scenario: Scenario;
   bug: BugInfo | undefined;
   backends: string[];
+  contract: 2007 | 2025;
+  lockdep: boolean;
   /** Only what was given on the command line; the executor fills in its own defaults. */
   config: Partial<LayoutConfig>;
   jsonPath: string | undefined;
 }
 
 export function parseTarget(p: Parsed): Target {
-  const scenarioName = str(p, 'scenario') ?? 'mprotect-dirty';
-  const scenario = findScenario(scenarioName);
-  if (!scenario)
-    throw new UsageError(`unknown scenario '${scenarioName}' (have: ${SCENARIOS.map((s) => s.name).join(', ')})`);
   const bugName = str(p, 'bug');
   const bug = bugName === undefined ? undefined : findBug(bugName);
   if (bugName !== undefined && !bug) throw new UsageError(`unknown bug '${bugName}' (see: ptesim list)`);
+  // A bug brings its scenario and contract along unless they are given.
+  const scenarioName = str(p, 'scenario') ?? bug?.scenario ?? 'mprotect-dirty';
+  const scenario = findScenario(scenarioName);
+  if (!scenario)
+    throw new UsageError(`unknown scenario '${scenarioName}' (have: ${SCENARIOS.map((s) => s.name).join(', ')})`);
+  const contractFlag = oneOf(p, 'lazy-contract', ['2007', '2025']);
+  const contract = contractFlag !== undefined ? (Number(contractFlag) as 2007 | 2025) : (bug?.contract ?? 2007);
   const jsonPath = str(p, 'json');
   // Fail now, not after a long run, if the report cannot be written.
   if (jsonPath !== undefined) writeOrUsage(jsonPath, '');
@@ -47,6 +54,8 @@ export function parseTarget(p: Parsed): Target {
     scenario,
     bug,
     backends: chooseBackends(str(p, 'backend'), bug),
+    contract,
+    lockdep: !bool(p, 'no-lockdep'),
     config: { cpus: int(p, 'cpus', 1, 64), mmus: int(p, 'mmus', 1, 64), pages: int(p, 'pages', 1, 65536) },
     jsonPath,
   };

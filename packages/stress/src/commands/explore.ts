@@ -42,6 +42,8 @@ export function exploreCommand(argv: readonly string[], startedAt = new Date()):
       bug: target.bug?.name,
       config: withDefaults(target.config, target.scenario.modelDefaults),
       budget: target.scenario.modelBudget,
+      contract: target.contract,
+      lockdep: target.lockdep,
       strategy,
       depth,
       preemptions,

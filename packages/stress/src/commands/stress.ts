@@ -7,9 +7,9 @@
 import { type BugInfo, formatPte, Layout, type LayoutConfig, type Scenario } from '@ptesim/core';
 import { type RealRunResult, runReal } from '@ptesim/workers';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
-import { parseTarget, TARGET_FLAGS, withDefaults } from '../cli/common.ts';
+import { parseTarget, TARGET_FLAGS, type Target, withDefaults } from '../cli/common.ts';
 import { runModel } from '../model/run-model.ts';
-import { agentName, explainViolation, involvedAgents } from '../report/explain.ts';
+import { agentName, explainViolation, involvedAgents, lockdepReport } from '../report/explain.ts';
 import { perSec, type RunReport } from '../report/report.ts';
 import { finishReport } from './report-out.ts';
 
@@ -47,6 +47,8 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
         bug: bug?.name,
         config: withDefaults(target.config, scenario.modelDefaults),
         budget: scenario.modelBudget,
+        contract: target.contract,
+        lockdep: target.lockdep,
         strategy: 'random',
         seed,
         schedules: episodes ?? Number.MAX_SAFE_INTEGER,
@@ -68,6 +70,8 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
       bug: bug?.name,
       config,
       seed,
+      contract: target.contract,
+      lockdep: target.lockdep,
       timeMs,
       episodes,
       onProgress: (pr) => {
@@ -79,7 +83,7 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
         );
       },
     });
-    runs.push(realRunReport(scenario, backend, mode ?? 'steps', bug, config, seed, result));
+    runs.push(realRunReport(scenario, backend, mode ?? 'steps', bug, config, seed, target, result));
   }
   return finishReport('stress', argv, startedAt, seed, runs, target.jsonPath);
 }
@@ -91,12 +95,16 @@ function realRunReport(
   bug: BugInfo | undefined,
   config: LayoutConfig,
   seed: number,
+  target: Target,
   r: RealRunResult,
 ): RunReport {
   const layout = new Layout(config);
   const roles = scenario.roles(config);
   const t = r.totals;
-  const bugFlag = bug ? ` --bug ${bug.name}` : '';
+  const bugFlag =
+    (bug ? ` --bug ${bug.name}` : '') +
+    (target.contract !== 2007 ? ` --lazy-contract ${target.contract}` : '') +
+    (target.lockdep ? '' : ' --no-lockdep');
   const reproduce =
     `pnpm ptesim stress --scenario ${scenario.name} --backend ${backend}${bugFlag}` +
     `${mode === 'direct' ? ' --mode direct' : ''} ` +
@@ -116,6 +124,7 @@ function realRunReport(
           countInRun: r.violation.count,
           reproduce,
           explore,
+          lockdep: lockdepReport(layout, r.violation, r.snapshots),
         },
       ]
     : [];
@@ -124,6 +133,8 @@ function realRunReport(
     backend,
     executor: 'real',
     mode,
+    contract: target.contract,
+    lockdep: target.lockdep,
     bug: bug?.name ?? null,
     config: { ...config },
     seed,

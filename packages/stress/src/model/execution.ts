@@ -21,7 +21,10 @@ import {
   HDR_STOP,
   Layout,
   type LayoutConfig,
+  type LazyContract,
   newCounters,
+  PREEMPT,
+  readSnapshots,
   readViolation,
   recordViolation,
   type Scenario,
@@ -40,6 +43,10 @@ export interface ModelSetup {
   bug?: string | undefined;
   config: LayoutConfig;
   budget: EpisodeBudget;
+  /** Lazy-mode contract (default 2007). */
+  contract?: LazyContract | undefined;
+  /** The lock-discipline checker (default on). */
+  lockdep?: boolean | undefined;
 }
 
 export interface ExecutionResult {
@@ -57,6 +64,8 @@ export interface ExecutionResult {
   finalFrom: number;
   /** The simulated CPUs' counters, summed. */
   counters: Counters;
+  /** With a violation: the agent blocks of the detector and the other side, as they were. */
+  snapshots?: Int32Array[] | undefined;
 }
 
 /** Bound on scheduled steps: an execution that long is not terminating (a harness or model error). */
@@ -101,7 +110,13 @@ export class Machine {
     const threads: Step[] = [];
     const state: number[] = [];
     for (let id = 0; id < layout.agents; id++) {
-      const cpu = createCpu(id, mem, layout, { backend: setup.backend, bug: setup.bug, seed: dataSeed });
+      const cpu = createCpu(id, mem, layout, {
+        backend: setup.backend,
+        bug: setup.bug,
+        seed: dataSeed,
+        contract: setup.contract,
+        lockdep: setup.lockdep,
+      });
       cpu.episode = episode;
       cpus.push(cpu);
       threads.push(scenario.program(cpu, roles[id], setup.budget));
@@ -140,6 +155,8 @@ export class Machine {
       mem.beginStep(t);
       const r = threads[t].next();
       if (mem.wrote) for (let o = 0; o < state.length; o++) if (state[o] === BLOCKED) state[o] = RUNNABLE;
+      if (r.done !== true && r.value === PREEMPT)
+        throw new Error(`thread ${t} yielded PREEMPT outside a task runner (kernel/sched.ts runTasks)`);
       spun = r.done !== true && r.value === SPIN;
       state[t] = r.done === true ? DONE : spun ? BLOCKED : RUNNABLE;
       current = t;
@@ -160,9 +177,11 @@ export class Machine {
     }
     const counters = newCounters();
     for (const cpu of cpus) addCounters(counters, cpu.stats);
+    const violation = readViolation({ i32, layout });
     return {
       counters,
-      violation: readViolation({ i32, layout }),
+      violation,
+      snapshots: violation ? readSnapshots({ i32, layout }) : undefined,
       deadlock,
       schedule,
       steps: schedule.length,

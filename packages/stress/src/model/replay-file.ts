@@ -12,7 +12,7 @@ import { VERSION } from '../version.ts';
 import type { ModelSetup } from './execution.ts';
 
 /** Bumped whenever an old file could replay differently. */
-export const REPLAY_FORMAT = 1;
+export const REPLAY_FORMAT = 2;
 
 export interface ReplayFile extends ModelSetup {
   ptesim: 'replay';
@@ -70,6 +70,8 @@ export function readReplay(path: string): ReplayFile {
   if (!b || !Number.isInteger(b.ops) || !Number.isInteger(b.backgroundOps) || b.untilFixedDone !== false)
     throw bad('bad budget');
   if (!Number.isInteger(f.dataSeed) || !Number.isInteger(f.seed)) throw bad('bad seed');
+  if (f.contract !== 2007 && f.contract !== 2025) throw bad('bad lazy contract');
+  if (typeof f.lockdep !== 'boolean') throw bad('bad lockdep setting');
   const agents = c.cpus + c.mmus;
   if (!Array.isArray(f.schedule) || !f.schedule.every((t) => Number.isInteger(t) && t >= 0 && t < agents))
     throw bad('bad schedule');

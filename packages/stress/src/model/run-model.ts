@@ -4,7 +4,7 @@
  * interleaving.
  */
 import { findScenario, formatPte, type LayoutConfig } from '@ptesim/core';
-import { explainViolation, involvedAgents } from '../report/explain.ts';
+import { explainViolation, involvedAgents, lockdepReport } from '../report/explain.ts';
 import { perSec, type RunReport, type ViolationReport } from '../report/report.ts';
 import { Machine } from './execution.ts';
 import { type ExploreOptions, explore } from './explore.ts';
@@ -51,6 +51,8 @@ export function runModel(opts: ModelRunOptions): ModelRun {
       bug: opts.bug,
       config: opts.config,
       budget: opts.budget,
+      contract: opts.contract ?? 2007,
+      lockdep: opts.lockdep ?? true,
       strategy: opts.strategy,
       seed: opts.seed,
       dataSeed: first.dataSeed,
@@ -72,6 +74,7 @@ export function runModel(opts: ModelRunOptions): ModelRun {
         countInRun: result.failures,
         reproduce: `pnpm ptesim replay ${replayFile}`,
         replayFile,
+        lockdep: lockdepReport(machine.layout, v, opts.lockdep === false ? undefined : shrunk.snapshots),
       },
     ];
   }
@@ -94,6 +97,8 @@ function modelRunReport(
     scenario: opts.scenario,
     backend: opts.backend,
     executor: 'model',
+    contract: opts.contract ?? 2007,
+    lockdep: opts.lockdep ?? true,
     bug: opts.bug ?? null,
     config,
     seed: opts.seed,

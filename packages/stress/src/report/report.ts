@@ -24,6 +24,31 @@ export interface ViolationReport {
   explore?: string | undefined;
   /** Model runs: the replay file of the (shrunk) failing schedule. */
   replayFile?: string | undefined;
+  /** With the checker on: the rule, and what each CPU involved held and did just before. */
+  lockdep?: LockdepReport | undefined;
+}
+
+export interface AgentStateReport {
+  name: string;
+  role: string;
+  task: number;
+  lazyMode: string;
+  preemptCount: number;
+  openTransactionVa: number | null;
+  queuedUpdates: number;
+  heldLocks: string[];
+  /** lock-order, the CPU that broke it: the lock class it was about to take. */
+  taking?: string | undefined;
+  /** Oldest first, the last one being what it was doing when the rule broke. */
+  lastEvents: string[];
+}
+
+export interface LockdepReport {
+  /** The rule broken, in words (null for the data oracles). */
+  rule: string | null;
+  /** lock-order: the chain already recorded that the new dependency closes into a cycle. */
+  chain: string[] | null;
+  cpus: AgentStateReport[];
 }
 
 /** What the model executor adds to a run's report. */
@@ -52,6 +77,9 @@ export interface RunReport {
   scenario: string;
   backend: string;
   executor: 'real' | 'model';
+  contract: 2007 | 2025;
+  /** Was the lock-discipline checker on. */
+  lockdep: boolean;
   /** How the real executor ran the model: generators back to back, or compiled out (direct). */
   mode?: 'steps' | 'direct' | undefined;
   model?: ModelRunInfo | undefined;

@@ -7,7 +7,14 @@ const fmt = (n: number): string =>
 export function formatRun(r: RunReport): string {
   const c = r.counters;
   const lines: string[] = [];
-  const head = `${r.scenario} / ${r.backend}${r.bug ? ` / bug ${r.bug}` : ''}${r.mode === 'direct' ? ' (direct)' : ''}`;
+  const extras = [
+    r.mode === 'direct' ? 'direct' : '',
+    r.contract === 2025 ? 'lazy contract 2025' : '',
+    r.lockdep ? '' : 'checker off',
+  ].filter(Boolean);
+  const head =
+    `${r.scenario} / ${r.backend}${r.bug ? ` / bug ${r.bug}` : ''}` +
+    (extras.length > 0 ? ` (${extras.join(', ')})` : '');
   if (r.model) return formatModelRun(r, head);
   lines.push(
     `${head}: ${r.verdict.toUpperCase()}  (${r.config.cpus} cpus, ${r.config.mmus} mmus, ${r.config.pages} pages, ` +
@@ -23,6 +30,12 @@ export function formatRun(r: RunReport): string {
       `SIGSEGV ${fmt(c.segv)})   writebacks ${fmt(c.writebacks)}   clean-page checks ${fmt(c.cleanChecks)}   ` +
       `tlb flushes ${fmt(c.tlbFlushes)}`,
   );
+  if (c.contextSwitches > 0 || c.interrupts > 0) {
+    lines.push(
+      `  context switches ${fmt(c.contextSwitches)} (in a lazy MMU section: ${fmt(c.lazySwitches)})   ` +
+        `interrupts ${fmt(c.interrupts)}`,
+    );
+  }
   if (r.backend === 'xen') {
     lines.push(
       `  xen: traps ${fmt(c.traps)}   hypercalls ${fmt(c.hypercalls)}   multicalls ${fmt(c.multicalls)}   ` +
@@ -50,6 +63,26 @@ function formatViolations(r: RunReport): string[] {
     if (v.countInRun > 1) lines.push(`    (${v.countInRun} violations in this run; the first is shown)`);
     lines.push(`    run again: ${v.reproduce}`);
     if (v.explore) lines.push(`    see the interleaving: ${v.explore}`);
+    if (v.lockdep) lines.push(...formatLockdep(v.lockdep));
+  }
+  return lines;
+}
+
+/** lockdep-style: the rule, then each CPU's locks and last events. */
+function formatLockdep(l: NonNullable<RunReport['violations'][number]['lockdep']>): string[] {
+  const lines: string[] = [];
+  if (l.rule) lines.push(`    rule: ${l.rule}`);
+  if (l.chain) lines.push(`    existing dependency chain: ${l.chain.join(' -> ')}`);
+  for (const c of l.cpus) {
+    lines.push(
+      `    ${c.name} (${c.role}): task ${c.task}, lazy mode ${c.lazyMode}, preempt count ${c.preemptCount}, ` +
+        `${c.queuedUpdates} update(s) queued${c.openTransactionVa !== null ? `, prot transaction open on va ${c.openTransactionVa}` : ''}`,
+    );
+    lines.push(
+      `      holding: ${c.heldLocks.length > 0 ? c.heldLocks.join(', ') : 'no locks'}` +
+        (c.taking ? `; trying to take ${c.taking}` : ''),
+    );
+    lines.push(`      last events: ${c.lastEvents.length > 0 ? c.lastEvents.join(' · ') : '(none)'}`);
   }
   return lines;
 }

@@ -7,6 +7,8 @@
  *   function* f(…)     → function f(…)        *method(…) → method(…)
  *   yield* g(…)        → g(…)                  yield POINT → void 0
  *   yield SPIN         → __ptesimSpinPause()   (bounded spin, then a short wait)
+ *   yield PREEMPT      → __ptesimNoPreempt()   (throws: switching tasks needs the generator form;
+ *                                               the executor refuses such scenarios up front)
  *
  * It works on the JavaScript tsx/esbuild emits (comments stripped, often all on one line).
  * Anything else that says `yield` is refused loudly: the model may only yield POINT and SPIN; and
@@ -25,10 +27,12 @@ export function stripInterleavingPoints(js, name, spinPauseUrl) {
     )
     .replace(/\byield\s*\*\s*/g, '')
     .replace(/\byield\s+POINT\b/g, 'void 0')
-    .replace(/\byield\s+SPIN\b/g, '__ptesimSpinPause()');
+    .replace(/\byield\s+SPIN\b/g, '__ptesimSpinPause()')
+    .replace(/\byield\s+PREEMPT\b/g, '__ptesimNoPreempt()');
   const left = /\byield\b.{0,40}/.exec(out);
-  if (left) throw new DirectCompileError(`${name}: cannot compile out '${left[0]}' (only yield POINT/SPIN/yield*)`);
-  if (!out.includes('__ptesimSpinPause()')) return out;
+  if (left)
+    throw new DirectCompileError(`${name}: cannot compile out '${left[0]}' (only yield POINT/SPIN/PREEMPT/yield*)`);
+  if (!out.includes('__ptesim')) return out;
   // Same line as the first line of code, so line numbers (and source maps) stay right.
-  return `import { spinPause as __ptesimSpinPause } from ${JSON.stringify(spinPauseUrl)};${out}`;
+  return `import { spinPause as __ptesimSpinPause, noPreempt as __ptesimNoPreempt } from ${JSON.stringify(spinPauseUrl)};${out}`;
 }

@@ -15,6 +15,7 @@ import { _PAGE_AD, _PAGE_DIRTY, ptePfn } from '../../mm/pte.ts';
 
 export const MMU_NORMAL_PT_UPDATE = 0;
 export const MMU_PT_UPDATE_PRESERVE_AD = 2;
+export const MMUEXT_NEW_BASEPTR = 5;
 
 /**
  * Apply one mmu_update. `expect` is the harness's annotation (the value the guest's transaction
@@ -55,6 +56,12 @@ export function* hypervisorMmuUpdate(cpu: Cpu, ptep: number, cmd: number, val: n
       if (appeared & _PAGE_DIRTY) cpu.stats.dirtyPreserved++;
     }
   }
+}
+
+/** mmuext_op MMUEXT_NEW_BASEPTR: switch the vCPU's page tables (`cr3` is that vCPU's AG_CR3 word). */
+export function* hypervisorNewBaseptr(cpu: Cpu, cr3: number, pgd: number): Step {
+  yield POINT;
+  cpu.mem.store(cr3, pgd);
 }
 
 /** A guest `xchg` on a (read-only to the guest) page-table page: trap, emulated atomically. */

@@ -1,7 +1,7 @@
 /**
  * The per-CPU multicall buffer of arch/x86/xen/multicalls.c, as pure data: MC_BATCH entries and
- * MC_ARGS bytes of argument space. Only mmu_update arguments (16-byte `struct mmu_update`) are
- * modelled, so the argument space is a list of update slots.
+ * MC_ARGS bytes of argument space. The arguments modelled are 16 bytes each (`struct mmu_update`,
+ * and an mmuext_op for MMUEXT_NEW_BASEPTR), so the argument space is a list of 16-byte slots.
  *
  * Rules, from the kernel:
  *  - __xen_mc_entry: a new entry needs a free entry slot and room for its arguments, else the
@@ -14,7 +14,9 @@
 export const MC_BATCH = 32;
 export const MC_ARGS = MC_BATCH * 16;
 export const MMU_UPDATE_SIZE = 16; // struct mmu_update { u64 ptr; u64 val; }
+export const MMUEXT_OP_SIZE = 16; // struct mmuext_op, as far as MMUEXT_NEW_BASEPTR uses it
 export const __HYPERVISOR_mmu_update = 1;
+export const __HYPERVISOR_mmuext_op = 26;
 
 export const MAX_UPDATES = MC_ARGS / MMU_UPDATE_SIZE;
 
@@ -82,6 +84,16 @@ export class McBuffer {
     let n = 0;
     for (let e = 0; e < this.mcidx; e++) n += this.entryCount[e];
     return n;
+  }
+
+  /** Is an mmu_update of PTE word `ptep` queued? */
+  queuesWriteTo(ptep: number): boolean {
+    for (let e = 0; e < this.mcidx; e++) {
+      if (this.entryOp[e] !== __HYPERVISOR_mmu_update) continue;
+      for (let s = this.entryFirst[e]; s < this.entryFirst[e] + this.entryCount[e]; s++)
+        if (this.ptr[s] === ptep) return true;
+    }
+    return false;
   }
 
   reset(): void {

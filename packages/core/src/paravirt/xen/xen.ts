@@ -10,18 +10,31 @@
  *    hypercall ("a hypercall is much cheaper" than trap-and-emulate).
  *  - ptep_get_and_clear: not overridden: the native xchg, which traps.
  *  - leaving lazy MMU: xen_mc_flush.
+ *  - write_cr3 (switch_mm): an MMUEXT_NEW_BASEPTR mmuext_op, xen_mc_issue(XEN_LAZY_CPU): batched
+ *    during a context switch (seed 002), flushed when lazy CPU mode is left.
+ *  - xen_get_lazy_mode() reads NONE in interrupt context, so an interrupt handler's updates are
+ *    never queued into the interrupted task's batch.
  */
 import type { Cpu } from '../../kernel/cpu.ts';
+import { AG_CR3 } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
-import { PARAVIRT_LAZY_MMU } from '../lazy.ts';
+import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU } from '../lazy.ts';
 import type { PvMmuOps } from '../ops.ts';
 import {
   hypervisorEmulateXchg,
   hypervisorMmuUpdate,
+  hypervisorNewBaseptr,
   MMU_NORMAL_PT_UPDATE,
   MMU_PT_UPDATE_PRESERVE_AD,
+  MMUEXT_NEW_BASEPTR,
 } from './hypervisor.ts';
-import { __HYPERVISOR_mmu_update, McBuffer, MMU_UPDATE_SIZE } from './multicall.ts';
+import {
+  __HYPERVISOR_mmu_update,
+  __HYPERVISOR_mmuext_op,
+  McBuffer,
+  MMU_UPDATE_SIZE,
+  MMUEXT_OP_SIZE,
+} from './multicall.ts';
 
 export class XenPvOps implements PvMmuOps {
   readonly name = 'xen';
@@ -45,7 +58,7 @@ export class XenPvOps implements PvMmuOps {
   }
 
   *setPteAt(ptep: number, pte: number): Step {
-    if (this.cpu.lazyMode === PARAVIRT_LAZY_MMU) {
+    if (this.cpu.effectiveLazyMode === PARAVIRT_LAZY_MMU) {
       yield* this.extendMmuUpdate(ptep, MMU_NORMAL_PT_UPDATE, pte, -1);
       yield* this.mcIssue(PARAVIRT_LAZY_MMU);
       return;
@@ -54,8 +67,24 @@ export class XenPvOps implements PvMmuOps {
     yield* hypervisorMmuUpdate(this.cpu, ptep, MMU_NORMAL_PT_UPDATE, pte, -1);
   }
 
-  *lazyMmuFlush(): Step {
+  *lazyFlush(): Step {
     yield* this.mcFlush();
+  }
+
+  *loadCr3(pgd: number): Step {
+    const mc = this.mc;
+    if (mc.entryNeedsFlush(MMUEXT_OP_SIZE)) yield* this.mcFlush();
+    mc.entry(__HYPERVISOR_mmuext_op, MMUEXT_OP_SIZE);
+    mc.pushUpdate(this.cpu.layout.agent(this.cpu.id) + AG_CR3, MMUEXT_NEW_BASEPTR, pgd, -1);
+    yield* this.mcIssue(PARAVIRT_LAZY_CPU);
+  }
+
+  queuedUpdates(): number {
+    return this.mc.queuedUpdates();
+  }
+
+  hasQueuedWrite(ptep: number): boolean {
+    return this.mc.queuesWriteTo(ptep);
   }
 
   /** xen_extend_mmu_update: append to the last mmu_update entry, or open a new one. */
@@ -70,7 +99,7 @@ export class XenPvOps implements PvMmuOps {
 
   /** xen_mc_issue(mode): flush unless that lazy mode is on. */
   private *mcIssue(mode: number): Step {
-    if (this.cpu.lazyMode !== mode) yield* this.mcFlush();
+    if (this.cpu.effectiveLazyMode !== mode) yield* this.mcFlush();
   }
 
   /** xen_mc_flush: one multicall hypercall carrying every queued entry, applied in order. */
@@ -84,7 +113,8 @@ export class XenPvOps implements PvMmuOps {
       const first = mc.entryFirst[e];
       const n = mc.entryCount[e];
       for (let s = first; s < first + n; s++) {
-        yield* hypervisorMmuUpdate(this.cpu, mc.ptr[s], mc.cmd[s], mc.val[s], mc.expect[s]);
+        if (mc.entryOp[e] === __HYPERVISOR_mmuext_op) yield* hypervisorNewBaseptr(this.cpu, mc.ptr[s], mc.val[s]);
+        else yield* hypervisorMmuUpdate(this.cpu, mc.ptr[s], mc.cmd[s], mc.val[s], mc.expect[s]);
       }
       stats.batchedUpdates += n;
     }

@@ -1,0 +1,340 @@
+/**
+ * The lock-discipline checker: lockdep for the page-table protocols. Every simulated CPU has one;
+ * model code reports what it does (locks, lazy-mode transitions, prot transactions, raw PTE reads)
+ * and the checker reports a broken rule the moment it happens. Its state lives in the CPU's block
+ * of the SAB (written only by that CPU, plain Atomics, never a model step), so a report can show
+ * what the *other* CPU held and did; the lock-class dependency graph is shared by all CPUs.
+ *
+ * Rules (each its own violation kind):
+ *  - lazy-outside-lock   2007 contract (seed 000): lazy MMU entered and left only under the ptl of
+ *                        the tables being modified;
+ *  - lazy-nested         one lazy mode at a time, never nested (seed 002; enter_lazy's BUG_ON);
+ *  - lazy-ctxsw-reenter  a task enters lazy MMU that the context-switch path already entered for it
+ *                        (the 2026 Xen BUG: preempted between enable_count++ and arch_enter);
+ *  - lazy-unpaired       leave without the matching enter; 2025 disable below zero;
+ *  - lazy-unflushed      a lazy mode left or another entered with updates still queued;
+ *  - unflushed-at-unlock a ptl released with updates still queued (seed 004: a queued commit must
+ *                        land before the pte lock is released);
+ *  - prot-unpaired       ptep_modify_prot_start/commit exactly paired, on the same PTE, under its ptl;
+ *  - read-hazard         a read through the raw PTE pointer after a queued write to that PTE (seed 000);
+ *  - lock-order          a cycle in the graph of lock classes (like lockdep's "possible circular
+ *                        locking dependency"); reported once, with the chain.
+ */
+import {
+  AG_EV_HEAD,
+  AG_EVENTS,
+  AG_HELD,
+  AG_LAZY_MODE,
+  AG_NHELD,
+  AG_OPEN_TXN,
+  AG_PREEMPT,
+  AG_QUEUED,
+  AG_TASK,
+  EVENTS,
+  type Layout,
+  LOCK_CLASSES,
+  MAX_HELD,
+  PTRS_PER_PTE,
+} from '../mem/layout.ts';
+import {
+  V_LAZY_CTXSW_REENTER,
+  V_LAZY_NESTED,
+  V_LAZY_OUTSIDE_LOCK,
+  V_LAZY_UNFLUSHED,
+  V_LAZY_UNPAIRED,
+  V_LOCK_ORDER,
+  V_PROT_UNPAIRED,
+  V_READ_HAZARD,
+  V_UNFLUSHED_AT_UNLOCK,
+} from './violation.ts';
+
+// Lock classes, in the kernel's documented order (mm/rmap.c): mmap_lock → page lock →
+// i_mmap_rwsem → page_table_lock / pte lock.
+export const LC_MMAP_LOCK = 1;
+export const LC_PAGE_LOCK = 2;
+export const LC_I_MMAP = 3;
+export const LC_PTL = 4;
+export const LC_PAGE_TABLE_LOCK = 5;
+export const LOCK_CLASS_NAMES = ['?', 'mmap_lock', 'page_lock', 'i_mmap_rwsem', 'ptl', 'page_table_lock'];
+
+// Lazy modes (also paravirt/lazy.ts; repeated here so the checker does not import model code).
+const LAZY_NONE = 0;
+const LAZY_MMU = 1;
+export const LAZY_MODE_NAMES = ['NONE', 'MMU', 'CPU'];
+
+// Events in the ring.
+export const EV_LOCK = 1;
+export const EV_UNLOCK = 2;
+export const EV_LAZY_ENTER = 3;
+export const EV_LAZY_LEAVE = 4;
+export const EV_LAZY_FLUSH = 5;
+export const EV_PROT_START = 6;
+export const EV_PROT_COMMIT = 7;
+export const EV_SWITCH_OUT = 8;
+export const EV_SWITCH_IN = 9;
+export const EV_IRQ_ENTER = 10;
+export const EV_IRQ_EXIT = 11;
+export const EV_LAZY_ENABLE = 12;
+export const EV_LAZY_DISABLE = 13;
+
+/** What the checker needs from the CPU it watches (kernel/cpu.ts implements it). */
+export interface LockdepHost {
+  readonly id: number;
+  readonly i32: Int32Array;
+  readonly layout: Layout;
+  readonly contract: 2007 | 2025;
+  readonly lazyMode: number;
+  readonly preemptCount: number;
+  readonly taskId: number;
+  violation(code: number, va: number, frame: number, pte: number, a?: number, b?: number, other?: number): void;
+  /** Updates the paravirt backend has queued and not yet sent. */
+  queuedUpdates(): number;
+  /** Is a write to this PTE queued? */
+  hasQueuedWrite(ptep: number): boolean;
+}
+
+export type LazyBy = 'task' | 'ctxsw';
+
+export class LockDep {
+  private readonly base: number;
+  private nheld = 0;
+  private readonly heldClass = new Int32Array(MAX_HELD);
+  private readonly heldInst = new Int32Array(MAX_HELD);
+  private head = 0;
+  private openTxn = 0;
+  /** Who entered the current lazy MMU mode: the task itself, or the context-switch path for it. */
+  private enteredBy: LazyBy = 'task';
+
+  constructor(private readonly host: LockdepHost) {
+    this.base = host.layout.agent(host.id);
+  }
+
+  private put(off: number, v: number): void {
+    Atomics.store(this.host.i32, this.base + off, v);
+  }
+
+  /** Record an event in the ring and publish the CPU's state beside it. */
+  event(code: number, arg: number): void {
+    const slot = AG_EVENTS + 2 * (this.head % EVENTS);
+    this.put(slot, code);
+    this.put(slot + 1, arg);
+    this.put(AG_EV_HEAD, ++this.head);
+    this.put(AG_LAZY_MODE, this.host.lazyMode);
+    this.put(AG_PREEMPT, this.host.preemptCount);
+    this.put(AG_TASK, this.host.taskId);
+    this.put(AG_QUEUED, this.host.queuedUpdates());
+  }
+
+  // --- locks -------------------------------------------------------------------------------
+
+  acquire(cls: number, inst: number): void {
+    for (let i = 0; i < this.nheld; i++) if (this.heldClass[i] !== cls) this.dependency(this.heldClass[i], cls);
+    if (this.nheld < MAX_HELD) {
+      this.heldClass[this.nheld] = cls;
+      this.heldInst[this.nheld] = inst;
+      this.put(AG_HELD + 2 * this.nheld, cls);
+      this.put(AG_HELD + 2 * this.nheld + 1, inst);
+      this.put(AG_NHELD, ++this.nheld);
+    }
+    this.event(EV_LOCK, (cls << 16) | inst);
+  }
+
+  release(cls: number, inst: number): void {
+    if (cls === LC_PTL) {
+      const queued = this.host.queuedUpdates();
+      if (queued > 0) this.host.violation(V_UNFLUSHED_AT_UNLOCK, inst * PTRS_PER_PTE, -1, 0, queued, 0);
+      if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, 3);
+    }
+    for (let i = this.nheld - 1; i >= 0; i--) {
+      if (this.heldClass[i] !== cls || this.heldInst[i] !== inst) continue;
+      for (let j = i; j < this.nheld - 1; j++) {
+        this.heldClass[j] = this.heldClass[j + 1];
+        this.heldInst[j] = this.heldInst[j + 1];
+      }
+      this.nheld--;
+      break;
+    }
+    for (let j = 0; j < this.nheld; j++) {
+      this.put(AG_HELD + 2 * j, this.heldClass[j]);
+      this.put(AG_HELD + 2 * j + 1, this.heldInst[j]);
+    }
+    this.put(AG_NHELD, this.nheld);
+    this.event(EV_UNLOCK, (cls << 16) | inst);
+  }
+
+  holds(cls: number, inst = -1): boolean {
+    for (let i = 0; i < this.nheld; i++)
+      if (this.heldClass[i] === cls && (inst < 0 || this.heldInst[i] === inst)) return true;
+    return false;
+  }
+
+  /** Class `a` held while taking class `b`: record a → b; a path b ⇒ a already known is a cycle. */
+  private dependency(a: number, b: number): void {
+    const { i32, layout } = this.host;
+    const edge = layout.lockGraph + a * LOCK_CLASSES + b;
+    if (Atomics.load(i32, edge) !== 0) return;
+    const path = findPath(i32, layout, b, a);
+    Atomics.compareExchange(i32, edge, 0, this.host.id + 1);
+    if (path) {
+      // The CPU that established the first step of the reverse chain is "the other side".
+      const other = Atomics.load(i32, layout.lockGraph + path[0] * LOCK_CLASSES + path[1]) - 1;
+      this.host.violation(V_LOCK_ORDER, -1, -1, encodeChain(path), a, b, other);
+    }
+  }
+
+  // --- lazy modes ----------------------------------------------------------------------------
+
+  /** Before the CPU's lazy mode becomes `mode` (arch enter). */
+  lazyEnter(mode: number, by: LazyBy): void {
+    const host = this.host;
+    if (mode === LAZY_MMU && host.contract === 2007 && by === 'task' && !this.holds(LC_PTL))
+      host.violation(V_LAZY_OUTSIDE_LOCK, -1, -1, 0, mode, 1);
+    if (host.lazyMode !== LAZY_NONE) {
+      const reentered = mode === LAZY_MMU && host.lazyMode === LAZY_MMU && this.enteredBy === 'ctxsw' && by === 'task';
+      host.violation(reentered ? V_LAZY_CTXSW_REENTER : V_LAZY_NESTED, -1, -1, 0, host.lazyMode, mode);
+    }
+    const queued = host.queuedUpdates();
+    if (queued > 0) host.violation(V_LAZY_UNFLUSHED, -1, -1, 0, mode, queued);
+    if (mode === LAZY_MMU) this.enteredBy = by;
+    this.event(EV_LAZY_ENTER, mode);
+  }
+
+  /** After the backend flushed (or should have), before the lazy mode `mode` is left. */
+  lazyLeave(mode: number, by: LazyBy): void {
+    const host = this.host;
+    if (host.lazyMode !== mode) host.violation(V_LAZY_UNPAIRED, -1, -1, 0, host.lazyMode, mode);
+    if (mode === LAZY_MMU && host.contract === 2007 && by === 'task' && !this.holds(LC_PTL))
+      host.violation(V_LAZY_OUTSIDE_LOCK, -1, -1, 0, mode, 2);
+    const queued = host.queuedUpdates();
+    if (queued > 0) host.violation(V_LAZY_UNFLUSHED, -1, -1, 0, mode, queued);
+    this.event(EV_LAZY_LEAVE, mode);
+  }
+
+  /** 2025: disable with no matching enable (the generic count would underflow). */
+  lazyUnderflow(): void {
+    this.host.violation(V_LAZY_UNPAIRED, -1, -1, 0, this.host.lazyMode, -1);
+  }
+
+  // --- prot transactions and raw PTE reads ----------------------------------------------------
+
+  protStart(ptep: number, va: number): void {
+    if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, 1);
+    else if (!this.holds(LC_PTL, Math.floor(va / PTRS_PER_PTE))) this.protViolation(ptep, 4);
+    this.openTxn = ptep + 1;
+    this.put(AG_OPEN_TXN, this.openTxn);
+    this.event(EV_PROT_START, va);
+  }
+
+  protCommit(ptep: number, va: number): void {
+    if (this.openTxn !== ptep + 1) this.protViolation(ptep, 2);
+    else if (!this.holds(LC_PTL, Math.floor(va / PTRS_PER_PTE))) this.protViolation(ptep, 4);
+    this.openTxn = 0;
+    this.put(AG_OPEN_TXN, 0);
+    this.event(EV_PROT_COMMIT, va);
+  }
+
+  /**
+   * prot-unpaired, with `how`: 1 a second start while one is open, 2 a commit that matches no
+   * start, 3 the ptl released with a start never committed, 4 outside the PTE's ptl.
+   */
+  private protViolation(ptep: number, how: number): void {
+    const va = this.host.layout.vaOfPtep(ptep);
+    this.host.violation(V_PROT_UNPAIRED, va, -1, 0, how, this.openTxn === 0 ? -1 : this.openTxn - 1);
+  }
+
+  /** A read through the raw PTE pointer (ptep_get). */
+  pteRead(ptep: number): void {
+    if (this.host.hasQueuedWrite(ptep))
+      this.host.violation(V_READ_HAZARD, this.host.layout.vaOfPtep(ptep), -1, 0, this.host.queuedUpdates(), 0);
+  }
+}
+
+/** A path from class `from` to class `to` through recorded dependencies, or undefined. */
+function findPath(i32: Int32Array, layout: Layout, from: number, to: number): number[] | undefined {
+  const prev = new Int32Array(LOCK_CLASSES).fill(-1);
+  const queue = [from];
+  prev[from] = from;
+  while (queue.length > 0) {
+    const c = queue.shift()!;
+    if (c === to) {
+      const path = [to];
+      for (let x = to; x !== from; x = prev[x]) path.unshift(prev[x]);
+      return path;
+    }
+    for (let n = 1; n < LOCK_CLASSES; n++) {
+      if (prev[n] !== -1 || Atomics.load(i32, layout.lockGraph + c * LOCK_CLASSES + n) === 0) continue;
+      prev[n] = c;
+      queue.push(n);
+    }
+  }
+  return undefined;
+}
+
+/** A chain of up to 7 lock classes in one word (4 bits each, first class lowest). */
+export function encodeChain(path: readonly number[]): number {
+  let w = 0;
+  for (let i = Math.min(path.length, 7) - 1; i >= 0; i--) w = (w << 4) | path[i];
+  return w;
+}
+
+export function decodeChain(w: number): number[] {
+  const out: number[] = [];
+  for (; w !== 0; w >>>= 4) out.push(w & 15);
+  return out;
+}
+
+/** The events of an agent block (a live one or a snapshot), oldest first, in words. */
+export function formatEvents(block: Int32Array, offset = 0): string[] {
+  const head = block[offset + AG_EV_HEAD];
+  const out: string[] = [];
+  for (let n = Math.max(0, head - EVENTS); n < head; n++) {
+    const slot = offset + AG_EVENTS + 2 * (n % EVENTS);
+    if (block[slot] !== 0) out.push(formatEvent(block[slot], block[slot + 1]));
+  }
+  return out;
+}
+
+export function formatHeld(block: Int32Array, offset = 0): string[] {
+  const out: string[] = [];
+  const n = Math.min(block[offset + AG_NHELD], MAX_HELD);
+  for (let i = 0; i < n; i++) out.push(lockName(block[offset + AG_HELD + 2 * i], block[offset + AG_HELD + 2 * i + 1]));
+  return out;
+}
+
+export function lockName(cls: number, inst: number): string {
+  const name = LOCK_CLASS_NAMES[cls] ?? `class${cls}`;
+  return cls === LC_PTL || cls === LC_PAGE_LOCK ? `${name}[${inst}]` : name;
+}
+
+function formatEvent(code: number, arg: number): string {
+  switch (code) {
+    case EV_LOCK:
+      return `lock ${lockName(arg >>> 16, arg & 0xffff)}`;
+    case EV_UNLOCK:
+      return `unlock ${lockName(arg >>> 16, arg & 0xffff)}`;
+    case EV_LAZY_ENTER:
+      return `enter lazy ${LAZY_MODE_NAMES[arg]}`;
+    case EV_LAZY_LEAVE:
+      return `leave lazy ${LAZY_MODE_NAMES[arg]}`;
+    case EV_LAZY_FLUSH:
+      return `flush ${arg} queued`;
+    case EV_PROT_START:
+      return `prot start va ${arg}`;
+    case EV_PROT_COMMIT:
+      return `prot commit va ${arg}`;
+    case EV_SWITCH_OUT:
+      return `switch out task ${arg}`;
+    case EV_SWITCH_IN:
+      return `switch in task ${arg}`;
+    case EV_IRQ_ENTER:
+      return 'irq enter';
+    case EV_IRQ_EXIT:
+      return 'irq exit';
+    case EV_LAZY_ENABLE:
+      return `lazy_mmu_mode_enable (count ${arg})`;
+    case EV_LAZY_DISABLE:
+      return `lazy_mmu_mode_disable (count ${arg})`;
+    default:
+      return `event ${code}:${arg}`;
+  }
+}

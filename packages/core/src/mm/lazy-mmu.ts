@@ -1,0 +1,71 @@
+/**
+ * The lazy MMU interface kernel code calls, under either contract (`--lazy-contract`):
+ *
+ *  - 2007 (seeds 000, 002): lazy_mmu_mode_enable/disable are arch_enter/leave_lazy_mmu_mode —
+ *    only under the ptl of the tables being modified, never nested, always paired.
+ *  - 2025 (commit 691ee97e1a9d, then Kevin Brodsky's nesting series, merged for 7.0): no lock is
+ *    guaranteed to be held and preemption may be enabled; per-task enable_count / pause_count —
+ *    a nested enable is a no-op, a nested disable flushes (arch_flush_lazy_mmu_mode), pause and
+ *    resume leave and re-enter; all of it a no-op in interrupt context. enable does the count and
+ *    the arch enter with preemption disabled.
+ */
+import { EV_LAZY_DISABLE, EV_LAZY_ENABLE } from '../check/lockdep.ts';
+import type { Cpu } from '../kernel/cpu.ts';
+import { preemptionPoint } from '../kernel/sched.ts';
+import type { Step } from '../mem/step.ts';
+import { enterLazyMmu, flushLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
+
+/** lazy_mmu_mode_enable() */
+export function* lazyMmuModeEnable(cpu: Cpu): Step {
+  if (cpu.contract === 2007) {
+    enterLazyMmu(cpu);
+    return;
+  }
+  if (cpu.inInterrupt) return;
+  const task = cpu.task;
+  task.enableCount++;
+  cpu.lockdep?.event(EV_LAZY_ENABLE, task.enableCount);
+  if (task.enableCount !== 1 || task.pauseCount > 0) return;
+  // BUG(xen-preempt-nesting): preemptible between enable_count++ and the arch enter; the
+  // switch-in path sees the task lazy and enters for it, then the task enters again (the 2026
+  // Xen BUG_ON). The fix keeps preemption disabled across both.
+  if (cpu.bugs.xenPreemptNesting) yield* preemptionPoint(cpu);
+  enterLazyMmu(cpu);
+}
+
+/** lazy_mmu_mode_disable() */
+export function* lazyMmuModeDisable(cpu: Cpu): Step {
+  if (cpu.contract === 2007) {
+    yield* leaveLazyMmu(cpu);
+    return;
+  }
+  if (cpu.inInterrupt) return;
+  const task = cpu.task;
+  if (task.enableCount === 0) {
+    cpu.lockdep?.lazyUnderflow();
+    return;
+  }
+  task.enableCount--;
+  cpu.lockdep?.event(EV_LAZY_DISABLE, task.enableCount);
+  if (task.pauseCount > 0) return;
+  if (task.enableCount === 0) yield* leaveLazyMmu(cpu);
+  else yield* flushLazyMmu(cpu);
+}
+
+/** lazy_mmu_mode_pause(): leave lazy MMU for a while (2025; 2007 has no pause). */
+export function* lazyMmuModePause(cpu: Cpu): Step {
+  if (cpu.contract === 2007 || cpu.inInterrupt) return;
+  const task = cpu.task;
+  if (task.pauseCount++ === 0 && task.enableCount > 0) yield* leaveLazyMmu(cpu);
+}
+
+/** lazy_mmu_mode_resume() */
+export function lazyMmuModeResume(cpu: Cpu): void {
+  if (cpu.contract === 2007 || cpu.inInterrupt) return;
+  const task = cpu.task;
+  if (task.pauseCount === 0) {
+    cpu.lockdep?.lazyUnderflow();
+    return;
+  }
+  if (--task.pauseCount === 0 && task.enableCount > 0) enterLazyMmu(cpu);
+}

@@ -1,0 +1,28 @@
+/**
+ * vmap_pte_range / vunmap_pte_range (mm/vmalloc.c): install or clear kernel PTEs of init_mm. No
+ * pte lock is taken — the caller owns the range. Kernels under the 2025 contract batch these
+ * updates in lazy MMU mode, and the section is preemptible (691ee97e1a9d: "no lock is guaranteed to
+ * be held ... preemption may be enabled"); 2007-era code used no lazy mode here, as the 2007
+ * contract requires the ptl. Interrupts can arrive in the middle of either.
+ */
+import type { Cpu } from '../kernel/cpu.ts';
+import { preemptionPoint } from '../kernel/sched.ts';
+import type { Step } from '../mem/step.ts';
+import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, pfnPte } from './pte.ts';
+
+/** PAGE_KERNEL: present, writable, A and D preset (kernel mappings are not dirty-tracked). */
+export const PAGE_KERNEL = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
+
+/** Map frames pfn0 .. pfn0+n-1 at kernel virtual pages start .. start+n-1 (pfn -1: clear them). */
+export function* vmapPteRange(cpu: Cpu, start: number, n: number, pfn0: number): Step {
+  const lazy = cpu.contract === 2025;
+  if (lazy) yield* lazyMmuModeEnable(cpu);
+  for (let i = 0; i < n; i++) {
+    const pte = pfn0 < 0 ? 0 : pfnPte(pfn0 + i, PAGE_KERNEL);
+    yield* cpu.pv.setPteAt(cpu.layout.ptep(start + i), pte);
+    if (cpu.irqPoint && !cpu.inInterrupt) yield* cpu.irqPoint(cpu);
+    if (lazy) yield* preemptionPoint(cpu);
+  }
+  if (lazy) yield* lazyMmuModeDisable(cpu);
+}

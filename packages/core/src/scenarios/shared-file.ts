@@ -1,0 +1,104 @@
+/**
+ * What the scenarios share: one shared file mapping of `pages` pages (file page f at virtual page
+ * f) in one mm, populated writable and clean; MMU agents that read and write it; a cleaner that
+ * writes pages back; the final writeback and the no-lost-dirty oracle.
+ */
+import { checkNoLostDirty } from '../check/oracle.ts';
+import type { Cpu } from '../kernel/cpu.ts';
+import {
+  AG_ACCESS_SEQ,
+  AG_CR3,
+  HDR_FIXED_DONE,
+  type Layout,
+  LINE,
+  MM_I_MMAP,
+  MM_MMAP_LOCK,
+  MM_NR_VMAS,
+  MM_PAGE_TABLE_LOCK,
+  PG_MAPCOUNT,
+  PTRS_PER_PTE,
+  VMA_END,
+  VMA_FLAGS,
+  VMA_PGOFF,
+  VMA_START,
+} from '../mem/layout.ts';
+import { POINT, type Step } from '../mem/step.ts';
+import { mprotect } from '../mm/mprotect.ts';
+import { PAGE_SHARED, pfnPte, VM_READ, VM_SHARED, VM_WRITE } from '../mm/pte.ts';
+import { writebackPage } from '../mm/writeback.ts';
+import type { EpisodeBudget } from './scenario.ts';
+import { userAccess } from './user.ts';
+
+/** Share of MMU accesses that are writes. */
+const WRITE_SHARE = 0.7;
+/** Background loops look at the fixed agents' progress every this many operations. */
+const DONE_POLL = 8;
+
+/** Harness: the state every episode starts from (all agents quiesced). */
+export function setupSharedFile(i32: Int32Array, layout: Layout): void {
+  const { pages } = layout.config;
+  Atomics.store(i32, HDR_FIXED_DONE, 0);
+  for (let a = 0; a < layout.agents; a++) {
+    // The checker's part of the block (held locks, event ring) is its own and outlives episodes.
+    const base = layout.agent(a);
+    Atomics.store(i32, base + AG_ACCESS_SEQ, 0);
+    Atomics.store(i32, base + AG_CR3, 1); // every CPU starts on task 0's page tables (Task.pgd)
+  }
+  Atomics.store(i32, layout.mm + MM_PAGE_TABLE_LOCK, 0);
+  Atomics.store(i32, layout.mm + MM_MMAP_LOCK, 0);
+  Atomics.store(i32, layout.mm + MM_I_MMAP, 0);
+  Atomics.store(i32, layout.mm + MM_NR_VMAS, 1);
+  const vma = layout.vma(0);
+  Atomics.store(i32, vma + VMA_START, 0);
+  Atomics.store(i32, vma + VMA_END, pages);
+  Atomics.store(i32, vma + VMA_FLAGS, VM_READ | VM_WRITE | VM_SHARED);
+  Atomics.store(i32, vma + VMA_PGOFF, 0);
+  for (let n = 0; n < layout.ptePages; n++) {
+    Atomics.store(i32, layout.pgd + n, layout.ptePage(n));
+    Atomics.store(i32, layout.ptlBase + n * LINE, 0);
+  }
+  for (let va = 0; va < layout.ptePages * PTRS_PER_PTE; va++) {
+    const ptep = layout.ptesBase + va;
+    // User pages populated, writable, clean: the first write of each must set D. Kernel range empty.
+    Atomics.store(i32, ptep, va < pages ? pfnPte(va, PAGE_SHARED) : 0);
+    Atomics.store(i32, layout.shadow(ptep), 0);
+  }
+  for (let f = 0; f < layout.frames; f++) {
+    const page = layout.page(f);
+    for (let w = 0; w < LINE; w++) Atomics.store(i32, page + w, 0);
+    Atomics.store(i32, page + PG_MAPCOUNT, 1);
+  }
+}
+
+/** A background role: `op` until every fixed-budget agent is done (or `backgroundOps` times). */
+export function* background(cpu: Cpu, budget: EpisodeBudget, fixedAgents: number, op: (cpu: Cpu) => Step): Step {
+  for (let i = 0; budget.untilFixedDone || i < budget.backgroundOps; i++) {
+    if (budget.untilFixedDone && i % DONE_POLL === 0) {
+      yield POINT;
+      if (cpu.mem.load(HDR_FIXED_DONE) >= fixedAgents) return;
+    }
+    yield* op(cpu);
+  }
+}
+
+/** An MMU's random read or write of a user page. */
+export function* accessOne(cpu: Cpu): Step {
+  const va = cpu.rng.below(cpu.layout.config.pages);
+  yield* userAccess(cpu, va, cpu.rng.chance(WRITE_SHARE));
+}
+
+/** Write back one random file page. */
+export function* cleanOne(cpu: Cpu): Step {
+  yield* writebackPage(cpu, cpu.rng.below(cpu.layout.frames));
+}
+
+/** mprotect the whole mapping read-write or read-only. */
+export function* mprotectShared(cpu: Cpu, writable: boolean): Step {
+  yield* mprotect(cpu, 0, VM_READ | VM_SHARED | (writable ? VM_WRITE : 0));
+}
+
+/** After all agents quiesced: write every page back, then no frame may hold data disk lacks. */
+export function* finalWritebackCheck(cpu: Cpu): Step {
+  for (let f = 0; f < cpu.layout.frames; f++) yield* writebackPage(cpu, f);
+  checkNoLostDirty(cpu.i32, cpu.layout, cpu.id, cpu.episode);
+}
