@@ -162,3 +162,54 @@ describe('ptesim explore and replay', () => {
     });
   }
 });
+
+describe('lock-discipline verification from the CLI', () => {
+  it('stress --bug xen-preempt-nesting: exit 1, its own kind, the rule and both CPUs in the report', () => {
+    const json = join(dir, 'lockdep.json');
+    const r = ptesim('stress', '--bug', 'xen-preempt-nesting', '--time', '60s', '--json', json, '--quiet');
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    const [run] = report.runs;
+    expect(run.scenario).toBe('lazy-ctxsw'); // the bug brings its scenario
+    expect(run.contract).toBe(2025); // and its contract
+    const [v] = run.violations;
+    expect(v.kind).toBe('lazy-ctxsw-reenter');
+    expect(v.lockdep?.rule).toMatch(/end_context_switch/);
+    expect(v.lockdep?.cpus[0].lastEvents.length).toBeGreaterThan(0);
+    expect(r.stdout).toContain('last events:');
+  });
+
+  it('explore --bug ctxsw-lazy-no-flush writes a replay file that replays', () => {
+    const replayDir = join(dir, 'replays-lockdep');
+    const r = ptesim('explore', '--bug', 'ctxsw-lazy-no-flush', '--replay-dir', replayDir);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('VIOLATION lazy-unflushed');
+    const file = /ptesim replay (\S+)/.exec(r.stdout)?.[1];
+    expect(file).toBeDefined();
+    const again = ptesim('replay', file!);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain('identical to the recorded one');
+  });
+
+  it('--no-lockdep turns the checker off', () => {
+    const r = ptesim('stress', '--bug', 'lazy-outside-lock', '--backend', 'native', '--episodes', '50', '--no-lockdep');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('checker off');
+  });
+
+  const usage: [string, string[], RegExp][] = [
+    ['an unknown contract', ['stress', '--lazy-contract', '2030'], /--lazy-contract must be one of 2007, 2025/],
+    [
+      'direct mode on a task-switching scenario',
+      ['stress', '--scenario', 'lazy-ctxsw', '--mode', 'direct'],
+      /needs --mode steps/,
+    ],
+  ];
+  for (const [what, args, message] of usage) {
+    it(`${what}: exit 2`, () => {
+      const r = ptesim(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(message);
+    });
+  }
+});

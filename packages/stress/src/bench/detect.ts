@@ -26,15 +26,23 @@ export async function measureStartup(backend: string): Promise<number> {
 }
 
 export async function measureDetection(seeds: readonly number[], limitMs: number): Promise<Detection[]> {
-  const config = findScenario('mprotect-dirty')!.defaults;
   const out: Detection[] = [];
   for (const bug of BUGS) {
-    const backend = bug.backends[0];
+    const backend = bug.backends[bug.backends.length - 1];
+    const config = findScenario(bug.scenario)!.defaults;
     const ms: (number | null)[] = [];
     const episodes: (number | null)[] = [];
     const kinds: (string | null)[] = [];
     for (const seed of seeds) {
-      const r = await runReal({ scenario: 'mprotect-dirty', backend, bug: bug.name, config, seed, timeMs: limitMs });
+      const r = await runReal({
+        scenario: bug.scenario,
+        backend,
+        bug: bug.name,
+        contract: bug.contract,
+        config,
+        seed,
+        timeMs: limitMs,
+      });
       if (r.error) throw new Error(`detection run failed: ${r.error}`);
       ms.push(r.violation ? r.elapsedMs : null);
       episodes.push(r.violation ? r.violation.episode + 1 : null);

@@ -6,6 +6,7 @@ import { perSec } from '../report/report.ts';
 export interface Throughput {
   backend: string;
   mode: 'steps' | 'direct';
+  lockdep: boolean;
   seconds: number;
   episodesPerSec: number;
   transactionsPerSec: number;
@@ -21,15 +22,17 @@ export async function measureThroughput(
   mode: 'steps' | 'direct',
   timeMs: number,
   seed: number,
+  lockdep = true,
 ): Promise<Throughput> {
   const scenario = findScenario('mprotect-dirty');
   const config: LayoutConfig = scenario!.defaults;
-  const r = await runReal({ scenario: 'mprotect-dirty', backend, mode, config, seed, timeMs });
+  const r = await runReal({ scenario: 'mprotect-dirty', backend, mode, config, seed, timeMs, lockdep });
   if (r.error || r.violation) throw new Error(`throughput run failed: ${r.error ?? r.violation?.kind}`);
   const t = r.totals;
   return {
     backend,
     mode,
+    lockdep,
     seconds: r.elapsedMs / 1000,
     episodesPerSec: perSec(r.episodes, r.elapsedMs),
     transactionsPerSec: perSec(t.transactions, r.elapsedMs),

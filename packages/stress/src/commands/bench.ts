@@ -17,7 +17,7 @@ export const BENCH_FLAGS: Record<string, FlagSpec> = {
   json: { value: true, help: 'write the results as JSON to FILE' },
 };
 
-const WHICH = ['throughput', 'detect', 'step', 'model'] as const;
+const WHICH = ['throughput', 'lockdep', 'detect', 'step', 'model'] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
   const p = parseArgs(argv, BENCH_FLAGS);
@@ -68,6 +68,20 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
         );
       }
     results.throughput = t;
+  }
+  if (which.includes('lockdep')) {
+    // Checker on and off, alternating, in the same run: its cost on the real executor.
+    const l = [];
+    for (const backend of ['native', 'xen'])
+      for (const lockdep of [true, false]) {
+        const r = await measureThroughput(backend, 'steps', timeMs, 1, lockdep);
+        l.push(r);
+        console.log(
+          `checker ${lockdep ? 'on ' : 'off'} ${backend}: ${r.transactionsPerSec} transactions/s, ` +
+            `${r.mmuAccessesPerSec} MMU accesses/s, ${r.raceWindowHitsPerSec} race-window hits/s`,
+        );
+      }
+    results.lockdep = l;
   }
   if (which.includes('detect')) {
     const startupMs = await measureStartup('native');
