@@ -104,6 +104,8 @@ export class LockDep {
   private openTxn = 0;
   /** Who entered the current lazy MMU mode: the task itself, or the context-switch path for it. */
   private enteredBy: LazyBy = 'task';
+  /** The state words last published (a store only when one changes: events are on hot paths). */
+  private readonly published = new Int32Array([-1, -1, -1, -1]);
 
   constructor(private readonly host: LockdepHost) {
     this.base = host.layout.agent(host.id);
@@ -119,10 +121,16 @@ export class LockDep {
     this.put(slot, code);
     this.put(slot + 1, arg);
     this.put(AG_EV_HEAD, ++this.head);
-    this.put(AG_LAZY_MODE, this.host.lazyMode);
-    this.put(AG_PREEMPT, this.host.preemptCount);
-    this.put(AG_TASK, this.host.taskId);
-    this.put(AG_QUEUED, this.host.queuedUpdates());
+    this.publish(0, AG_LAZY_MODE, this.host.lazyMode);
+    this.publish(1, AG_PREEMPT, this.host.preemptCount);
+    this.publish(2, AG_TASK, this.host.taskId);
+    this.publish(3, AG_QUEUED, this.host.queuedUpdates());
+  }
+
+  private publish(slot: number, off: number, v: number): void {
+    if (this.published[slot] === v) return;
+    this.published[slot] = v;
+    this.put(off, v);
   }
 
   // --- locks -------------------------------------------------------------------------------
