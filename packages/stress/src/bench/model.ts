@@ -22,13 +22,19 @@ export interface ModelBench {
 }
 
 const scenario = findScenario('mprotect-dirty')!;
-const base = (backend: string, bug?: string, config = scenario.modelDefaults) => ({
-  scenario: 'mprotect-dirty',
-  backend,
-  bug,
-  config,
-  budget: scenario.modelBudget,
-});
+const base = (backend: string, bug?: string, config = scenario.modelDefaults) => {
+  // A bug runs in its own scenario and lazy contract.
+  const info = bug === undefined ? undefined : BUGS.find((b) => b.name === bug);
+  const s = findScenario(info?.scenario ?? 'mprotect-dirty')!;
+  return {
+    scenario: s.name,
+    backend,
+    bug,
+    contract: info?.contract,
+    config: bug === undefined ? config : s.modelDefaults,
+    budget: s.modelBudget,
+  };
+};
 
 export function measureModel(seeds: number, schedules = 100_000): ModelBench {
   const stepsPerSec = ['native', 'xen'].map((backend) => {
@@ -42,7 +48,7 @@ export function measureModel(seeds: number, schedules = 100_000): ModelBench {
 
   const detection: ModelBench['detection'] = [];
   for (const bug of BUGS) {
-    const backend = bug.backends[0];
+    const backend = bug.backends[bug.backends.length - 1];
     for (const strategy of ['random', 'pct'] as const) {
       const found: (number | null)[] = [];
       const shrink: ModelBench['detection'][number]['shrink'] = [];
