@@ -246,8 +246,9 @@ export class LockDep {
    * start, 3 the ptl released with a start never committed, 4 outside the PTE's ptl.
    */
   private protViolation(ptep: number, how: number): void {
-    const va = this.host.layout.vaOfPtep(ptep);
-    this.host.violation(V_PROT_UNPAIRED, va, -1, 0, how, this.openTxn === 0 ? -1 : this.openTxn - 1);
+    const { layout } = this.host;
+    const openVa = this.openTxn === 0 ? -1 : layout.vaOfPtep(this.openTxn - 1);
+    this.host.violation(V_PROT_UNPAIRED, layout.vaOfPtep(ptep), -1, 0, how, openVa);
   }
 
   /** A read through the raw PTE pointer (ptep_get). */

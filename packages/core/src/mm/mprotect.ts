@@ -82,8 +82,9 @@ export function* changePteRange(
     }
   }
   if (cpu.bugs.lazyFlushAfterUnlock || cpu.bugs.lazyOutsideLock) {
-    // BUG(lazy-flush-after-unlock): the batch is still queued when the ptl is dropped; another
-    // CPU can take the lock and change the PTE before the stale update lands (seeds 000, 004).
+    // BUG(lazy-flush-after-unlock), and the second half of lazy-outside-lock: the batch is still
+    // queued when the ptl is dropped; another CPU can take the lock and change the PTE before the
+    // stale update lands (seeds 000, 004).
     yield* ptlUnlock(cpu, start);
     yield* lazyMmuModeDisable(cpu);
   } else {

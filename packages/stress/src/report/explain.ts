@@ -89,7 +89,7 @@ export function explainViolation(v: ViolationRecord): string {
       return (
         [
           '',
-          `a second ptep_modify_prot_start on va ${v.va} while the one on va ${v.b === -1 ? '?' : v.b - 0} is open`,
+          `a ptep_modify_prot_start while the one on va ${v.va} is still open`,
           `ptep_modify_prot_commit on va ${v.va} matches no open start`,
           `the pte lock was released with the transaction on va ${v.va} never committed`,
           `ptep_modify_prot_start/commit on va ${v.va} without holding its pte lock`,
