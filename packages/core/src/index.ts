@@ -24,6 +24,7 @@ export * from './mm/vmalloc.ts';
 export * from './mm/writeback.ts';
 export * from './paravirt/backends.ts';
 export * from './paravirt/lazy.ts';
+export { LAZY_MODE_NAMES } from './paravirt/lazy-modes.ts';
 export * from './paravirt/native.ts';
 export type * from './paravirt/ops.ts';
 export * from './paravirt/xen/hypervisor.ts';

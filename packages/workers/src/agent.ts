@@ -71,7 +71,7 @@ export default function runAgent(task: AgentTask): AgentResult {
     cpu.episode = Atomics.load(i32, HDR_EPISODE);
     if (task.injectCrash) throw new Error(`agent ${task.agent}: injected crash`);
     try {
-      drive(scenario.program(cpu, role, task.budget), i32);
+      drive(scenario.program(cpu, role, task.budget));
     } catch (e) {
       // A deadlocking bug was reported and this thread waits on a lock nobody will release.
       if (!isAbandoned(e)) throw e;
@@ -81,7 +81,7 @@ export default function runAgent(task: AgentTask): AgentResult {
     barrierWait(i32, parties); // quiesced: no agent is in the middle of anything
     if (task.agent === 0) {
       // After an abandoned episode the state is inconsistent (locks held): no final check.
-      if (Atomics.load(i32, HDR_ABANDONED) === 0) drive(scenario.finalCheck(cpu), i32);
+      if (Atomics.load(i32, HDR_ABANDONED) === 0) drive(scenario.finalCheck(cpu));
       const done = Atomics.add(i32, HDR_EPISODE, 1) + 1;
       const halt = Atomics.load(i32, HDR_STOP) !== 0 || (task.maxEpisodes > 0 && done >= task.maxEpisodes);
       if (!halt) scenario.setup(i32, layout);

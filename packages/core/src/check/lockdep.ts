@@ -36,6 +36,7 @@ import {
   MAX_HELD,
   PTRS_PER_PTE,
 } from '../mem/layout.ts';
+import { LAZY_MODE_NAMES, PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../paravirt/lazy-modes.ts';
 import {
   V_LAZY_CTXSW_REENTER,
   V_LAZY_NESTED,
@@ -56,11 +57,6 @@ export const LC_I_MMAP = 3;
 export const LC_PTL = 4;
 export const LC_PAGE_TABLE_LOCK = 5;
 export const LOCK_CLASS_NAMES = ['?', 'mmap_lock', 'page_lock', 'i_mmap_rwsem', 'ptl', 'page_table_lock'];
-
-// Lazy modes (also paravirt/lazy.ts; repeated here so the checker does not import model code).
-const LAZY_NONE = 0;
-const LAZY_MMU = 1;
-export const LAZY_MODE_NAMES = ['NONE', 'MMU', 'CPU'];
 
 // Events in the ring.
 export const EV_LOCK = 1;
@@ -195,15 +191,19 @@ export class LockDep {
   /** Before the CPU's lazy mode becomes `mode` (arch enter). */
   lazyEnter(mode: number, by: LazyBy): void {
     const host = this.host;
-    if (mode === LAZY_MMU && host.contract === 2007 && by === 'task' && !this.holds(LC_PTL))
+    if (mode === PARAVIRT_LAZY_MMU && host.contract === 2007 && by === 'task' && !this.holds(LC_PTL))
       host.violation(V_LAZY_OUTSIDE_LOCK, -1, -1, 0, mode, 1);
-    if (host.lazyMode !== LAZY_NONE) {
-      const reentered = mode === LAZY_MMU && host.lazyMode === LAZY_MMU && this.enteredBy === 'ctxsw' && by === 'task';
+    if (host.lazyMode !== PARAVIRT_LAZY_NONE) {
+      const reentered =
+        mode === PARAVIRT_LAZY_MMU &&
+        host.lazyMode === PARAVIRT_LAZY_MMU &&
+        this.enteredBy === 'ctxsw' &&
+        by === 'task';
       host.violation(reentered ? V_LAZY_CTXSW_REENTER : V_LAZY_NESTED, -1, -1, 0, host.lazyMode, mode);
     }
     const queued = host.queuedUpdates();
     if (queued > 0) host.violation(V_LAZY_UNFLUSHED, -1, -1, 0, mode, queued);
-    if (mode === LAZY_MMU) this.enteredBy = by;
+    if (mode === PARAVIRT_LAZY_MMU) this.enteredBy = by;
     this.event(EV_LAZY_ENTER, mode);
   }
 
@@ -211,7 +211,7 @@ export class LockDep {
   lazyLeave(mode: number, by: LazyBy): void {
     const host = this.host;
     if (host.lazyMode !== mode) host.violation(V_LAZY_UNPAIRED, -1, -1, 0, host.lazyMode, mode);
-    if (mode === LAZY_MMU && host.contract === 2007 && by === 'task' && !this.holds(LC_PTL))
+    if (mode === PARAVIRT_LAZY_MMU && host.contract === 2007 && by === 'task' && !this.holds(LC_PTL))
       host.violation(V_LAZY_OUTSIDE_LOCK, -1, -1, 0, mode, 2);
     const queued = host.queuedUpdates();
     if (queued > 0) host.violation(V_LAZY_UNFLUSHED, -1, -1, 0, mode, queued);

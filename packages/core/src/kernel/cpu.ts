@@ -9,6 +9,7 @@ import { recordViolation, type ViolationSite } from '../check/violation.ts';
 import type { Layout } from '../mem/layout.ts';
 import type { Mem } from '../mem/mem.ts';
 import type { Step } from '../mem/step.ts';
+import { PARAVIRT_LAZY_NONE } from '../paravirt/lazy-modes.ts';
 import type { PvMmuOps } from '../paravirt/ops.ts';
 import type { Rand } from '../util/rand.ts';
 import { type Counters, newCounters } from './counters.ts';
@@ -33,7 +34,7 @@ export class Cpu implements ViolationSite, LockdepHost {
   /** The lock-discipline checker, or null when it is off (--no-lockdep). */
   lockdep: LockDep | null = null;
   /** paravirt_lazy_mode for this CPU. */
-  lazyMode = 0;
+  lazyMode = PARAVIRT_LAZY_NONE;
   /** preempt_count: spinlocks held (no context switch while > 0). */
   preemptCount = 0;
   /** In an interrupt handler: lazy mode reads as NONE, 2025 enable/disable are no-ops. */
@@ -67,7 +68,7 @@ export class Cpu implements ViolationSite, LockdepHost {
 
   /** The lazy mode the backend sees: NONE in interrupt context (seed 002). */
   get effectiveLazyMode(): number {
-    return this.inInterrupt ? 0 : this.lazyMode;
+    return this.inInterrupt ? PARAVIRT_LAZY_NONE : this.lazyMode;
   }
 
   queuedUpdates(): number {

@@ -14,9 +14,9 @@ import { V_KERNEL_BUG } from '../check/violation.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Step } from '../mem/step.ts';
 
-export const PARAVIRT_LAZY_NONE = 0;
-export const PARAVIRT_LAZY_MMU = 1;
-export const PARAVIRT_LAZY_CPU = 2;
+import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from './lazy-modes.ts';
+
+export { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE };
 
 /** arch_enter_lazy_mmu_mode, by the task itself or (`ctxsw`) by end_context_switch for it. */
 export function enterLazyMmu(cpu: Cpu, by: LazyBy = 'task'): void {

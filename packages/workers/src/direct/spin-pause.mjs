@@ -1,5 +1,6 @@
 /**
- * What `yield SPIN` becomes in the direct compilation: spin a bounded number of times, then sleep
+ * The real executor's answer to SPIN, in both forms of the model: what `yield SPIN` becomes in the
+ * direct compilation, and what driver.ts runSteps calls when a generator yields SPIN. Spin a bounded number of times, then sleep
  * briefly — with more threads than cores a pure spin on a lock whose holder is descheduled wastes
  * whole time slices (paravirt spinlocks halt a vCPU for the same reason). Once the run has been
  * told to stop, a thread that keeps waiting gives up (throws Abandoned): after a deadlocking bug
@@ -17,6 +18,11 @@ let stop = { i32: null, index: 0 };
 export function watchStop(i32, index) {
   stop = { i32, index };
   sleepsAfterStop = 0;
+}
+
+/** A step that made progress: the next SPIN starts a fresh bounded spin (steps form only). */
+export function resetSpins() {
+  spins = 0;
 }
 
 export function spinPause() {
