@@ -35,9 +35,8 @@ export function machine(
   const layout = new Layout({ cpus: 2, mmus: 1, pages: 4, ...config });
   const i32 = new Int32Array(allocShared(layout));
   mprotectDirty.setup(i32, layout);
-  const mem = new AtomicsMem(i32);
   const cpus = Array.from({ length: layout.agents }, (_, id) =>
-    createCpu(id, mem, layout, { backend, bug, seed: 1, ...extras }),
+    createCpu(id, new AtomicsMem(i32, layout, id), layout, { backend, bug, seed: 1, ...extras }),
   );
   return { i32, layout, cpus };
 }

@@ -28,9 +28,9 @@ describe('correct code keeps every rule', () => {
           expect(r.error).toBeUndefined();
           expect(r.violation).toBeUndefined();
         });
-        it(`${name}: model executor, 1500 random + 1500 pct schedules`, () => {
+        it(`${name}: model executor, 1500 random + 1500 pct schedules`, async () => {
           for (const strategy of ['random', 'pct'] as const) {
-            const r = explore({
+            const r = await explore({
               scenario: scenario.name,
               backend,
               contract,
@@ -84,8 +84,8 @@ describe('each discipline bug is caught with its own kind', () => {
         expect(r.error).toBeUndefined();
         expect(r.violation?.kind).toBe(bug.lockdepKind);
       });
-      it(`${bug.name} (${backend}): model executor, pct`, () => {
-        const r = explore({
+      it(`${bug.name} (${backend}): model executor, pct`, async () => {
+        const r = await explore({
           scenario: bug.scenario,
           backend,
           bug: bug.name,

@@ -3,7 +3,16 @@
  * and shrinks to a failure of the same kind. Each strategy is shown to find every foundation bug
  * (the "buggy variant is caught" half) and to pass the correct backends.
  */
-import { findScenario, HDR_STOP } from '@ptesim/core';
+import {
+  AG_ACCESS_SEQ,
+  AG_NHELD,
+  allocShared,
+  findScenario,
+  HDR_EPISODE,
+  HDR_STOP,
+  Layout,
+  ModelMemoryError,
+} from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
 import { Machine, type ModelSetup } from '../src/model/execution.ts';
 import { dataSeedFor, type ExploreOptions, explore, makeScheduler } from '../src/model/explore.ts';
@@ -54,19 +63,19 @@ describe('determinism', () => {
     }
   });
 
-  it('a failing execution found twice is the same execution (same schedule, same trace hash)', () => {
+  it('a failing execution found twice is the same execution (same schedule, same trace hash)', async () => {
     for (const strategy of ['random', 'pct'] as const) {
-      const a = explore(opts('native', 'naive-rmw', strategy, 3));
-      const b = explore(opts('native', 'naive-rmw', strategy, 3));
+      const a = await explore(opts('native', 'naive-rmw', strategy, 3));
+      const b = await explore(opts('native', 'naive-rmw', strategy, 3));
       expect(a.first?.execution).toBe(b.first?.execution);
       expect(a.first?.result.schedule).toEqual(b.first?.result.schedule);
       expect(a.first?.result.trace.hash()).toBe(b.first?.result.trace.hash());
     }
   });
 
-  it('different seeds explore different schedules', () => {
-    const a = explore({ ...opts('native', undefined, 'random', 1), schedules: 20, keepGoing: true });
-    const b = explore({ ...opts('native', undefined, 'random', 2), schedules: 20, keepGoing: true });
+  it('different seeds explore different schedules', async () => {
+    const a = await explore({ ...opts('native', undefined, 'random', 1), schedules: 20, keepGoing: true });
+    const b = await explore({ ...opts('native', undefined, 'random', 2), schedules: 20, keepGoing: true });
     expect(a.totalSteps).not.toBe(b.totalSteps);
   });
 });
@@ -74,8 +83,8 @@ describe('determinism', () => {
 describe('strategies find each foundation bug within a bounded number of schedules', () => {
   for (const strategy of ['random', 'pct', 'dfs'] as const) {
     for (const [backend, bug, kinds] of BUGS) {
-      it(`${strategy}: ${bug}`, () => {
-        const r = explore({ ...opts(backend, bug, strategy), schedules: 20_000 });
+      it(`${strategy}: ${bug}`, async () => {
+        const r = await explore({ ...opts(backend, bug, strategy), schedules: 20_000 });
         expect(r.first, `${strategy} did not find ${bug} in ${r.executions} schedules`).toBeDefined();
         expect(kinds).toContain(r.first?.result.violation?.kind);
       });
@@ -85,24 +94,24 @@ describe('strategies find each foundation bug within a bounded number of schedul
 
 describe('correct backends', () => {
   for (const backend of ['native', 'xen']) {
-    it(`dfs explores every schedule with <= 2 preemptions of ${backend} and finds nothing`, () => {
-      const r = explore(opts(backend, undefined, 'dfs'));
+    it(`dfs explores every schedule with <= 2 preemptions of ${backend} and finds nothing`, async () => {
+      const r = await explore(opts(backend, undefined, 'dfs'));
       expect(r.complete).toBe(true);
       expect(r.failures).toBe(0);
       expect(r.executions).toBeGreaterThan(1000);
       expect(r.totals.raceWindowHits).toBeGreaterThan(0); // the windows were explored, not avoided
     });
 
-    it(`pct and random run ${backend} clean over 2000 schedules each`, () => {
+    it(`pct and random run ${backend} clean over 2000 schedules each`, async () => {
       for (const strategy of ['random', 'pct'] as const) {
-        const r = explore({ ...opts(backend, undefined, strategy), schedules: 2000, keepGoing: true });
+        const r = await explore({ ...opts(backend, undefined, strategy), schedules: 2000, keepGoing: true });
         expect(r.failures).toBe(0);
       }
     });
   }
 
-  it('dfs with a preemption bound of 0 runs each thread to completion in turn: few executions', () => {
-    const r = explore({ ...opts('native', undefined, 'dfs'), preemptions: 0 });
+  it('dfs with a preemption bound of 0 runs each thread to completion in turn: few executions', async () => {
+    const r = await explore({ ...opts('native', undefined, 'dfs'), preemptions: 0 });
     expect(r.complete).toBe(true);
     expect(r.executions).toBeLessThan(50);
   });
@@ -110,14 +119,14 @@ describe('correct backends', () => {
 
 describe('replay and shrinking', () => {
   for (const [backend, bug] of BUGS) {
-    it(`${bug}: the found schedule replays to the same trace; the shrunk one still fails the same way`, () => {
+    it(`${bug}: the found schedule replays to the same trace; the shrunk one still fails the same way`, async () => {
       for (const [strategy, seed] of [
         ['pct', 1],
         ['pct', 2],
         ['random', 1],
         ['random', 2],
       ] as const) {
-        const r = explore(opts(backend, bug, strategy, seed));
+        const r = await explore(opts(backend, bug, strategy, seed));
         const first = r.first!;
         const kind = first.result.violation!.kind;
         const m = new Machine(setup(backend, bug));
@@ -142,10 +151,23 @@ describe('replay and shrinking', () => {
 
 describe('the engine checks the model and the run', () => {
   it('a step with two shared operations is a missing interleaving point', () => {
-    const mem = new TracingMem(new Int32Array(new SharedArrayBuffer(16)), new Trace());
+    const layout = new Layout({ cpus: 1, mmus: 1, pages: 2 });
+    const mem = new TracingMem(new Int32Array(allocShared(layout)), new Trace(), layout);
     mem.beginStep(0);
-    mem.load(0);
-    expect(() => mem.store(1, 1)).toThrow(ModelDisciplineError);
+    mem.load(layout.ptep(0));
+    expect(() => mem.store(layout.ptep(1), 1)).toThrow(ModelDisciplineError);
+  });
+
+  it('a model access outside model memory is refused, naming the word and the agent', () => {
+    const layout = new Layout({ cpus: 1, mmus: 1, pages: 2 });
+    const mem = new TracingMem(new Int32Array(allocShared(layout)), new Trace(), layout);
+    mem.beginStep(1);
+    expect(() => mem.store(HDR_EPISODE, 1)).toThrow(/mmu0: store of word 0 \(hdr\[0\]\) outside model memory/);
+    expect(() => mem.load(layout.shadow(layout.ptep(0)))).toThrow(ModelMemoryError);
+    expect(() => mem.add(layout.agent(0) + AG_NHELD, 1)).toThrow(ModelMemoryError);
+    expect(() => mem.load(Number.NaN)).toThrow(ModelMemoryError);
+    mem.beginStep(1);
+    expect(mem.load(layout.agent(1) + AG_ACCESS_SEQ)).toBe(0);
   });
 
   it('threads spinning on a lock nobody will release: a deadlock violation, not a hang', () => {

@@ -10,24 +10,33 @@
 
 import { workerData } from 'node:worker_threads';
 import {
+  AG_EPISODE,
   AtomicsMem,
   type Counters,
+  CTL_FIXED_DONE,
   createCpu,
   type EpisodeBudget,
   findScenario,
   HDR_ABANDONED,
+  HDR_ABORT,
   HDR_EPISODE,
-  HDR_FIXED_DONE,
   HDR_HALT,
+  HDR_STARTED,
   HDR_STOP,
+  HDR_VIOLATIONS,
+  isKernelBug,
   Layout,
   type LayoutConfig,
   type LazyContract,
+  publishWait,
+  V_KERNEL_BUG,
+  WAIT_EXITED,
 } from '@ptesim/core';
 import { barrierWait } from './barrier.ts';
-import { watchStop } from './direct/spin-pause.mjs';
+import { watchRun } from './direct/spin-pause.mjs';
 import { leftoverGenerators } from './direct/verify.ts';
 import { drive, isAbandoned } from './driver.ts';
+import { type Injection, injectFault } from './inject.ts';
 
 export interface AgentTask {
   sab: SharedArrayBuffer;
@@ -42,8 +51,8 @@ export interface AgentTask {
   budget: EpisodeBudget;
   /** Halt after this many episodes (0: only when the stop flag is raised). */
   maxEpisodes: number;
-  /** Harness self-test: this agent throws in its first episode (exercises the exit-3 path). */
-  injectCrash?: boolean | undefined;
+  /** Harness self-test: a fault planted in one agent (inject.ts). */
+  inject?: Injection | undefined;
 }
 
 export interface AgentResult {
@@ -61,24 +70,30 @@ export default function runAgent(task: AgentTask): AgentResult {
   const layout = new Layout(task.config);
   const scenario = findScenario(task.scenario);
   if (!scenario) throw new RangeError(`unknown scenario '${task.scenario}'`);
-  const cpu = createCpu(task.agent, new AtomicsMem(i32), layout, task);
+  const cpu = createCpu(task.agent, new AtomicsMem(i32, layout, task.agent), layout, task);
   const role = scenario.roles(task.config)[task.agent];
   const parties = layout.agents;
-  watchStop(i32, HDR_STOP);
+  const block = layout.agent(task.agent);
+  const inject = task.inject?.agent === task.agent ? task.inject : undefined;
+  watchRun(i32, HDR_ABORT, HDR_VIOLATIONS);
+  Atomics.add(i32, HDR_STARTED, 1); // the watchdog's clock starts when every agent is here
   for (;;) {
-    barrierWait(i32, parties); // start gate: the state is fresh, everyone leaves together
+    barrierWait(i32, parties, block); // start gate: the state is fresh, everyone leaves together
     if (Atomics.load(i32, HDR_HALT) !== 0) break;
     cpu.episode = Atomics.load(i32, HDR_EPISODE);
-    if (task.injectCrash) throw new Error(`agent ${task.agent}: injected crash`);
+    Atomics.store(i32, block + AG_EPISODE, cpu.episode);
     try {
+      if (inject?.episode === cpu.episode) injectFault(cpu, inject.kind);
       drive(scenario.program(cpu, role, task.budget));
     } catch (e) {
-      // A deadlocking bug was reported and this thread waits on a lock nobody will release.
-      if (!isAbandoned(e)) throw e;
+      // BUG(): the task died where it stood, locks held; or, after a violation, this thread waited
+      // on a lock nobody will release. Either way the episode's state is inconsistent.
+      if (isKernelBug(e)) cpu.violation(V_KERNEL_BUG, -1, -1, e.site);
+      else if (!isAbandoned(e)) throw e;
       Atomics.store(i32, HDR_ABANDONED, 1);
     }
-    if (role.fixed) Atomics.add(i32, HDR_FIXED_DONE, 1);
-    barrierWait(i32, parties); // quiesced: no agent is in the middle of anything
+    if (role.fixed) Atomics.add(i32, layout.ctl + CTL_FIXED_DONE, 1);
+    barrierWait(i32, parties, block); // quiesced: no agent is in the middle of anything
     if (task.agent === 0) {
       // After an abandoned episode the state is inconsistent (locks held): no final check.
       if (Atomics.load(i32, HDR_ABANDONED) === 0) drive(scenario.finalCheck(cpu));
@@ -88,5 +103,6 @@ export default function runAgent(task: AgentTask): AgentResult {
       Atomics.store(i32, HDR_HALT, halt ? 1 : 0);
     }
   }
+  publishWait(i32, block, WAIT_EXITED, 0, 0);
   return { agent: task.agent, role: role.name, counters: cpu.stats };
 }

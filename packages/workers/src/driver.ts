@@ -3,8 +3,8 @@
  *  - steps: generators; resume them back to back, so their shared steps race for real;
  *  - direct: the interleaving points compiled out; a model function simply returns its value.
  * `drive` accepts either, so harness code is the same in both. In both, a SPIN goes to
- * direct/spin-pause.mjs: a bounded spin, then a short sleep, and — long after the run's stop flag
- * went up (watchStop) — Abandoned: after a deadlocking bug was reported, nobody will release that lock.
+ * direct/spin-pause.mjs: a bounded spin, then a short sleep; if the run was aborted, RunAborted;
+ * after a violation, Abandoned (nobody will release that lock).
  */
 import { SPIN, type Step } from '@ptesim/core';
 import { resetSpins, spinPause } from './direct/spin-pause.mjs';

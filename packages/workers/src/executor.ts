@@ -1,18 +1,22 @@
 /**
  * The real executor: every simulated CPU and MMU of a run is a worker thread (one long piscina task
  * each) on one SharedArrayBuffer. The main thread only sets up, watches and stops: it reads the
- * episode counter for progress, raises the stop flag at the deadline, and turns a dead worker or a
- * run that stopped making progress into a harness error instead of a hang.
+ * episode counter for progress, raises the stop flag at the deadline or on request, and turns a
+ * dead worker or a run that stopped making progress into a harness error (exit 3) — a hang report
+ * naming what every agent waits on — never a pass.
  */
 import { fileURLToPath } from 'node:url';
 import {
+  type AgentWaitState,
   addCounters,
+  agentWaitStates,
   allocShared,
   type Counters,
   type EpisodeBudget,
   findBackend,
   findScenario,
   HDR_EPISODE,
+  HDR_STARTED,
   HDR_STOP,
   Layout,
   type LayoutConfig,
@@ -25,6 +29,7 @@ import {
 import { Piscina } from 'piscina';
 import type { AgentResult, AgentTask } from './agent.ts';
 import { abortRun } from './barrier.ts';
+import { INJECT_EPISODE, type Injection, type InjectKind } from './inject.ts';
 
 export interface RealRunOptions {
   scenario: string;
@@ -41,8 +46,14 @@ export interface RealRunOptions {
   /** Stop after this many episodes. */
   episodes?: number | undefined;
   budget?: EpisodeBudget | undefined;
-  /** No episode completed for this long: the harness is hung (exit 3). Default 30 s. */
+  /**
+   * No episode completed for this long: the run is hung (exit 3), whether or not it was told to
+   * stop. Default: max(2 s, 100 × the median episode time so far, the first episode left out);
+   * 10 s until then.
+   */
   hangMs?: number | undefined;
+  /** Polled by the watchdog: true asks the run to stop at the next episode boundary (Ctrl-C). */
+  shouldStop?: (() => boolean) | undefined;
   onProgress?: ((p: Progress) => void) | undefined;
   /**
    * 'steps' (default): the model's generators driven back to back — the code the model executor
@@ -51,8 +62,8 @@ export interface RealRunOptions {
    * often per second on 2 cores (ptesim bench measures both).
    */
   mode?: 'direct' | 'steps' | undefined;
-  /** Harness self-test: make this agent's thread throw (the run must end with an error, not hang). */
-  injectCrashAgent?: number | undefined;
+  /** Harness self-test: a fault planted in one agent (inject.ts); agent 0 and INJECT_EPISODE by default. */
+  inject?: { kind: InjectKind; agent?: number | undefined; episode?: number | undefined } | undefined;
   progressMs?: number | undefined;
 }
 
@@ -60,6 +71,18 @@ export interface Progress {
   episodes: number;
   elapsedMs: number;
   violations: boolean;
+}
+
+/** What the watchdog saw when it declared the run hung. */
+export interface HangReport {
+  /** Why, in words. */
+  reason: string;
+  thresholdMs: number;
+  /** The median episode time the threshold followed (null: no episode had ended). */
+  medianEpisodeMs: number | null;
+  /** Episodes completed when it fired. */
+  episode: number;
+  agents: AgentWaitState[];
 }
 
 export interface RealRunResult {
@@ -74,9 +97,22 @@ export interface RealRunResult {
   snapshots?: Int32Array[] | undefined;
   /** Set when the harness itself failed (a worker crashed, a hang). */
   error?: string | undefined;
+  /** With a hang: every agent's state when the watchdog fired. */
+  hang?: HangReport | undefined;
+  /** Stopped early because shouldStop said so. */
+  interrupted: boolean;
 }
 
 const ENTRY = fileURLToPath(new URL('./agent-entry.mjs', import.meta.url));
+/** The hang threshold's floor, and its value before any episode has ended (worker start-up included). */
+const MIN_HANG_MS = 2000;
+const FIRST_EPISODE_HANG_MS = 10_000;
+const HANG_FACTOR = 100;
+/** Agents that have not all reached their episode loop by then: start-up failed. */
+const STARTUP_MS = 60_000;
+/** After an abort, threads that are not waiting (looping, e.g. a background role) are terminated this much later. */
+const TERMINATE_AFTER_MS = 500;
+const WATCH_MS = 50;
 
 export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const scenario = findScenario(opts.scenario);
@@ -89,6 +125,12 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const sab = allocShared(layout);
   const i32 = new Int32Array(sab);
   scenario.setup(i32, layout);
+  const roles = scenario.roles(opts.config).map((r) => r.name);
+  const inject: Injection | undefined = opts.inject && {
+    kind: opts.inject.kind,
+    agent: opts.inject.agent ?? 0,
+    episode: opts.inject.episode ?? INJECT_EPISODE,
+  };
 
   const pool = new Piscina({
     filename: ENTRY,
@@ -102,6 +144,8 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let error: string | undefined;
+  let hang: HangReport | undefined;
+  let interrupted = false;
 
   const tasks = Array.from({ length: layout.agents }, (_, agent) => {
     const task: AgentTask = {
@@ -116,36 +160,70 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
       agent,
       budget: opts.budget ?? scenario.defaultBudget,
       maxEpisodes: opts.episodes ?? 0,
-      injectCrash: opts.injectCrashAgent === agent,
+      inject,
     };
     return (pool.run(task, { signal: abort.signal }) as Promise<AgentResult>).catch((e: unknown) => {
       // One agent failing strands the others at the barrier: abort them all, keep the first cause.
-      error ??= `agent ${agent} failed: ${e instanceof Error ? e.message : String(e)}`;
+      const why = e instanceof Error ? (e.stack ?? e.message) : String(e);
+      error ??= `agent ${agent} (${layout.agentName(agent)}) failed: ${why}`;
       abortRun(i32);
+      setTimeout(() => abort.abort(), TERMINATE_AFTER_MS).unref();
       return undefined;
     });
   });
 
-  const hangMs = opts.hangMs ?? 30_000;
-  let lastEpisodes = -1;
+  // The watchdog: deadline and interrupt become the stop flag; no progress for longer than the
+  // threshold — before or after the stop — is a hang, reported with what every agent waits on.
+  let started = false;
+  let lastEpisodes = 0;
   let lastProgressAt = t0;
-  const monitor = setInterval(
-    () => {
-      const now = performance.now();
-      const episodes = Atomics.load(i32, HDR_EPISODE);
+  let lastPrint = t0;
+  const paces: number[] = [];
+  const monitor = setInterval(() => {
+    const now = performance.now();
+    const episodes = Atomics.load(i32, HDR_EPISODE);
+    if (Atomics.load(i32, HDR_STOP) === 0) {
       if (opts.timeMs !== undefined && now - t0 >= opts.timeMs) Atomics.store(i32, HDR_STOP, 1);
-      if (episodes !== lastEpisodes) {
-        lastEpisodes = episodes;
-        lastProgressAt = now;
-      } else if (now - lastProgressAt > hangMs && error === undefined) {
-        error = `no episode completed for ${Math.round(hangMs / 1000)} s: the run is hung (episode ${episodes})`;
-        abortRun(i32);
-        setTimeout(() => abort.abort(), 2000).unref();
+      else if (opts.shouldStop?.()) {
+        interrupted = true;
+        Atomics.store(i32, HDR_STOP, 1);
       }
-      opts.onProgress?.({ episodes, elapsedMs: now - t0, violations: readViolation({ i32, layout }) !== undefined });
-    },
-    Math.min(opts.progressMs ?? 1000, 100),
-  );
+    }
+    if (!started) {
+      started = Atomics.load(i32, HDR_STARTED) >= layout.agents;
+      if (started) lastProgressAt = now;
+      else if (now - t0 > STARTUP_MS && error === undefined)
+        declareHang(`the agents did not all start within ${STARTUP_MS / 1000} s`, STARTUP_MS, null, episodes);
+    } else if (episodes !== lastEpisodes) {
+      // The first episode carries thread start-up and JIT warm-up: not a measure of the pace.
+      if (lastEpisodes > 0 || episodes > 1) paces.push((now - lastProgressAt) / (episodes - Math.max(lastEpisodes, 1)));
+      if (paces.length > 512) paces.splice(0, 256);
+      lastEpisodes = episodes;
+      lastProgressAt = now;
+    } else if (error === undefined) {
+      const median = paces.length > 0 ? medianOf(paces) : null;
+      const threshold =
+        opts.hangMs ?? (median === null ? FIRST_EPISODE_HANG_MS : Math.max(MIN_HANG_MS, HANG_FACTOR * median));
+      if (now - lastProgressAt > threshold) {
+        const stopping =
+          Atomics.load(i32, HDR_STOP) !== 0
+            ? ' (the run had been told to stop: its agents could not finish their episode)'
+            : '';
+        declareHang(`no episode completed for ${fmtSec(now - lastProgressAt)}${stopping}`, threshold, median, episodes);
+      }
+    }
+    if (opts.onProgress && now - lastPrint >= (opts.progressMs ?? 1000)) {
+      lastPrint = now;
+      opts.onProgress({ episodes, elapsedMs: now - t0, violations: readViolation({ i32, layout }) !== undefined });
+    }
+  }, WATCH_MS);
+
+  function declareHang(reason: string, thresholdMs: number, medianEpisodeMs: number | null, episode: number): void {
+    hang = { reason, thresholdMs, medianEpisodeMs, episode, agents: agentWaitStates(i32, layout, roles) };
+    error = `hang: ${reason}`;
+    abortRun(i32);
+    setTimeout(() => abort.abort(), TERMINATE_AFTER_MS).unref();
+  }
 
   const results = await Promise.all(tasks);
   clearInterval(monitor);
@@ -166,5 +244,17 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
     violation,
     snapshots: violation && (opts.lockdep ?? true) ? readSnapshots({ i32, layout }) : undefined,
     error,
+    hang,
+    interrupted,
   };
+}
+
+function medianOf(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function fmtSec(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }

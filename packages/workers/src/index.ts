@@ -2,5 +2,12 @@ export type { AgentResult, AgentTask } from './agent.ts';
 export { abortRun, barrierWait, RunAborted } from './barrier.ts';
 export { leftoverGenerators } from './direct/verify.ts';
 export { drive, runSteps } from './driver.ts';
-export { type Progress, type RealRunOptions, type RealRunResult, runReal } from './executor.ts';
+export {
+  type HangReport,
+  type Progress,
+  type RealRunOptions,
+  type RealRunResult,
+  runReal,
+} from './executor.ts';
 export { runInWorker } from './in-worker.ts';
+export { INJECT_EPISODE, INJECTIONS, type InjectKind } from './inject.ts';

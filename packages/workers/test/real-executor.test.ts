@@ -4,7 +4,7 @@
  * may take up to 60 s; typical detection takes about a second and is measured by `ptesim bench`).
  */
 import { describe, expect, it } from 'vitest';
-import { runReal } from '../src/index.ts';
+import { INJECT_EPISODE, runReal } from '../src/index.ts';
 
 const config = { cpus: 2, mmus: 2, pages: 16 };
 
@@ -56,11 +56,52 @@ describe('the threads are real', () => {
 });
 
 describe('harness errors', () => {
-  it('an agent thread that dies ends the run with an error instead of a hang', async () => {
+  it('an agent thread that dies ends the run with an error and its stack instead of a hang', async () => {
     const t0 = Date.now();
-    const r = await runReal({ ...base('native'), episodes: 1000, injectCrashAgent: 2 });
-    expect(r.error).toMatch(/agent 2 failed: .*injected crash/);
+    const r = await runReal({ ...base('native'), episodes: 1000, inject: { kind: 'crash', agent: 2 } });
+    expect(r.error).toMatch(/agent 2 \(mmu0\) failed: Error: injected crash in mmu0\n\s+at injectFault/);
+    expect(r.episodes).toBe(INJECT_EPISODE);
     expect(Date.now() - t0).toBeLessThan(30_000);
+  });
+
+  it("an agent stuck on a lock nobody will release is a hang naming every agent's wait, not a pass", async () => {
+    const t0 = Date.now();
+    // --time 30 s: the deadline must not mask the hang, and the watchdog must not wait for it.
+    const r = await runReal({ ...base('native'), timeMs: 30_000, inject: { kind: 'hang' } });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(r.error).toMatch(/^hang: no episode completed for/);
+    expect(r.violation).toBeUndefined();
+    const cpu0 = r.hang?.agents.find((a) => a.name === 'cpu0');
+    expect(cpu0).toMatchObject({ state: 'lock', lock: 'ptl[0]', holder: 'cpu0', episode: INJECT_EPISODE });
+    expect(cpu0?.holding).toEqual(['ptl[0]']);
+    expect(cpu0?.lastEvents.at(-1)).toBe('lock ptl[0]');
+    // Everyone else is behind it: on ptl[0] itself, at the barrier, in the page-lock/flush chain — or
+    // an MMU still running its background loop, which ends only when the fixed-budget agents finish.
+    for (const a of r.hang?.agents ?? []) expect(['lock', 'barrier', 'flush-ack', 'running']).toContain(a.state);
+    expect(r.hang?.agents.filter((a) => a.state === 'lock' && a.holder === 'cpu0').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a correct run that is told to stop at its deadline is not a hang', async () => {
+    const r = await runReal({ ...base('native'), timeMs: 1500, hangMs: 2000 });
+    expect(r.error).toBeUndefined();
+    expect(r.episodes).toBeGreaterThan(0);
+  });
+
+  it('a model write outside model memory stops the run as a harness error naming the word and the agent', async () => {
+    const r = await runReal({ ...base('xen'), episodes: 1000, inject: { kind: 'wild-write', agent: 1 } });
+    expect(r.error).toMatch(
+      /agent 1 \(cpu1\) failed: ModelMemoryError: cpu1: store of word 0 \(hdr\[0\]\) outside model memory/,
+    );
+    expect(r.episodes).toBe(INJECT_EPISODE);
+  });
+
+  it('shouldStop ends the run at the next episode boundary and says it was interrupted', async () => {
+    const t0 = Date.now();
+    const r = await runReal({ ...base('native'), timeMs: 60_000, shouldStop: () => Date.now() - t0 > 1500 });
+    expect(r.interrupted).toBe(true);
+    expect(r.error).toBeUndefined();
+    expect(r.episodes).toBeGreaterThan(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
   it('rejects an unknown backend before starting any thread', async () => {

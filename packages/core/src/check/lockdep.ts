@@ -56,7 +56,17 @@ export const LC_PAGE_LOCK = 2;
 export const LC_I_MMAP = 3;
 export const LC_PTL = 4;
 export const LC_PAGE_TABLE_LOCK = 5;
-export const LOCK_CLASS_NAMES = ['?', 'mmap_lock', 'page_lock', 'i_mmap_rwsem', 'ptl', 'page_table_lock'];
+/** The hypervisor's page_lock on an L1 table: Xen's own, outside the guest's order (named in hang reports). */
+export const LC_XEN_PAGE_LOCK = 6;
+export const LOCK_CLASS_NAMES = [
+  '?',
+  'mmap_lock',
+  'page_lock',
+  'i_mmap_rwsem',
+  'ptl',
+  'page_table_lock',
+  'xen_page_lock',
+];
 
 // Events in the ring.
 export const EV_LOCK = 1;
@@ -312,7 +322,7 @@ export function formatHeld(block: Int32Array, offset = 0): string[] {
 
 export function lockName(cls: number, inst: number): string {
   const name = LOCK_CLASS_NAMES[cls] ?? `class${cls}`;
-  return cls === LC_PTL || cls === LC_PAGE_LOCK ? `${name}[${inst}]` : name;
+  return cls === LC_PTL || cls === LC_PAGE_LOCK || cls === LC_XEN_PAGE_LOCK ? `${name}[${inst}]` : name;
 }
 
 function formatEvent(code: number, arg: number): string {

@@ -7,10 +7,13 @@
  *    Otherwise a write's dirty bit was dropped somewhere, and a reclaim now would lose the data.
  *  - At the end of an episode (checkNoLostDirty), after all threads have quiesced and a final
  *    writeback of every frame: diskVersion == version for every frame.
+ *
+ * And the prot-only oracle (checkLandedCommit), on what a prot commit really wrote.
  */
 import { type Cpu, decodeWriter } from '../kernel/cpu.ts';
 import { type Layout, PG_DISK_VERSION, PG_VERSION, PTRS_PER_PTE } from '../mem/layout.ts';
-import { recordViolation, V_LOST_DIRTY_FINAL, V_LOST_DIRTY_WRITEBACK } from './violation.ts';
+import { _PAGE_AD, _PAGE_PROT_MASK, ptePfn } from '../mm/pte.ts';
+import { recordViolation, V_LOST_DIRTY_FINAL, V_LOST_DIRTY_WRITEBACK, V_PROT_COMMIT } from './violation.ts';
 
 export function checkCleanPage(cpu: Cpu, frame: number, versionBefore: number, disk: number): void {
   cpu.stats.cleanChecks++;
@@ -48,4 +51,15 @@ function describeFrame(i32: Int32Array, layout: Layout, frame: number): { va: nu
     pte: Atomics.load(i32, ptep),
     writer: decodeWriter(Atomics.load(i32, layout.shadow(ptep)))?.agent ?? -1,
   };
+}
+
+/**
+ * Linus's rule for the prot transaction (seed 001), on what actually landed in the PTE — the value
+ * the native store or the hypervisor's cmpxchg really wrote, after every backend and hypervisor
+ * transformation: against the value the transaction started from, nothing but protection bits and
+ * A/D may differ; and the protection asked for is the protection that landed.
+ */
+export function checkLandedCommit(cpu: Cpu, va: number, startPte: number, asked: number, landed: number): void {
+  if ((landed ^ startPte) & ~(_PAGE_PROT_MASK | _PAGE_AD) || (landed ^ asked) & ~_PAGE_AD)
+    cpu.violation(V_PROT_COMMIT, va, ptePfn(startPte), landed, startPte, asked);
 }

@@ -41,8 +41,10 @@ export const V_PROT_UNPAIRED = 12;
 export const V_READ_HAZARD = 13;
 export const V_LOCK_ORDER = 14;
 export const V_LAZY_CTXSW_REENTER = 15;
-/** A kernel BUG_ON (enter_lazy/leave_lazy) hit while the checker is off. */
+/** A kernel BUG()/BUG_ON(): VI_PTE holds the site (kernel/bug.ts). */
 export const V_KERNEL_BUG = 16;
+/** The hypervisor refused a request (VI_FRAME: 1-based multicall entry, VI_PTE: ptr, VI_A: cmd, VI_B: errno). */
+export const V_HYPERCALL_FAILED = 17;
 
 export const VIOLATION_KINDS: Record<number, string> = {
   [V_LOST_DIRTY_WRITEBACK]: 'lost-dirty',
@@ -61,6 +63,7 @@ export const VIOLATION_KINDS: Record<number, string> = {
   [V_LOCK_ORDER]: 'lock-order',
   [V_LAZY_CTXSW_REENTER]: 'lazy-ctxsw-reenter',
   [V_KERNEL_BUG]: 'kernel-bug',
+  [V_HYPERCALL_FAILED]: 'hypercall-failed',
 };
 
 export interface ViolationRecord {

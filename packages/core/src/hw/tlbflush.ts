@@ -7,6 +7,7 @@
  * correct code (DESIGN.md §4). When TLBs arrive, the ack will also drop the cached entries.
  */
 import type { Cpu } from '../kernel/cpu.ts';
+import { WAIT_FLUSH_ACK } from '../kernel/wait.ts';
 import { AG_ACCESS_SEQ } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
@@ -20,7 +21,9 @@ export function* flushTlbRange(cpu: Cpu): Step {
     yield POINT;
     const s = mem.load(seq);
     if ((s & 1) === 0) continue;
+    cpu.waitOn(WAIT_FLUSH_ACK, seq, a);
     do yield SPIN;
     while (mem.load(seq) === s);
+    cpu.waitDone();
   }
 }

@@ -14,6 +14,7 @@ import type { PvMmuOps } from '../paravirt/ops.ts';
 import type { Rand } from '../util/rand.ts';
 import { type Counters, newCounters } from './counters.ts';
 import { Task } from './task.ts';
+import { clearWait, publishWait } from './wait.ts';
 
 /** Who last rewrote a PTE (harness annotation in the shadow array, for reports). */
 export const WRITER_PROT_COMMIT = 1;
@@ -86,6 +87,16 @@ export class Cpu implements ViolationSite, LockdepHost {
   /** Record a violation (harness, not a model step) and ask the run to stop. */
   violation(code: number, va: number, frame: number, pte: number, a = 0, b = 0, other = -1): void {
     recordViolation(this, code, this.id, this.episode, va, frame, pte, a, b, other);
+  }
+
+  /** Harness: this CPU starts waiting on `word` (a WAIT_* kind), for hang reports. Not a model step. */
+  waitOn(kind: number, word: number, arg: number): void {
+    publishWait(this.i32, this.layout.agent(this.id), kind, word, arg);
+  }
+
+  /** Harness: the wait is over. */
+  waitDone(): void {
+    clearWait(this.i32, this.layout.agent(this.id));
   }
 
   /** Annotate the PTE's last software writer in the shadow array (harness, not a model step). */

@@ -4,7 +4,12 @@
  * record and order every step.
  *
  * Addresses are Int32 word indices into the SAB. All operations are sequentially consistent Atomics.
+ * Every address is checked against model memory (Layout.isModelWord): a model bug that computes a
+ * wild pointer — an mmu_update slot read past its end, a PTE index off its page — must stop the run
+ * as a harness error naming the word and the agent, never land in the harness's own words.
  */
+import { AG_MODEL_WORDS, AGENT_WORDS, type Layout } from './layout.ts';
+
 export interface Mem {
   readonly i32: Int32Array;
   load(i: number): number;
@@ -21,28 +26,74 @@ export interface Mem {
   add(i: number, v: number): number;
 }
 
-/** The real memory: plain Atomics on the shared Int32Array. */
+/** A model access outside model memory: a bug in the model, reported as a harness error (exit 3). */
+export class ModelMemoryError extends Error {
+  override name = 'ModelMemoryError';
+}
+
+/**
+ * The bounds of model memory, checked on every access: two compares on the fast path, the agent
+ * block's per-word rule only for addresses inside the agent blocks.
+ */
+export class ModelBounds {
+  private readonly lo: number;
+  private readonly agentsEnd: number;
+  private readonly hi: number;
+
+  constructor(readonly layout: Layout) {
+    this.lo = layout.agentBase;
+    this.agentsEnd = layout.ctl;
+    this.hi = layout.modelEnd;
+  }
+
+  /** Throws ModelMemoryError unless word `i` is model memory. `who` names the agent for the report. */
+  check(i: number, op: string, who: string): void {
+    if (i >= this.agentsEnd && i < this.hi) return;
+    if (i >= this.lo && i < this.agentsEnd && (i - this.lo) % AGENT_WORDS < AG_MODEL_WORDS) return;
+    const where = Number.isInteger(i) && i >= 0 && i < this.layout.words ? ` (${this.layout.describe(i)})` : '';
+    throw new ModelMemoryError(`${who}: ${op} of word ${String(i)}${where} outside model memory`);
+  }
+}
+
+/** The real memory: plain Atomics on the shared Int32Array, bounds-checked. */
 export class AtomicsMem implements Mem {
-  constructor(readonly i32: Int32Array) {}
+  private readonly bounds: ModelBounds;
+  private readonly who: string;
+
+  constructor(
+    readonly i32: Int32Array,
+    layout: Layout,
+    agent: number,
+  ) {
+    this.bounds = new ModelBounds(layout);
+    this.who = layout.agentName(agent);
+  }
   load(i: number): number {
+    this.bounds.check(i, 'load', this.who);
     return Atomics.load(this.i32, i);
   }
   store(i: number, v: number): void {
+    this.bounds.check(i, 'store', this.who);
     Atomics.store(this.i32, i, v);
   }
   xchg(i: number, v: number): number {
+    this.bounds.check(i, 'xchg', this.who);
     return Atomics.exchange(this.i32, i, v);
   }
   cmpxchg(i: number, expect: number, v: number): number {
+    this.bounds.check(i, 'cmpxchg', this.who);
     return Atomics.compareExchange(this.i32, i, expect, v);
   }
   or(i: number, v: number): number {
+    this.bounds.check(i, 'or', this.who);
     return Atomics.or(this.i32, i, v);
   }
   and(i: number, v: number): number {
+    this.bounds.check(i, 'and', this.who);
     return Atomics.and(this.i32, i, v);
   }
   add(i: number, v: number): number {
+    this.bounds.check(i, 'add', this.who);
     return Atomics.add(this.i32, i, v);
   }
 }

@@ -12,6 +12,7 @@
  */
 import { LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../check/lockdep.ts';
 import type { Cpu } from '../kernel/cpu.ts';
+import { WAIT_LOCK } from '../kernel/wait.ts';
 import { MM_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
@@ -20,17 +21,28 @@ export const PG_dirty = 1 << 1;
 
 /** spin_lock of lock word `lock`, of class `cls` (instance `inst`) for the checker. */
 export function* spinLock(cpu: Cpu, lock: number, cls: number, inst: number): Step {
-  const mem = cpu.mem;
-  const owner = cpu.id + 1;
   cpu.preemptCount++;
   cpu.lockdep?.acquire(cls, inst);
+  yield* rawSpinLock(cpu, lock, cls, inst);
+}
+
+/**
+ * The test-and-set loop itself, with no checker and no preemption count: spin_lock's body, and the
+ * hypervisor's own page_lock. A contended wait is published (cls, inst) for hang reports.
+ */
+export function* rawSpinLock(cpu: Cpu, lock: number, cls: number, inst: number): Step {
+  const mem = cpu.mem;
+  const owner = cpu.id + 1;
   yield POINT;
-  while (mem.cmpxchg(lock, 0, owner) !== 0) {
+  if (mem.cmpxchg(lock, 0, owner) === 0) return;
+  cpu.waitOn(WAIT_LOCK, lock, (cls << 16) | inst);
+  do {
     cpu.stats.lockSpins++;
     do yield SPIN;
     while (mem.load(lock) !== 0);
     yield POINT;
-  }
+  } while (mem.cmpxchg(lock, 0, owner) !== 0);
+  cpu.waitDone();
 }
 
 /** spin_unlock */
@@ -63,14 +75,19 @@ export function* downRead(cpu: Cpu, sem: number, cls: number): Step {
   const mem = cpu.mem;
   cpu.lockdep?.acquire(cls, 0);
   yield POINT;
-  for (;;) {
+  for (let waited = false; ; ) {
     const c = mem.load(sem);
     if ((c & (RWSEM_WRITER_LOCKED | RWSEM_FLAG_WAITERS)) === 0) {
       yield POINT;
-      if (mem.cmpxchg(sem, c, c + 1) === c) return;
+      if (mem.cmpxchg(sem, c, c + 1) === c) {
+        if (waited) cpu.waitDone();
+        return;
+      }
       yield POINT;
       continue;
     }
+    if (!waited) cpu.waitOn(WAIT_LOCK, sem, cls << 16);
+    waited = true;
     cpu.stats.lockSpins++;
     yield SPIN;
   }
@@ -88,15 +105,20 @@ export function* downWrite(cpu: Cpu, sem: number, cls: number): Step {
   const mem = cpu.mem;
   cpu.lockdep?.acquire(cls, 0);
   yield POINT;
-  for (;;) {
+  for (let waited = false; ; ) {
     const c = mem.load(sem);
     if ((c & ~RWSEM_FLAG_WAITERS) === 0) {
       yield POINT;
-      if (mem.cmpxchg(sem, c, RWSEM_WRITER_LOCKED) === c) return;
+      if (mem.cmpxchg(sem, c, RWSEM_WRITER_LOCKED) === c) {
+        if (waited) cpu.waitDone();
+        return;
+      }
     } else if ((c & RWSEM_FLAG_WAITERS) === 0) {
       yield POINT;
       mem.cmpxchg(sem, c, c | RWSEM_FLAG_WAITERS);
     } else {
+      if (!waited) cpu.waitOn(WAIT_LOCK, sem, cls << 16);
+      waited = true;
       cpu.stats.lockSpins++;
       yield SPIN;
       continue;
@@ -118,12 +140,15 @@ export function* lockPage(cpu: Cpu, frame: number): Step {
   const page = cpu.layout.page(frame);
   cpu.lockdep?.acquire(LC_PAGE_LOCK, frame);
   yield POINT;
-  while (mem.or(page + PG_FLAGS, PG_locked) & PG_locked) {
+  if ((mem.or(page + PG_FLAGS, PG_locked) & PG_locked) === 0) return;
+  cpu.waitOn(WAIT_LOCK, page + PG_FLAGS, (LC_PAGE_LOCK << 16) | frame);
+  do {
     cpu.stats.lockSpins++;
     do yield SPIN;
     while (mem.load(page + PG_FLAGS) & PG_locked);
     yield POINT;
-  }
+  } while (mem.or(page + PG_FLAGS, PG_locked) & PG_locked);
+  cpu.waitDone();
 }
 
 /** unlock_page */

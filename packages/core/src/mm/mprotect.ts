@@ -18,7 +18,6 @@
  *
  * and the TLB flush after the walk, under mmap_lock (flush_tlb_range in change_protection).
  */
-import { V_PROT_COMMIT } from '../check/violation.ts';
 import { flushTlbRange } from '../hw/tlbflush.ts';
 import { type Cpu, WRITER_PROT_COMMIT } from '../kernel/cpu.ts';
 import { PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
@@ -26,7 +25,7 @@ import { POINT, type Step } from '../mem/step.ts';
 import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
-import { _PAGE_PROT_MASK, pteDirty, pteMkwrite, pteModify, ptePfn, ptePresent, vmGetPageProt } from './pte.ts';
+import { pteDirty, pteMkwrite, pteModify, ptePresent, vmGetPageProt } from './pte.ts';
 import { findVma } from './vma.ts';
 
 /**
@@ -60,7 +59,6 @@ export function* changePteRange(
     cpu.lockdep?.protStart(ptep, va);
     let ptent = pteModify(startPte, newprot);
     if (dirtyAccountable && pteDirty(ptent)) ptent = pteMkwrite(ptent);
-    checkProtOnly(cpu, va, startPte, ptent);
     // BUG(unpaired-commit): "nothing to change" — but start already cleared (native) or opened
     // the transaction, and it is never committed.
     if (cpu.bugs.unpairedCommit && ptent === startPte) continue;
@@ -92,14 +90,6 @@ export function* changePteRange(
     yield* ptlUnlock(cpu, start);
   }
   return pages;
-}
-
-/**
- * Linus's rule for the transaction (seed 001): protection bits only — never the page, never the
- * hardware A/D bits. A harness check on the value about to be committed.
- */
-export function checkProtOnly(cpu: Cpu, va: number, startPte: number, ptent: number): void {
-  if ((ptent ^ startPte) & ~_PAGE_PROT_MASK) cpu.violation(V_PROT_COMMIT, va, ptePfn(startPte), ptent, startPte, ptent);
 }
 
 /** change_protection: every pte page of [start, end), then one TLB flush for the range. */

@@ -11,6 +11,7 @@
 import type { LazyBy } from '../check/lockdep.ts';
 import { EV_LAZY_FLUSH } from '../check/lockdep.ts';
 import { V_KERNEL_BUG } from '../check/violation.ts';
+import { BUG_LAZY_MODE } from '../kernel/bug.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Step } from '../mem/step.ts';
 
@@ -30,7 +31,7 @@ export function enterLazyCpu(cpu: Cpu): void {
 
 function enterLazy(cpu: Cpu, mode: number, by: LazyBy): void {
   if (cpu.lockdep) cpu.lockdep.lazyEnter(mode, by);
-  else if (cpu.lazyMode !== PARAVIRT_LAZY_NONE) cpu.violation(V_KERNEL_BUG, -1, -1, 0, cpu.lazyMode, mode);
+  else if (cpu.lazyMode !== PARAVIRT_LAZY_NONE) cpu.violation(V_KERNEL_BUG, -1, -1, BUG_LAZY_MODE, cpu.lazyMode, mode);
   cpu.lazyMode = mode;
 }
 
@@ -50,7 +51,7 @@ export function* leaveLazyCpu(cpu: Cpu): Step {
 function* leaveLazy(cpu: Cpu, mode: number, by: LazyBy, flush: boolean): Step {
   if (flush) yield* cpu.pv.lazyFlush();
   if (cpu.lockdep) cpu.lockdep.lazyLeave(mode, by);
-  else if (cpu.lazyMode !== mode) cpu.violation(V_KERNEL_BUG, -1, -1, 0, cpu.lazyMode, mode);
+  else if (cpu.lazyMode !== mode) cpu.violation(V_KERNEL_BUG, -1, -1, BUG_LAZY_MODE, cpu.lazyMode, mode);
   cpu.lazyMode = PARAVIRT_LAZY_NONE;
 }
 

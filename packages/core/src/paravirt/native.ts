@@ -4,6 +4,7 @@
  * preventing the hardware from asynchronously updating it"); commit = set_pte_at ("the pte is
  * non-present, so there's no hardware state to preserve"). Lazy MMU mode batches nothing.
  */
+import { checkLandedCommit } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { AG_CR3 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -21,9 +22,10 @@ export class NativePvOps implements PvMmuOps {
     return mem.xchg(ptep, 0);
   }
 
-  *ptepModifyProtCommit(ptep: number, _oldpte: number, pte: number): Step {
+  *ptepModifyProtCommit(ptep: number, oldpte: number, pte: number): Step {
     yield POINT;
     this.cpu.mem.store(ptep, pte);
+    checkLandedCommit(this.cpu, this.cpu.layout.vaOfPtep(ptep), oldpte, pte, pte);
   }
 
   *ptepGetAndClear(ptep: number): Step<number> {

@@ -31,7 +31,7 @@ export const lazyCtxsw: Scenario = {
   name: 'lazy-ctxsw',
   description: 'lazy MMU sections across context switches (lazy CPU mode) and interrupts, two tasks per CPU',
   defaults: { cpus: 2, mmus: 1, pages: 8 },
-  modelDefaults: { cpus: 1, mmus: 1, pages: 1 },
+  modelDefaults: { cpus: 1, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
   modelBudget: { ops: 4, untilFixedDone: false, backgroundOps: 1 },
 

@@ -21,7 +21,7 @@ export interface EpisodeBudget {
 
 export interface Role {
   name: string;
-  /** Has a fixed budget (counts towards HDR_FIXED_DONE) rather than running in the background. */
+  /** Has a fixed budget (counts towards ctl.fixedDone) rather than running in the background. */
   fixed: boolean;
 }
 

@@ -8,7 +8,7 @@ import type { Cpu } from '../kernel/cpu.ts';
 import {
   AG_ACCESS_SEQ,
   AG_CR3,
-  HDR_FIXED_DONE,
+  CTL_FIXED_DONE,
   type Layout,
   LINE,
   MM_I_MMAP,
@@ -37,7 +37,7 @@ const DONE_POLL = 8;
 /** Harness: the state every episode starts from (all agents quiesced). */
 export function setupSharedFile(i32: Int32Array, layout: Layout): void {
   const { pages } = layout.config;
-  Atomics.store(i32, HDR_FIXED_DONE, 0);
+  Atomics.store(i32, layout.ctl + CTL_FIXED_DONE, 0);
   for (let a = 0; a < layout.agents; a++) {
     // The checker's part of the block (held locks, event ring) is its own and outlives episodes.
     const base = layout.agent(a);
@@ -75,7 +75,7 @@ export function* background(cpu: Cpu, budget: EpisodeBudget, fixedAgents: number
   for (let i = 0; budget.untilFixedDone || i < budget.backgroundOps; i++) {
     if (budget.untilFixedDone && i % DONE_POLL === 0) {
       yield POINT;
-      if (cpu.mem.load(HDR_FIXED_DONE) >= fixedAgents) return;
+      if (cpu.mem.load(cpu.layout.ctl + CTL_FIXED_DONE) >= fixedAgents) return;
     }
     yield* op(cpu);
   }

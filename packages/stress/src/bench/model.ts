@@ -36,15 +36,16 @@ const base = (backend: string, bug?: string, config = scenario.modelDefaults) =>
   };
 };
 
-export function measureModel(seeds: number, schedules = 100_000): ModelBench {
-  const stepsPerSec = ['native', 'xen'].map((backend) => {
-    const r = explore({ ...base(backend), strategy: 'random', seed: 1, schedules: 20_000, keepGoing: true });
-    return {
+export async function measureModel(seeds: number, schedules = 100_000): Promise<ModelBench> {
+  const stepsPerSec: ModelBench['stepsPerSec'] = [];
+  for (const backend of ['native', 'xen']) {
+    const r = await explore({ ...base(backend), strategy: 'random', seed: 1, schedules: 20_000, keepGoing: true });
+    stepsPerSec.push({
       backend,
       stepsPerSec: Math.round((r.totalSteps * 1000) / r.elapsedMs),
       executionsPerSec: Math.round((r.executions * 1000) / r.elapsedMs),
-    };
-  });
+    });
+  }
 
   const detection: ModelBench['detection'] = [];
   for (const bug of BUGS) {
@@ -54,7 +55,7 @@ export function measureModel(seeds: number, schedules = 100_000): ModelBench {
       const shrink: ModelBench['detection'][number]['shrink'] = [];
       for (let seed = 1; seed <= seeds; seed++) {
         const opts: ExploreOptions = { ...base(backend, bug.name), strategy, seed, schedules };
-        const r = explore(opts);
+        const r = await explore(opts);
         found.push(r.first?.execution ?? null);
         const first = r.first;
         if (first?.result.violation) {
@@ -86,7 +87,7 @@ export function measureModel(seeds: number, schedules = 100_000): ModelBench {
     for (const backend of ['native', 'xen'])
       for (const bound of [0, 1, 2]) {
         const t0 = performance.now();
-        const r = explore({
+        const r = await explore({
           ...base(backend, undefined, config),
           strategy: 'dfs',
           seed: 1,

@@ -1,5 +1,4 @@
 /** Options shared by `stress` and `explore`: what to run, on which backends, in what configuration. */
-import { writeFileSync } from 'node:fs';
 import {
   BACKENDS,
   type BugInfo,
@@ -10,6 +9,7 @@ import {
   SCENARIOS,
   type Scenario,
 } from '@ptesim/core';
+import { checkReportPath } from '../report/file.ts';
 import { bool, type FlagSpec, int, oneOf, type Parsed, str, UsageError } from './args.ts';
 
 export const TARGET_FLAGS: Record<string, FlagSpec> = {
@@ -48,8 +48,8 @@ export function parseTarget(p: Parsed): Target {
   const contractFlag = oneOf(p, 'lazy-contract', ['2007', '2025']);
   const contract = contractFlag !== undefined ? (Number(contractFlag) as 2007 | 2025) : (bug?.contract ?? 2007);
   const jsonPath = str(p, 'json');
-  // Fail now, not after a long run, if the report cannot be written.
-  if (jsonPath !== undefined) writeOrUsage(jsonPath, '');
+  // Fail now, not after a long run, if the report cannot be written (creating nothing).
+  if (jsonPath !== undefined) checkReportPath(jsonPath);
   return {
     scenario,
     bug,
@@ -76,14 +76,6 @@ function chooseBackends(name: string | undefined, bug: BugInfo | undefined): str
   if (bug && !bug.backends.includes(name))
     throw new UsageError(`bug '${bug.name}' is a bug of the ${bug.backends.join('/')} backend, not ${name}`);
   return [name];
-}
-
-export function writeOrUsage(path: string, text: string): void {
-  try {
-    writeFileSync(path, text);
-  } catch (e) {
-    throw new UsageError(`cannot write ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
 }
 
 /** Render flags for a usage text. */

@@ -51,7 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'bench':
         return await benchCommand(rest);
       case 'explore':
-        return exploreCommand(rest);
+        return await exploreCommand(rest);
       case 'replay':
         return replayCommand(rest);
       default:

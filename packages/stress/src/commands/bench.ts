@@ -2,13 +2,13 @@
  * `ptesim bench [throughput|detect|step] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
-import { writeFileSync } from 'node:fs';
 import { runInWorker } from '@ptesim/workers';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput } from '../bench/throughput.ts';
 import { duration, type FlagSpec, int, parseArgs, str, UsageError } from '../cli/args.ts';
+import { checkReportPath, writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
@@ -28,6 +28,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const timeMs = duration(p, 'time') ?? 10_000;
   const nSeeds = int(p, 'seeds', 1, 101) ?? 5;
   const jsonPath = str(p, 'json');
+  if (jsonPath !== undefined) checkReportPath(jsonPath);
   const results: Record<string, unknown> = { tool: 'ptesim', version: VERSION, command: 'bench' };
 
   if (which.includes('step')) {
@@ -98,7 +99,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     }
   }
   if (which.includes('model')) {
-    const m = measureModel(Math.max(nSeeds, 10));
+    const m = await measureModel(Math.max(nSeeds, 10));
     results.model = m;
     for (const s of m.stepsPerSec)
       console.log(`model executor ${s.backend}: ${s.stepsPerSec} steps/s, ${s.executionsPerSec} executions/s (random)`);
@@ -118,6 +119,6 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
           `preemption bound ${d.bound}: ${d.executions} executions${d.complete ? ' (complete)' : ' (INCOMPLETE)'}, ${d.ms} ms`,
       );
   }
-  if (jsonPath !== undefined) writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+  if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   return 0;
 }

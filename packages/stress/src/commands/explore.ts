@@ -5,6 +5,7 @@
  */
 import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS, withDefaults } from '../cli/common.ts';
+import { Interrupts } from '../cli/interrupt.ts';
 import { STRATEGIES, type Strategy } from '../model/explore.ts';
 import { runModel } from '../model/run-model.ts';
 import type { RunReport } from '../report/report.ts';
@@ -21,7 +22,7 @@ export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   'no-shrink': { value: false, help: 'print the failing schedule as found' },
 };
 
-export function exploreCommand(argv: readonly string[], startedAt = new Date()): number {
+export async function exploreCommand(argv: readonly string[], startedAt = new Date()): Promise<number> {
   const p = parseArgs(argv, EXPLORE_FLAGS);
   if (p.positionals.length > 0)
     throw new UsageError(`explore takes no positional arguments, got '${p.positionals[0]}'`);
@@ -34,9 +35,20 @@ export function exploreCommand(argv: readonly string[], startedAt = new Date()):
   const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;
   const schedules = int(p, 'schedules', 1, 1e9) ?? (strategy === 'dfs' ? 1e9 : 10_000);
   const timeMs = duration(p, 'time');
-  const runs: RunReport[] = [];
-  for (const backend of target.backends) {
-    const run = runModel({
+  const interrupts = new Interrupts().install();
+  try {
+    const runs: RunReport[] = [];
+    for (const backend of target.backends) {
+      if (interrupts.requested) break;
+      runs.push(await exploreBackend(backend));
+    }
+    return finishReport('explore', argv, startedAt, seed, runs, target.jsonPath, interrupts);
+  } finally {
+    interrupts.dispose();
+  }
+
+  async function exploreBackend(backend: string): Promise<RunReport> {
+    const run = await runModel({
       scenario: target.scenario.name,
       backend,
       bug: target.bug?.name,
@@ -52,9 +64,9 @@ export function exploreCommand(argv: readonly string[], startedAt = new Date()):
       timeMs,
       replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',
       shrink: !p.flags.has('no-shrink'),
+      shouldStop: () => interrupts.requested,
     });
     if (run.interleaving) console.log(`${run.interleaving}\n`);
-    runs.push(run.report);
+    return run.report;
   }
-  return finishReport('explore', argv, startedAt, seed, runs, target.jsonPath);
 }

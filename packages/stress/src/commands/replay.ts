@@ -33,7 +33,7 @@ export function replayCommand(argv: readonly string[]): number {
     console.log('replay reproduced the trace but found no violation: the file is inconsistent');
     return 3;
   }
-  console.log(`VIOLATION ${r.violation.kind}: ${explainViolation(r.violation)}`);
+  console.log(`VIOLATION ${r.violation.kind}: ${explainViolation(r.violation, machine.layout)}`);
   console.log(`trace ${hash} (identical to the recorded one)`);
   return 1;
 }

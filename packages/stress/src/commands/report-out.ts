@@ -1,5 +1,6 @@
 /** Finishing a command that produced runs: the report object, the JSON file, the summary, the exit code. */
-import { writeOrUsage } from '../cli/common.ts';
+import type { Interrupts } from '../cli/interrupt.ts';
+import { writeFileAtomic } from '../report/file.ts';
 import { combineVerdicts, exitCode, type Report, type RunReport } from '../report/report.ts';
 import { formatReport } from '../report/summary.ts';
 import { VERSION } from '../version.ts';
@@ -11,6 +12,7 @@ export function finishReport(
   seed: number,
   runs: RunReport[],
   jsonPath: string | undefined,
+  interrupts?: Interrupts,
 ): number {
   const report: Report = {
     tool: 'ptesim',
@@ -20,9 +22,10 @@ export function finishReport(
     startedAt: startedAt.toISOString(),
     verdict: combineVerdicts(runs.map((r) => r.verdict)),
     seed,
+    interrupted: interrupts?.requested ?? false,
     runs,
   };
-  if (jsonPath !== undefined) writeOrUsage(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   console.log(formatReport(report));
-  return exitCode(report.verdict);
+  return exitCode(report.verdict, interrupts?.exitCode);
 }

@@ -5,11 +5,12 @@
  * fails). Without options: mprotect-dirty on every backend, 5 s each, real threads.
  */
 import { type BugInfo, formatPte, Layout, type LayoutConfig, type Scenario } from '@ptesim/core';
-import { type RealRunResult, runReal } from '@ptesim/workers';
+import { INJECT_EPISODE, INJECTIONS, type InjectKind, type RealRunResult, runReal } from '@ptesim/workers';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS, type Target, withDefaults } from '../cli/common.ts';
+import { Interrupts } from '../cli/interrupt.ts';
 import { runModel } from '../model/run-model.ts';
-import { agentName, explainViolation, involvedAgents, lockdepReport } from '../report/explain.ts';
+import { explainViolation, involvedAgents, lockdepReport } from '../report/explain.ts';
 import { perSec, type RunReport } from '../report/report.ts';
 import { finishReport } from './report-out.ts';
 
@@ -20,6 +21,11 @@ export const STRESS_FLAGS: Record<string, FlagSpec> = {
   executor: { value: true, help: 'real (default: worker threads) | model (deterministic scheduler)' },
   mode: { value: true, help: 'real executor: steps (default) | direct (interleaving points compiled out)' },
   'replay-dir': { value: true, help: 'model executor: where replay files go (default ptesim-replays)' },
+  'hang-timeout': {
+    value: true,
+    help: 'real executor: no episode for this long is a hang, exit 3 (default max(2s, 100 x median episode))',
+  },
+  inject: { value: true, help: 'harness self-test: crash | hang | wild-write in cpu0 (must end with exit 3)' },
   quiet: { value: false, help: 'no progress lines on stderr' },
 };
 
@@ -36,30 +42,52 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
   const timeMs = duration(p, 'time') ?? (episodes === undefined ? DEFAULT_TIME_MS : undefined);
   const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? Math.floor(Math.random() * 2 ** 31);
   const quiet = bool(p, 'quiet');
+  const hangMs = duration(p, 'hang-timeout');
+  const inject = oneOf(p, 'inject', INJECTIONS) as InjectKind | undefined;
+  if (executor === 'model' && (inject !== undefined || hangMs !== undefined))
+    throw new UsageError(
+      '--inject and --hang-timeout are for the real executor (the model executor reports a deadlock)',
+    );
+  if (inject !== undefined && episodes !== undefined && episodes <= INJECT_EPISODE)
+    throw new UsageError(
+      `--inject strikes in episode ${INJECT_EPISODE + 1}: give --episodes ${INJECT_EPISODE + 1} or more`,
+    );
   const { scenario, bug } = target;
 
-  const runs: RunReport[] = [];
-  for (const backend of target.backends) {
-    if (executor === 'model') {
-      const run = runModel({
-        scenario: scenario.name,
-        backend,
-        bug: bug?.name,
-        config: withDefaults(target.config, scenario.modelDefaults),
-        budget: scenario.modelBudget,
-        contract: target.contract,
-        lockdep: target.lockdep,
-        strategy: 'random',
-        seed,
-        schedules: episodes ?? Number.MAX_SAFE_INTEGER,
-        timeMs,
-        replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',
-        shrink: true,
-      });
-      if (run.interleaving) console.log(`${run.interleaving}\n`);
-      runs.push(run.report);
-      continue;
+  const interrupts = new Interrupts().install();
+  try {
+    const runs: RunReport[] = [];
+    for (const backend of target.backends) {
+      if (interrupts.requested) break;
+      runs.push(executor === 'model' ? await modelRun(backend) : await realRun(backend));
     }
+    return finishReport('stress', argv, startedAt, seed, runs, target.jsonPath, interrupts);
+  } finally {
+    interrupts.dispose();
+  }
+
+  async function modelRun(backend: string): Promise<RunReport> {
+    const run = await runModel({
+      scenario: scenario.name,
+      backend,
+      bug: bug?.name,
+      config: withDefaults(target.config, scenario.modelDefaults),
+      budget: scenario.modelBudget,
+      contract: target.contract,
+      lockdep: target.lockdep,
+      strategy: 'random',
+      seed,
+      schedules: episodes ?? Number.MAX_SAFE_INTEGER,
+      timeMs,
+      replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',
+      shrink: true,
+      shouldStop: () => interrupts.requested,
+    });
+    if (run.interleaving) console.log(`${run.interleaving}\n`);
+    return run.report;
+  }
+
+  async function realRun(backend: string): Promise<RunReport> {
     const config = withDefaults(target.config, scenario.defaults);
     const label = `[${scenario.name}/${backend}]`;
     let lastPrint = 0;
@@ -74,6 +102,9 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
       lockdep: target.lockdep,
       timeMs,
       episodes,
+      hangMs,
+      inject: inject && { kind: inject },
+      shouldStop: () => interrupts.requested,
       onProgress: (pr) => {
         if (quiet || pr.elapsedMs - lastPrint < 2000) return;
         lastPrint = pr.elapsedMs;
@@ -83,9 +114,8 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
         );
       },
     });
-    runs.push(realRunReport(scenario, backend, mode ?? 'steps', bug, config, seed, target, result));
+    return realRunReport(scenario, backend, mode ?? 'steps', bug, config, seed, target, result);
   }
-  return finishReport('stress', argv, startedAt, seed, runs, target.jsonPath);
 }
 
 function realRunReport(
@@ -114,7 +144,7 @@ function realRunReport(
     ? [
         {
           kind: r.violation.kind,
-          message: explainViolation(r.violation),
+          message: explainViolation(r.violation, layout),
           cpus: involvedAgents(layout, r.violation),
           episode: r.violation.episode,
           seed,
@@ -154,12 +184,14 @@ function realRunReport(
     counters: t,
     agents: r.agents.map((a) => ({
       agent: a.agent,
-      name: agentName(layout, a.agent),
+      name: layout.agentName(a.agent),
       role: roles[a.agent]?.name ?? a.role,
       counters: a.counters,
     })),
     violations,
     verdict: r.error ? 'error' : violations.length > 0 ? 'fail' : 'pass',
     error: r.error ?? null,
+    hang: r.hang,
+    interrupted: r.interrupted,
   };
 }

@@ -19,6 +19,7 @@ import {
   type EpisodeBudget,
   findScenario,
   HDR_STOP,
+  isKernelBug,
   Layout,
   type LayoutConfig,
   type LazyContract,
@@ -31,6 +32,7 @@ import {
   SPIN,
   type Step,
   V_DEADLOCK,
+  V_KERNEL_BUG,
   type ViolationRecord,
 } from '@ptesim/core';
 import type { Scheduler } from './scheduler.ts';
@@ -104,7 +106,7 @@ export class Machine {
     scenario.setup(i32, layout);
     perturb?.(i32, layout);
     const trace = new Trace();
-    const mem = new TracingMem(i32, trace);
+    const mem = new TracingMem(i32, trace, layout);
     const roles = scenario.roles(setup.config);
     const cpus: Cpu[] = [];
     const threads: Step[] = [];
@@ -153,7 +155,15 @@ export class Machine {
       if (current >= 0 && t !== current && !spun && state[current] === RUNNABLE) preemptions++;
       schedule.push(t);
       mem.beginStep(t);
-      const r = threads[t].next();
+      let r: IteratorResult<number, void>;
+      try {
+        r = threads[t].next();
+      } catch (e) {
+        // BUG(): the task dies where it stands, locks held (the violation stops the execution).
+        if (!isKernelBug(e)) throw e;
+        cpus[t].violation(V_KERNEL_BUG, -1, -1, e.site);
+        r = { done: true, value: undefined };
+      }
       if (mem.wrote) for (let o = 0; o < state.length; o++) if (state[o] === BLOCKED) state[o] = RUNNABLE;
       if (r.done !== true && r.value === PREEMPT)
         throw new Error(`thread ${t} yielded PREEMPT outside a task runner (kernel/sched.ts runTasks)`);

@@ -25,6 +25,8 @@ export interface ExploreOptions extends ModelSetup {
   /** Keep going after a failure (count failures) instead of stopping at the first. */
   keepGoing?: boolean | undefined;
   onProgress?: ((executions: number, elapsedMs: number) => void) | undefined;
+  /** Polled between executions: true stops the search there (Ctrl-C). */
+  shouldStop?: (() => boolean) | undefined;
 }
 
 export interface Failure {
@@ -45,7 +47,12 @@ export interface ExploreResult {
   elapsedMs: number;
   /** Counters of every execution, summed. */
   totals: Counters;
+  /** Stopped early because shouldStop said so. */
+  interrupted: boolean;
 }
+
+/** The search hands the event loop a turn this often, so a signal handler can run (Ctrl-C). */
+const YIELD_EVERY_MS = 50;
 
 export function makeScheduler(opts: ExploreOptions, threads: number): Scheduler {
   switch (opts.strategy) {
@@ -66,7 +73,7 @@ export function dataSeedFor(strategy: Strategy, seed: number, n: number): number
   return strategy === 'dfs' ? seed : mixSeed(seed, n, 0x5eed);
 }
 
-export function explore(opts: ExploreOptions): ExploreResult {
+export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   const machine = new Machine(opts);
   const scheduler = makeScheduler(opts, machine.layout.agents);
   const t0 = performance.now();
@@ -76,9 +83,19 @@ export function explore(opts: ExploreOptions): ExploreResult {
   let totalSteps = 0;
   let maxSteps = 0;
   let lastProgress = t0;
+  let lastYield = t0;
+  let interrupted = false;
   const totals = newCounters();
   while (executions < opts.schedules) {
     if (opts.timeMs !== undefined && performance.now() - t0 >= opts.timeMs) break;
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
+    if (opts.shouldStop?.()) {
+      interrupted = true;
+      break;
+    }
     if (!scheduler.beginExecution()) break;
     const dataSeed = dataSeedFor(opts.strategy, opts.seed, executions);
     const result = machine.run(scheduler, dataSeed, executions);
@@ -106,5 +123,6 @@ export function explore(opts: ExploreOptions): ExploreResult {
     maxSteps,
     elapsedMs: performance.now() - t0,
     totals,
+    interrupted,
   };
 }

@@ -15,7 +15,6 @@ import {
   RWSEM_WRITER_LOCKED,
   type ViolationRecord,
 } from '@ptesim/core';
-import { agentName } from '../report/explain.ts';
 import { OP_LOAD, OP_NAMES, type Trace } from './trace.ts';
 
 const COL = 36;
@@ -37,7 +36,7 @@ export function formatInterleaving(
 
   const lines: string[] = [];
   const header = ['step ', ' '];
-  for (let a = 0; a < agents; a++) header.push(agentName(layout, a).padEnd(COL));
+  for (let a = 0; a < agents; a++) header.push(layout.agentName(a).padEnd(COL));
   lines.push(header.join(''));
   lines.push('-'.repeat(7 + agents * COL));
   for (let i = 0; i < trace.length; i++) {
@@ -65,7 +64,7 @@ function cell(trace: Trace, layout: Layout, i: number): string {
 function valueFormat(layout: Layout, addr: number, where: string): (v: number) => string {
   if (layout.isPte(addr)) return compactPte;
   if (where.startsWith('ptl[') || where === 'page_table_lock')
-    return (v) => (v === 0 ? 'free' : `held:${agentName(layout, v - 1)}`);
+    return (v) => (v === 0 ? 'free' : `held:${layout.agentName(v - 1)}`);
   if (where === 'mmap_lock')
     return (v) => {
       const parts: string[] = [];

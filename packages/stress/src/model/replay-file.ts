@@ -4,10 +4,11 @@
  * that wrote it and what it found. Reading one is strict: a corrupt file or one from an
  * incompatible format is a UsageError (exit 2, one line).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BUGS, findBackend, findScenario } from '@ptesim/core';
 import { UsageError } from '../cli/args.ts';
+import { writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
 import type { ModelSetup } from './execution.ts';
 
@@ -33,10 +34,10 @@ export function writeReplay(dir: string, r: Omit<ReplayFile, 'ptesim' | 'format'
   const path = join(dir, name);
   try {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify(file, null, 1)}\n`);
   } catch (e) {
     throw new UsageError(`cannot write the replay file ${path}: ${e instanceof Error ? e.message : String(e)}`);
   }
+  writeFileAtomic(path, `${JSON.stringify(file, null, 1)}\n`);
   return path;
 }
 

@@ -7,7 +7,7 @@ import { findScenario, formatPte, type LayoutConfig } from '@ptesim/core';
 import { explainViolation, involvedAgents, lockdepReport } from '../report/explain.ts';
 import { perSec, type RunReport, type ViolationReport } from '../report/report.ts';
 import { Machine } from './execution.ts';
-import { type ExploreOptions, explore } from './explore.ts';
+import { type ExploreOptions, type ExploreResult, explore } from './explore.ts';
 import { formatInterleaving } from './interleaving.ts';
 import { writeReplay } from './replay-file.ts';
 import { shrinkSchedule, switches } from './shrink.ts';
@@ -23,8 +23,8 @@ export interface ModelRun {
   interleaving: string;
 }
 
-export function runModel(opts: ModelRunOptions): ModelRun {
-  const result = explore(opts);
+export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
+  const result = await explore(opts);
   const machine = new Machine(opts);
   const first = result.first;
   let violations: ViolationReport[] = [];
@@ -33,9 +33,11 @@ export function runModel(opts: ModelRunOptions): ModelRun {
   let traceHash: string | undefined;
   if (first?.result.violation) {
     const kind = first.result.violation.kind;
-    const shrunk = opts.shrink
-      ? shrinkSchedule(machine, first.result.schedule, first.dataSeed, kind).result
-      : first.result;
+    // Interrupted: write what was found as it was found, and leave.
+    const shrunk =
+      opts.shrink && !result.interrupted
+        ? shrinkSchedule(machine, first.result.schedule, first.dataSeed, kind).result
+        : first.result;
     const v = shrunk.violation ?? first.result.violation;
     shrinkInfo = {
       originalSteps: first.result.steps,
@@ -44,7 +46,7 @@ export function runModel(opts: ModelRunOptions): ModelRun {
       shrunkSwitches: switches(shrunk.schedule),
     };
     traceHash = shrunk.trace.hash();
-    const message = explainViolation(v);
+    const message = explainViolation(v, machine.layout);
     const replayFile = writeReplay(opts.replayDir, {
       scenario: opts.scenario,
       backend: opts.backend,
@@ -86,7 +88,7 @@ export function runModel(opts: ModelRunOptions): ModelRun {
 
 function modelRunReport(
   opts: ModelRunOptions,
-  r: ReturnType<typeof explore>,
+  r: ExploreResult,
   violations: ViolationReport[],
   shrink: NonNullable<RunReport['model']>['shrink'],
   traceHash: string | undefined,
@@ -120,6 +122,7 @@ function modelRunReport(
     violations,
     verdict: violations.length > 0 ? 'fail' : 'pass',
     error: null,
+    interrupted: r.interrupted,
     model: {
       strategy: opts.strategy,
       executions: r.executions,

@@ -4,7 +4,7 @@
  * thread may perform at most one shared operation (a missing `yield` would make two operations
  * atomic in the model but not on real threads).
  */
-import type { Mem } from '@ptesim/core';
+import { type Layout, type Mem, ModelBounds } from '@ptesim/core';
 import { OP_ADD, OP_AND, OP_CMPXCHG, OP_LOAD, OP_OR, OP_STORE, OP_XCHG, type Trace } from './trace.ts';
 
 export class ModelDisciplineError extends Error {
@@ -20,15 +20,24 @@ export class TracingMem implements Mem {
   /** When false (the final check), more than one operation per step is allowed. */
   strict = true;
 
+  private readonly bounds: ModelBounds;
+
   constructor(
     readonly i32: Int32Array,
     readonly trace: Trace,
-  ) {}
+    readonly layout: Layout,
+  ) {
+    this.bounds = new ModelBounds(layout);
+  }
 
   beginStep(thread: number): void {
     this.thread = thread;
     this.ops = 0;
     this.wrote = false;
+  }
+
+  private check(i: number, op: string): void {
+    this.bounds.check(i, op, this.thread >= 0 ? this.layout.agentName(this.thread) : 'the harness');
   }
 
   private rec(op: number, addr: number, before: number, after: number): void {
@@ -41,35 +50,42 @@ export class TracingMem implements Mem {
   }
 
   load(i: number): number {
+    this.check(i, 'load');
     const v = Atomics.load(this.i32, i);
     this.rec(OP_LOAD, i, v, v);
     return v;
   }
   store(i: number, v: number): void {
+    this.check(i, 'store');
     const old = Atomics.exchange(this.i32, i, v);
     this.rec(OP_STORE, i, old, v);
   }
   xchg(i: number, v: number): number {
+    this.check(i, 'xchg');
     const old = Atomics.exchange(this.i32, i, v);
     this.rec(OP_XCHG, i, old, v);
     return old;
   }
   cmpxchg(i: number, expect: number, v: number): number {
+    this.check(i, 'cmpxchg');
     const old = Atomics.compareExchange(this.i32, i, expect, v);
     this.rec(OP_CMPXCHG, i, old, old === expect ? v : old);
     return old;
   }
   or(i: number, v: number): number {
+    this.check(i, 'or');
     const old = Atomics.or(this.i32, i, v);
     this.rec(OP_OR, i, old, old | v);
     return old;
   }
   and(i: number, v: number): number {
+    this.check(i, 'and');
     const old = Atomics.and(this.i32, i, v);
     this.rec(OP_AND, i, old, old & v);
     return old;
   }
   add(i: number, v: number): number {
+    this.check(i, 'add');
     const old = Atomics.add(this.i32, i, v);
     this.rec(OP_ADD, i, old, (old + v) | 0);
     return old;

@@ -5,14 +5,23 @@ import {
   AG_PREEMPT,
   AG_QUEUED,
   AG_TASK,
+  BUG_LAZY_MODE,
+  BUG_SITES,
   decodeChain,
+  EINVAL,
+  ENOSYS,
   formatEvents,
   formatHeld,
   formatPte,
   LAZY_MODE_NAMES,
   type Layout,
   LOCK_CLASS_NAMES,
+  MMU_NORMAL_PT_UPDATE,
+  MMU_PT_UPDATE_PRESERVE_AD,
+  MMUEXT_NEW_BASEPTR,
+  REQ_EMULATED_XCHG,
   V_DEADLOCK,
+  V_HYPERCALL_FAILED,
   V_HYPERVISOR_BUG,
   V_KERNEL_BUG,
   V_LAZY_CTXSW_REENTER,
@@ -32,13 +41,7 @@ import {
 } from '@ptesim/core';
 import type { LockdepReport } from './report.ts';
 
-/** cpu0, cpu1 ... for kernel CPUs, mmu0, mmu1 ... for MMU agents. */
-export function agentName(layout: Layout, agent: number): string {
-  const { cpus } = layout.config;
-  return agent < cpus ? `cpu${agent}` : `mmu${agent - cpus}`;
-}
-
-export function explainViolation(v: ViolationRecord): string {
+export function explainViolation(v: ViolationRecord, layout: Layout): string {
   switch (v.code) {
     case V_LOST_DIRTY_WRITEBACK:
       return (
@@ -105,10 +108,32 @@ export function explainViolation(v: ViolationRecord): string {
       );
     }
     case V_KERNEL_BUG:
-      return `kernel BUG in the lazy-mode code: mode ${LAZY_MODE_NAMES[v.a] ?? v.a}, asked for ${LAZY_MODE_NAMES[v.b] ?? v.b}`;
+      return v.pte === BUG_LAZY_MODE
+        ? `kernel BUG in the lazy-mode code: mode ${LAZY_MODE_NAMES[v.a] ?? v.a}, asked for ${LAZY_MODE_NAMES[v.b] ?? v.b}`
+        : `kernel BUG at ${BUG_SITES[v.pte] ?? `site ${v.pte}`}: the task oopsed with its locks held`;
+    case V_HYPERCALL_FAILED: {
+      const what =
+        v.a === REQ_EMULATED_XCHG
+          ? 'emulate a guest xchg'
+          : v.a === MMUEXT_NEW_BASEPTR
+            ? 'run mmuext_op MMUEXT_NEW_BASEPTR'
+            : `apply mmu_update (${v.a === MMU_PT_UPDATE_PRESERVE_AD ? 'PRESERVE_AD' : v.a === MMU_NORMAL_PT_UPDATE ? 'NORMAL' : `command ${v.a}`})`;
+      const word =
+        v.pte >= 0 && v.pte < layout.words ? `word ${v.pte} (${layout.describe(v.pte)})` : `pointer ${v.pte}`;
+      const call = v.frame > 0 ? ` in multicall entry ${v.frame}` : '';
+      const why =
+        v.b === -ENOSYS
+          ? 'no such command'
+          : 'not a PTE of a page-table page of this guest, or a frame it does not own';
+      return `Xen refused to ${what}${call} on ${word}: ${errnoName(v.b)}, ${why} (the kernel thinks the update landed)`;
+    }
     default:
       return `violation code ${v.code}`;
   }
+}
+
+function errnoName(rc: number): string {
+  return rc === -EINVAL ? '-EINVAL' : rc === -ENOSYS ? '-ENOSYS' : String(rc);
 }
 
 const RULES: Record<number, string> = {
@@ -136,7 +161,7 @@ export function lockdepReport(
     .map((agent, i) => ({ agent, block: snapshots[i] }))
     .filter(({ agent }, i) => agent >= 0 && (i === 0 || agent !== v.agent))
     .map(({ agent, block }) => ({
-      name: agentName(layout, agent),
+      name: layout.agentName(agent),
       role: agent === v.agent ? 'broke the rule' : 'the other side',
       task: block[AG_TASK],
       lazyMode: LAZY_MODE_NAMES[block[AG_LAZY_MODE]] ?? String(block[AG_LAZY_MODE]),
@@ -157,7 +182,7 @@ export function lockdepReport(
 /** The agents involved: the detector, then the PTE's last software writer if another. */
 export function involvedAgents(layout: Layout, v: ViolationRecord): string[] {
   if (v.agent < 0) return [];
-  const names = [agentName(layout, v.agent)];
-  if (v.other >= 0 && v.other !== v.agent) names.push(agentName(layout, v.other));
+  const names = [layout.agentName(v.agent)];
+  if (v.other >= 0 && v.other !== v.agent) names.push(layout.agentName(v.other));
   return names;
 }

@@ -3,6 +3,7 @@
  * violations. The human summary is rendered from the same object (report/summary.ts).
  */
 import type { Counters } from '@ptesim/core';
+import type { HangReport } from '@ptesim/workers';
 
 export type Verdict = 'pass' | 'fail' | 'error';
 
@@ -105,6 +106,10 @@ export interface RunReport {
   violations: ViolationReport[];
   verdict: Verdict;
   error: string | null;
+  /** With a hang (real executor): what every agent waited on when the watchdog fired. */
+  hang?: HangReport | undefined;
+  /** Stopped early by SIGINT/SIGTERM: the figures cover what ran. */
+  interrupted?: boolean | undefined;
 }
 
 export interface Report {
@@ -115,6 +120,8 @@ export interface Report {
   startedAt: string;
   verdict: Verdict;
   seed: number;
+  /** Stopped by SIGINT/SIGTERM: the runs are what ran until then (later runs never started). */
+  interrupted: boolean;
   runs: RunReport[];
 }
 
@@ -125,8 +132,10 @@ export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
   return 'pass';
 }
 
-export function exitCode(verdict: Verdict): number {
-  return verdict === 'pass' ? 0 : verdict === 'fail' ? 1 : 3;
+/** 0 pass, 1 fail, 3 error; an interrupted pass exits with the signal's code (130/143). */
+export function exitCode(verdict: Verdict, interruptedCode?: number): number {
+  if (verdict === 'pass') return interruptedCode ?? 0;
+  return verdict === 'fail' ? 1 : 3;
 }
 
 export function perSec(n: number, ms: number): number {

@@ -1,4 +1,6 @@
 /** The human summary of a report: one block per run, the verdict last. */
+import { formatWaitStates } from '@ptesim/core';
+import type { HangReport } from '@ptesim/workers';
 import type { Report, RunReport } from './report.ts';
 
 const fmt = (n: number): string =>
@@ -49,8 +51,23 @@ export function formatRun(r: RunReport): string {
     );
   }
   lines.push(...formatViolations(r));
-  if (r.error) lines.push(`  HARNESS ERROR: ${r.error}`);
+  if (r.error) lines.push(...`  HARNESS ERROR: ${r.error}`.split('\n'));
+  if (r.hang) lines.push(...formatHang(r.hang, r.lockdep));
+  if (r.interrupted) lines.push('  INTERRUPTED: stopped early by a signal; the figures cover what ran');
   return lines.join('\n');
+}
+
+/** The watchdog's report, as the hung-task detector would print it. */
+function formatHang(h: HangReport, checkerOn: boolean): string[] {
+  const pace = h.medianEpisodeMs === null ? 'no episode had ended yet' : `median episode ${fmtMs(h.medianEpisodeMs)}`;
+  return [
+    `  HANG after ${h.episode} episode(s): ${h.reason}; threshold ${fmtMs(h.thresholdMs)} (${pace})`,
+    ...formatWaitStates(h.agents, checkerOn).map((l) => `    ${l}`),
+  ];
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;
 }
 
 function formatViolations(r: RunReport): string[] {
@@ -112,5 +129,6 @@ function formatModelRun(r: RunReport, head: string): string {
 export function formatReport(report: Report): string {
   const runs = report.runs.map(formatRun).join('\n\n');
   const fails = report.runs.filter((r) => r.verdict === 'fail').length;
-  return `${runs}\n\nverdict: ${report.verdict}  (${report.runs.length} run(s), ${fails} failing, seed ${report.seed})`;
+  const stopped = report.interrupted ? ', interrupted' : '';
+  return `${runs}\n\nverdict: ${report.verdict}  (${report.runs.length} run(s), ${fails} failing, seed ${report.seed}${stopped})`;
 }

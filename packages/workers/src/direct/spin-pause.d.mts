@@ -1,4 +1,4 @@
-export function watchStop(i32: Int32Array, index: number): void;
+export function watchRun(i32: Int32Array, abort: number, violations: number): void;
 export function spinPause(): void;
 export function noPreempt(): never;
 export function resetSpins(): void;

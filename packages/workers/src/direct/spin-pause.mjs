@@ -1,23 +1,29 @@
 /**
  * The real executor's answer to SPIN, in both forms of the model: what `yield SPIN` becomes in the
- * direct compilation, and what driver.ts runSteps calls when a generator yields SPIN. Spin a bounded number of times, then sleep
- * briefly — with more threads than cores a pure spin on a lock whose holder is descheduled wastes
- * whole time slices (paravirt spinlocks halt a vCPU for the same reason). Once the run has been
- * told to stop, a thread that keeps waiting gives up (throws Abandoned): after a deadlocking bug
- * has been reported, nobody is going to release that lock.
+ * direct compilation, and what driver.ts runSteps calls when a generator yields SPIN. Spin a
+ * bounded number of times, then sleep briefly — with more threads than cores a pure spin on a lock
+ * whose holder is descheduled wastes whole time slices (paravirt spinlocks halt a vCPU for the same
+ * reason).
+ *
+ * A waiting thread also watches the run (watchRun):
+ *  - the run was aborted (a hang was reported, a worker died): leave at once (RunAborted);
+ *  - a violation was recorded and this thread keeps waiting: give up (Abandoned) — after a
+ *    deadlocking bug was reported, nobody will release that lock, and the violation explains it.
+ * Without a violation a thread never gives up by itself: a wait no one ends is the watchdog's to
+ * report (executor.ts), as a hang.
  */
 const SPINS_BEFORE_WAIT = 64;
 const WAIT_MS = 0.05;
-const SLEEPS_AFTER_STOP = 200;
+const SLEEPS_AFTER_VIOLATION = 200;
 const cell = new Int32Array(new SharedArrayBuffer(4));
 let spins = 0;
-let sleepsAfterStop = 0;
-/** The run's SAB and its stop-flag index, set by the agent. */
-let stop = { i32: null, index: 0 };
+let sleepsAfterViolation = 0;
+/** The run's SAB and the indices of its abort flag and violation count, set by the agent. */
+let run = { i32: null, abort: 0, violations: 0 };
 
-export function watchStop(i32, index) {
-  stop = { i32, index };
-  sleepsAfterStop = 0;
+export function watchRun(i32, abort, violations) {
+  run = { i32, abort, violations };
+  sleepsAfterViolation = 0;
 }
 
 /** A step that made progress: the next SPIN starts a fresh bounded spin (steps form only). */
@@ -29,11 +35,16 @@ export function spinPause() {
   if (++spins < SPINS_BEFORE_WAIT) return;
   spins = 0;
   Atomics.wait(cell, 0, 0, WAIT_MS);
-  if (stop.i32 !== null && Atomics.load(stop.i32, stop.index) !== 0 && ++sleepsAfterStop > SLEEPS_AFTER_STOP) {
-    const e = new Error('gave up waiting after the run was stopped');
-    e.name = 'Abandoned';
-    throw e;
-  }
+  if (run.i32 === null) return;
+  if (Atomics.load(run.i32, run.abort) !== 0) throw named('RunAborted', 'the run was aborted while this agent waited');
+  if (Atomics.load(run.i32, run.violations) !== 0 && ++sleepsAfterViolation > SLEEPS_AFTER_VIOLATION)
+    throw named('Abandoned', 'gave up waiting after a violation was reported');
+}
+
+function named(name, message) {
+  const e = new Error(message);
+  e.name = name;
+  return e;
 }
 
 /** `yield PREEMPT` in the direct form: a task switch cannot happen without the generator form. */

@@ -2,71 +2,144 @@
  * The simulated Xen hypervisor's side of PV page-table updates. It runs on the calling vCPU (a
  * hypercall or a trap executes on the CPU that made it), so its shared steps are that CPU's steps.
  *
- * mmu_update (xen/arch/x86/mm.c do_mmu_update → mod_l1_entry → UPDATE_ENTRY → update_intpte in
- * xen/arch/x86/pv/mm.h): the hypervisor reads the live entry itself (`ol1e = l1e_read_atomic`),
- *  - MMU_NORMAL_PT_UPDATE: writes exactly `val` (a plain write in release builds);
- *  - MMU_PT_UPDATE_PRESERVE_AD: cmpxchg loop, `_new = new | (old & (A|D))`; if the entry changed
- *    underneath in any bit but A/D, `BUG_ON((t ^ old) & ~(A|D))`.
+ * do_mmu_update (xen/arch/x86/mm.c), one request:
+ *  - the command is the low bits of `ptr`: MMU_NORMAL_PT_UPDATE or MMU_PT_UPDATE_PRESERVE_AD, any
+ *    other is -ENOSYS;
+ *  - get_page_from_gfn + the page's type: the pointer must be a PTE of an L1 page-table page of
+ *    this guest, else -EINVAL. (Xen would also write a guest page of writable type as is; the
+ *    model's guest has no such page a correct kernel would aim an mmu_update at, so any other word
+ *    is refused: nothing the guest asks for may land in harness memory.);
+ *  - `page_lock(page)` around mod_l1_entry: every update of one L1 table — hypercall or emulated
+ *    write — is serialised by the hypervisor; only the hardware's A/D updates are not;
+ *  - mod_l1_entry → get_page_from_l1e: a present entry must map a frame the guest owns (-EINVAL);
+ *  - UPDATE_ENTRY → update_intpte (xen/arch/x86/pv/mm.h), with the live entry read by Xen itself:
+ *    MMU_NORMAL_PT_UPDATE writes exactly `val`; MMU_PT_UPDATE_PRESERVE_AD is a cmpxchg loop,
+ *    `_new = new | (old & (A|D))`, and `BUG_ON((t ^ old) & ~(A|D))` if anything but A/D changed
+ *    underneath — which, under page_lock, only a write that bypassed the hypervisor can do.
+ * The result is 0 or a negative errno: what the multicall entry's `result` holds
+ * (xen/common/multicall.c), and what the guest's xen_mc_flush checks.
+ *
+ * A guest write or xchg on its (read-only) page-table page faults into ptwr_do_page_fault
+ * (xen/arch/x86/pv/ro-page-fault.c), which emulates it under the same page_lock.
  */
-import { V_HYPERVISOR_BUG, V_STALE_COMMIT } from '../../check/violation.ts';
+import { LC_XEN_PAGE_LOCK } from '../../check/lockdep.ts';
+import { checkLandedCommit } from '../../check/oracle.ts';
+import { V_HYPERCALL_FAILED, V_HYPERVISOR_BUG, V_STALE_COMMIT } from '../../check/violation.ts';
 import { type Cpu, decodeWriter } from '../../kernel/cpu.ts';
+import { AG_CR3, PTRS_PER_PTE } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
-import { _PAGE_AD, _PAGE_DIRTY, ptePfn } from '../../mm/pte.ts';
+import { rawSpinLock } from '../../mm/locks.ts';
+import { _PAGE_AD, _PAGE_DIRTY, ptePfn, ptePresent } from '../../mm/pte.ts';
 
 export const MMU_NORMAL_PT_UPDATE = 0;
 export const MMU_PT_UPDATE_PRESERVE_AD = 2;
 export const MMUEXT_NEW_BASEPTR = 5;
+/** The errnos the model's hypervisor returns (xen/include/public/errno.h). */
+export const EINVAL = 22;
+export const ENOSYS = 38;
+/** What a harness report calls the request that failed (VI_A of a hypercall-failed violation). */
+export const REQ_EMULATED_XCHG = 100;
 
 /**
- * Apply one mmu_update. `expect` is the harness's annotation (the value the guest's transaction
- * started from, or -1 for none): a PRESERVE_AD commit that lands over a PTE whose non-A/D bits
- * differ from it overwrote a software change — the seed-004 contract was broken (the update was
- * not committed before the pte lock was released, or the lock was not held).
+ * do_mmu_update for one request. `expect` is the harness's annotation (the value the guest's prot
+ * transaction started from, or -1 for none): a PRESERVE_AD commit that lands over a PTE whose
+ * non-A/D bits differ from it overwrote a software change — the seed-004 contract was broken (the
+ * update was not committed before the pte lock was released, or the lock was not held).
  */
-export function* hypervisorMmuUpdate(cpu: Cpu, ptep: number, cmd: number, val: number, expect: number): Step {
+export function* doMmuUpdate(cpu: Cpu, ptr: number, cmd: number, val: number, expect: number): Step<number> {
+  if (cmd !== MMU_NORMAL_PT_UPDATE && cmd !== MMU_PT_UPDATE_PRESERVE_AD) return -ENOSYS;
+  if (!cpu.layout.isPte(ptr)) return -EINVAL;
+  if (ptePresent(val) && ptePfn(val) >= cpu.layout.frames) return -EINVAL; // get_page_from_l1e
+  yield* xenPageLock(cpu, ptr);
+  yield* updateIntpte(cpu, ptr, cmd, val, expect);
+  yield* xenPageUnlock(cpu, ptr);
+  return 0;
+}
+
+/** UPDATE_ENTRY → update_intpte, under the L1 table's page_lock. */
+function* updateIntpte(cpu: Cpu, ptep: number, cmd: number, val: number, expect: number): Step {
   const mem = cpu.mem;
   if (cmd !== MMU_PT_UPDATE_PRESERVE_AD) {
     yield POINT;
     mem.store(ptep, val);
+    if (expect !== -1) checkLandedCommit(cpu, cpu.layout.vaOfPtep(ptep), expect, val, val);
     return;
   }
   yield POINT;
   let old = mem.load(ptep);
+  let landed: number;
   for (;;) {
-    const nv = val | (old & _PAGE_AD);
+    landed = val | (old & _PAGE_AD);
     yield POINT;
-    const t = mem.cmpxchg(ptep, old, nv);
+    const t = mem.cmpxchg(ptep, old, landed);
     if (t === old) break;
     if ((t ^ old) & ~_PAGE_AD) {
       // Xen would BUG() here: someone changed more than A/D while a PRESERVE_AD update ran.
-      cpu.violation(V_HYPERVISOR_BUG, cpu.layout.vaOfPtep(ptep), ptePfn(t), t, old, nv);
+      cpu.violation(V_HYPERVISOR_BUG, cpu.layout.vaOfPtep(ptep), ptePfn(t), t, old, landed);
       return;
     }
     old = t;
   }
-  if (expect !== -1) {
-    if ((old ^ expect) & ~_PAGE_AD) {
-      const writer = decodeWriter(Atomics.load(cpu.i32, cpu.layout.shadow(ptep)));
-      cpu.violation(V_STALE_COMMIT, cpu.layout.vaOfPtep(ptep), ptePfn(old), old, expect, val, writer?.agent ?? -1);
-      return;
-    }
-    const appeared = old & _PAGE_AD & ~expect;
-    if (appeared) {
-      cpu.stats.raceWindowHits++;
-      if (appeared & _PAGE_DIRTY) cpu.stats.dirtyPreserved++;
-    }
+  if (expect === -1) return;
+  const va = cpu.layout.vaOfPtep(ptep);
+  if ((old ^ expect) & ~_PAGE_AD) {
+    const writer = decodeWriter(Atomics.load(cpu.i32, cpu.layout.shadow(ptep)));
+    cpu.violation(V_STALE_COMMIT, va, ptePfn(old), old, expect, val, writer?.agent ?? -1);
+    return;
+  }
+  checkLandedCommit(cpu, va, expect, val, landed);
+  const appeared = old & _PAGE_AD & ~expect;
+  if (appeared) {
+    cpu.stats.raceWindowHits++;
+    if (appeared & _PAGE_DIRTY) cpu.stats.dirtyPreserved++;
   }
 }
 
 /** mmuext_op MMUEXT_NEW_BASEPTR: switch the vCPU's page tables (`cr3` is that vCPU's AG_CR3 word). */
-export function* hypervisorNewBaseptr(cpu: Cpu, cr3: number, pgd: number): Step {
+export function* doNewBaseptr(cpu: Cpu, cr3: number, pgd: number): Step<number> {
+  // The base pointer must be this vCPU's own, and a page directory of the guest (a task's pgd).
+  if (cr3 !== cpu.layout.agent(cpu.id) + AG_CR3 || !cpu.tasks.some((t) => t.pgd === pgd)) return -EINVAL;
   yield POINT;
   cpu.mem.store(cr3, pgd);
+  return 0;
 }
 
-/** A guest `xchg` on a (read-only to the guest) page-table page: trap, emulated atomically. */
-export function* hypervisorEmulateXchg(cpu: Cpu, ptep: number, val: number): Step<number> {
+/**
+ * A guest `xchg` on a (read-only to the guest) page-table page: trap, emulated atomically under
+ * the L1 table's page_lock. A pointer that is not a PTE is not a ptwr fault at all — Xen reflects
+ * the #PF to the guest, whose kernel oopses: reported as a failed request, nothing written.
+ */
+export function* emulateXchg(cpu: Cpu, ptep: number, val: number): Step<number> {
   cpu.stats.traps++;
+  if (!cpu.layout.isPte(ptep)) {
+    reportFailed(cpu, 0, ptep, REQ_EMULATED_XCHG, -EINVAL);
+    return 0;
+  }
+  yield* xenPageLock(cpu, ptep);
   yield POINT;
-  return cpu.mem.xchg(ptep, val);
+  const old = cpu.mem.xchg(ptep, val);
+  yield* xenPageUnlock(cpu, ptep);
+  return old;
+}
+
+/**
+ * A request the hypervisor refused: the guest's xen_mc_flush WARNs "N of M multicall(s) failed"
+ * and prints each failed call (arch/x86/xen/multicalls.c); an unbatched mmu_update's result is
+ * ignored by the kernel, but a PTE the kernel thinks it wrote was not written either way.
+ * `call` is the 1-based multicall entry (0: a direct hypercall or trap).
+ */
+export function reportFailed(cpu: Cpu, call: number, ptr: number, cmd: number, rc: number): void {
+  const va = cpu.layout.isPte(ptr) ? cpu.layout.vaOfPtep(ptr) : -1;
+  cpu.violation(V_HYPERCALL_FAILED, va, call, Number.isInteger(ptr) ? ptr : -1, cmd, rc);
+}
+
+/** Xen's page_lock on the L1 table holding `ptep` (PGT_locked in its type_info: a spin, then cmpxchg). */
+function* xenPageLock(cpu: Cpu, ptep: number): Step {
+  const { layout } = cpu;
+  yield* rawSpinLock(cpu, layout.hvPageLock(ptep), LC_XEN_PAGE_LOCK, Math.floor(layout.vaOfPtep(ptep) / PTRS_PER_PTE));
+}
+
+function* xenPageUnlock(cpu: Cpu, ptep: number): Step {
+  yield POINT;
+  cpu.mem.store(cpu.layout.hvPageLock(ptep), 0);
 }

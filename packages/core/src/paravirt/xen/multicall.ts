@@ -5,11 +5,17 @@
  *
  * Rules, from the kernel:
  *  - __xen_mc_entry: a new entry needs a free entry slot and room for its arguments, else the
- *    caller flushes first (`b->mcidx == MC_BATCH || argidx + args > MC_ARGS`).
- *  - xen_mc_extend_args: grow the *last* entry's arguments, only if its op is the same and the
- *    arguments still fit; the caller then bumps the entry's count (`mcs.mc->args[1]++`).
+ *    caller flushes first (`b->mcidx == MC_BATCH || (argidx + args) >= MC_ARGS`), so at most 31
+ *    16-byte arguments fit one flush.
+ *  - xen_mc_extend_args: grow the *last* entry's arguments, only if its op is the same and
+ *    `(b->argidx + size) < MC_ARGS`; the caller then bumps the entry's count (`mcs.mc->args[1]++`).
+ *  - Both BUG_ON(b->argidx >= MC_ARGS). Here the buffer asserts its own bounds the same way: an
+ *    entry past MC_BATCH, or an argument past the space its entry was given, is a KernelBug —
+ *    never an argument slot read past its end and handed to the hypervisor.
  *  - xen_mc_flush (in xen.ts) issues every entry in one multicall hypercall, then empties the buffer.
  */
+
+import { BUG_MC_ARGS, BUG_MC_BATCH, KernelBug } from '../../kernel/bug.ts';
 
 export const MC_BATCH = 32;
 export const MC_ARGS = MC_BATCH * 16;
@@ -26,6 +32,8 @@ export class McBuffer {
   /** Argument bytes in use (b->argidx). */
   argidx = 0;
   readonly entryOp = new Int32Array(MC_BATCH);
+  /** Argument bytes each entry was given (by __xen_mc_entry and xen_mc_extend_args). */
+  readonly entryArgs = new Int32Array(MC_BATCH);
   /** First update slot of each entry, and how many updates it carries (mmu_update's count). */
   readonly entryFirst = new Int32Array(MC_BATCH);
   readonly entryCount = new Int32Array(MC_BATCH);
@@ -45,14 +53,17 @@ export class McBuffer {
 
   /** Would __xen_mc_entry(args) have to flush before it can hand out an entry? */
   entryNeedsFlush(args: number): boolean {
-    return this.mcidx === MC_BATCH || roundup8(this.argidx) + args > MC_ARGS;
+    return this.mcidx === MC_BATCH || roundup8(this.argidx) + args >= MC_ARGS;
   }
 
   /** __xen_mc_entry after any needed flush: open a new entry for `op` with `args` bytes. */
   entry(op: number, args: number): void {
-    if (this.entryNeedsFlush(args)) throw new Error('multicall buffer full: flush first');
+    if (this.mcidx >= MC_BATCH) throw new KernelBug(BUG_MC_BATCH, `multicall entry ${this.mcidx + 1} of ${MC_BATCH}`);
     const argidx = roundup8(this.argidx);
+    if (argidx + args >= MC_ARGS)
+      throw new KernelBug(BUG_MC_ARGS, `multicall arguments ${argidx}+${args} bytes of ${MC_ARGS}`);
     this.entryOp[this.mcidx] = op;
+    this.entryArgs[this.mcidx] = args;
     this.entryFirst[this.mcidx] = argidx / MMU_UPDATE_SIZE;
     this.entryCount[this.mcidx] = 0;
     this.mcidx++;
@@ -63,14 +74,21 @@ export class McBuffer {
   extendArgs(op: number, size: number): boolean {
     if (this.mcidx === 0) return false;
     if (this.entryOp[this.mcidx - 1] !== op) return false;
-    if (this.argidx + size > MC_ARGS) return false;
+    if (this.argidx + size >= MC_ARGS) return false;
     this.argidx += size;
+    this.entryArgs[this.mcidx - 1] += size;
     return true;
   }
 
   /** Store an mmu_update into the last entry (after entry() or a successful extendArgs()). */
   pushUpdate(ptep: number, cmd: number, val: number, expect: number): void {
     const e = this.mcidx - 1;
+    if (e < 0) throw new KernelBug(BUG_MC_BATCH, 'multicall argument stored with no entry open');
+    if ((this.entryCount[e] + 1) * MMU_UPDATE_SIZE > this.entryArgs[e])
+      throw new KernelBug(
+        BUG_MC_ARGS,
+        `multicall entry ${e + 1}: argument ${this.entryCount[e] + 1} past the ${this.entryArgs[e]} bytes it was given`,
+      );
     const slot = this.entryFirst[e] + this.entryCount[e];
     this.ptr[slot] = ptep;
     this.cmd[slot] = cmd;

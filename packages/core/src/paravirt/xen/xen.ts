@@ -21,12 +21,13 @@ import { POINT, type Step } from '../../mem/step.ts';
 import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU } from '../lazy.ts';
 import type { PvMmuOps } from '../ops.ts';
 import {
-  hypervisorEmulateXchg,
-  hypervisorMmuUpdate,
-  hypervisorNewBaseptr,
+  doMmuUpdate,
+  doNewBaseptr,
+  emulateXchg,
   MMU_NORMAL_PT_UPDATE,
   MMU_PT_UPDATE_PRESERVE_AD,
   MMUEXT_NEW_BASEPTR,
+  reportFailed,
 } from './hypervisor.ts';
 import {
   __HYPERVISOR_mmu_update,
@@ -54,7 +55,7 @@ export class XenPvOps implements PvMmuOps {
   }
 
   *ptepGetAndClear(ptep: number): Step<number> {
-    return yield* hypervisorEmulateXchg(this.cpu, ptep, 0);
+    return yield* emulateXchg(this.cpu, ptep, 0);
   }
 
   *setPteAt(ptep: number, pte: number): Step {
@@ -64,7 +65,9 @@ export class XenPvOps implements PvMmuOps {
       return;
     }
     this.cpu.stats.hypercalls++;
-    yield* hypervisorMmuUpdate(this.cpu, ptep, MMU_NORMAL_PT_UPDATE, pte, -1);
+    // __xen_set_pte ignores the result; the harness does not.
+    const rc = yield* doMmuUpdate(this.cpu, ptep, MMU_NORMAL_PT_UPDATE, pte, -1);
+    if (rc < 0) reportFailed(this.cpu, 0, ptep, MMU_NORMAL_PT_UPDATE, rc);
   }
 
   *lazyFlush(): Step {
@@ -102,21 +105,32 @@ export class XenPvOps implements PvMmuOps {
     if (this.cpu.effectiveLazyMode !== mode) yield* this.mcFlush();
   }
 
-  /** xen_mc_flush: one multicall hypercall carrying every queued entry, applied in order. */
+  /**
+   * xen_mc_flush: one multicall hypercall carrying every queued entry, applied in order. Each
+   * entry is one hypercall of its own to Xen (do_multicall): its requests run until the first one
+   * fails, and that errno is the entry's result; the other entries still run. The guest then WARNs
+   * and names every failed call — here a hypercall-failed violation per failed entry.
+   */
   *mcFlush(): Step {
     const mc = this.mc;
     if (mc.empty) return;
-    const stats = this.cpu.stats;
-    stats.hypercalls++;
-    stats.multicalls++;
+    const cpu = this.cpu;
+    cpu.stats.hypercalls++;
+    cpu.stats.multicalls++;
     for (let e = 0; e < mc.mcidx; e++) {
       const first = mc.entryFirst[e];
       const n = mc.entryCount[e];
       for (let s = first; s < first + n; s++) {
-        if (mc.entryOp[e] === __HYPERVISOR_mmuext_op) yield* hypervisorNewBaseptr(this.cpu, mc.ptr[s], mc.val[s]);
-        else yield* hypervisorMmuUpdate(this.cpu, mc.ptr[s], mc.cmd[s], mc.val[s], mc.expect[s]);
+        const rc =
+          mc.entryOp[e] === __HYPERVISOR_mmuext_op
+            ? yield* doNewBaseptr(cpu, mc.ptr[s], mc.val[s])
+            : yield* doMmuUpdate(cpu, mc.ptr[s], mc.cmd[s], mc.val[s], mc.expect[s]);
+        if (rc < 0) {
+          reportFailed(cpu, e + 1, mc.ptr[s], mc.cmd[s], rc);
+          break;
+        }
       }
-      stats.batchedUpdates += n;
+      cpu.stats.batchedUpdates += n;
     }
     mc.reset();
   }
