@@ -14,6 +14,8 @@ export interface BugFlags {
   xenPreemptNesting: boolean;
   wpLockPageUnderPtl: boolean;
   lazyReadHazard: boolean;
+  chgMaskPfn: boolean;
+  youngClearRmw: boolean;
 }
 
 export interface BugInfo {
@@ -119,6 +121,24 @@ export const BUGS: readonly BugInfo[] = [
     lockdepKind: 'read-hazard',
     description: 'change_pte_range reads the PTE back through the raw pointer while its update is still queued',
   },
+  {
+    name: 'chg-mask-pfn',
+    flag: 'chgMaskPfn',
+    backends: ['native', 'xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    description:
+      "pte_modify keeps the PTE's page through a _PAGE_CHG_MASK one PFN bit short: the commit lands on another page",
+  },
+  {
+    name: 'young-clear-rmw',
+    flag: 'youngClearRmw',
+    backends: ['native', 'xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    description:
+      'ptep_test_and_clear_young as a read and a set_pte of the value without A: a D set in between is lost (and the data once mprotect write-protects the page)',
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -132,6 +152,8 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   xenPreemptNesting: false,
   wpLockPageUnderPtl: false,
   lazyReadHazard: false,
+  chgMaskPfn: false,
+  youngClearRmw: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

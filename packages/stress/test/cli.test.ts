@@ -105,7 +105,7 @@ describe('ptesim explore and replay', () => {
       replayDir,
     );
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/\| ?\*? .*pte\[va 0\]/); // the interleaving with its race window
+    expect(r.stdout).toMatch(/\| ?\*? .*pte\[va \d+\]/); // the interleaving with its race window
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     const [run] = report.runs;
     expect(run.executor).toBe('model');
@@ -118,6 +118,25 @@ describe('ptesim explore and replay', () => {
     expect(a.stdout).toContain('VIOLATION lost-dirty');
     expect(a.stdout).toContain('identical to the recorded one');
     expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('explore with no strategy: the portfolio, on at least two pages; clean code passes, naive-rmw is found and the finder named', () => {
+    const json = join(dir, 'portfolio.json');
+    const r = ptesim('explore', '--scenario', 'mprotect-dirty', '--json', json);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    for (const run of report.runs) {
+      expect(run.model?.strategy).toBe('portfolio');
+      expect(run.config.pages).toBeGreaterThanOrEqual(2);
+      expect(run.model?.executions).toBe(10_000);
+      expect(run.counters.youngCleared + run.counters.agingScans).toBeGreaterThan(0); // the aging path ran
+    }
+    const bugJson = join(dir, 'portfolio-bug.json');
+    const b = ptesim('explore', '--bug', 'naive-rmw', '--json', bugJson, '--replay-dir', join(dir, 'replays'));
+    expect(b.code).toBe(1);
+    const [run] = (JSON.parse(readFileSync(bugJson, 'utf8')) as Report).runs;
+    expect(run.model?.foundBy).toMatch(/^(random|pct d=[123])$/);
+    expect(b.stdout).toMatch(/first failing execution: #\d+, found by (random|pct d=[123])/);
   });
 
   it('dfs on the correct backends completes, exit 0, and reports its execution count', () => {
@@ -142,14 +161,14 @@ describe('ptesim explore and replay', () => {
     ptesim('stress', '--bug', 'xen-no-preserve-ad', '--time', '60s', '--json', json, '--quiet');
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     expect(report.runs[0].violations[0].explore).toBe(
-      'pnpm ptesim explore --scenario mprotect-dirty --backend xen --bug xen-no-preserve-ad --strategy pct',
+      'pnpm ptesim explore --scenario mprotect-dirty --backend xen --bug xen-no-preserve-ad',
     );
   });
 
   const bad: [string, string][] = [
     ['{"ptesim":"replay","format":99,"version":"9.9.9"}', 'replay format 99'],
     ['not json at all', 'not valid JSON'],
-    ['{"ptesim":"replay","format":2,"scenario":"nope"}', "unknown scenario 'nope'"],
+    ['{"ptesim":"replay","format":3,"scenario":"nope"}', "unknown scenario 'nope'"],
   ];
   for (const [content, message] of bad) {
     it(`replay of a bad file (${message}): exit 2, one line`, () => {

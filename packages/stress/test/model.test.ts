@@ -40,7 +40,20 @@ const BUGS = [
   ['native', 'naive-rmw', ['lost-dirty']],
   ['xen', 'xen-no-preserve-ad', ['lost-dirty']],
   ['xen', 'lazy-flush-after-unlock', ['unflushed-at-unlock']],
+  // Seen only with two distinct PFNs (the default model configuration has them), on what lands.
+  ['native', 'chg-mask-pfn', ['prot-commit']],
+  ['xen', 'chg-mask-pfn', ['prot-commit']],
+  // The aging path: an A-only clear racing the hardware's D.
+  ['native', 'young-clear-rmw', ['lost-dirty']],
+  ['xen', 'young-clear-rmw', ['lost-dirty']],
 ] as const;
+
+/**
+ * Bugs that need a data choice the fixed data seed of dfs does not make (here: the cleaner must
+ * choose to age a page). dfs enumerates schedules for one data seed; data choices are not yet
+ * scheduler choices, so it cannot reach them — a known gap, not a pass.
+ */
+const NEEDS_DATA_CHOICE = new Set<string>(['young-clear-rmw']);
 
 describe('determinism', () => {
   /** The trace hash of each of the first n executions of a strategy, run by hand. */
@@ -55,7 +68,7 @@ describe('determinism', () => {
   }
 
   it('the same seed gives the same schedules and traces, execution for execution', () => {
-    for (const strategy of ['random', 'pct', 'dfs'] as const) {
+    for (const strategy of ['portfolio', 'random', 'pct', 'dfs'] as const) {
       const a = traceHashes(strategy, 7, 40);
       expect(a).toHaveLength(40);
       expect(traceHashes(strategy, 7, 40)).toEqual(a);
@@ -81,9 +94,10 @@ describe('determinism', () => {
 });
 
 describe('strategies find each foundation bug within a bounded number of schedules', () => {
-  for (const strategy of ['random', 'pct', 'dfs'] as const) {
+  for (const strategy of ['portfolio', 'random', 'pct', 'dfs'] as const) {
     for (const [backend, bug, kinds] of BUGS) {
-      it(`${strategy}: ${bug}`, async () => {
+      if (strategy === 'dfs' && NEEDS_DATA_CHOICE.has(bug)) continue;
+      it(`${strategy}: ${bug} (${backend})`, async () => {
         const r = await explore({ ...opts(backend, bug, strategy), schedules: 20_000 });
         expect(r.first, `${strategy} did not find ${bug} in ${r.executions} schedules`).toBeDefined();
         expect(kinds).toContain(r.first?.result.violation?.kind);
@@ -126,7 +140,7 @@ describe('replay and shrinking', () => {
         ['random', 1],
         ['random', 2],
       ] as const) {
-        const r = await explore(opts(backend, bug, strategy, seed));
+        const r = await explore({ ...opts(backend, bug, strategy, seed), schedules: 20_000 });
         const first = r.first!;
         const kind = first.result.violation!.kind;
         const m = new Machine(setup(backend, bug));

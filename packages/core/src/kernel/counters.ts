@@ -42,6 +42,9 @@ export interface Counters {
   /** Context switches that left lazy MMU mode for the outgoing task (re-entered when it returns). */
   lazySwitches: number;
   interrupts: number;
+  /** page_referenced calls (reclaim's aging), and the young PTEs they found and made old. */
+  agingScans: number;
+  youngCleared: number;
 }
 
 export function newCounters(): Counters {
@@ -68,6 +71,8 @@ export function newCounters(): Counters {
     contextSwitches: 0,
     lazySwitches: 0,
     interrupts: 0,
+    agingScans: 0,
+    youngCleared: 0,
   };
 }
 

@@ -25,7 +25,7 @@ import { POINT, type Step } from '../mem/step.ts';
 import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
-import { pteDirty, pteMkwrite, pteModify, ptePresent, vmGetPageProt } from './pte.ts';
+import { PAGE_SHIFT, pteDirty, pteMkwrite, pteModify, ptePresent, vmGetPageProt } from './pte.ts';
 import { findVma } from './vma.ts';
 
 /**
@@ -57,7 +57,8 @@ export function* changePteRange(
     if (!ptePresent(oldpte)) continue;
     const startPte = yield* cpu.pv.ptepModifyProtStart(ptep);
     cpu.lockdep?.protStart(ptep, va);
-    let ptent = pteModify(startPte, newprot);
+    // BUG(chg-mask-pfn): a _PAGE_CHG_MASK one PFN bit short — the new PTE maps another page.
+    let ptent = cpu.bugs.chgMaskPfn ? pteModify(startPte, newprot) & ~(1 << PAGE_SHIFT) : pteModify(startPte, newprot);
     if (dirtyAccountable && pteDirty(ptent)) ptent = pteMkwrite(ptent);
     // BUG(unpaired-commit): "nothing to change" — but start already cleared (native) or opened
     // the transaction, and it is never committed.

@@ -1,5 +1,7 @@
 /**
- * page_mkclean (mm/rmap.c): walk every mapping of a file page (under i_mmap_rwsem, read) and
+ * The rmap walks of a file page (mm/rmap.c): page_mkclean and page_referenced.
+ *
+ * page_mkclean: walk every mapping of a file page (under i_mmap_rwsem, read) and
  * write-protect and clean its
  * PTEs, so the next write faults or sets D again. Per PTE, page_mkclean_one does
  *
@@ -19,7 +21,7 @@ import { type Cpu, WRITER_MKCLEAN } from '../kernel/cpu.ts';
 import { MM_NR_VMAS, PTRS_PER_PTE, VMA_END, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { iMmapLockRead, iMmapUnlockRead, ptlLock, ptlUnlock } from './locks.ts';
-import { pteDirty, pteMkclean, ptePfn, ptePresent, pteWrite, pteWrprotect } from './pte.ts';
+import { pteDirty, pteMkclean, pteMkold, ptePfn, ptePresent, pteWrite, pteWrprotect, pteYoung } from './pte.ts';
 
 export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
   const { mem, layout } = cpu;
@@ -28,15 +30,8 @@ export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
   yield POINT;
   const n = mem.load(layout.mm + MM_NR_VMAS);
   for (let i = 0; i < n; i++) {
-    const vma = layout.vma(i);
-    yield POINT;
-    const start = mem.load(vma + VMA_START);
-    yield POINT;
-    const end = mem.load(vma + VMA_END);
-    yield POINT;
-    const va = start + frame - mem.load(vma + VMA_PGOFF);
-    if (va < start || va >= end) continue;
-    if (yield* pageMkcleanOne(cpu, va, frame)) ret = true;
+    const va = yield* vmaAddress(cpu, layout.vma(i), frame);
+    if (va >= 0 && (yield* pageMkcleanOne(cpu, va, frame))) ret = true;
   }
   yield* iMmapUnlockRead(cpu);
   return ret;
@@ -69,4 +64,63 @@ export function* ptepClearFlush(cpu: Cpu, ptep: number): Step<number> {
   const pte = yield* cpu.pv.ptepGetAndClear(ptep);
   yield* flushTlbRange(cpu);
   return pte;
+}
+
+/**
+ * page_referenced (mm/rmap.c folio_referenced, reclaim's aging pass): with the page locked, walk
+ * its mappings under i_mmap_rwsem and, under each PTE's ptl (page_vma_mapped_walk),
+ * ptep_clear_flush_young — which on x86 flushes nothing ("clearing the accessed bit without a TLB
+ * flush doesn't cause data corruption", arch/x86/mm/pgtable.c). Returns how many were young.
+ *
+ * It is what makes PTEs old again, so the hardware's A-only update (a read of an old PTE) runs
+ * beside the D updates, against every other PTE writer.
+ */
+export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
+  const { mem, layout } = cpu;
+  let referenced = 0;
+  cpu.stats.agingScans++;
+  yield* iMmapLockRead(cpu);
+  yield POINT;
+  const n = mem.load(layout.mm + MM_NR_VMAS);
+  for (let i = 0; i < n; i++) {
+    const va = yield* vmaAddress(cpu, layout.vma(i), frame);
+    if (va < 0) continue;
+    yield POINT;
+    const pmd = mem.load(layout.pmd(va));
+    if (pmd === 0) continue;
+    const ptep = pmd + (va % PTRS_PER_PTE);
+    yield* ptlLock(cpu, va);
+    yield POINT;
+    const pte = mem.load(ptep);
+    cpu.lockdep?.pteRead(ptep);
+    if (ptePresent(pte) && ptePfn(pte) === frame && (yield* ptepClearFlushYoung(cpu, ptep, pte))) referenced++;
+    yield* ptlUnlock(cpu, va);
+  }
+  yield* iMmapUnlockRead(cpu);
+  cpu.stats.youngCleared += referenced;
+  return referenced;
+}
+
+/** vma_address: the virtual page mapping file page `frame` in VMA record `vma`, or -1. */
+function* vmaAddress(cpu: Cpu, vma: number, frame: number): Step<number> {
+  const mem = cpu.mem;
+  yield POINT;
+  const start = mem.load(vma + VMA_START);
+  yield POINT;
+  const end = mem.load(vma + VMA_END);
+  yield POINT;
+  const va = start + frame - mem.load(vma + VMA_PGOFF);
+  return va < start || va >= end ? -1 : va;
+}
+
+/** ptep_clear_flush_young on x86: test-and-clear A, no flush. `pte` is the value just read under the ptl. */
+function* ptepClearFlushYoung(cpu: Cpu, ptep: number, pte: number): Step<boolean> {
+  if (cpu.bugs.youngClearRmw) {
+    // BUG(young-clear-rmw): A cleared by writing back the value read — not an atomic bit clear.
+    // The ptl does not stop the hardware: a D it sets in between is overwritten.
+    if (!pteYoung(pte)) return false;
+    yield* cpu.pv.setPteAt(ptep, pteMkold(pte));
+    return true;
+  }
+  return yield* cpu.pv.ptepTestAndClearYoung(ptep);
 }

@@ -8,6 +8,7 @@ import { checkLandedCommit } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { AG_CR3 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
+import { _PAGE_ACCESSED, pteYoung } from '../mm/pte.ts';
 import type { PvMmuOps } from './ops.ts';
 
 export class NativePvOps implements PvMmuOps {
@@ -31,6 +32,15 @@ export class NativePvOps implements PvMmuOps {
   *ptepGetAndClear(ptep: number): Step<number> {
     yield POINT;
     return this.cpu.mem.xchg(ptep, 0);
+  }
+
+  /** arch/x86/mm/pgtable.c: `if (pte_young(*ptep)) ret = test_and_clear_bit(_PAGE_BIT_ACCESSED, ...)`. */
+  *ptepTestAndClearYoung(ptep: number): Step<boolean> {
+    const mem = this.cpu.mem;
+    yield POINT;
+    if (!pteYoung(mem.load(ptep))) return false;
+    yield POINT;
+    return pteYoung(mem.and(ptep, ~_PAGE_ACCESSED));
   }
 
   *setPteAt(ptep: number, pte: number): Step {

@@ -16,6 +16,12 @@ export interface PvMmuOps {
   ptepModifyProtCommit(ptep: number, oldpte: number, pte: number): Step;
   /** ptep_get_and_clear: atomically fetch and clear (x86: xchg). */
   ptepGetAndClear(ptep: number): Step<number>;
+  /**
+   * ptep_test_and_clear_young: clear A if set, atomically against the hardware; returns whether it
+   * was set. Not a pv-op in Linux — the same `lock btr` everywhere — but where it lands differs:
+   * on a PV guest's read-only page table it traps and Xen emulates it.
+   */
+  ptepTestAndClearYoung(ptep: number): Step<boolean>;
   /** set_pte_at: install a PTE value (possibly queued while in lazy MMU mode). */
   setPteAt(ptep: number, pte: number): Step;
   /** What leaving a lazy mode must push out first (xen: xen_mc_flush). */

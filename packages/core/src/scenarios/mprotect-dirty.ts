@@ -6,7 +6,8 @@
  *    the prot transaction under the pte lock, in lazy MMU mode).
  *  - a cleaner CPU writes pages back (page_mkclean + writeback), which leaves them clean and
  *    write-protected; the next mprotect(RW) makes them clean and writable again — PTEs the hardware
- *    must set D on when they are written.
+ *    must set D on when they are written. It also ages pages (page_referenced: A cleared under the
+ *    ptl, by a trapped and emulated `lock btr` on xen), so reads set A again.
  *  - MMU agents read and write random pages, setting A/D the x86 way and faulting when the PTE
  *    forbids the access (SIGSEGV while the VMA is read-only).
  * With one CPU, that CPU does both mprotect and cleaning.
@@ -37,7 +38,8 @@ export const mprotectDirty: Scenario = {
   name: 'mprotect-dirty',
   description: 'mprotect prot transactions vs hardware A/D updates, with page_mkclean + writeback',
   defaults: { cpus: 2, mmus: 2, pages: 16 },
-  modelDefaults: { cpus: 2, mmus: 1, pages: 1 },
+  // Two pages at least, so PFNs differ (a commit that corrupts the PFN shows) and one PTE starts old.
+  modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 2 },
 

@@ -1,7 +1,9 @@
 /**
  * What the scenarios share: one shared file mapping of `pages` pages (file page f at virtual page
- * f) in one mm, populated writable and clean; MMU agents that read and write it; a cleaner that
- * writes pages back; the final writeback and the no-lost-dirty oracle.
+ * f) in one mm, populated writable and clean — the even pages young, the odd ones old (A clear, as
+ * an aging pass leaves them), so the hardware's A-only update runs from the first access; MMU
+ * agents that read and write it; a cleaner that writes pages back or ages them (page_referenced);
+ * the final writeback and the no-lost-dirty oracle.
  */
 import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
@@ -23,14 +25,18 @@ import {
   VMA_START,
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
+import { lockPage, unlockPage } from '../mm/locks.ts';
 import { mprotect } from '../mm/mprotect.ts';
-import { PAGE_SHARED, pfnPte, VM_READ, VM_SHARED, VM_WRITE } from '../mm/pte.ts';
+import { _PAGE_ACCESSED, PAGE_SHARED, pfnPte, VM_READ, VM_SHARED, VM_WRITE } from '../mm/pte.ts';
+import { pageReferenced } from '../mm/rmap.ts';
 import { writebackPage } from '../mm/writeback.ts';
 import type { EpisodeBudget } from './scenario.ts';
 import { userAccess } from './user.ts';
 
 /** Share of MMU accesses that are writes. */
 const WRITE_SHARE = 0.7;
+/** Share of the cleaner's operations that age a page (page_referenced) rather than write it back. */
+const AGE_SHARE = 0.3;
 /** Background loops look at the fixed agents' progress every this many operations. */
 const DONE_POLL = 8;
 
@@ -59,8 +65,10 @@ export function setupSharedFile(i32: Int32Array, layout: Layout): void {
   }
   for (let va = 0; va < layout.ptePages * PTRS_PER_PTE; va++) {
     const ptep = layout.ptesBase + va;
-    // User pages populated, writable, clean: the first write of each must set D. Kernel range empty.
-    Atomics.store(i32, ptep, va < pages ? pfnPte(va, PAGE_SHARED) : 0);
+    // User pages populated, writable, clean: the first write of each must set D; the odd ones old,
+    // so the first access of each must set A. Kernel range empty.
+    const prot = va % 2 === 0 ? PAGE_SHARED : PAGE_SHARED & ~_PAGE_ACCESSED;
+    Atomics.store(i32, ptep, va < pages ? pfnPte(va, prot) : 0);
     Atomics.store(i32, layout.shadow(ptep), 0);
   }
   for (let f = 0; f < layout.frames; f++) {
@@ -87,9 +95,16 @@ export function* accessOne(cpu: Cpu): Step {
   yield* userAccess(cpu, va, cpu.rng.chance(WRITE_SHARE));
 }
 
-/** Write back one random file page. */
+/** Write back one random file page, or age it as reclaim's scan does (page locked, page_referenced). */
 export function* cleanOne(cpu: Cpu): Step {
-  yield* writebackPage(cpu, cpu.rng.below(cpu.layout.frames));
+  const frame = cpu.rng.below(cpu.layout.frames);
+  if (!cpu.rng.chance(AGE_SHARE)) {
+    yield* writebackPage(cpu, frame);
+    return;
+  }
+  yield* lockPage(cpu, frame);
+  yield* pageReferenced(cpu, frame);
+  yield* unlockPage(cpu, frame);
 }
 
 /** mprotect the whole mapping read-write or read-only. */

@@ -13,8 +13,11 @@ export interface ModelBench {
   stepsPerSec: { backend: string; stepsPerSec: number; executionsPerSec: number }[];
   detection: {
     bug: string;
+    backend: string;
     strategy: Strategy;
     schedules: (number | null)[];
+    /** Per seed, the strategy that found it (a portfolio's member). */
+    foundBy: (string | null)[];
     median: number | null;
     shrink: { originalSteps: number; shrunkSteps: number; originalSwitches: number; shrunkSwitches: number }[];
   }[];
@@ -48,34 +51,35 @@ export async function measureModel(seeds: number, schedules = 100_000): Promise<
   }
 
   const detection: ModelBench['detection'] = [];
-  for (const bug of BUGS) {
-    const backend = bug.backends[bug.backends.length - 1];
-    for (const strategy of ['random', 'pct'] as const) {
-      const found: (number | null)[] = [];
-      const shrink: ModelBench['detection'][number]['shrink'] = [];
-      for (let seed = 1; seed <= seeds; seed++) {
-        const opts: ExploreOptions = { ...base(backend, bug.name), strategy, seed, schedules };
-        const r = await explore(opts);
-        found.push(r.first?.execution ?? null);
-        const first = r.first;
-        if (first?.result.violation) {
-          const s = shrinkSchedule(
-            new Machine(opts),
-            first.result.schedule,
-            first.dataSeed,
-            first.result.violation.kind,
-          );
-          shrink.push({
-            originalSteps: first.result.steps,
-            shrunkSteps: s.result.steps,
-            originalSwitches: switches(first.result.schedule),
-            shrunkSwitches: switches(s.result.schedule),
-          });
+  for (const bug of BUGS)
+    for (const backend of bug.backends)
+      for (const strategy of ['portfolio', 'random', 'pct'] as const) {
+        const found: (number | null)[] = [];
+        const foundBy: (string | null)[] = [];
+        const shrink: ModelBench['detection'][number]['shrink'] = [];
+        for (let seed = 1; seed <= seeds; seed++) {
+          const opts: ExploreOptions = { ...base(backend, bug.name), strategy, seed, schedules };
+          const r = await explore(opts);
+          found.push(r.first?.execution ?? null);
+          foundBy.push(r.first?.foundBy ?? null);
+          const first = r.first;
+          if (first?.result.violation) {
+            const s = shrinkSchedule(
+              new Machine(opts),
+              first.result.schedule,
+              first.dataSeed,
+              first.result.violation.kind,
+            );
+            shrink.push({
+              originalSteps: first.result.steps,
+              shrunkSteps: s.result.steps,
+              originalSwitches: switches(first.result.schedule),
+              shrunkSwitches: switches(s.result.schedule),
+            });
+          }
         }
+        detection.push({ bug: bug.name, backend, strategy, schedules: found, foundBy, median: median(found), shrink });
       }
-      detection.push({ bug: bug.name, strategy, schedules: found, median: median(found), shrink });
-    }
-  }
 
   const dfs: ModelBench['dfs'] = [];
   const configs: LayoutConfig[] = [

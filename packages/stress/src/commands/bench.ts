@@ -108,7 +108,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       const avg = (f: (x: (typeof sh)[number]) => number) =>
         sh.length > 0 ? (sh.reduce((a, x) => a + f(x), 0) / sh.length).toFixed(1) : '-';
       console.log(
-        `  ${d.bug.padEnd(24)} ${d.strategy.padEnd(6)} schedules to first detection: median ${d.median ?? 'not found'} ` +
+        `  ${d.bug.padEnd(24)} [${d.backend}] ${d.strategy.padEnd(9)} schedules to first detection: median ${d.median ?? 'not found'} ` +
           `[${d.schedules.map((x) => x ?? '-').join(', ')}]; shrink steps ${avg((x) => x.originalSteps)} -> ` +
           `${avg((x) => x.shrunkSteps)}, switches ${avg((x) => x.originalSwitches)} -> ${avg((x) => x.shrunkSwitches)}`,
       );

@@ -13,7 +13,7 @@ import { finishReport } from './report-out.ts';
 
 export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   ...TARGET_FLAGS,
-  strategy: { value: true, help: 'random | pct (default) | dfs' },
+  strategy: { value: true, help: 'portfolio (default: random and pct d=1,2,3 in turn) | random | pct | dfs' },
   depth: { value: true, help: 'pct: bug depth d (default 3)' },
   preemptions: { value: true, help: 'dfs: preemption bound (default 2)' },
   schedules: { value: true, help: 'stop after N executions (default 10000; dfs: until complete)' },
@@ -27,7 +27,7 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   if (p.positionals.length > 0)
     throw new UsageError(`explore takes no positional arguments, got '${p.positionals[0]}'`);
   const target = parseTarget(p);
-  const strategy = (oneOf(p, 'strategy', STRATEGIES) ?? 'pct') as Strategy;
+  const strategy = (oneOf(p, 'strategy', STRATEGIES) ?? 'portfolio') as Strategy;
   const depth = int(p, 'depth', 1, 20);
   const preemptions = int(p, 'preemptions', 0, 10);
   if (depth !== undefined && strategy !== 'pct') throw new UsageError('--depth is for --strategy pct');

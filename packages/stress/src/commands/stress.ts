@@ -139,7 +139,7 @@ function realRunReport(
     `pnpm ptesim stress --scenario ${scenario.name} --backend ${backend}${bugFlag}` +
     `${mode === 'direct' ? ' --mode direct' : ''} ` +
     `--cpus ${config.cpus} --mmus ${config.mmus} --pages ${config.pages} --seed ${seed}`;
-  const explore = `pnpm ptesim explore --scenario ${scenario.name} --backend ${backend}${bugFlag} --strategy pct`;
+  const explore = `pnpm ptesim explore --scenario ${scenario.name} --backend ${backend}${bugFlag}`;
   const violations = r.violation
     ? [
         {

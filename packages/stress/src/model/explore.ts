@@ -1,18 +1,20 @@
 /**
- * Exploring a scenario under the model executor with one strategy: run executions until one fails,
- * the strategy is exhausted (dfs), or the schedule/time budget runs out.
+ * Exploring a scenario under the model executor with one strategy (or a portfolio of them): run
+ * executions until one fails, the strategy is exhausted (dfs), or the schedule/time budget runs out.
  */
 import { addCounters, type Counters, mixSeed, newCounters } from '@ptesim/core';
 import { type ExecutionResult, Machine, type ModelSetup } from './execution.ts';
 import type { Scheduler } from './scheduler.ts';
 import { DfsScheduler } from './schedulers/dfs.ts';
 import { PctScheduler } from './schedulers/pct.ts';
+import { PortfolioScheduler } from './schedulers/portfolio.ts';
 import { RandomScheduler } from './schedulers/random.ts';
 
-export const STRATEGIES = ['random', 'pct', 'dfs'] as const;
+export const STRATEGIES = ['portfolio', 'random', 'pct', 'dfs'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export interface ExploreOptions extends ModelSetup {
+  /** portfolio (explore's default): random and PCT d=1,2,3 in turn. */
   strategy: Strategy;
   seed: number;
   /** PCT depth d (default 3). */
@@ -32,6 +34,8 @@ export interface ExploreOptions extends ModelSetup {
 export interface Failure {
   /** 1-based index of the failing execution. */
   execution: number;
+  /** The strategy that drove it (a portfolio's member): "pct d=2". */
+  foundBy: string;
   dataSeed: number;
   result: ExecutionResult;
 }
@@ -54,8 +58,17 @@ export interface ExploreResult {
 /** The search hands the event loop a turn this often, so a signal handler can run (Ctrl-C). */
 const YIELD_EVERY_MS = 50;
 
+/** The portfolio's members: PCT at these depths, and seeded random. */
+export const PORTFOLIO_PCT_DEPTHS = [1, 2, 3];
+
 export function makeScheduler(opts: ExploreOptions, threads: number): Scheduler {
   switch (opts.strategy) {
+    case 'portfolio':
+      // Each member its own seed stream, so adding one does not change the others' schedules.
+      return new PortfolioScheduler([
+        new RandomScheduler(mixSeed(opts.seed, 0, 0x9f)),
+        ...PORTFOLIO_PCT_DEPTHS.map((d) => new PctScheduler(mixSeed(opts.seed, d, 0x9f), d, threads)),
+      ]);
     case 'random':
       return new RandomScheduler(opts.seed);
     case 'pct':
@@ -70,6 +83,7 @@ export function makeScheduler(opts: ExploreOptions, threads: number): Scheduler 
  * schedule; dfs keeps them fixed, so its tree of schedules is well defined.
  */
 export function dataSeedFor(strategy: Strategy, seed: number, n: number): number {
+  // (portfolio: like random and pct, a fresh data seed per execution)
   return strategy === 'dfs' ? seed : mixSeed(seed, n, 0x5eed);
 }
 
@@ -105,7 +119,7 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
     if (result.steps > maxSteps) maxSteps = result.steps;
     if (result.violation) {
       failures++;
-      first ??= { execution: executions, dataSeed, result };
+      first ??= { execution: executions, foundBy: scheduler.label, dataSeed, result };
       if (!opts.keepGoing) break;
     }
     const now = performance.now();

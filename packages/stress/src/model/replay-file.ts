@@ -13,13 +13,15 @@ import { VERSION } from '../version.ts';
 import type { ModelSetup } from './execution.ts';
 
 /** Bumped whenever an old file could replay differently. */
-export const REPLAY_FORMAT = 2;
+export const REPLAY_FORMAT = 3;
 
 export interface ReplayFile extends ModelSetup {
   ptesim: 'replay';
   format: number;
   version: string;
   strategy: string;
+  /** The strategy that drove the failing execution (a portfolio's member): "pct d=2". */
+  foundBy?: string | undefined;
   seed: number;
   dataSeed: number;
   schedule: number[];

@@ -4,6 +4,8 @@
  */
 export interface Scheduler {
   readonly name: string;
+  /** The strategy driving the current execution, with its parameters: "pct d=2" (a portfolio's member). */
+  readonly label: string;
   /** Start the next execution; false when the strategy has nothing left to explore. */
   beginExecution(): boolean;
   /**

@@ -19,7 +19,7 @@ import {
   MMU_NORMAL_PT_UPDATE,
   MMU_PT_UPDATE_PRESERVE_AD,
   MMUEXT_NEW_BASEPTR,
-  REQ_EMULATED_XCHG,
+  REQ_EMULATED_WRITE,
   V_DEADLOCK,
   V_HYPERCALL_FAILED,
   V_HYPERVISOR_BUG,
@@ -113,8 +113,8 @@ export function explainViolation(v: ViolationRecord, layout: Layout): string {
         : `kernel BUG at ${BUG_SITES[v.pte] ?? `site ${v.pte}`}: the task oopsed with its locks held`;
     case V_HYPERCALL_FAILED: {
       const what =
-        v.a === REQ_EMULATED_XCHG
-          ? 'emulate a guest xchg'
+        v.a === REQ_EMULATED_WRITE
+          ? 'emulate a guest write to a page table'
           : v.a === MMUEXT_NEW_BASEPTR
             ? 'run mmuext_op MMUEXT_NEW_BASEPTR'
             : `apply mmu_update (${v.a === MMU_PT_UPDATE_PRESERVE_AD ? 'PRESERVE_AD' : v.a === MMU_NORMAL_PT_UPDATE ? 'NORMAL' : `command ${v.a}`})`;

@@ -61,6 +61,8 @@ export interface ModelRunInfo {
   complete: boolean;
   /** 1-based index of the first failing execution, or null. */
   firstFailureAt: number | null;
+  /** The strategy that drove it (a portfolio's member, e.g. "pct d=2"), or null. */
+  foundBy: string | null;
   stepsPerSecond: number;
   maxSteps: number;
   shrink?: { originalSteps: number; originalSwitches: number; shrunkSteps: number; shrunkSwitches: number };

@@ -116,7 +116,8 @@ function formatModelRun(r: RunReport, head: string): string {
       `model steps ${fmt(m.stepsPerSecond)}/s   longest execution ${m.maxSteps} steps   ` +
       `race-window hits ${fmt(r.raceWindowHits)}`,
   );
-  if (m.firstFailureAt !== null) lines.push(`  first failing execution: #${m.firstFailureAt}`);
+  if (m.firstFailureAt !== null)
+    lines.push(`  first failing execution: #${m.firstFailureAt}${m.foundBy ? `, found by ${m.foundBy}` : ''}`);
   if (m.shrink)
     lines.push(
       `  shrunk: ${m.shrink.originalSteps} steps / ${m.shrink.originalSwitches} context switches -> ` +

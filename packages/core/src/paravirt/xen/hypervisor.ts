@@ -38,7 +38,7 @@ export const MMUEXT_NEW_BASEPTR = 5;
 export const EINVAL = 22;
 export const ENOSYS = 38;
 /** What a harness report calls the request that failed (VI_A of a hypercall-failed violation). */
-export const REQ_EMULATED_XCHG = 100;
+export const REQ_EMULATED_WRITE = 100;
 
 /**
  * do_mmu_update for one request. `expect` is the harness's annotation (the value the guest's prot
@@ -112,12 +112,29 @@ export function* doNewBaseptr(cpu: Cpu, cr3: number, pgd: number): Step<number> 
 export function* emulateXchg(cpu: Cpu, ptep: number, val: number): Step<number> {
   cpu.stats.traps++;
   if (!cpu.layout.isPte(ptep)) {
-    reportFailed(cpu, 0, ptep, REQ_EMULATED_XCHG, -EINVAL);
+    reportFailed(cpu, 0, ptep, REQ_EMULATED_WRITE, -EINVAL);
     return 0;
   }
   yield* xenPageLock(cpu, ptep);
   yield POINT;
   const old = cpu.mem.xchg(ptep, val);
+  yield* xenPageUnlock(cpu, ptep);
+  return old;
+}
+
+/**
+ * A guest locked bit-clear (`lock btr`, `lock and`) on its page-table page: trapped and emulated
+ * under the page_lock like the xchg; returns the old value.
+ */
+export function* emulateClearBits(cpu: Cpu, ptep: number, bits: number): Step<number> {
+  cpu.stats.traps++;
+  if (!cpu.layout.isPte(ptep)) {
+    reportFailed(cpu, 0, ptep, REQ_EMULATED_WRITE, -EINVAL);
+    return 0;
+  }
+  yield* xenPageLock(cpu, ptep);
+  yield POINT;
+  const old = cpu.mem.and(ptep, ~bits);
   yield* xenPageUnlock(cpu, ptep);
   return old;
 }

@@ -18,11 +18,13 @@
 import type { Cpu } from '../../kernel/cpu.ts';
 import { AG_CR3 } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
+import { _PAGE_ACCESSED, pteYoung } from '../../mm/pte.ts';
 import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU } from '../lazy.ts';
 import type { PvMmuOps } from '../ops.ts';
 import {
   doMmuUpdate,
   doNewBaseptr,
+  emulateClearBits,
   emulateXchg,
   MMU_NORMAL_PT_UPDATE,
   MMU_PT_UPDATE_PRESERVE_AD,
@@ -56,6 +58,17 @@ export class XenPvOps implements PvMmuOps {
 
   *ptepGetAndClear(ptep: number): Step<number> {
     return yield* emulateXchg(this.cpu, ptep, 0);
+  }
+
+  /**
+   * Not overridden by Xen PV: the guest reads its PTE (reads are allowed), then its `lock btr`
+   * faults on the read-only page and Xen emulates it under the L1 page_lock (ptwr_do_page_fault,
+   * through the emulator's cmpxchg hook).
+   */
+  *ptepTestAndClearYoung(ptep: number): Step<boolean> {
+    yield POINT;
+    if (!pteYoung(this.cpu.mem.load(ptep))) return false;
+    return pteYoung(yield* emulateClearBits(this.cpu, ptep, _PAGE_ACCESSED));
   }
 
   *setPteAt(ptep: number, pte: number): Step {

@@ -27,6 +27,10 @@ export class DfsScheduler implements Scheduler {
 
   constructor(private readonly bound: number) {}
 
+  get label(): string {
+    return `dfs bound ${this.bound}`;
+  }
+
   beginExecution(): boolean {
     if (this.started) {
       while (

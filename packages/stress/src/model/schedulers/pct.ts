@@ -4,8 +4,9 @@
  * k steps and a bug of depth d, one execution finds it with probability at least 1/(n·k^(d−1)).
  *
  *  - At the start of an execution, threads get random distinct priorities d, d+1, …, d+n−1.
- *  - d−1 change points are drawn uniformly from [1, k]; when the i-th one is reached, the thread
- *    that took that step drops to priority i (below every initial priority).
+ *  - d−1 change points k_1 … k_{d−1} are drawn uniformly from [1, k]; when step k_i is reached, the
+ *    thread that took it drops to priority i (below every initial priority). The points keep the
+ *    order they were drawn in — not sorted by step — so which thread ends lowest is random too.
  *  - At every step, the highest-priority runnable thread runs.
  *
  * Deviations, as Shuttle makes them:
@@ -26,7 +27,7 @@ export class PctScheduler implements Scheduler {
   /** Longest execution seen (k). */
   private k = K_GUESS;
   private readonly priority: number[] = [];
-  /** changePoint[i]: the step at which the (i+1)-th change point falls. */
+  /** changePoints[i]: the step of the (i+1)-th change point drawn (priority i+1 there). */
   private changePoints: number[] = [];
   private step = 0;
   private lowest = 0;
@@ -40,6 +41,10 @@ export class PctScheduler implements Scheduler {
     this.rng = new Rand(seed);
   }
 
+  get label(): string {
+    return `pct d=${this.depth}`;
+  }
+
   beginExecution(): boolean {
     this.rng = new Rand(mixSeed(this.seed, this.executions++));
     // Random distinct priorities d .. d+n-1: a shuffled permutation.
@@ -50,10 +55,10 @@ export class PctScheduler implements Scheduler {
     }
     this.priority.length = 0;
     this.priority.push(...perm);
-    // d-1 distinct change points in [1, k].
+    // d-1 distinct change points in [1, k], in the order drawn: the i-th drawn gets priority i.
     const points = new Set<number>();
     while (points.size < Math.min(this.depth - 1, this.k)) points.add(1 + this.rng.below(this.k));
-    this.changePoints = [...points].sort((a, b) => a - b);
+    this.changePoints = [...points];
     this.step = 0;
     this.lowest = 0;
     return true;

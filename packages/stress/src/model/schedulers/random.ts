@@ -4,6 +4,7 @@ import type { Scheduler } from '../scheduler.ts';
 
 export class RandomScheduler implements Scheduler {
   readonly name = 'random';
+  readonly label = 'random';
   private rng: Rand;
   private executions = 0;
 

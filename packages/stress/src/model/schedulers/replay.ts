@@ -7,6 +7,7 @@ import type { Scheduler } from '../scheduler.ts';
 
 export class ReplayScheduler implements Scheduler {
   readonly name = 'replay';
+  readonly label = 'replay';
   private pos = 0;
   /** Steps where the recorded choice could not be followed. */
   deviations = 0;
