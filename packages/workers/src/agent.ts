@@ -98,7 +98,9 @@ export default function runAgent(task: AgentTask): AgentResult {
       // After an abandoned episode the state is inconsistent (locks held): no final check.
       if (Atomics.load(i32, HDR_ABANDONED) === 0) drive(scenario.finalCheck(cpu));
       const done = Atomics.add(i32, HDR_EPISODE, 1) + 1;
-      const halt = Atomics.load(i32, HDR_STOP) !== 0 || (task.maxEpisodes > 0 && done >= task.maxEpisodes);
+      const halt =
+        (Atomics.load(i32, HDR_STOP) !== 0 || (task.maxEpisodes > 0 && done >= task.maxEpisodes)) &&
+        !(task.inject !== undefined && done <= task.inject.episode); // a self-test's fault must strike
       if (!halt) scenario.setup(i32, layout);
       Atomics.store(i32, HDR_HALT, halt ? 1 : 0);
     }

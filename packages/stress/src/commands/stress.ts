@@ -60,6 +60,8 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
     for (const backend of target.backends) {
       if (interrupts.requested) break;
       runs.push(executor === 'model' ? await modelRun(backend) : await realRun(backend));
+      // A harness error ends the command: the harness cannot be trusted for the runs after it.
+      if (runs[runs.length - 1].verdict === 'error') break;
     }
     return finishReport('stress', argv, startedAt, seed, runs, target.jsonPath, interrupts);
   } finally {

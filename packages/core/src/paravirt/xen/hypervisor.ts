@@ -27,6 +27,7 @@ import { checkLandedCommit } from '../../check/oracle.ts';
 import { V_HYPERCALL_FAILED, V_HYPERVISOR_BUG, V_STALE_COMMIT } from '../../check/violation.ts';
 import { type Cpu, decodeWriter } from '../../kernel/cpu.ts';
 import { AG_CR3, PTRS_PER_PTE } from '../../mem/layout.ts';
+import type { Mem } from '../../mem/mem.ts';
 import { POINT, type Step } from '../../mem/step.ts';
 import { rawSpinLock } from '../../mm/locks.ts';
 import { _PAGE_AD, _PAGE_DIRTY, ptePfn, ptePresent } from '../../mm/pte.ts';
@@ -106,27 +107,24 @@ export function* doNewBaseptr(cpu: Cpu, cr3: number, pgd: number): Step<number> 
 
 /**
  * A guest `xchg` on a (read-only to the guest) page-table page: trap, emulated atomically under
- * the L1 table's page_lock. A pointer that is not a PTE is not a ptwr fault at all — Xen reflects
- * the #PF to the guest, whose kernel oopses: reported as a failed request, nothing written.
+ * the L1 table's page_lock. Returns the old value.
  */
 export function* emulateXchg(cpu: Cpu, ptep: number, val: number): Step<number> {
-  cpu.stats.traps++;
-  if (!cpu.layout.isPte(ptep)) {
-    reportFailed(cpu, 0, ptep, REQ_EMULATED_WRITE, -EINVAL);
-    return 0;
-  }
-  yield* xenPageLock(cpu, ptep);
-  yield POINT;
-  const old = cpu.mem.xchg(ptep, val);
-  yield* xenPageUnlock(cpu, ptep);
-  return old;
+  return yield* ptwrEmulate(cpu, ptep, (mem) => mem.xchg(ptep, val));
+}
+
+/** A guest locked bit-clear (`lock btr`, `lock and`) on its page-table page, emulated the same way. */
+export function* emulateClearBits(cpu: Cpu, ptep: number, bits: number): Step<number> {
+  return yield* ptwrEmulate(cpu, ptep, (mem) => mem.and(ptep, ~bits));
 }
 
 /**
- * A guest locked bit-clear (`lock btr`, `lock and`) on its page-table page: trapped and emulated
- * under the page_lock like the xchg; returns the old value.
+ * ptwr_do_page_fault: the write is emulated under the page_lock (the emulator's cmpxchg hook,
+ * retried while the hardware changes A/D underneath: one atomic operation here). A pointer that is
+ * not a PTE is not a ptwr fault at all — Xen reflects the #PF to the guest, whose kernel oopses:
+ * reported as a failed request, nothing written.
  */
-export function* emulateClearBits(cpu: Cpu, ptep: number, bits: number): Step<number> {
+function* ptwrEmulate(cpu: Cpu, ptep: number, write: (mem: Mem) => number): Step<number> {
   cpu.stats.traps++;
   if (!cpu.layout.isPte(ptep)) {
     reportFailed(cpu, 0, ptep, REQ_EMULATED_WRITE, -EINVAL);
@@ -134,7 +132,7 @@ export function* emulateClearBits(cpu: Cpu, ptep: number, bits: number): Step<nu
   }
   yield* xenPageLock(cpu, ptep);
   yield POINT;
-  const old = cpu.mem.and(ptep, ~bits);
+  const old = write(cpu.mem);
   yield* xenPageUnlock(cpu, ptep);
   return old;
 }
