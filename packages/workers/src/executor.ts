@@ -202,8 +202,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
       lastProgressAt = now;
     } else if (error === undefined) {
       const median = paces.length > 0 ? medianOf(paces) : null;
-      const threshold =
-        opts.hangMs ?? (median === null ? FIRST_EPISODE_HANG_MS : Math.max(MIN_HANG_MS, HANG_FACTOR * median));
+      const threshold = hangThreshold(median, opts.hangMs);
       if (now - lastProgressAt > threshold) {
         const stopping =
           Atomics.load(i32, HDR_STOP) !== 0
@@ -247,6 +246,15 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
     hang,
     interrupted,
   };
+}
+
+/**
+ * How long without a completed episode is a hang: `override` if given; else max(2 s, 100 × the
+ * median episode time), or 10 s while no pace is known yet.
+ */
+export function hangThreshold(medianEpisodeMs: number | null, override?: number): number {
+  if (override !== undefined) return override;
+  return medianEpisodeMs === null ? FIRST_EPISODE_HANG_MS : Math.max(MIN_HANG_MS, HANG_FACTOR * medianEpisodeMs);
 }
 
 function medianOf(xs: readonly number[]): number {

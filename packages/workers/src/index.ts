@@ -4,6 +4,7 @@ export { leftoverGenerators } from './direct/verify.ts';
 export { drive, runSteps } from './driver.ts';
 export {
   type HangReport,
+  hangThreshold,
   type Progress,
   type RealRunOptions,
   type RealRunResult,

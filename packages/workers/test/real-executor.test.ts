@@ -4,7 +4,7 @@
  * may take up to 60 s; typical detection takes about a second and is measured by `ptesim bench`).
  */
 import { describe, expect, it } from 'vitest';
-import { INJECT_EPISODE, runReal } from '../src/index.ts';
+import { hangThreshold, INJECT_EPISODE, runReal } from '../src/index.ts';
 
 const config = { cpus: 2, mmus: 2, pages: 16 };
 
@@ -79,6 +79,13 @@ describe('harness errors', () => {
     // an MMU still running its background loop, which ends only when the fixed-budget agents finish.
     for (const a of r.hang?.agents ?? []) expect(['lock', 'barrier', 'flush-ack', 'running']).toContain(a.state);
     expect(r.hang?.agents.filter((a) => a.state === 'lock' && a.holder === 'cpu0').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('the hang threshold follows the run: 100 x the median episode, at least 2 s; 10 s before any pace', () => {
+    expect(hangThreshold(null)).toBe(10_000);
+    expect(hangThreshold(0.4)).toBe(2000);
+    expect(hangThreshold(50)).toBe(5000);
+    expect(hangThreshold(50, 700)).toBe(700);
   });
 
   it('a correct run that is told to stop at its deadline is not a hang', async () => {
