@@ -108,14 +108,7 @@ describe('strategies find each foundation bug within a bounded number of schedul
 
 describe('correct backends', () => {
   for (const backend of ['native', 'xen']) {
-    it(`dfs explores every schedule with <= 2 preemptions of ${backend} and finds nothing`, async () => {
-      const r = await explore(opts(backend, undefined, 'dfs'));
-      expect(r.complete).toBe(true);
-      expect(r.failures).toBe(0);
-      expect(r.executions).toBeGreaterThan(1000);
-      expect(r.totals.raceWindowHits).toBeGreaterThan(0); // the windows were explored, not avoided
-    });
-
+    // dfs over every schedule within the bound: pinned.test.ts (exact counts per scenario and bound).
     it(`pct and random run ${backend} clean over 2000 schedules each`, async () => {
       for (const strategy of ['random', 'pct'] as const) {
         const r = await explore({ ...opts(backend, undefined, strategy), schedules: 2000, keepGoing: true });

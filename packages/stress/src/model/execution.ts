@@ -6,11 +6,16 @@
  *   set up → every thread runs to its first interleaving point → loop { scheduler picks a runnable
  *   thread; it performs one shared operation and runs to its next point } → final check on cpu0
  *
- * A thread that yields SPIN is blocked until another thread changes memory (it could not make
- * progress, and nothing it could see has changed). No runnable thread while some are blocked is a
- * deadlock. The schedule (the thread chosen at each step) and the data seed determine everything.
+ * A thread that yields SPIN is blocked on the word it waits for (the one its agent block publishes,
+ * kernel/wait.ts) until another thread changes that word — loom's per-object `set_blocked`: a write
+ * elsewhere cannot let it make progress, so waking it would only add schedules that repeat a
+ * failed check. A SPIN with no published word waits for any write. No runnable thread while some
+ * are blocked is a deadlock. The schedule (the thread chosen at each step) and the data seed
+ * determine everything.
  */
 import {
+  AG_WAIT_KIND,
+  AG_WAIT_WORD,
   addCounters,
   allocShared,
   type Counters,
@@ -34,6 +39,7 @@ import {
   V_DEADLOCK,
   V_KERNEL_BUG,
   type ViolationRecord,
+  WAIT_NONE,
 } from '@ptesim/core';
 import type { Scheduler } from './scheduler.ts';
 import { Trace } from './trace.ts';
@@ -76,6 +82,8 @@ export const MAX_STEPS = 200_000;
 const RUNNABLE = 0;
 const BLOCKED = 1;
 const DONE = 2;
+/** A blocked thread's word when it published none: any write wakes it. */
+const ANY_WORD = -1;
 
 /** Reusable per-setup state: the scenario, the layout and one SAB (reset before each execution). */
 export class Machine {
@@ -130,6 +138,7 @@ export class Machine {
     }
 
     const schedule: number[] = [];
+    const blockedOn: number[] = state.map(() => ANY_WORD);
     let current = -1;
     let spun = false;
     let preemptions = 0;
@@ -164,11 +173,18 @@ export class Machine {
         cpus[t].violation(V_KERNEL_BUG, -1, -1, e.site);
         r = { done: true, value: undefined };
       }
-      if (mem.wrote) for (let o = 0; o < state.length; o++) if (state[o] === BLOCKED) state[o] = RUNNABLE;
+      if (mem.wrote)
+        for (let o = 0; o < state.length; o++)
+          if (state[o] === BLOCKED && (blockedOn[o] === ANY_WORD || blockedOn[o] === mem.wroteAt)) state[o] = RUNNABLE;
       if (r.done !== true && r.value === PREEMPT)
         throw new Error(`thread ${t} yielded PREEMPT outside a task runner (kernel/sched.ts runTasks)`);
       spun = r.done !== true && r.value === SPIN;
       state[t] = r.done === true ? DONE : spun ? BLOCKED : RUNNABLE;
+      if (spun) {
+        const block = layout.agent(t);
+        blockedOn[t] =
+          Atomics.load(i32, block + AG_WAIT_KIND) === WAIT_NONE ? ANY_WORD : Atomics.load(i32, block + AG_WAIT_WORD);
+      }
       current = t;
       if (Atomics.load(i32, HDR_STOP) !== 0) break;
       if (schedule.length >= MAX_STEPS) throw new Error(`execution did not end within ${MAX_STEPS} steps`);

@@ -14,9 +14,10 @@ export class ModelDisciplineError extends Error {
 export class TracingMem implements Mem {
   /** The thread taking the current step. */
   thread = -1;
-  /** Shared operations in the current step, and whether any changed memory. */
+  /** Shared operations in the current step, and whether any changed memory (and which word). */
   ops = 0;
   wrote = false;
+  wroteAt = -1;
   /** When false (the final check), more than one operation per step is allowed. */
   strict = true;
 
@@ -34,6 +35,7 @@ export class TracingMem implements Mem {
     this.thread = thread;
     this.ops = 0;
     this.wrote = false;
+    this.wroteAt = -1;
   }
 
   private check(i: number, op: string): void {
@@ -45,7 +47,10 @@ export class TracingMem implements Mem {
       throw new ModelDisciplineError(
         `thread ${this.thread} performed ${this.ops} shared operations in one step: a yield is missing before one of them`,
       );
-    if (before !== after) this.wrote = true;
+    if (before !== after) {
+      this.wrote = true;
+      this.wroteAt = addr;
+    }
     this.trace.push(this.thread, op, addr, before, after);
   }
 

@@ -1,0 +1,95 @@
+/**
+ * Pinned state spaces and golden traces (GenMC's tests/correct counts and tests/wrong traces): a
+ * change that alters what the model executor explores — a new shared step, a lock taken in another
+ * place, a wake-up rule — changes these numbers or these interleavings, and must say so in its
+ * commit. Regenerate the golden traces with PTESIM_UPDATE_GOLDEN=1 after checking the diff.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUGS, findScenario } from '@ptesim/core';
+import { describe, expect, it } from 'vitest';
+import { Machine } from '../src/model/execution.ts';
+import { explore } from '../src/model/explore.ts';
+import { formatInterleaving } from '../src/model/interleaving.ts';
+import { shrinkSchedule } from '../src/model/shrink.ts';
+
+/** Every schedule within the preemption bound of the correct code, model defaults: [scenario, contract, backend, bound, executions]. */
+const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
+  ['mprotect-dirty', 2007, 'native', 0, 6],
+  ['mprotect-dirty', 2007, 'native', 1, 566],
+  ['mprotect-dirty', 2007, 'native', 2, 33_512],
+  ['mprotect-dirty', 2007, 'xen', 0, 6],
+  ['mprotect-dirty', 2007, 'xen', 1, 670],
+  ['mprotect-dirty', 2007, 'xen', 2, 44_330],
+  ['lazy-ctxsw', 2025, 'native', 2, 177],
+  ['lazy-ctxsw', 2025, 'xen', 2, 465],
+];
+
+describe('pinned DFS state spaces of the correct code', () => {
+  for (const [scenarioName, contract, backend, bound, executions] of PINNED) {
+    it(`${scenarioName} (${contract}) on ${backend}, preemption bound ${bound}: ${executions} executions, all clean`, async () => {
+      const s = findScenario(scenarioName)!;
+      const r = await explore({
+        scenario: scenarioName,
+        backend,
+        contract,
+        config: s.modelDefaults,
+        budget: s.modelBudget,
+        strategy: 'dfs',
+        seed: 1,
+        preemptions: bound,
+        schedules: 1e9,
+      });
+      expect(r.complete).toBe(true);
+      expect(r.failures).toBe(0);
+      expect(r.executions).toBe(executions);
+      if (scenarioName === 'mprotect-dirty' && bound === 2) expect(r.totals.raceWindowHits).toBeGreaterThan(0);
+    });
+  }
+});
+
+const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
+const UPDATE = process.env.PTESIM_UPDATE_GOLDEN === '1';
+
+describe('golden shrunk interleavings of the zoo', () => {
+  for (const bug of BUGS)
+    for (const backend of bug.backends) {
+      it(`${bug.name} on ${backend}`, async () => {
+        const s = findScenario(bug.scenario)!;
+        const setup = {
+          scenario: s.name,
+          backend,
+          bug: bug.name,
+          contract: bug.contract,
+          config: s.modelDefaults,
+          budget: s.modelBudget,
+        };
+        const r = await explore({ ...setup, strategy: 'portfolio', seed: 1, schedules: 20_000 });
+        const first = r.first!;
+        expect(first, `portfolio seed 1 did not find ${bug.name}`).toBeDefined();
+        const shrunk = shrinkSchedule(
+          new Machine(setup),
+          first.result.schedule,
+          first.dataSeed,
+          first.result.violation!.kind,
+        );
+        const text =
+          `${bug.name} on ${backend}: ${shrunk.result.violation?.kind}, found by ${first.foundBy} at execution ${first.execution}\n` +
+          formatInterleaving(
+            shrunk.result.trace,
+            new Machine(setup).layout,
+            shrunk.result.violation,
+            shrunk.result.finalFrom,
+          );
+        const file = join(GOLDEN, `${bug.name}-${backend}.txt`);
+        if (UPDATE || !existsSync(file)) {
+          mkdirSync(GOLDEN, { recursive: true });
+          writeFileSync(file, `${text}\n`);
+          if (!UPDATE)
+            throw new Error(`no golden trace for ${bug.name} on ${backend}: wrote ${file}; check it and commit it`);
+        }
+        expect(`${text}\n`).toBe(readFileSync(file, 'utf8'));
+      });
+    }
+});
