@@ -8,10 +8,11 @@
  * under protection of the same lock") finds the PTE fine and the access is simply retried.
  */
 import { type Cpu, WRITER_FAULT } from '../kernel/cpu.ts';
-import { PG_FLAGS, PTRS_PER_PTE, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
+import { PG_FLAGS, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { ptepSetAccessFlags } from './access-flags.ts';
 import { lockPage, mmapReadLock, mmapReadUnlock, PG_dirty, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
+import { pteOffsetMap, ptepGet } from './pgtable.ts';
 import {
   _PAGE_ACCESSED,
   pfnPte,
@@ -53,19 +54,14 @@ export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: nu
 }
 
 function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write: boolean, orig: number): Step {
-  const { mem, layout } = cpu;
-  yield POINT;
-  const pmd = mem.load(layout.pmd(va));
-  if (pmd === 0) throw new Error(`va ${va}: no pte page (pte page allocation is not modelled)`);
-  const ptep = pmd + (va % PTRS_PER_PTE);
+  const ptep = yield* pteOffsetMap(cpu, va);
+  if (ptep < 0) throw new Error(`va ${va}: no pte page (pte page allocation is not modelled)`);
   if (!ptePresent(orig)) {
     yield* doFault(cpu, vma, flags, va, ptep, write);
     return;
   }
   yield* ptlLock(cpu, va);
-  yield POINT;
-  const pte = mem.load(ptep);
-  cpu.lockdep?.pteRead(ptep);
+  const pte = yield* ptepGet(cpu, ptep);
   if (pte !== orig) {
     // !pte_same: someone changed it since the walk; just retry the access.
     cpu.stats.spuriousFaults++;
@@ -90,9 +86,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   yield POINT;
   const pgoff = mem.load(vma + VMA_PGOFF);
   yield* ptlLock(cpu, va);
-  yield POINT;
-  const pte = mem.load(ptep);
-  cpu.lockdep?.pteRead(ptep);
+  const pte = yield* ptepGet(cpu, ptep);
   if (!pteNone(pte)) {
     // The PTE the hardware found cleared is back: a fault from inside another CPU's prot
     // transaction window (native start clears the PTE; the only path that restores one here).

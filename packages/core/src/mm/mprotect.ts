@@ -25,6 +25,7 @@ import { POINT, type Step } from '../mem/step.ts';
 import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
+import { pteOffsetMap, ptepGet } from './pgtable.ts';
 import { PAGE_SHIFT, pteDirty, pteMkwrite, pteModify, ptePresent, vmGetPageProt } from './pte.ts';
 import { findVma } from './vma.ts';
 
@@ -39,10 +40,8 @@ export function* changePteRange(
   newprot: number,
   dirtyAccountable: boolean,
 ): Step<number> {
-  const { mem, layout } = cpu;
-  yield POINT;
-  const pmd = mem.load(layout.pmd(start));
-  if (pmd === 0) return 0;
+  const pte0 = yield* pteOffsetMap(cpu, start);
+  if (pte0 < 0) return 0;
   let pages = 0;
   // BUG(lazy-outside-lock): lazy MMU entered before the ptl is taken and left after it is dropped;
   // the batch may then reach the hypervisor after other CPUs saw the tables (seed 000).
@@ -50,10 +49,8 @@ export function* changePteRange(
   yield* ptlLock(cpu, start);
   if (!cpu.bugs.lazyOutsideLock) yield* lazyMmuModeEnable(cpu);
   for (let va = start; va < end; va++) {
-    const ptep = pmd + (va % PTRS_PER_PTE);
-    yield POINT;
-    const oldpte = mem.load(ptep);
-    cpu.lockdep?.pteRead(ptep);
+    const ptep = pte0 + (va - start);
+    const oldpte = yield* ptepGet(cpu, ptep);
     if (!ptePresent(oldpte)) continue;
     const startPte = yield* cpu.pv.ptepModifyProtStart(ptep);
     cpu.lockdep?.protStart(ptep, va);
@@ -75,9 +72,7 @@ export function* changePteRange(
     if (cpu.bugs.lazyReadHazard) {
       // BUG(lazy-read-hazard): a sanity check reads the PTE back through the raw pointer; in lazy
       // mode the queued commit may not have reached the table yet (seed 000's read hazard).
-      yield POINT;
-      mem.load(ptep);
-      cpu.lockdep?.pteRead(ptep);
+      yield* ptepGet(cpu, ptep);
     }
   }
   if (cpu.bugs.lazyFlushAfterUnlock || cpu.bugs.lazyOutsideLock) {

@@ -18,9 +18,10 @@
 
 import { flushTlbRange } from '../hw/tlbflush.ts';
 import { type Cpu, WRITER_MKCLEAN } from '../kernel/cpu.ts';
-import { MM_NR_VMAS, PTRS_PER_PTE, VMA_END, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
+import { MM_NR_VMAS, VMA_END, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
-import { iMmapLockRead, iMmapUnlockRead, ptlLock, ptlUnlock } from './locks.ts';
+import { iMmapLockRead, iMmapUnlockRead } from './locks.ts';
+import { pteOffsetMapLock, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 import { pteDirty, pteMkclean, pteMkold, ptePfn, ptePresent, pteWrite, pteWrprotect, pteYoung } from './pte.ts';
 
 export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
@@ -38,16 +39,10 @@ export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
 }
 
 function* pageMkcleanOne(cpu: Cpu, va: number, frame: number): Step<boolean> {
-  const { mem, layout } = cpu;
-  yield POINT;
-  const pmd = mem.load(layout.pmd(va));
-  if (pmd === 0) return false;
-  const ptep = pmd + (va % PTRS_PER_PTE);
+  const ptep = yield* pteOffsetMapLock(cpu, va);
+  if (ptep < 0) return false;
   let ret = false;
-  yield* ptlLock(cpu, va);
-  yield POINT;
-  const pte = mem.load(ptep);
-  cpu.lockdep?.pteRead(ptep);
+  const pte = yield* ptepGet(cpu, ptep);
   if (ptePresent(pte) && ptePfn(pte) === frame && (pteDirty(pte) || pteWrite(pte))) {
     let entry = yield* ptepClearFlush(cpu, ptep);
     entry = pteMkclean(pteWrprotect(entry));
@@ -55,7 +50,7 @@ function* pageMkcleanOne(cpu: Cpu, va: number, frame: number): Step<boolean> {
     cpu.noteWriter(ptep, WRITER_MKCLEAN);
     ret = true;
   }
-  yield* ptlUnlock(cpu, va);
+  yield* pteUnmapUnlock(cpu, va);
   return ret;
 }
 
@@ -85,16 +80,11 @@ export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
   for (let i = 0; i < n; i++) {
     const va = yield* vmaAddress(cpu, layout.vma(i), frame);
     if (va < 0) continue;
-    yield POINT;
-    const pmd = mem.load(layout.pmd(va));
-    if (pmd === 0) continue;
-    const ptep = pmd + (va % PTRS_PER_PTE);
-    yield* ptlLock(cpu, va);
-    yield POINT;
-    const pte = mem.load(ptep);
-    cpu.lockdep?.pteRead(ptep);
+    const ptep = yield* pteOffsetMapLock(cpu, va);
+    if (ptep < 0) continue;
+    const pte = yield* ptepGet(cpu, ptep);
     if (ptePresent(pte) && ptePfn(pte) === frame && (yield* ptepClearFlushYoung(cpu, ptep, pte))) referenced++;
-    yield* ptlUnlock(cpu, va);
+    yield* pteUnmapUnlock(cpu, va);
   }
   yield* iMmapUnlockRead(cpu);
   cpu.stats.youngCleared += referenced;
