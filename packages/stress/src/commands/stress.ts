@@ -4,14 +4,14 @@
  * executor runs the same programs under a seeded random scheduler (and shrinks and replays what
  * fails). Without options: mprotect-dirty on every backend, 5 s each, real threads.
  */
-import { type BugInfo, formatPte, Layout, type LayoutConfig, type Scenario } from '@ptesim/core';
+import { type BugInfo, Layout, type LayoutConfig, type Scenario } from '@ptesim/core';
 import { INJECT_EPISODE, INJECTIONS, type InjectKind, type RealRunResult, runReal } from '@ptesim/workers';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS, type Target, withDefaults } from '../cli/common.ts';
 import { Interrupts } from '../cli/interrupt.ts';
 import { runModel } from '../model/run-model.ts';
-import { explainViolation, involvedAgents, lockdepReport } from '../report/explain.ts';
-import { perSec, type RunReport } from '../report/report.ts';
+import { buildRunReport, violationReport } from '../report/build.ts';
+import type { RunReport } from '../report/report.ts';
 import { finishReport } from './report-out.ts';
 
 export const STRESS_FLAGS: Record<string, FlagSpec> = {
@@ -132,7 +132,6 @@ function realRunReport(
 ): RunReport {
   const layout = new Layout(config);
   const roles = scenario.roles(config);
-  const t = r.totals;
   const bugFlag =
     (bug ? ` --bug ${bug.name}` : '') +
     (target.contract !== 2007 ? ` --lazy-contract ${target.contract}` : '') +
@@ -142,58 +141,40 @@ function realRunReport(
     `${mode === 'direct' ? ' --mode direct' : ''} ` +
     `--cpus ${config.cpus} --mmus ${config.mmus} --pages ${config.pages} --seed ${seed}`;
   const explore = `pnpm ptesim explore --scenario ${scenario.name} --backend ${backend}${bugFlag}`;
-  const violations = r.violation
-    ? [
-        {
-          kind: r.violation.kind,
-          message: explainViolation(r.violation, layout),
-          cpus: involvedAgents(layout, r.violation),
-          episode: r.violation.episode,
-          seed,
-          frame: r.violation.frame,
-          va: r.violation.va,
-          pte: formatPte(r.violation.pte),
-          countInRun: r.violation.count,
-          reproduce,
-          explore,
-          lockdep: lockdepReport(layout, r.violation, r.snapshots),
-        },
-      ]
-    : [];
-  return {
+  return buildRunReport({
     scenario: scenario.name,
     backend,
     executor: 'real',
     mode,
     contract: target.contract,
     lockdep: target.lockdep,
-    bug: bug?.name ?? null,
-    config: { ...config },
+    bug: bug?.name,
+    config,
     seed,
     episodes: r.episodes,
-    elapsedMs: Math.round(r.elapsedMs),
-    cpuTimeMs: Math.round(r.cpuTimeMs),
-    transactions: t.transactions,
-    mmuAccesses: t.mmuAccesses,
-    raceWindowHits: t.raceWindowHits,
-    windowHit: t.raceWindowHits > 0,
-    rates: {
-      episodesPerSec: perSec(r.episodes, r.elapsedMs),
-      transactionsPerSec: perSec(t.transactions, r.elapsedMs),
-      mmuAccessesPerSec: perSec(t.mmuAccesses, r.elapsedMs),
-      raceWindowHitsPerSec: perSec(t.raceWindowHits, r.elapsedMs),
-    },
-    counters: t,
+    elapsedMs: r.elapsedMs,
+    cpuTimeMs: r.cpuTimeMs,
+    totals: r.totals,
     agents: r.agents.map((a) => ({
       agent: a.agent,
       name: layout.agentName(a.agent),
       role: roles[a.agent]?.name ?? a.role,
       counters: a.counters,
     })),
-    violations,
-    verdict: r.error ? 'error' : violations.length > 0 ? 'fail' : 'pass',
-    error: r.error ?? null,
+    violations: r.violation
+      ? [
+          violationReport(layout, r.violation, {
+            seed,
+            episode: r.violation.episode,
+            countInRun: r.violation.count,
+            reproduce,
+            explore,
+            snapshots: r.snapshots,
+          }),
+        ]
+      : [],
+    error: r.error,
     hang: r.hang,
     interrupted: r.interrupted,
-  };
+  });
 }

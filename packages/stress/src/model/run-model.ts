@@ -3,8 +3,9 @@
  * with a strategy; on a failure shrink the schedule, write the replay file, and render the shrunk
  * interleaving.
  */
-import { findScenario, formatPte, type LayoutConfig } from '@ptesim/core';
-import { explainViolation, involvedAgents, lockdepReport } from '../report/explain.ts';
+import { findScenario, type LayoutConfig } from '@ptesim/core';
+import { buildRunReport, violationReport } from '../report/build.ts';
+import { explainViolation } from '../report/explain.ts';
 import { perSec, type RunReport, type ViolationReport } from '../report/report.ts';
 import { Machine } from './execution.ts';
 import { type ExploreOptions, type ExploreResult, explore } from './explore.ts';
@@ -65,20 +66,14 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
     });
     interleaving = formatInterleaving(shrunk.trace, machine.layout, v, shrunk.finalFrom);
     violations = [
-      {
-        kind: v.kind,
-        message,
-        cpus: involvedAgents(machine.layout, v),
-        episode: first.execution,
+      violationReport(machine.layout, v, {
         seed: opts.seed,
-        frame: v.frame,
-        va: v.va,
-        pte: v.va >= 0 ? formatPte(v.pte) : '-',
+        episode: first.execution,
         countInRun: result.failures,
         reproduce: `pnpm ptesim replay ${replayFile}`,
         replayFile,
-        lockdep: lockdepReport(machine.layout, v, opts.lockdep === false ? undefined : shrunk.snapshots),
-      },
+        snapshots: opts.lockdep === false ? undefined : shrunk.snapshots,
+      }),
     ];
   }
   return {
@@ -94,35 +89,21 @@ function modelRunReport(
   shrink: NonNullable<RunReport['model']>['shrink'],
   traceHash: string | undefined,
 ): RunReport {
-  const config: LayoutConfig = { ...opts.config };
-
-  return {
+  return buildRunReport({
     scenario: opts.scenario,
     backend: opts.backend,
     executor: 'model',
     contract: opts.contract ?? 2007,
     lockdep: opts.lockdep ?? true,
-    bug: opts.bug ?? null,
-    config,
+    bug: opts.bug,
+    config: opts.config,
     seed: opts.seed,
     episodes: r.executions,
-    elapsedMs: Math.round(r.elapsedMs),
-    cpuTimeMs: Math.round(r.elapsedMs),
-    transactions: r.totals.transactions,
-    mmuAccesses: r.totals.mmuAccesses,
-    raceWindowHits: r.totals.raceWindowHits,
-    windowHit: r.totals.raceWindowHits > 0,
-    rates: {
-      episodesPerSec: perSec(r.executions, r.elapsedMs),
-      transactionsPerSec: perSec(r.totals.transactions, r.elapsedMs),
-      mmuAccessesPerSec: perSec(r.totals.mmuAccesses, r.elapsedMs),
-      raceWindowHitsPerSec: perSec(r.totals.raceWindowHits, r.elapsedMs),
-    },
-    counters: r.totals,
+    elapsedMs: r.elapsedMs,
+    cpuTimeMs: r.elapsedMs,
+    totals: r.totals,
     agents: [],
     violations,
-    verdict: violations.length > 0 ? 'fail' : 'pass',
-    error: null,
     interrupted: r.interrupted,
     model: {
       strategy: opts.strategy,
@@ -135,7 +116,7 @@ function modelRunReport(
       shrink,
       traceHash,
     },
-  };
+  });
 }
 
 /** The scenario's model configuration unless overridden. */

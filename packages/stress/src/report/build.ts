@@ -1,0 +1,101 @@
+/**
+ * One builder for a run's report, whichever executor ran it: the counts, the rates, whether the
+ * race window was hit, the violation entry and the verdict are computed here and nowhere else.
+ */
+import { type Counters, formatPte, type Layout, type ViolationRecord } from '@ptesim/core';
+import type { HangReport } from '@ptesim/workers';
+import { explainViolation, involvedAgents, lockdepReport } from './explain.ts';
+import { type AgentReport, type ModelRunInfo, perSec, type RunReport, type ViolationReport } from './report.ts';
+
+/** What a run was and what it did: the executor-specific parts of a report. */
+export interface RunFacts {
+  scenario: string;
+  backend: string;
+  executor: 'real' | 'model';
+  mode?: 'steps' | 'direct' | undefined;
+  contract: 2007 | 2025;
+  lockdep: boolean;
+  bug: string | undefined;
+  config: { cpus: number; mmus: number; pages: number };
+  seed: number;
+  /** Episodes (real) or executions (model). */
+  episodes: number;
+  elapsedMs: number;
+  cpuTimeMs: number;
+  totals: Counters;
+  agents: AgentReport[];
+  violations: ViolationReport[];
+  error?: string | undefined;
+  hang?: HangReport | undefined;
+  interrupted: boolean;
+  model?: ModelRunInfo | undefined;
+}
+
+export function buildRunReport(f: RunFacts): RunReport {
+  const t = f.totals;
+  return {
+    scenario: f.scenario,
+    backend: f.backend,
+    executor: f.executor,
+    ...(f.mode !== undefined ? { mode: f.mode } : {}),
+    contract: f.contract,
+    lockdep: f.lockdep,
+    bug: f.bug ?? null,
+    config: { ...f.config },
+    seed: f.seed,
+    episodes: f.episodes,
+    elapsedMs: Math.round(f.elapsedMs),
+    cpuTimeMs: Math.round(f.cpuTimeMs),
+    transactions: t.transactions,
+    mmuAccesses: t.mmuAccesses,
+    raceWindowHits: t.raceWindowHits,
+    windowHit: t.raceWindowHits > 0,
+    rates: {
+      episodesPerSec: perSec(f.episodes, f.elapsedMs),
+      transactionsPerSec: perSec(t.transactions, f.elapsedMs),
+      mmuAccessesPerSec: perSec(t.mmuAccesses, f.elapsedMs),
+      raceWindowHitsPerSec: perSec(t.raceWindowHits, f.elapsedMs),
+    },
+    counters: t,
+    agents: f.agents,
+    violations: f.violations,
+    verdict: f.error ? 'error' : f.violations.length > 0 ? 'fail' : 'pass',
+    error: f.error ?? null,
+    ...(f.hang !== undefined ? { hang: f.hang } : {}),
+    interrupted: f.interrupted,
+    ...(f.model !== undefined ? { model: f.model } : {}),
+  };
+}
+
+/** The report entry of a violation record: explained, its agents named, how to see it again. */
+export function violationReport(
+  layout: Layout,
+  v: ViolationRecord,
+  how: {
+    seed: number;
+    /** The episode (real) or 1-based execution (model) it happened in. */
+    episode: number;
+    countInRun: number;
+    reproduce: string;
+    explore?: string | undefined;
+    replayFile?: string | undefined;
+    /** The agent blocks copied at the violation (checker on), for the lockdep-style part. */
+    snapshots: readonly Int32Array[] | undefined;
+  },
+): ViolationReport {
+  return {
+    kind: v.kind,
+    message: explainViolation(v, layout),
+    cpus: involvedAgents(layout, v),
+    episode: how.episode,
+    seed: how.seed,
+    frame: v.frame,
+    va: v.va,
+    pte: v.va >= 0 ? formatPte(v.pte) : '-',
+    countInRun: how.countInRun,
+    reproduce: how.reproduce,
+    ...(how.explore !== undefined ? { explore: how.explore } : {}),
+    ...(how.replayFile !== undefined ? { replayFile: how.replayFile } : {}),
+    lockdep: lockdepReport(layout, v, how.snapshots),
+  };
+}
