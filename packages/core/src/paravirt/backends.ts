@@ -1,13 +1,22 @@
 /** The paravirt backends by name: a backend is a file; this is the only list of them. */
+import type { Counters } from '../kernel/counters.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { NativePvOps } from './native.ts';
 import type { PvMmuOps } from './ops.ts';
+import { xenFigures, xenSummaryLine } from './xen/figures.ts';
 import { XenPvOps } from './xen/xen.ts';
 
 export interface BackendInfo {
   name: string;
   description: string;
   create(cpu: Cpu): PvMmuOps;
+  /**
+   * The backend's own figures over a run of `ms` milliseconds (traps, hypercalls ... per second),
+   * for reports and benchmarks, which print whatever the backend supplies.
+   */
+  figures?(c: Counters, ms: number): Record<string, number>;
+  /** Its line in a run's summary (fmt: the summary's number format). */
+  summaryLine?(c: Counters, fmt: (n: number) => string): string;
 }
 
 export const BACKENDS: readonly BackendInfo[] = [
@@ -20,6 +29,8 @@ export const BACKENDS: readonly BackendInfo[] = [
     name: 'xen',
     description: 'Xen PV direct paging: start = read, commit = mmu_update PRESERVE_AD batched in multicalls',
     create: (cpu) => new XenPvOps(cpu),
+    figures: xenFigures,
+    summaryLine: xenSummaryLine,
   },
 ];
 

@@ -3,7 +3,7 @@
  * (over several seeds), DFS execution counts per configuration, and how much shrinking shortens
  * the failing schedules.
  */
-import { BUGS, findScenario, type LayoutConfig } from '@ptesim/core';
+import { BACKENDS, BUGS, findScenario, type LayoutConfig } from '@ptesim/core';
 import { Machine } from '../model/execution.ts';
 import { type ExploreOptions, explore, type Strategy } from '../model/explore.ts';
 import { shrinkSchedule, switches } from '../model/shrink.ts';
@@ -41,7 +41,7 @@ const base = (backend: string, bug?: string, config = scenario.modelDefaults) =>
 
 export async function measureModel(seeds: number, schedules = 100_000): Promise<ModelBench> {
   const stepsPerSec: ModelBench['stepsPerSec'] = [];
-  for (const backend of ['native', 'xen']) {
+  for (const backend of BACKENDS.map((b) => b.name)) {
     const r = await explore({ ...base(backend), strategy: 'random', seed: 1, schedules: 20_000, keepGoing: true });
     stepsPerSec.push({
       backend,
@@ -88,7 +88,7 @@ export async function measureModel(seeds: number, schedules = 100_000): Promise<
     { cpus: 1, mmus: 1, pages: 1 },
   ];
   for (const config of configs)
-    for (const backend of ['native', 'xen'])
+    for (const backend of BACKENDS.map((b) => b.name))
       for (const bound of [0, 1, 2]) {
         const t0 = performance.now();
         const r = await explore({

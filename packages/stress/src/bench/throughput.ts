@@ -1,5 +1,5 @@
 /** Real-thread throughput per backend: transactions, MMU accesses, race-window hits per second. */
-import { findScenario, type LayoutConfig } from '@ptesim/core';
+import { findBackend, findScenario, type LayoutConfig } from '@ptesim/core';
 import { runReal } from '@ptesim/workers';
 import { perSec } from '../report/report.ts';
 
@@ -14,7 +14,8 @@ export interface Throughput {
   raceWindowHitsPerSec: number;
   /** CPU time / wall time: > 1 means the threads really ran in parallel. */
   parallelism: number;
-  xen?: { trapsPerSec: number; hypercallsPerSec: number; multicallsPerSec: number; updatesPerMulticall: number };
+  /** The backend's own figures (xen: traps, hypercalls, multicalls per second, updates per multicall). */
+  backendFigures: Record<string, number>;
 }
 
 export async function measureThroughput(
@@ -39,15 +40,6 @@ export async function measureThroughput(
     mmuAccessesPerSec: perSec(t.mmuAccesses, r.elapsedMs),
     raceWindowHitsPerSec: perSec(t.raceWindowHits, r.elapsedMs),
     parallelism: r.cpuTimeMs / r.elapsedMs,
-    ...(backend === 'xen'
-      ? {
-          xen: {
-            trapsPerSec: perSec(t.traps, r.elapsedMs),
-            hypercallsPerSec: perSec(t.hypercalls, r.elapsedMs),
-            multicallsPerSec: perSec(t.multicalls, r.elapsedMs),
-            updatesPerMulticall: t.multicalls > 0 ? t.batchedUpdates / t.multicalls : 0,
-          },
-        }
-      : {}),
+    backendFigures: findBackend(backend)?.figures?.(t, r.elapsedMs) ?? {},
   };
 }

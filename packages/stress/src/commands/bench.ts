@@ -2,6 +2,7 @@
  * `ptesim bench [throughput|detect|step] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
+import { BACKENDS } from '@ptesim/core';
 import { runInWorker } from '@ptesim/workers';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
@@ -55,17 +56,15 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   if (which.includes('throughput')) {
     const t = [];
     for (const mode of ['steps', 'direct'] as const)
-      for (const backend of ['native', 'xen']) {
+      for (const backend of BACKENDS.map((b) => b.name)) {
         const r = await measureThroughput(backend, mode, timeMs, 1);
         t.push(r);
+        const own = Object.entries(r.backendFigures).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(1)}`);
         console.log(
           `throughput ${backend} ${mode} (${r.seconds.toFixed(1)} s): ${r.transactionsPerSec} transactions/s, ` +
             `${r.mmuAccessesPerSec} MMU accesses/s, ${r.raceWindowHitsPerSec} race-window hits/s, ` +
             `${r.episodesPerSec} episodes/s, CPU/wall ${r.parallelism.toFixed(2)}` +
-            (r.xen
-              ? `; ${r.xen.trapsPerSec} traps/s, ${r.xen.hypercallsPerSec} hypercalls/s, ` +
-                `${r.xen.updatesPerMulticall.toFixed(1)} updates per multicall`
-              : ''),
+            (own.length > 0 ? `; ${own.join(', ')}` : ''),
         );
       }
     results.throughput = t;
@@ -73,7 +72,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   if (which.includes('lockdep')) {
     // Checker on and off, alternating, in the same run: its cost on the real executor.
     const l = [];
-    for (const backend of ['native', 'xen'])
+    for (const backend of BACKENDS.map((b) => b.name))
       for (const lockdep of [true, false]) {
         const r = await measureThroughput(backend, 'steps', timeMs, 1, lockdep);
         l.push(r);

@@ -1,5 +1,5 @@
 /** The human summary of a report: one block per run, the verdict last. */
-import { formatWaitStates } from '@ptesim/core';
+import { findBackend, formatWaitStates } from '@ptesim/core';
 import type { HangReport } from '@ptesim/workers';
 import type { Report, RunReport } from './report.ts';
 
@@ -38,13 +38,10 @@ export function formatRun(r: RunReport): string {
         `interrupts ${fmt(c.interrupts)}`,
     );
   }
-  if (r.backend === 'xen') {
-    lines.push(
-      `  xen: traps ${fmt(c.traps)}   hypercalls ${fmt(c.hypercalls)}   multicalls ${fmt(c.multicalls)}   ` +
-        `batched updates ${fmt(c.batchedUpdates)}   A/D preserved by commit ${fmt(c.raceWindowHits)} ` +
-        `(dirty ${fmt(c.dirtyPreserved)})`,
-    );
-  }
+  const own = findBackend(r.backend)?.summaryLine?.(c, fmt);
+  if (own) lines.push(own);
+  if (c.agingScans > 0)
+    lines.push(`  aging: page_referenced ${fmt(c.agingScans)}   young PTEs made old ${fmt(c.youngCleared)}`);
   if (!r.windowHit && r.verdict === 'pass') {
     lines.push(
       '  WARNING: the run never hit its race window; this pass proves nothing. Run longer or with fewer pages.',
