@@ -68,6 +68,7 @@ describe('golden shrunk interleavings of the zoo', () => {
         const r = await explore({ ...setup, strategy: 'portfolio', seed: 1, schedules: 20_000 });
         const first = r.first!;
         expect(first, `portfolio seed 1 did not find ${bug.name}`).toBeDefined();
+        expect(first.result.violation?.kind).toBe(bug.kind); // the kind the registry promises
         const shrunk = shrinkSchedule(
           new Machine(setup),
           first.result.schedule,

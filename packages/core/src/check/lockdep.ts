@@ -36,8 +36,13 @@ import {
   MAX_HELD,
   PTRS_PER_PTE,
 } from '../mem/layout.ts';
+import { encodeChain, LC_PTL, lockName } from '../mm/lock-classes.ts';
 import { LAZY_MODE_NAMES, PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../paravirt/lazy-modes.ts';
 import {
+  PROT_COMMIT_UNMATCHED,
+  PROT_NOT_UNDER_PTL,
+  PROT_SECOND_START,
+  PROT_UNLOCKED_OPEN,
   V_LAZY_CTXSW_REENTER,
   V_LAZY_NESTED,
   V_LAZY_OUTSIDE_LOCK,
@@ -48,25 +53,6 @@ import {
   V_READ_HAZARD,
   V_UNFLUSHED_AT_UNLOCK,
 } from './violation.ts';
-
-// Lock classes, in the kernel's documented order (mm/rmap.c): mmap_lock → page lock →
-// i_mmap_rwsem → page_table_lock / pte lock.
-export const LC_MMAP_LOCK = 1;
-export const LC_PAGE_LOCK = 2;
-export const LC_I_MMAP = 3;
-export const LC_PTL = 4;
-export const LC_PAGE_TABLE_LOCK = 5;
-/** The hypervisor's page_lock on an L1 table: Xen's own, outside the guest's order (named in hang reports). */
-export const LC_XEN_PAGE_LOCK = 6;
-export const LOCK_CLASS_NAMES = [
-  '?',
-  'mmap_lock',
-  'page_lock',
-  'i_mmap_rwsem',
-  'ptl',
-  'page_table_lock',
-  'xen_page_lock',
-];
 
 // Events in the ring.
 export const EV_LOCK = 1;
@@ -157,7 +143,7 @@ export class LockDep {
     if (cls === LC_PTL) {
       const queued = this.host.queuedUpdates();
       if (queued > 0) this.host.violation(V_UNFLUSHED_AT_UNLOCK, inst * PTRS_PER_PTE, -1, 0, queued, 0);
-      if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, 3);
+      if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, PROT_UNLOCKED_OPEN);
     }
     for (let i = this.nheld - 1; i >= 0; i--) {
       if (this.heldClass[i] !== cls || this.heldInst[i] !== inst) continue;
@@ -236,25 +222,22 @@ export class LockDep {
   // --- prot transactions and raw PTE reads ----------------------------------------------------
 
   protStart(ptep: number, va: number): void {
-    if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, 1);
-    else if (!this.holds(LC_PTL, Math.floor(va / PTRS_PER_PTE))) this.protViolation(ptep, 4);
+    if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, PROT_SECOND_START);
+    else if (!this.holds(LC_PTL, Math.floor(va / PTRS_PER_PTE))) this.protViolation(ptep, PROT_NOT_UNDER_PTL);
     this.openTxn = ptep + 1;
     this.put(AG_OPEN_TXN, this.openTxn);
     this.event(EV_PROT_START, va);
   }
 
   protCommit(ptep: number, va: number): void {
-    if (this.openTxn !== ptep + 1) this.protViolation(ptep, 2);
-    else if (!this.holds(LC_PTL, Math.floor(va / PTRS_PER_PTE))) this.protViolation(ptep, 4);
+    if (this.openTxn !== ptep + 1) this.protViolation(ptep, PROT_COMMIT_UNMATCHED);
+    else if (!this.holds(LC_PTL, Math.floor(va / PTRS_PER_PTE))) this.protViolation(ptep, PROT_NOT_UNDER_PTL);
     this.openTxn = 0;
     this.put(AG_OPEN_TXN, 0);
     this.event(EV_PROT_COMMIT, va);
   }
 
-  /**
-   * prot-unpaired, with `how`: 1 a second start while one is open, 2 a commit that matches no
-   * start, 3 the ptl released with a start never committed, 4 outside the PTE's ptl.
-   */
+  /** prot-unpaired, with `how` one of the PROT_* cases of check/kinds.ts. */
   private protViolation(ptep: number, how: number): void {
     const { layout } = this.host;
     const openVa = this.openTxn === 0 ? -1 : layout.vaOfPtep(this.openTxn - 1);
@@ -289,19 +272,6 @@ function findPath(i32: Int32Array, layout: Layout, from: number, to: number): nu
   return undefined;
 }
 
-/** A chain of up to 7 lock classes in one word (4 bits each, first class lowest). */
-export function encodeChain(path: readonly number[]): number {
-  let w = 0;
-  for (let i = Math.min(path.length, 7) - 1; i >= 0; i--) w = (w << 4) | path[i];
-  return w;
-}
-
-export function decodeChain(w: number): number[] {
-  const out: number[] = [];
-  for (; w !== 0; w >>>= 4) out.push(w & 15);
-  return out;
-}
-
 /** The events of an agent block (a live one or a snapshot), oldest first, in words. */
 export function formatEvents(block: Int32Array, offset = 0): string[] {
   const head = block[offset + AG_EV_HEAD];
@@ -318,11 +288,6 @@ export function formatHeld(block: Int32Array, offset = 0): string[] {
   const n = Math.min(block[offset + AG_NHELD], MAX_HELD);
   for (let i = 0; i < n; i++) out.push(lockName(block[offset + AG_HELD + 2 * i], block[offset + AG_HELD + 2 * i + 1]));
   return out;
-}
-
-export function lockName(cls: number, inst: number): string {
-  const name = LOCK_CLASS_NAMES[cls] ?? `class${cls}`;
-  return cls === LC_PTL || cls === LC_PAGE_LOCK || cls === LC_XEN_PAGE_LOCK ? `${name}[${inst}]` : name;
 }
 
 function formatEvent(code: number, arg: number): string {

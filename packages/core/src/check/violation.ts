@@ -22,49 +22,10 @@ import {
   VI_SNAPSHOT,
   VI_VA,
 } from '../mem/layout.ts';
+import { kindOf } from './kinds.ts';
 
-/** Violation codes stored in VI_KIND; `VIOLATION_KINDS` gives the report's kind string. */
-export const V_LOST_DIRTY_WRITEBACK = 1;
-export const V_LOST_DIRTY_FINAL = 2;
-export const V_PROT_COMMIT = 3;
-export const V_HYPERVISOR_BUG = 4;
-export const V_STALE_COMMIT = 5;
-/** Model executor: no thread can run while some wait on something no one will change. */
-export const V_DEADLOCK = 6;
-// Lock discipline (check/lockdep.ts): one code per rule.
-export const V_LAZY_OUTSIDE_LOCK = 7;
-export const V_LAZY_NESTED = 8;
-export const V_LAZY_UNPAIRED = 9;
-export const V_LAZY_UNFLUSHED = 10;
-export const V_UNFLUSHED_AT_UNLOCK = 11;
-export const V_PROT_UNPAIRED = 12;
-export const V_READ_HAZARD = 13;
-export const V_LOCK_ORDER = 14;
-export const V_LAZY_CTXSW_REENTER = 15;
-/** A kernel BUG()/BUG_ON(): VI_PTE holds the site (kernel/bug.ts). */
-export const V_KERNEL_BUG = 16;
-/** The hypervisor refused a request (VI_FRAME: 1-based multicall entry, VI_PTE: ptr, VI_A: cmd, VI_B: errno). */
-export const V_HYPERCALL_FAILED = 17;
-
-export const VIOLATION_KINDS: Record<number, string> = {
-  [V_LOST_DIRTY_WRITEBACK]: 'lost-dirty',
-  [V_LOST_DIRTY_FINAL]: 'lost-dirty',
-  [V_PROT_COMMIT]: 'prot-commit',
-  [V_HYPERVISOR_BUG]: 'hypervisor-bug',
-  [V_STALE_COMMIT]: 'stale-commit',
-  [V_DEADLOCK]: 'deadlock',
-  [V_LAZY_OUTSIDE_LOCK]: 'lazy-outside-lock',
-  [V_LAZY_NESTED]: 'lazy-nested',
-  [V_LAZY_UNPAIRED]: 'lazy-unpaired',
-  [V_LAZY_UNFLUSHED]: 'lazy-unflushed',
-  [V_UNFLUSHED_AT_UNLOCK]: 'unflushed-at-unlock',
-  [V_PROT_UNPAIRED]: 'prot-unpaired',
-  [V_READ_HAZARD]: 'read-hazard',
-  [V_LOCK_ORDER]: 'lock-order',
-  [V_LAZY_CTXSW_REENTER]: 'lazy-ctxsw-reenter',
-  [V_KERNEL_BUG]: 'kernel-bug',
-  [V_HYPERCALL_FAILED]: 'hypercall-failed',
-};
+// The kinds and their codes: check/kinds.ts.
+export * from './kinds.ts';
 
 export interface ViolationRecord {
   code: number;
@@ -143,7 +104,7 @@ export function readViolation(site: ViolationSite): ViolationRecord | undefined 
   const code = Atomics.load(i32, v + VI_KIND);
   return {
     code,
-    kind: VIOLATION_KINDS[code] ?? `unknown-${code}`,
+    kind: kindOf(code).name,
     agent: Atomics.load(i32, v + VI_AGENT),
     episode: Atomics.load(i32, v + VI_EPISODE),
     va: Atomics.load(i32, v + VI_VA),

@@ -18,7 +18,8 @@ import {
   AGENT_WORDS,
   MAX_HELD,
 } from '../mem/layout.ts';
-import { formatEvents, LC_PAGE_TABLE_LOCK, LC_PTL, LC_XEN_PAGE_LOCK, lockName } from './lockdep.ts';
+import { LC_PAGE_TABLE_LOCK, LC_PTL, LC_XEN_PAGE_LOCK, lockName } from '../mm/lock-classes.ts';
+import { formatEvents } from './lockdep.ts';
 
 export interface AgentWaitState {
   name: string;

@@ -10,11 +10,12 @@
  * contended — as lockdep's lock_acquire() runs before LOCK_CONTENDED, so an inversion is reported
  * even when it does deadlock — and before it is released. A spinlock disables preemption.
  */
-import { LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../check/lockdep.ts';
+
 import type { Cpu } from '../kernel/cpu.ts';
 import { WAIT_LOCK } from '../kernel/wait.ts';
 import { MM_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
+import { LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from './lock-classes.ts';
 
 export const PG_locked = 1 << 0;
 export const PG_dirty = 1 << 1;

@@ -2,7 +2,7 @@
  * One builder for a run's report, whichever executor ran it: the counts, the rates, whether the
  * race window was hit, the violation entry and the verdict are computed here and nowhere else.
  */
-import { type Counters, formatPte, type Layout, type ViolationRecord } from '@ptesim/core';
+import { type Counters, formatPte, type Layout, type ViolationRecord, violationDetails } from '@ptesim/core';
 import type { HangReport } from '@ptesim/workers';
 import { explainViolation, involvedAgents, lockdepReport } from './explain.ts';
 import { type AgentReport, type ModelRunInfo, perSec, type RunReport, type ViolationReport } from './report.ts';
@@ -92,6 +92,7 @@ export function violationReport(
     frame: v.frame,
     va: v.va,
     pte: v.va >= 0 ? formatPte(v.pte) : '-',
+    details: violationDetails(v),
     countInRun: how.countInRun,
     reproduce: how.reproduce,
     ...(how.explore !== undefined ? { explore: how.explore } : {}),

@@ -17,6 +17,8 @@ export interface ViolationReport {
   frame: number;
   va: number;
   pte: string;
+  /** The record's fields under the names the kind gives them (check/kinds.ts): e.g. writtenVersion, diskVersion. */
+  details: Record<string, number>;
   /** Violations of any kind seen in the run (only the first is described in full). */
   countInRun: number;
   /** A command that runs the same scenario, backend, bug and seed again. */

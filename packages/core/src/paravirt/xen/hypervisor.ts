@@ -22,24 +22,18 @@
  * A guest write or xchg on its (read-only) page-table page faults into ptwr_do_page_fault
  * (xen/arch/x86/pv/ro-page-fault.c), which emulates it under the same page_lock.
  */
-import { LC_XEN_PAGE_LOCK } from '../../check/lockdep.ts';
+
 import { checkLandedCommit } from '../../check/oracle.ts';
 import { V_HYPERCALL_FAILED, V_HYPERVISOR_BUG, V_STALE_COMMIT } from '../../check/violation.ts';
 import { type Cpu, decodeWriter } from '../../kernel/cpu.ts';
 import { AG_CR3, PTRS_PER_PTE } from '../../mem/layout.ts';
 import type { Mem } from '../../mem/mem.ts';
 import { POINT, type Step } from '../../mem/step.ts';
+import { LC_XEN_PAGE_LOCK } from '../../mm/lock-classes.ts';
 import { rawSpinLock } from '../../mm/locks.ts';
 import { _PAGE_AD, _PAGE_DIRTY, ptePfn, ptePresent } from '../../mm/pte.ts';
 
-export const MMU_NORMAL_PT_UPDATE = 0;
-export const MMU_PT_UPDATE_PRESERVE_AD = 2;
-export const MMUEXT_NEW_BASEPTR = 5;
-/** The errnos the model's hypervisor returns (xen/include/public/errno.h). */
-export const EINVAL = 22;
-export const ENOSYS = 38;
-/** What a harness report calls the request that failed (VI_A of a hypercall-failed violation). */
-export const REQ_EMULATED_WRITE = 100;
+import { EINVAL, ENOSYS, MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, REQ_EMULATED_WRITE } from './abi.ts';
 
 /**
  * do_mmu_update for one request. `expect` is the harness's annotation (the value the guest's prot

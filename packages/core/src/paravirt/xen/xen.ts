@@ -21,16 +21,8 @@ import { POINT, type Step } from '../../mem/step.ts';
 import { _PAGE_ACCESSED, pteYoung } from '../../mm/pte.ts';
 import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU } from '../lazy.ts';
 import type { PvMmuOps } from '../ops.ts';
-import {
-  doMmuUpdate,
-  doNewBaseptr,
-  emulateClearBits,
-  emulateXchg,
-  MMU_NORMAL_PT_UPDATE,
-  MMU_PT_UPDATE_PRESERVE_AD,
-  MMUEXT_NEW_BASEPTR,
-  reportFailed,
-} from './hypervisor.ts';
+import { MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, MMUEXT_NEW_BASEPTR } from './abi.ts';
+import { doMmuUpdate, doNewBaseptr, emulateClearBits, emulateXchg, reportFailed } from './hypervisor.ts';
 import {
   __HYPERVISOR_mmu_update,
   __HYPERVISOR_mmuext_op,

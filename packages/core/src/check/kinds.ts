@@ -1,0 +1,250 @@
+/**
+ * Every kind of violation, declared once: its code, the name reports use, the rule it breaks (for
+ * the lock-discipline kinds), what the record's generic fields hold for it, and how to say it in
+ * words. A violation record (check/violation.ts) is a fixed set of numbers — va, frame, pte, a, b,
+ * other — so that any thread can write one with plain Atomics; `fields` names what they mean here,
+ * and a report shows them under those names.
+ *
+ * Adding an oracle or a rule: one entry here, and the call that records it.
+ */
+import { BUG_LAZY_MODE, BUG_SITES } from '../kernel/bug.ts';
+import type { Layout } from '../mem/layout.ts';
+import { decodeChain, LOCK_CLASS_NAMES } from '../mm/lock-classes.ts';
+import { formatPte } from '../mm/pte.ts';
+import { LAZY_MODE_NAMES } from '../paravirt/lazy-modes.ts';
+import {
+  EINVAL,
+  ENOSYS,
+  MMU_NORMAL_PT_UPDATE,
+  MMU_PT_UPDATE_PRESERVE_AD,
+  MMUEXT_NEW_BASEPTR,
+  REQ_EMULATED_WRITE,
+} from '../paravirt/xen/abi.ts';
+import type { ViolationRecord } from './violation.ts';
+
+/** The record's numeric fields that a kind may give a meaning. */
+export type RecordField = 'va' | 'frame' | 'pte' | 'a' | 'b';
+
+export interface ViolationKind {
+  code: number;
+  /** The kind as reports name it (two codes may share one, e.g. the two lost-dirty checks). */
+  name: string;
+  /** The rule broken, in words (lock discipline), or undefined for the data oracles. */
+  rule?: string | undefined;
+  /** What each field means for this kind: a report shows `details` under these names. */
+  fields: Partial<Record<RecordField, string>>;
+  explain(v: ViolationRecord, layout: Layout): string;
+}
+
+export const V_LOST_DIRTY_WRITEBACK = 1;
+export const V_LOST_DIRTY_FINAL = 2;
+export const V_PROT_COMMIT = 3;
+export const V_HYPERVISOR_BUG = 4;
+export const V_STALE_COMMIT = 5;
+/** Model executor: no thread can run while some wait on something no one will change. */
+export const V_DEADLOCK = 6;
+export const V_LAZY_OUTSIDE_LOCK = 7;
+export const V_LAZY_NESTED = 8;
+export const V_LAZY_UNPAIRED = 9;
+export const V_LAZY_UNFLUSHED = 10;
+export const V_UNFLUSHED_AT_UNLOCK = 11;
+export const V_PROT_UNPAIRED = 12;
+export const V_READ_HAZARD = 13;
+export const V_LOCK_ORDER = 14;
+export const V_LAZY_CTXSW_REENTER = 15;
+/** A kernel BUG()/BUG_ON(): the pte field holds the site (kernel/bug.ts). */
+export const V_KERNEL_BUG = 16;
+/** The hypervisor refused a request. */
+export const V_HYPERCALL_FAILED = 17;
+
+/** prot-unpaired: how the pairing broke (the `a` field). */
+export const PROT_SECOND_START = 1;
+export const PROT_COMMIT_UNMATCHED = 2;
+export const PROT_UNLOCKED_OPEN = 3;
+export const PROT_NOT_UNDER_PTL = 4;
+
+const mode = (m: number): string => LAZY_MODE_NAMES[m] ?? String(m);
+
+export const KINDS: readonly ViolationKind[] = [
+  {
+    code: V_LOST_DIRTY_WRITEBACK,
+    name: 'lost-dirty',
+    fields: { va: 'va', frame: 'frame', pte: 'pteNow', a: 'writtenVersion', b: 'diskVersion' },
+    explain: (v) =>
+      `writeback found frame ${v.frame} clean, but its data is not on disk ` +
+      `(written up to version ${v.a}, disk holds ${v.b}): a Dirty bit was dropped, and reclaim would lose the data`,
+  },
+  {
+    code: V_LOST_DIRTY_FINAL,
+    name: 'lost-dirty',
+    fields: { va: 'va', frame: 'frame', pte: 'pteNow', a: 'writtenVersion', b: 'diskVersion' },
+    explain: (v) =>
+      `after the final writeback, frame ${v.frame} holds version ${v.a} but disk holds ${v.b}: a write never reached disk`,
+  },
+  {
+    code: V_PROT_COMMIT,
+    name: 'prot-commit',
+    fields: { va: 'va', frame: 'frame', pte: 'landed', a: 'start', b: 'asked' },
+    explain: (v) =>
+      `a prot commit landed ${formatPte(v.pte)} from a transaction that started at ${formatPte(v.a)} ` +
+      `and asked for ${formatPte(v.b)}: it changed more than protection bits and A/D, or not what was asked`,
+  },
+  {
+    code: V_HYPERVISOR_BUG,
+    name: 'hypervisor-bug',
+    fields: { va: 'va', frame: 'frame', pte: 'found', a: 'expected', b: 'new' },
+    explain: (v) =>
+      'Xen BUG_ON in update_intpte: the PTE changed in bits other than A/D during a PRESERVE_AD update ' +
+      `(expected ${formatPte(v.a)}, found ${formatPte(v.pte)})`,
+  },
+  {
+    code: V_STALE_COMMIT,
+    name: 'stale-commit',
+    fields: { va: 'va', frame: 'frame', pte: 'found', a: 'start', b: 'applied' },
+    explain: (v) =>
+      `a PRESERVE_AD commit landed over a software change: the transaction started from ${formatPte(v.a)}, ` +
+      `but the PTE was ${formatPte(v.pte)} when the hypervisor applied ${formatPte(v.b)} ` +
+      '(the queued update reached the hypervisor outside the pte lock)',
+  },
+  {
+    code: V_DEADLOCK,
+    name: 'deadlock',
+    fields: { a: 'blockedThreads' },
+    explain: (v) => `no thread can run: ${v.a} spinning on locks or flags that no running thread will release`,
+  },
+  {
+    code: V_LAZY_OUTSIDE_LOCK,
+    name: 'lazy-outside-lock',
+    rule: 'lazy MMU mode is entered and left only under the pte lock of the tables being modified (2007 contract, seed 000)',
+    fields: { a: 'mode', b: 'enteredOrLeft' },
+    explain: (v) => `lazy MMU mode ${v.b === 1 ? 'entered' : 'left'} without holding a pte lock`,
+  },
+  {
+    code: V_LAZY_NESTED,
+    name: 'lazy-nested',
+    rule: 'one lazy mode (CPU or MMU) at a time, never nested (seed 002: enter_lazy BUG_ONs unless NONE)',
+    fields: { a: 'modeIn', b: 'modeEntered' },
+    explain: (v) => `entered lazy ${mode(v.b)} mode while already in lazy ${mode(v.a)} mode`,
+  },
+  {
+    code: V_LAZY_UNPAIRED,
+    name: 'lazy-unpaired',
+    rule: 'lazy mode enter and leave pair up: leave only the mode entered; 2025 counts never go below zero',
+    fields: { a: 'modeIn', b: 'modeLeft' },
+    explain: (v) =>
+      v.b === -1
+        ? 'lazy_mmu_mode_disable/resume without a matching enable/pause (the count would go below zero)'
+        : `left lazy ${mode(v.b)} mode while in lazy ${mode(v.a)} mode`,
+  },
+  {
+    code: V_LAZY_UNFLUSHED,
+    name: 'lazy-unflushed',
+    rule: 'queued updates are flushed before a lazy mode is left or another one entered (seed 002)',
+    fields: { a: 'mode', b: 'queued' },
+    explain: (v) => `lazy mode changed (to/from ${mode(v.a)}) with ${v.b} update(s) still queued`,
+  },
+  {
+    code: V_UNFLUSHED_AT_UNLOCK,
+    name: 'unflushed-at-unlock',
+    rule: 'a queued update lands before the pte lock is released (seed 004)',
+    fields: { va: 'firstVaOfTable', a: 'queued' },
+    explain: (v) => `the pte lock was released with ${v.a} update(s) still queued in the multicall batch`,
+  },
+  {
+    code: V_PROT_UNPAIRED,
+    name: 'prot-unpaired',
+    rule: 'ptep_modify_prot_start/commit exactly paired, on the same PTE, under its pte lock (seed 004)',
+    fields: { va: 'va', a: 'how', b: 'openVa' },
+    explain: (v) => {
+      switch (v.a) {
+        case PROT_SECOND_START:
+          return `a ptep_modify_prot_start while the one on va ${v.va} is still open`;
+        case PROT_COMMIT_UNMATCHED:
+          return `ptep_modify_prot_commit on va ${v.va} matches no open start`;
+        case PROT_UNLOCKED_OPEN:
+          return `the pte lock was released with the transaction on va ${v.va} never committed`;
+        case PROT_NOT_UNDER_PTL:
+          return `ptep_modify_prot_start/commit on va ${v.va} without holding its pte lock`;
+        default:
+          return `unpaired prot transaction on va ${v.va}`;
+      }
+    },
+  },
+  {
+    code: V_READ_HAZARD,
+    name: 'read-hazard',
+    rule: 'no read through a raw PTE pointer after a queued write to it in the same lazy section (seed 000)',
+    fields: { va: 'va', a: 'queued' },
+    explain: (v) => `read PTE va ${v.va} through the raw pointer while an update to it is still queued (${v.a} queued)`,
+  },
+  {
+    code: V_LOCK_ORDER,
+    name: 'lock-order',
+    rule: 'locks are taken in one order: mmap_lock → page lock → i_mmap_rwsem → pte lock (mm/rmap.c)',
+    fields: { pte: 'chain', a: 'heldClass', b: 'takenClass' },
+    explain: (v) => {
+      const chain = decodeChain(v.pte).map((c) => LOCK_CLASS_NAMES[c]);
+      return (
+        `took ${LOCK_CLASS_NAMES[v.b]} while holding ${LOCK_CLASS_NAMES[v.a]}, but ` +
+        `${chain.join(' → ')} was already taken in that order: possible circular locking (ABBA) deadlock`
+      );
+    },
+  },
+  {
+    code: V_LAZY_CTXSW_REENTER,
+    name: 'lazy-ctxsw-reenter',
+    rule: 'a task must not enter lazy MMU mode that end_context_switch already re-entered for it (Xen 7.0-rc1 BUG)',
+    fields: { a: 'modeIn', b: 'modeEntered' },
+    explain: () =>
+      "the task entered lazy MMU mode, but the context-switch path had already entered it on the task's " +
+      'behalf (the task was preempted between counting the enable and the arch enter)',
+  },
+  {
+    code: V_KERNEL_BUG,
+    name: 'kernel-bug',
+    fields: { pte: 'site', a: 'modeIn', b: 'modeAsked' },
+    explain: (v) =>
+      v.pte === BUG_LAZY_MODE
+        ? `kernel BUG in the lazy-mode code: mode ${mode(v.a)}, asked for ${mode(v.b)}`
+        : `kernel BUG at ${BUG_SITES[v.pte] ?? `site ${v.pte}`}: the task oopsed with its locks held`,
+  },
+  {
+    code: V_HYPERCALL_FAILED,
+    name: 'hypercall-failed',
+    fields: { va: 'va', frame: 'multicallEntry', pte: 'ptr', a: 'command', b: 'result' },
+    explain: (v, layout) => {
+      const cmd =
+        v.a === MMU_PT_UPDATE_PRESERVE_AD ? 'PRESERVE_AD' : v.a === MMU_NORMAL_PT_UPDATE ? 'NORMAL' : `command ${v.a}`;
+      const what =
+        v.a === REQ_EMULATED_WRITE
+          ? 'emulate a guest write to a page table'
+          : v.a === MMUEXT_NEW_BASEPTR
+            ? 'run mmuext_op MMUEXT_NEW_BASEPTR'
+            : `apply mmu_update (${cmd})`;
+      const word =
+        v.pte >= 0 && v.pte < layout.words ? `word ${v.pte} (${layout.describe(v.pte)})` : `pointer ${v.pte}`;
+      const call = v.frame > 0 ? ` in multicall entry ${v.frame}` : '';
+      const why =
+        v.b === -ENOSYS
+          ? '-ENOSYS, no such command'
+          : `${v.b === -EINVAL ? '-EINVAL' : v.b}, not a PTE of a page-table page of this guest, or a frame it does not own`;
+      return `Xen refused to ${what}${call} on ${word}: ${why} (the kernel thinks the update landed)`;
+    },
+  },
+];
+
+const BY_CODE = new Map(KINDS.map((k) => [k.code, k]));
+
+/** The declaration of violation code `code`. */
+export function kindOf(code: number): ViolationKind {
+  const k = BY_CODE.get(code);
+  if (!k) throw new RangeError(`no violation kind has code ${code}`);
+  return k;
+}
+
+/** The record's fields under the names its kind gives them. */
+export function violationDetails(v: ViolationRecord): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [field, name] of Object.entries(kindOf(v.code).fields)) out[name] = v[field as RecordField];
+  return out;
+}

@@ -1,0 +1,39 @@
+/**
+ * Lock classes, for the lock-discipline checker and reports: which kind of lock a lock word is.
+ * The kernel's documented order (mm/rmap.c): mmap_lock → page lock → i_mmap_rwsem →
+ * page_table_lock / pte lock. Plain data, beside the locks (mm/locks.ts), imported by the checker.
+ */
+export const LC_MMAP_LOCK = 1;
+export const LC_PAGE_LOCK = 2;
+export const LC_I_MMAP = 3;
+export const LC_PTL = 4;
+export const LC_PAGE_TABLE_LOCK = 5;
+/** The hypervisor's page_lock on an L1 table: Xen's own, outside the guest's order (named in hang reports). */
+export const LC_XEN_PAGE_LOCK = 6;
+export const LOCK_CLASS_NAMES = [
+  '?',
+  'mmap_lock',
+  'page_lock',
+  'i_mmap_rwsem',
+  'ptl',
+  'page_table_lock',
+  'xen_page_lock',
+];
+
+export function lockName(cls: number, inst: number): string {
+  const name = LOCK_CLASS_NAMES[cls] ?? `class${cls}`;
+  return cls === LC_PTL || cls === LC_PAGE_LOCK || cls === LC_XEN_PAGE_LOCK ? `${name}[${inst}]` : name;
+}
+
+/** A chain of up to 7 lock classes in one word (4 bits each, first class lowest). */
+export function encodeChain(path: readonly number[]): number {
+  let w = 0;
+  for (let i = Math.min(path.length, 7) - 1; i >= 0; i--) w = (w << 4) | path[i];
+  return w;
+}
+
+export function decodeChain(w: number): number[] {
+  const out: number[] = [];
+  for (; w !== 0; w >>>= 4) out.push(w & 15);
+  return out;
+}
