@@ -35,6 +35,7 @@ export * from './paravirt/xen/abi.ts';
 export * from './paravirt/xen/hypervisor.ts';
 export * from './paravirt/xen/multicall.ts';
 export * from './paravirt/xen/xen.ts';
+export * from './run/spec.ts';
 export * from './scenarios/index.ts';
 export * from './scenarios/lazy-ctxsw.ts';
 export * from './scenarios/mprotect-dirty.ts';

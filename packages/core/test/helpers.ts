@@ -36,7 +36,14 @@ export function machine(
   const i32 = new Int32Array(allocShared(layout));
   mprotectDirty.setup(i32, layout);
   const cpus = Array.from({ length: layout.agents }, (_, id) =>
-    createCpu(id, new AtomicsMem(i32, layout, id), layout, { backend, bug, seed: 1, ...extras }),
+    createCpu(id, new AtomicsMem(i32, layout, id), layout, {
+      backend,
+      bug,
+      seed: 1,
+      contract: 2007,
+      lockdep: true,
+      ...extras,
+    }),
   );
   return { i32, layout, cpus };
 }

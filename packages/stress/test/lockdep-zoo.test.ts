@@ -7,6 +7,7 @@
 import { BUGS, findScenario, KINDS, SCENARIOS } from '@ptesim/core';
 import { runReal } from '@ptesim/workers';
 import { describe, expect, it } from 'vitest';
+import { modelSetup } from '../src/model/execution.ts';
 import { explore } from '../src/model/explore.ts';
 
 /** The bugs a lock-discipline rule finds (their kind is a rule's). */
@@ -32,11 +33,7 @@ describe('correct code keeps every rule', () => {
         it(`${name}: model executor, 1500 random + 1500 pct schedules`, async () => {
           for (const strategy of ['random', 'pct'] as const) {
             const r = await explore({
-              scenario: scenario.name,
-              backend,
-              contract,
-              config: scenario.modelDefaults,
-              budget: scenario.modelBudget,
+              ...modelSetup({ scenario: scenario.name, backend, contract }),
               strategy,
               seed: 2,
               schedules: 1500,
@@ -87,12 +84,7 @@ describe('each discipline bug is caught with its own kind', () => {
       });
       it(`${bug.name} (${backend}): model executor, pct`, async () => {
         const r = await explore({
-          scenario: bug.scenario,
-          backend,
-          bug: bug.name,
-          contract: bug.contract,
-          config: scenario.modelDefaults,
-          budget: scenario.modelBudget,
+          ...modelSetup({ backend, bug: bug.name }),
           strategy: 'pct',
           seed: 1,
           schedules: 20_000,

@@ -14,21 +14,15 @@ import {
   ModelMemoryError,
 } from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
-import { Machine, type ModelSetup } from '../src/model/execution.ts';
+import { Machine, type ModelSetup, modelSetup } from '../src/model/execution.ts';
 import { dataSeedFor, type ExploreOptions, explore, makeScheduler } from '../src/model/explore.ts';
 import { ReplayScheduler } from '../src/model/schedulers/replay.ts';
 import { replaySchedule, score, shrinkSchedule } from '../src/model/shrink.ts';
 import { Trace } from '../src/model/trace.ts';
 import { ModelDisciplineError, TracingMem } from '../src/model/tracing-mem.ts';
 
-const scenario = findScenario('mprotect-dirty')!;
-const setup = (backend: string, bug?: string): ModelSetup => ({
-  scenario: 'mprotect-dirty',
-  backend,
-  bug,
-  config: scenario.modelDefaults,
-  budget: scenario.modelBudget,
-});
+const _scenario = findScenario('mprotect-dirty')!;
+const setup = (backend: string, bug?: string): ModelSetup => modelSetup({ backend, bug });
 const opts = (backend: string, bug: string | undefined, strategy: ExploreOptions['strategy'], seed = 1) => ({
   ...setup(backend, bug),
   strategy,

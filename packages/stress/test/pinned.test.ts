@@ -7,9 +7,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUGS, findScenario } from '@ptesim/core';
+import { BUGS } from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
-import { Machine } from '../src/model/execution.ts';
+import { Machine, modelSetup } from '../src/model/execution.ts';
 import { explore } from '../src/model/explore.ts';
 import { formatInterleaving } from '../src/model/interleaving.ts';
 import { shrinkSchedule } from '../src/model/shrink.ts';
@@ -29,13 +29,8 @@ const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
 describe('pinned DFS state spaces of the correct code', () => {
   for (const [scenarioName, contract, backend, bound, executions] of PINNED) {
     it(`${scenarioName} (${contract}) on ${backend}, preemption bound ${bound}: ${executions} executions, all clean`, async () => {
-      const s = findScenario(scenarioName)!;
       const r = await explore({
-        scenario: scenarioName,
-        backend,
-        contract,
-        config: s.modelDefaults,
-        budget: s.modelBudget,
+        ...modelSetup({ scenario: scenarioName, backend, contract }),
         strategy: 'dfs',
         seed: 1,
         preemptions: bound,
@@ -56,15 +51,7 @@ describe('golden shrunk interleavings of the zoo', () => {
   for (const bug of BUGS)
     for (const backend of bug.backends) {
       it(`${bug.name} on ${backend}`, async () => {
-        const s = findScenario(bug.scenario)!;
-        const setup = {
-          scenario: s.name,
-          backend,
-          bug: bug.name,
-          contract: bug.contract,
-          config: s.modelDefaults,
-          budget: s.modelBudget,
-        };
+        const setup = modelSetup({ backend, bug: bug.name });
         const r = await explore({ ...setup, strategy: 'portfolio', seed: 1, schedules: 20_000 });
         const first = r.first!;
         expect(first, `portfolio seed 1 did not find ${bug.name}`).toBeDefined();

@@ -1,7 +1,7 @@
 /** The strategies themselves, driven by hand: PCT as Burckhardt et al. publish it, and the portfolio. */
 
-import { findScenario } from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
+import { modelSetup } from '../src/model/execution.ts';
 import { explore, makeScheduler } from '../src/model/explore.ts';
 import { PctScheduler } from '../src/model/schedulers/pct.ts';
 
@@ -49,16 +49,10 @@ describe('PCT (ASPLOS 2010)', () => {
 });
 
 describe('the portfolio', () => {
-  const scenario = findScenario('mprotect-dirty')!;
-  const base = {
-    scenario: 'mprotect-dirty',
-    config: scenario.modelDefaults,
-    budget: scenario.modelBudget,
-    seed: 1,
-  };
+  const base = (backend: string, bug?: string) => ({ ...modelSetup({ backend, bug }), seed: 1 });
 
   it('takes turns: random, pct d=1, pct d=2, pct d=3', () => {
-    const s = makeScheduler({ ...base, backend: 'native', strategy: 'portfolio', schedules: 8 }, 3);
+    const s = makeScheduler({ ...base('native'), strategy: 'portfolio', schedules: 8 }, 3);
     const labels: string[] = [];
     for (let i = 0; i < 8; i++) {
       s.beginExecution();
@@ -69,10 +63,10 @@ describe('the portfolio', () => {
   });
 
   it('finds naive-rmw and says which member found it; runs the correct backend clean', async () => {
-    const r = await explore({ ...base, backend: 'native', bug: 'naive-rmw', strategy: 'portfolio', schedules: 20_000 });
+    const r = await explore({ ...base('native', 'naive-rmw'), strategy: 'portfolio', schedules: 20_000 });
     expect(r.first?.result.violation?.kind).toBe('lost-dirty');
     expect(['random', 'pct d=1', 'pct d=2', 'pct d=3']).toContain(r.first?.foundBy);
-    const clean = await explore({ ...base, backend: 'xen', strategy: 'portfolio', schedules: 2000, keepGoing: true });
+    const clean = await explore({ ...base('xen'), strategy: 'portfolio', schedules: 2000, keepGoing: true });
     expect(clean.failures).toBe(0);
     expect(clean.executions).toBe(2000);
   });

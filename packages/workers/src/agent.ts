@@ -15,7 +15,6 @@ import {
   type Counters,
   CTL_FIXED_DONE,
   createCpu,
-  type EpisodeBudget,
   findScenario,
   HDR_ABANDONED,
   HDR_ABORT,
@@ -26,9 +25,8 @@ import {
   HDR_VIOLATIONS,
   isKernelBug,
   Layout,
-  type LayoutConfig,
-  type LazyContract,
   publishWait,
+  type RunSpec,
   V_KERNEL_BUG,
   WAIT_EXITED,
 } from '@ptesim/core';
@@ -40,15 +38,9 @@ import { type Injection, injectFault } from './inject.ts';
 
 export interface AgentTask {
   sab: SharedArrayBuffer;
-  config: LayoutConfig;
-  scenario: string;
-  backend: string;
-  bug?: string | undefined;
-  seed: number;
-  contract: LazyContract;
-  lockdep: boolean;
+  /** The run, resolved (run/spec.ts). */
+  spec: RunSpec;
   agent: number;
-  budget: EpisodeBudget;
   /** Halt after this many episodes (0: only when the stop flag is raised). */
   maxEpisodes: number;
   /** Harness self-test: a fault planted in one agent (inject.ts). */
@@ -67,11 +59,11 @@ export default function runAgent(task: AgentTask): AgentResult {
     if (left.length > 0) throw new Error(`direct compilation left generators in the model: ${left.join(', ')}`);
   }
   const i32 = new Int32Array(task.sab);
-  const layout = new Layout(task.config);
-  const scenario = findScenario(task.scenario);
-  if (!scenario) throw new RangeError(`unknown scenario '${task.scenario}'`);
-  const cpu = createCpu(task.agent, new AtomicsMem(i32, layout, task.agent), layout, task);
-  const role = scenario.roles(task.config)[task.agent];
+  const layout = new Layout(task.spec.config);
+  const scenario = findScenario(task.spec.scenario);
+  if (!scenario) throw new RangeError(`unknown scenario '${task.spec.scenario}'`);
+  const cpu = createCpu(task.agent, new AtomicsMem(i32, layout, task.agent), layout, task.spec);
+  const role = scenario.roles(task.spec.config)[task.agent];
   const parties = layout.agents;
   const block = layout.agent(task.agent);
   const inject = task.inject?.agent === task.agent ? task.inject : undefined;
@@ -84,7 +76,7 @@ export default function runAgent(task: AgentTask): AgentResult {
     Atomics.store(i32, block + AG_EPISODE, cpu.episode);
     try {
       if (inject?.episode === cpu.episode) injectFault(cpu, inject.kind);
-      drive(scenario.program(cpu, role, task.budget));
+      drive(scenario.program(cpu, role, task.spec.budget));
     } catch (e) {
       // BUG(): the task died where it stood, locks held; or, after a violation, this thread waited
       // on a lock nobody will release. Either way the episode's state is inconsistent.

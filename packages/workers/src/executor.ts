@@ -12,18 +12,17 @@ import {
   agentWaitStates,
   allocShared,
   type Counters,
-  type EpisodeBudget,
-  findBackend,
   findScenario,
   HDR_EPISODE,
   HDR_STARTED,
   HDR_STOP,
   Layout,
-  type LayoutConfig,
-  type LazyContract,
   newCounters,
+  type RunSpec,
+  type RunSpecInput,
   readSnapshots,
   readViolation,
+  resolveRunSpec,
   type ViolationRecord,
 } from '@ptesim/core';
 import { Piscina } from 'piscina';
@@ -31,21 +30,12 @@ import type { AgentResult, AgentTask } from './agent.ts';
 import { abortRun } from './barrier.ts';
 import { INJECT_EPISODE, type Injection, type InjectKind } from './inject.ts';
 
-export interface RealRunOptions {
-  scenario: string;
-  backend: string;
-  bug?: string | undefined;
-  config: LayoutConfig;
-  seed: number;
-  /** Lazy-mode contract (default 2007). */
-  contract?: LazyContract | undefined;
-  /** The lock-discipline checker (default on). */
-  lockdep?: boolean | undefined;
+/** The run (resolved with resolveRunSpec for a real run), and how long and how it is watched. */
+export interface RealRunOptions extends RunSpecInput {
   /** Stop after this long (ms), finishing the current episode. */
   timeMs?: number | undefined;
   /** Stop after this many episodes. */
   episodes?: number | undefined;
-  budget?: EpisodeBudget | undefined;
   /**
    * No episode completed for this long: the run is hung (exit 3), whether or not it was told to
    * stop. Default: max(2 s, 100 × the median episode time so far, the first episode left out);
@@ -86,6 +76,8 @@ export interface HangReport {
 }
 
 export interface RealRunResult {
+  /** The run as resolved: every default applied. */
+  spec: RunSpec;
   episodes: number;
   elapsedMs: number;
   /** User + system CPU time of the whole process (all threads) during the run. */
@@ -115,17 +107,16 @@ const TERMINATE_AFTER_MS = 500;
 const WATCH_MS = 50;
 
 export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
-  const scenario = findScenario(opts.scenario);
-  if (!scenario) throw new RangeError(`unknown scenario '${opts.scenario}'`);
-  if (!findBackend(opts.backend)) throw new RangeError(`unknown backend '${opts.backend}'`);
+  const spec = resolveRunSpec(opts, 'real');
+  const scenario = findScenario(spec.scenario)!;
   if (opts.mode === 'direct' && scenario.needsSteps)
     throw new RangeError(`scenario '${scenario.name}' switches tasks and needs --mode steps`);
   if (opts.timeMs === undefined && opts.episodes === undefined) throw new RangeError('give a time or an episode count');
-  const layout = new Layout(opts.config);
+  const layout = new Layout(spec.config);
   const sab = allocShared(layout);
   const i32 = new Int32Array(sab);
   scenario.setup(i32, layout);
-  const roles = scenario.roles(opts.config).map((r) => r.name);
+  const roles = scenario.roles(spec.config).map((r) => r.name);
   const inject: Injection | undefined = opts.inject && {
     kind: opts.inject.kind,
     agent: opts.inject.agent ?? 0,
@@ -148,20 +139,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   let interrupted = false;
 
   const tasks = Array.from({ length: layout.agents }, (_, agent) => {
-    const task: AgentTask = {
-      sab,
-      config: opts.config,
-      scenario: opts.scenario,
-      backend: opts.backend,
-      bug: opts.bug,
-      seed: opts.seed,
-      contract: opts.contract ?? 2007,
-      lockdep: opts.lockdep ?? true,
-      agent,
-      budget: opts.budget ?? scenario.defaultBudget,
-      maxEpisodes: opts.episodes ?? 0,
-      inject,
-    };
+    const task: AgentTask = { sab, spec, agent, maxEpisodes: opts.episodes ?? 0, inject };
     return (pool.run(task, { signal: abort.signal }) as Promise<AgentResult>).catch((e: unknown) => {
       // One agent failing strands the others at the barrier: abort them all, keep the first cause.
       const why = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -235,13 +213,14 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   for (const a of agents) addCounters(totals, a.counters);
   const violation = readViolation({ i32, layout });
   return {
+    spec,
     episodes: Atomics.load(i32, HDR_EPISODE),
     elapsedMs,
     cpuTimeMs: (cpu.user + cpu.system) / 1000,
     agents,
     totals,
     violation,
-    snapshots: violation && (opts.lockdep ?? true) ? readSnapshots({ i32, layout }) : undefined,
+    snapshots: violation && spec.lockdep ? readSnapshots({ i32, layout }) : undefined,
     error,
     hang,
     interrupted,

@@ -4,7 +4,7 @@
  * the failing schedules.
  */
 import { BACKENDS, BUGS, findScenario, type LayoutConfig } from '@ptesim/core';
-import { Machine } from '../model/execution.ts';
+import { Machine, modelSetup } from '../model/execution.ts';
 import { type ExploreOptions, explore, type Strategy } from '../model/explore.ts';
 import { shrinkSchedule, switches } from '../model/shrink.ts';
 import { median } from './detect.ts';
@@ -25,19 +25,8 @@ export interface ModelBench {
 }
 
 const scenario = findScenario('mprotect-dirty')!;
-const base = (backend: string, bug?: string, config = scenario.modelDefaults) => {
-  // A bug runs in its own scenario and lazy contract.
-  const info = bug === undefined ? undefined : BUGS.find((b) => b.name === bug);
-  const s = findScenario(info?.scenario ?? 'mprotect-dirty')!;
-  return {
-    scenario: s.name,
-    backend,
-    bug,
-    contract: info?.contract,
-    config: bug === undefined ? config : s.modelDefaults,
-    budget: s.modelBudget,
-  };
-};
+/** A bug runs in its own scenario and lazy contract (resolveRunSpec's defaults). */
+const base = (backend: string, bug?: string, config?: LayoutConfig) => modelSetup({ backend, bug, config });
 
 export async function measureModel(seeds: number, schedules = 100_000): Promise<ModelBench> {
   const stepsPerSec: ModelBench['stepsPerSec'] = [];

@@ -52,15 +52,30 @@ export function measureStepCost(): StepCost {
   mprotectDirty.setup(i32, layout);
   // The bare loops have no lock-discipline checker, so neither does the model here (its cost is
   // measured on real runs by `ptesim bench lockdep`).
-  const mmu = createCpu(1, new AtomicsMem(i32, layout, 1), layout, { backend: 'native', seed: 1, lockdep: false });
-  const cpu = createCpu(0, new AtomicsMem(i32, layout, 0), layout, { backend: 'native', seed: 1, lockdep: false });
+  const mmu = createCpu(1, new AtomicsMem(i32, layout, 1), layout, {
+    backend: 'native',
+    seed: 1,
+    contract: 2007,
+    lockdep: false,
+  });
+  const cpu = createCpu(0, new AtomicsMem(i32, layout, 0), layout, {
+    backend: 'native',
+    seed: 1,
+    contract: 2007,
+    lockdep: false,
+  });
 
   // Warm both paths up before timing either (JIT).
   bareAccesses(i32, layout, 1, 200_000);
   modelAccesses(mmu, 200_000);
   const steps =
     countSteps(
-      createCpu(1, new AtomicsMem(i32, layout, 1), layout, { backend: 'native', seed: 2, lockdep: false }),
+      createCpu(1, new AtomicsMem(i32, layout, 1), layout, {
+        backend: 'native',
+        seed: 2,
+        contract: 2007,
+        lockdep: false,
+      }),
       10_000,
     ) / 10_000;
 

@@ -1,14 +1,5 @@
 /** Options shared by `stress` and `explore`: what to run, on which backends, in what configuration. */
-import {
-  BACKENDS,
-  type BugInfo,
-  findBackend,
-  findBug,
-  findScenario,
-  type LayoutConfig,
-  SCENARIOS,
-  type Scenario,
-} from '@ptesim/core';
+import { defaultBackends, findBug, type RunSpecInput, resolveRunSpec } from '@ptesim/core';
 import { checkReportPath } from '../report/file.ts';
 import { bool, type FlagSpec, int, oneOf, type Parsed, str, UsageError } from './args.ts';
 
@@ -26,56 +17,38 @@ export const TARGET_FLAGS: Record<string, FlagSpec> = {
 };
 
 export interface Target {
-  scenario: Scenario;
-  bug: BugInfo | undefined;
+  /** What the command line says of the run, for resolveRunSpec (which fills in and checks the rest). */
+  input: Omit<RunSpecInput, 'backend' | 'seed'>;
+  /** The backends to run: the one named, or every one the bug applies to (or all). */
   backends: string[];
-  contract: 2007 | 2025;
-  lockdep: boolean;
-  /** Only what was given on the command line; the executor fills in its own defaults. */
-  config: Partial<LayoutConfig>;
   jsonPath: string | undefined;
 }
 
+/** Parse what to run. Every name and combination is checked now (exit 2), before any run starts. */
 export function parseTarget(p: Parsed): Target {
-  const bugName = str(p, 'bug');
-  const bug = bugName === undefined ? undefined : findBug(bugName);
-  if (bugName !== undefined && !bug) throw new UsageError(`unknown bug '${bugName}' (see: ptesim list)`);
-  // A bug brings its scenario and contract along unless they are given.
-  const scenarioName = str(p, 'scenario') ?? bug?.scenario ?? 'mprotect-dirty';
-  const scenario = findScenario(scenarioName);
-  if (!scenario)
-    throw new UsageError(`unknown scenario '${scenarioName}' (have: ${SCENARIOS.map((s) => s.name).join(', ')})`);
   const contractFlag = oneOf(p, 'lazy-contract', ['2007', '2025']);
-  const contract = contractFlag !== undefined ? (Number(contractFlag) as 2007 | 2025) : (bug?.contract ?? 2007);
+  const input: Target['input'] = {
+    scenario: str(p, 'scenario'),
+    bug: str(p, 'bug'),
+    contract: contractFlag !== undefined ? (Number(contractFlag) as 2007 | 2025) : undefined,
+    lockdep: !bool(p, 'no-lockdep'),
+    config: { cpus: int(p, 'cpus', 1, 64), mmus: int(p, 'mmus', 1, 64), pages: int(p, 'pages', 1, 65536) },
+  };
+  const backends = str(p, 'backend') !== undefined ? [str(p, 'backend')!] : defaultBackends(knownBug(input.bug));
+  try {
+    for (const backend of backends) resolveRunSpec({ ...input, backend, seed: 0 }, 'real');
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
   const jsonPath = str(p, 'json');
   // Fail now, not after a long run, if the report cannot be written (creating nothing).
   if (jsonPath !== undefined) checkReportPath(jsonPath);
-  return {
-    scenario,
-    bug,
-    backends: chooseBackends(str(p, 'backend'), bug),
-    contract,
-    lockdep: !bool(p, 'no-lockdep'),
-    config: { cpus: int(p, 'cpus', 1, 64), mmus: int(p, 'mmus', 1, 64), pages: int(p, 'pages', 1, 65536) },
-    jsonPath,
-  };
+  return { input, backends, jsonPath };
 }
 
-export function withDefaults(config: Partial<LayoutConfig>, defaults: LayoutConfig): LayoutConfig {
-  return {
-    cpus: config.cpus ?? defaults.cpus,
-    mmus: config.mmus ?? defaults.mmus,
-    pages: config.pages ?? defaults.pages,
-  };
-}
-
-function chooseBackends(name: string | undefined, bug: BugInfo | undefined): string[] {
-  if (name === undefined) return bug ? [...bug.backends] : BACKENDS.map((b) => b.name);
-  if (!findBackend(name))
-    throw new UsageError(`unknown backend '${name}' (have: ${BACKENDS.map((b) => b.name).join(', ')})`);
-  if (bug && !bug.backends.includes(name))
-    throw new UsageError(`bug '${bug.name}' is a bug of the ${bug.backends.join('/')} backend, not ${name}`);
-  return [name];
+/** The bug if it exists (an unknown one is reported by resolveRunSpec with the right message). */
+function knownBug(name: string | undefined): string | undefined {
+  return name !== undefined && findBug(name) ? name : undefined;
 }
 
 /** Render flags for a usage text. */

@@ -3,8 +3,10 @@
  * a strategy — random, PCT or bounded-exhaustive DFS — deterministically from the seed. A failure
  * is shrunk, written to a replay file and printed as an interleaving.
  */
+
+import { resolveRunSpec } from '@ptesim/core';
 import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
-import { parseTarget, TARGET_FLAGS, withDefaults } from '../cli/common.ts';
+import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
 import { Interrupts } from '../cli/interrupt.ts';
 import { STRATEGIES, type Strategy } from '../model/explore.ts';
 import { runModel } from '../model/run-model.ts';
@@ -49,17 +51,10 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
 
   async function exploreBackend(backend: string): Promise<RunReport> {
     const run = await runModel({
-      scenario: target.scenario.name,
-      backend,
-      bug: target.bug?.name,
-      config: withDefaults(target.config, target.scenario.modelDefaults),
-      budget: target.scenario.modelBudget,
-      contract: target.contract,
-      lockdep: target.lockdep,
+      ...resolveRunSpec({ ...target.input, backend, seed }, 'model'),
       strategy,
       depth,
       preemptions,
-      seed,
       schedules,
       timeMs,
       replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',

@@ -4,10 +4,10 @@
  * executor runs the same programs under a seeded random scheduler (and shrinks and replays what
  * fails). Without options: mprotect-dirty on every backend, 5 s each, real threads.
  */
-import { type BugInfo, Layout, type LayoutConfig, type Scenario } from '@ptesim/core';
+import { findScenario, Layout, resolveRunSpec } from '@ptesim/core';
 import { INJECT_EPISODE, INJECTIONS, type InjectKind, type RealRunResult, runReal } from '@ptesim/workers';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
-import { parseTarget, TARGET_FLAGS, type Target, withDefaults } from '../cli/common.ts';
+import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
 import { Interrupts } from '../cli/interrupt.ts';
 import { runModel } from '../model/run-model.ts';
 import { buildRunReport, violationReport } from '../report/build.ts';
@@ -52,8 +52,6 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
     throw new UsageError(
       `--inject strikes in episode ${INJECT_EPISODE + 1}: give --episodes ${INJECT_EPISODE + 1} or more`,
     );
-  const { scenario, bug } = target;
-
   const interrupts = new Interrupts().install();
   try {
     const runs: RunReport[] = [];
@@ -70,15 +68,8 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
 
   async function modelRun(backend: string): Promise<RunReport> {
     const run = await runModel({
-      scenario: scenario.name,
-      backend,
-      bug: bug?.name,
-      config: withDefaults(target.config, scenario.modelDefaults),
-      budget: scenario.modelBudget,
-      contract: target.contract,
-      lockdep: target.lockdep,
+      ...resolveRunSpec({ ...target.input, backend, seed }, 'model'),
       strategy: 'random',
-      seed,
       schedules: episodes ?? Number.MAX_SAFE_INTEGER,
       timeMs,
       replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',
@@ -90,18 +81,12 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
   }
 
   async function realRun(backend: string): Promise<RunReport> {
-    const config = withDefaults(target.config, scenario.defaults);
-    const label = `[${scenario.name}/${backend}]`;
+    const spec = resolveRunSpec({ ...target.input, backend, seed }, 'real');
+    const label = `[${spec.scenario}/${backend}]`;
     let lastPrint = 0;
     const result = await runReal({
+      ...spec,
       mode,
-      scenario: scenario.name,
-      backend,
-      bug: bug?.name,
-      config,
-      seed,
-      contract: target.contract,
-      lockdep: target.lockdep,
       timeMs,
       episodes,
       hangMs,
@@ -116,41 +101,29 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
         );
       },
     });
-    return realRunReport(scenario, backend, mode ?? 'steps', bug, config, seed, target, result);
+    return realRunReport(result, mode ?? 'steps');
   }
 }
 
-function realRunReport(
-  scenario: Scenario,
-  backend: string,
-  mode: 'steps' | 'direct',
-  bug: BugInfo | undefined,
-  config: LayoutConfig,
-  seed: number,
-  target: Target,
-  r: RealRunResult,
-): RunReport {
+/** A real run's report: what to run again, the explore command for the same kind, the agents. */
+function realRunReport(r: RealRunResult, mode: 'steps' | 'direct'): RunReport {
+  const { spec } = r;
+  const { config } = spec;
   const layout = new Layout(config);
-  const roles = scenario.roles(config);
+  const roles = findScenario(spec.scenario)!.roles(config);
   const bugFlag =
-    (bug ? ` --bug ${bug.name}` : '') +
-    (target.contract !== 2007 ? ` --lazy-contract ${target.contract}` : '') +
-    (target.lockdep ? '' : ' --no-lockdep');
+    (spec.bug ? ` --bug ${spec.bug}` : '') +
+    (spec.contract !== 2007 ? ` --lazy-contract ${spec.contract}` : '') +
+    (spec.lockdep ? '' : ' --no-lockdep');
   const reproduce =
-    `pnpm ptesim stress --scenario ${scenario.name} --backend ${backend}${bugFlag}` +
+    `pnpm ptesim stress --scenario ${spec.scenario} --backend ${spec.backend}${bugFlag}` +
     `${mode === 'direct' ? ' --mode direct' : ''} ` +
-    `--cpus ${config.cpus} --mmus ${config.mmus} --pages ${config.pages} --seed ${seed}`;
-  const explore = `pnpm ptesim explore --scenario ${scenario.name} --backend ${backend}${bugFlag}`;
+    `--cpus ${config.cpus} --mmus ${config.mmus} --pages ${config.pages} --seed ${spec.seed}`;
+  const explore = `pnpm ptesim explore --scenario ${spec.scenario} --backend ${spec.backend}${bugFlag}`;
   return buildRunReport({
-    scenario: scenario.name,
-    backend,
+    spec,
     executor: 'real',
     mode,
-    contract: target.contract,
-    lockdep: target.lockdep,
-    bug: bug?.name,
-    config,
-    seed,
     episodes: r.episodes,
     elapsedMs: r.elapsedMs,
     cpuTimeMs: r.cpuTimeMs,
@@ -164,7 +137,7 @@ function realRunReport(
     violations: r.violation
       ? [
           violationReport(layout, r.violation, {
-            seed,
+            seed: spec.seed,
             episode: r.violation.episode,
             countInRun: r.violation.count,
             reproduce,

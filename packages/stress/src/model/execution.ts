@@ -21,18 +21,18 @@ import {
   type Counters,
   type Cpu,
   createCpu,
-  type EpisodeBudget,
   findScenario,
   HDR_STOP,
   isKernelBug,
   Layout,
-  type LayoutConfig,
-  type LazyContract,
   newCounters,
   PREEMPT,
+  type RunSpec,
+  type RunSpecInput,
   readSnapshots,
   readViolation,
   recordViolation,
+  resolveRunSpec,
   type Scenario,
   SPIN,
   type Step,
@@ -45,16 +45,13 @@ import type { Scheduler } from './scheduler.ts';
 import { Trace } from './trace.ts';
 import { TracingMem } from './tracing-mem.ts';
 
-export interface ModelSetup {
-  scenario: string;
-  backend: string;
-  bug?: string | undefined;
-  config: LayoutConfig;
-  budget: EpisodeBudget;
-  /** Lazy-mode contract (default 2007). */
-  contract?: LazyContract | undefined;
-  /** The lock-discipline checker (default on). */
-  lockdep?: boolean | undefined;
+/** A run's spec without its seed: each execution gets its own data seed (run/spec.ts, resolved). */
+export type ModelSetup = Omit<RunSpec, 'seed'>;
+
+/** The model executor's setup for `input`, with the defaults and checks of resolveRunSpec. */
+export function modelSetup(input: Omit<RunSpecInput, 'seed'>): ModelSetup {
+  const { seed: _, ...setup } = resolveRunSpec({ ...input, seed: 0 }, 'model');
+  return setup;
 }
 
 export interface ExecutionResult {

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { BUGS, findBackend, findScenario } from '@ptesim/core';
+import { resolveRunSpec } from '@ptesim/core';
 import { UsageError } from '../cli/args.ts';
 import { writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
@@ -64,9 +64,15 @@ export function readReplay(path: string): ReplayFile {
     throw new UsageError(
       `${path} was written by ptesim ${f.version ?? '?'} in replay format ${f.format}; this ptesim ${VERSION} reads format ${REPLAY_FORMAT}`,
     );
-  if (typeof f.scenario !== 'string' || !findScenario(f.scenario)) throw bad(`unknown scenario '${f.scenario}'`);
-  if (typeof f.backend !== 'string' || !findBackend(f.backend)) throw bad(`unknown backend '${f.backend}'`);
-  if (f.bug !== undefined && f.bug !== null && !BUGS.some((b) => b.name === f.bug)) throw bad(`unknown bug '${f.bug}'`);
+  try {
+    // The same names and combinations a command line may use (run/spec.ts).
+    resolveRunSpec(
+      { scenario: String(f.scenario), backend: String(f.backend), bug: f.bug ?? undefined, seed: 0 },
+      'model',
+    );
+  } catch (e) {
+    throw bad(e instanceof Error ? e.message : String(e));
+  }
   const c = f.config;
   if (!c || ![c.cpus, c.mmus, c.pages].every((n) => Number.isInteger(n) && n > 0)) throw bad('bad config');
   const b = f.budget;

@@ -1,9 +1,3 @@
-/**
- * One model-executor run as the CLI reports it (`explore`, and `stress --executor model`): explore
- * with a strategy; on a failure shrink the schedule, write the replay file, and render the shrunk
- * interleaving.
- */
-import { findScenario, type LayoutConfig } from '@ptesim/core';
 import { buildRunReport, violationReport } from '../report/build.ts';
 import { explainViolation } from '../report/explain.ts';
 import { perSec, type RunReport, type ViolationReport } from '../report/report.ts';
@@ -54,8 +48,8 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
       bug: opts.bug,
       config: opts.config,
       budget: opts.budget,
-      contract: opts.contract ?? 2007,
-      lockdep: opts.lockdep ?? true,
+      contract: opts.contract,
+      lockdep: opts.lockdep,
       strategy: opts.strategy,
       foundBy: first.foundBy,
       seed: opts.seed,
@@ -72,7 +66,7 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
         countInRun: result.failures,
         reproduce: `pnpm ptesim replay ${replayFile}`,
         replayFile,
-        snapshots: opts.lockdep === false ? undefined : shrunk.snapshots,
+        snapshots: opts.lockdep ? shrunk.snapshots : undefined,
       }),
     ];
   }
@@ -90,14 +84,8 @@ function modelRunReport(
   traceHash: string | undefined,
 ): RunReport {
   return buildRunReport({
-    scenario: opts.scenario,
-    backend: opts.backend,
+    spec: opts,
     executor: 'model',
-    contract: opts.contract ?? 2007,
-    lockdep: opts.lockdep ?? true,
-    bug: opts.bug,
-    config: opts.config,
-    seed: opts.seed,
     episodes: r.executions,
     elapsedMs: r.elapsedMs,
     cpuTimeMs: r.elapsedMs,
@@ -117,11 +105,4 @@ function modelRunReport(
       traceHash,
     },
   });
-}
-
-/** The scenario's model configuration unless overridden. */
-export function modelConfig(scenario: string, over: Partial<LayoutConfig>): LayoutConfig {
-  const s = findScenario(scenario);
-  if (!s) throw new RangeError(`unknown scenario '${scenario}'`);
-  return { ...s.modelDefaults, ...Object.fromEntries(Object.entries(over).filter(([, v]) => v !== undefined)) };
 }

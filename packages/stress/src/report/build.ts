@@ -2,22 +2,24 @@
  * One builder for a run's report, whichever executor ran it: the counts, the rates, whether the
  * race window was hit, the violation entry and the verdict are computed here and nowhere else.
  */
-import { type Counters, formatPte, type Layout, type ViolationRecord, violationDetails } from '@ptesim/core';
+import {
+  type Counters,
+  formatPte,
+  type Layout,
+  type RunSpec,
+  type ViolationRecord,
+  violationDetails,
+} from '@ptesim/core';
 import type { HangReport } from '@ptesim/workers';
 import { explainViolation, involvedAgents, lockdepReport } from './explain.ts';
 import { type AgentReport, type ModelRunInfo, perSec, type RunReport, type ViolationReport } from './report.ts';
 
 /** What a run was and what it did: the executor-specific parts of a report. */
 export interface RunFacts {
-  scenario: string;
-  backend: string;
+  /** The run as resolved. */
+  spec: RunSpec;
   executor: 'real' | 'model';
   mode?: 'steps' | 'direct' | undefined;
-  contract: 2007 | 2025;
-  lockdep: boolean;
-  bug: string | undefined;
-  config: { cpus: number; mmus: number; pages: number };
-  seed: number;
   /** Episodes (real) or executions (model). */
   episodes: number;
   elapsedMs: number;
@@ -33,16 +35,17 @@ export interface RunFacts {
 
 export function buildRunReport(f: RunFacts): RunReport {
   const t = f.totals;
+  const { spec } = f;
   return {
-    scenario: f.scenario,
-    backend: f.backend,
+    scenario: spec.scenario,
+    backend: spec.backend,
     executor: f.executor,
     ...(f.mode !== undefined ? { mode: f.mode } : {}),
-    contract: f.contract,
-    lockdep: f.lockdep,
-    bug: f.bug ?? null,
-    config: { ...f.config },
-    seed: f.seed,
+    contract: spec.contract,
+    lockdep: spec.lockdep,
+    bug: spec.bug ?? null,
+    config: { ...spec.config },
+    seed: spec.seed,
     episodes: f.episodes,
     elapsedMs: Math.round(f.elapsedMs),
     cpuTimeMs: Math.round(f.cpuTimeMs),
