@@ -17,7 +17,7 @@ import {
   unlockPage,
   writebackPage,
 } from '../src/index.ts';
-import { type Machine, machine, ptepOf, run, Stepper } from './helpers.ts';
+import { machine, ptepOf, type Rig, run, Stepper } from './helpers.ts';
 
 const VA = 1;
 
@@ -26,7 +26,7 @@ const VA = 1;
  * page_mkclean (it may have been written), so a lost D shows once the PTE is write-protected —
  * here by change_pte_range, which carries D over and would carry a lost one over just as well.
  */
-function writeProtectThenWriteback(m: Machine): void {
+function writeProtectThenWriteback(m: Rig): void {
   const [cpu0, cleaner] = m.cpus;
   run(changePteRange(cpu0, VA, VA + 1, PAGE_READONLY, false));
   run(writebackPage(cleaner, VA));

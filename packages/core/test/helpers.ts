@@ -4,18 +4,19 @@
  */
 import {
   AtomicsMem,
-  allocShared,
   type Cpu,
-  createCpu,
-  Layout,
+  type Layout,
   type LayoutConfig,
   type LazyContract,
-  mprotectDirty,
+  Machine,
+  resolveRunSpec,
   SPIN,
   type Step,
 } from '../src/index.ts';
 
-export interface Machine {
+/** A machine with every agent's CPU built on it, for driving the model by hand. */
+export interface Rig {
+  machine: Machine;
   i32: Int32Array;
   layout: Layout;
   cpus: Cpu[];
@@ -26,26 +27,18 @@ export interface MachineExtras {
   lockdep?: boolean;
 }
 
+/** mprotect-dirty's world on 2 CPUs, 1 MMU and 4 pages unless told otherwise, reset as for an episode. */
 export function machine(
   backend: string,
   config: Partial<LayoutConfig> = {},
   bug?: string,
   extras: MachineExtras = {},
-): Machine {
-  const layout = new Layout({ cpus: 2, mmus: 1, pages: 4, ...config });
-  const i32 = new Int32Array(allocShared(layout));
-  mprotectDirty.setup(i32, layout);
-  const cpus = Array.from({ length: layout.agents }, (_, id) =>
-    createCpu(id, new AtomicsMem(i32, layout, id), layout, {
-      backend,
-      bug,
-      seed: 1,
-      contract: 2007,
-      lockdep: true,
-      ...extras,
-    }),
-  );
-  return { i32, layout, cpus };
+): Rig {
+  const input = { scenario: 'mprotect-dirty', backend, bug, config: { cpus: 2, mmus: 1, pages: 4, ...config } };
+  const m = new Machine(resolveRunSpec({ ...input, contract: 2007, seed: 1, ...extras }, 'real'));
+  m.resetEpisode();
+  const cpus = Array.from({ length: m.layout.agents }, (_, id) => m.cpu(id, new AtomicsMem(m.i32, m.layout, id), 1));
+  return { machine: m, i32: m.i32, layout: m.layout, cpus };
 }
 
 /** Run to completion on this thread. A SPIN here means a lock nobody will release: fail. */
@@ -86,6 +79,6 @@ export class Stepper<T> {
   }
 }
 
-export function ptepOf(m: Machine, va: number): number {
+export function ptepOf(m: Rig, va: number): number {
   return m.layout.ptePage(0) + va;
 }

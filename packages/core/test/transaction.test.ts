@@ -16,12 +16,12 @@ import {
   readViolation,
   writebackPage,
 } from '../src/index.ts';
-import { type Machine, machine, ptepOf, run } from './helpers.ts';
+import { machine, ptepOf, type Rig, run } from './helpers.ts';
 
 const VA = 1;
 
 /** mprotect(RO) of one PTE with a hardware write landing between start and commit. */
-function raceOneWrite(m: Machine): { access: number; mprotectCpu: Cpu } {
+function raceOneWrite(m: Rig): { access: number; mprotectCpu: Cpu } {
   const [cpu0, cleaner, mmu] = m.cpus;
   const ptep = ptepOf(m, VA);
   const start = run(cpu0.pv.ptepModifyProtStart(ptep));

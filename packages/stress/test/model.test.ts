@@ -14,7 +14,7 @@ import {
   ModelMemoryError,
 } from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
-import { Machine, type ModelSetup, modelSetup } from '../src/model/execution.ts';
+import { ModelExecutor, type ModelSetup, modelSetup } from '../src/model/execution.ts';
 import { dataSeedFor, type ExploreOptions, explore, makeScheduler } from '../src/model/explore.ts';
 import { ReplayScheduler } from '../src/model/schedulers/replay.ts';
 import { replaySchedule, score, shrinkSchedule } from '../src/model/shrink.ts';
@@ -53,7 +53,7 @@ describe('determinism', () => {
   /** The trace hash of each of the first n executions of a strategy, run by hand. */
   function traceHashes(strategy: ExploreOptions['strategy'], seed: number, n: number): string[] {
     const o = opts('xen', undefined, strategy, seed);
-    const m = new Machine(o);
+    const m = new ModelExecutor(o);
     const s = makeScheduler(o, m.layout.agents);
     const out: string[] = [];
     for (let i = 0; i < n && s.beginExecution(); i++)
@@ -130,7 +130,7 @@ describe('replay and shrinking', () => {
         const r = await explore({ ...opts(backend, bug, strategy, seed), schedules: 20_000 });
         const first = r.first!;
         const kind = first.result.violation!.kind;
-        const m = new Machine(setup(backend, bug));
+        const m = new ModelExecutor(setup(backend, bug));
         const again = replaySchedule(m, first.result.schedule, first.dataSeed);
         expect(again.trace.hash()).toBe(first.result.trace.hash());
         const shrunk = shrinkSchedule(m, first.result.schedule, first.dataSeed, kind);
@@ -143,7 +143,7 @@ describe('replay and shrinking', () => {
   }
 
   it('a passing schedule is never "shrunk" into a failure report', () => {
-    const m = new Machine(setup('native'));
+    const m = new ModelExecutor(setup('native'));
     const r = m.run(new ReplayScheduler([]), 1);
     expect(r.violation).toBeUndefined();
     expect(() => shrinkSchedule(m, r.schedule, 1, 'lost-dirty')).toThrow(/does not fail/);
@@ -172,7 +172,7 @@ describe('the engine checks the model and the run', () => {
   });
 
   it('threads spinning on a lock nobody will release: a deadlock violation, not a hang', () => {
-    const m = new Machine(setup('native'));
+    const m = new ModelExecutor(setup('native'));
     const s = new ReplayScheduler([]);
     s.beginExecution();
     const r = m.run(s, 1, 0, (i32, layout) => {

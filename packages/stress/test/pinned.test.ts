@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUGS } from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
-import { Machine, modelSetup } from '../src/model/execution.ts';
+import { ModelExecutor, modelSetup } from '../src/model/execution.ts';
 import { explore } from '../src/model/explore.ts';
 import { formatInterleaving } from '../src/model/interleaving.ts';
 import { shrinkSchedule } from '../src/model/shrink.ts';
@@ -57,7 +57,7 @@ describe('golden shrunk interleavings of the zoo', () => {
         expect(first, `portfolio seed 1 did not find ${bug.name}`).toBeDefined();
         expect(first.result.violation?.kind).toBe(bug.kind); // the kind the registry promises
         const shrunk = shrinkSchedule(
-          new Machine(setup),
+          new ModelExecutor(setup),
           first.result.schedule,
           first.dataSeed,
           first.result.violation!.kind,
@@ -66,7 +66,7 @@ describe('golden shrunk interleavings of the zoo', () => {
           `${bug.name} on ${backend}: ${shrunk.result.violation?.kind}, found by ${first.foundBy} at execution ${first.execution}\n` +
           formatInterleaving(
             shrunk.result.trace,
-            new Machine(setup).layout,
+            new ModelExecutor(setup).layout,
             shrunk.result.violation,
             shrunk.result.finalFrom,
           );

@@ -14,8 +14,6 @@ import {
   AtomicsMem,
   type Counters,
   CTL_FIXED_DONE,
-  createCpu,
-  findScenario,
   HDR_ABANDONED,
   HDR_ABORT,
   HDR_EPISODE,
@@ -24,7 +22,7 @@ import {
   HDR_STOP,
   HDR_VIOLATIONS,
   isKernelBug,
-  Layout,
+  Machine,
   publishWait,
   type RunSpec,
   V_KERNEL_BUG,
@@ -58,11 +56,9 @@ export default function runAgent(task: AgentTask): AgentResult {
     const left = leftoverGenerators();
     if (left.length > 0) throw new Error(`direct compilation left generators in the model: ${left.join(', ')}`);
   }
-  const i32 = new Int32Array(task.sab);
-  const layout = new Layout(task.spec.config);
-  const scenario = findScenario(task.spec.scenario);
-  if (!scenario) throw new RangeError(`unknown scenario '${task.spec.scenario}'`);
-  const cpu = createCpu(task.agent, new AtomicsMem(i32, layout, task.agent), layout, task.spec);
+  const machine = new Machine(task.spec, task.sab);
+  const { i32, layout, scenario } = machine;
+  const cpu = machine.cpu(task.agent, new AtomicsMem(i32, layout, task.agent), task.spec.seed);
   const role = scenario.roles(task.spec.config)[task.agent];
   const parties = layout.agents;
   const block = layout.agent(task.agent);
@@ -93,7 +89,7 @@ export default function runAgent(task: AgentTask): AgentResult {
       const halt =
         (Atomics.load(i32, HDR_STOP) !== 0 || (task.maxEpisodes > 0 && done >= task.maxEpisodes)) &&
         !(task.inject !== undefined && done <= task.inject.episode); // a self-test's fault must strike
-      if (!halt) scenario.setup(i32, layout);
+      if (!halt) machine.resetEpisode();
       Atomics.store(i32, HDR_HALT, halt ? 1 : 0);
     }
   }

@@ -10,13 +10,11 @@ import {
   type AgentWaitState,
   addCounters,
   agentWaitStates,
-  allocShared,
   type Counters,
-  findScenario,
   HDR_EPISODE,
   HDR_STARTED,
   HDR_STOP,
-  Layout,
+  Machine,
   newCounters,
   type RunSpec,
   type RunSpecInput,
@@ -108,14 +106,12 @@ const WATCH_MS = 50;
 
 export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const spec = resolveRunSpec(opts, 'real');
-  const scenario = findScenario(spec.scenario)!;
+  const machine = new Machine(spec);
+  const { scenario, layout, sab, i32 } = machine;
   if (opts.mode === 'direct' && scenario.needsSteps)
     throw new RangeError(`scenario '${scenario.name}' switches tasks and needs --mode steps`);
   if (opts.timeMs === undefined && opts.episodes === undefined) throw new RangeError('give a time or an episode count');
-  const layout = new Layout(spec.config);
-  const sab = allocShared(layout);
-  const i32 = new Int32Array(sab);
-  scenario.setup(i32, layout);
+  machine.resetEpisode();
   const roles = scenario.roles(spec.config).map((r) => r.name);
   const inject: Injection | undefined = opts.inject && {
     kind: opts.inject.kind,

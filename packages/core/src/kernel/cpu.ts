@@ -13,7 +13,7 @@ import { PARAVIRT_LAZY_NONE } from '../paravirt/lazy-modes.ts';
 import type { PvMmuOps } from '../paravirt/ops.ts';
 import type { Rand } from '../util/rand.ts';
 import { type Counters, newCounters } from './counters.ts';
-import { Task } from './task.ts';
+import { TASK0_PGD, TASK1_PGD, Task } from './task.ts';
 import { clearWait, publishWait } from './wait.ts';
 
 /** Who last rewrote a PTE (harness annotation in the shadow array, for reports). */
@@ -59,7 +59,7 @@ export class Cpu implements ViolationSite, LockdepHost {
     readonly stats: Counters = newCounters(),
   ) {
     this.i32 = mem.i32;
-    this.tasks = [new Task(0, 1), new Task(1, 2)];
+    this.tasks = [new Task(0, TASK0_PGD), new Task(1, TASK1_PGD)];
     this.task = this.tasks[0];
   }
 

@@ -1,15 +1,70 @@
-/** Building the simulated CPUs of a run: one Cpu per agent, each with its backend and stream. */
+/**
+ * One simulated machine: a run's spec, its scenario, the layout and the SharedArrayBuffer that
+ * holds model and harness memory — and the two things every executor and test does with them:
+ * reset the state an episode starts from, and build the simulated CPU of an agent. The real
+ * executor builds one per run (and each worker one over the same SAB), the model executor one per
+ * exploration, tests one per case.
+ */
 import { bugFlags } from '../bugs.ts';
 import { LockDep } from '../check/lockdep.ts';
-import type { Layout } from '../mem/layout.ts';
+import { AG_CR3, AG_MODEL_WORDS, allocShared, Layout } from '../mem/layout.ts';
 import type { Mem } from '../mem/mem.ts';
 import { findBackend } from '../paravirt/backends.ts';
 import type { RunSpec } from '../run/spec.ts';
+import { findScenario } from '../scenarios/index.ts';
+import type { Scenario } from '../scenarios/scenario.ts';
 import { Rand } from '../util/rand.ts';
 import { Cpu } from './cpu.ts';
+import { TASK0_PGD } from './task.ts';
 
 /** What a CPU needs of the run's spec (run/spec.ts: resolved, no defaults left to apply here). */
 export type CpuSpec = Pick<RunSpec, 'backend' | 'bug' | 'seed' | 'contract' | 'lockdep'>;
+
+/** What a machine needs of the spec: all but the seed, which each CPU (or execution) is given. */
+export type MachineSpec = Omit<RunSpec, 'seed'>;
+
+export class Machine {
+  readonly scenario: Scenario;
+  readonly layout: Layout;
+  readonly sab: SharedArrayBuffer;
+  readonly i32: Int32Array;
+
+  /** `sab`: an existing machine's memory (a worker joining its run); a fresh one otherwise. */
+  constructor(
+    readonly spec: MachineSpec,
+    sab?: SharedArrayBuffer,
+  ) {
+    const scenario = findScenario(spec.scenario);
+    if (!scenario) throw new RangeError(`unknown scenario '${spec.scenario}'`);
+    this.scenario = scenario;
+    this.layout = new Layout(spec.config);
+    this.sab = sab ?? allocShared(this.layout);
+    this.i32 = new Int32Array(this.sab);
+  }
+
+  /**
+   * Harness, with every agent quiesced: the state each episode starts from. Model memory is
+   * cleared — locks free, no VMA, no table — except the checker's per-agent state, which outlives
+   * episodes; every CPU runs on task 0's page tables; then the scenario builds its world.
+   */
+  resetEpisode(): void {
+    const { layout, i32 } = this;
+    for (let a = 0; a < layout.agents; a++) {
+      const block = layout.agent(a);
+      for (let w = 0; w < AG_MODEL_WORDS; w++) Atomics.store(i32, block + w, 0);
+      Atomics.store(i32, block + AG_CR3, TASK0_PGD);
+    }
+    for (let w = layout.ctl; w < layout.modelEnd; w++) Atomics.store(i32, w, 0);
+    // The shadow (last software writer of each PTE) is the harness's, and per episode.
+    for (let w = layout.shadowBase; w < layout.violation; w++) Atomics.store(i32, w, 0);
+    this.scenario.setup(i32, layout);
+  }
+
+  /** The simulated CPU (or MMU) `id`, on memory `mem`, with its random stream from `seed`. */
+  cpu(id: number, mem: Mem, seed: number): Cpu {
+    return createCpu(id, mem, this.layout, { ...this.spec, seed });
+  }
+}
 
 export function createCpu(id: number, mem: Mem, layout: Layout, opts: CpuSpec): Cpu {
   const backend = findBackend(opts.backend);

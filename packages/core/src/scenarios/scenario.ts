@@ -39,7 +39,7 @@ export interface Scenario {
   needsSteps?: boolean;
   /** One role per agent: agents 0..cpus-1 are CPUs, the rest MMUs. */
   roles(config: LayoutConfig): Role[];
-  /** Harness: write the state every episode starts from (all agents quiesced). */
+  /** Its world as each episode starts, on memory Machine.resetEpisode has cleared (all agents quiesced). */
   setup(i32: Int32Array, layout: Layout): void;
   /** One episode of `role`'s work on `cpu`. */
   program(cpu: Cpu, role: Role, budget: EpisodeBudget): Step;

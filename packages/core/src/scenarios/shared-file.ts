@@ -8,17 +8,10 @@
 import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
-  AG_ACCESS_SEQ,
-  AG_CR3,
   CTL_FIXED_DONE,
   type Layout,
-  LINE,
-  MM_I_MMAP,
-  MM_MMAP_LOCK,
   MM_NR_VMAS,
-  MM_PAGE_TABLE_LOCK,
   PG_MAPCOUNT,
-  PTRS_PER_PTE,
   VMA_END,
   VMA_FLAGS,
   VMA_PGOFF,
@@ -40,42 +33,27 @@ const AGE_SHARE = 0.3;
 /** Background loops look at the fixed agents' progress every this many operations. */
 const DONE_POLL = 8;
 
-/** Harness: the state every episode starts from (all agents quiesced). */
+/**
+ * The world every episode starts from, on memory Machine.resetEpisode has just cleared (locks
+ * free, every CPU on task 0's tables): the mm's one VMA, every pte page in the pgd, the user PTEs
+ * populated, the file's pages mapped once.
+ */
 export function setupSharedFile(i32: Int32Array, layout: Layout): void {
   const { pages } = layout.config;
-  Atomics.store(i32, layout.ctl + CTL_FIXED_DONE, 0);
-  for (let a = 0; a < layout.agents; a++) {
-    // The checker's part of the block (held locks, event ring) is its own and outlives episodes.
-    const base = layout.agent(a);
-    Atomics.store(i32, base + AG_ACCESS_SEQ, 0);
-    Atomics.store(i32, base + AG_CR3, 1); // every CPU starts on task 0's page tables (Task.pgd)
-  }
-  Atomics.store(i32, layout.mm + MM_PAGE_TABLE_LOCK, 0);
-  Atomics.store(i32, layout.mm + MM_MMAP_LOCK, 0);
-  Atomics.store(i32, layout.mm + MM_I_MMAP, 0);
   Atomics.store(i32, layout.mm + MM_NR_VMAS, 1);
   const vma = layout.vma(0);
   Atomics.store(i32, vma + VMA_START, 0);
   Atomics.store(i32, vma + VMA_END, pages);
   Atomics.store(i32, vma + VMA_FLAGS, VM_READ | VM_WRITE | VM_SHARED);
   Atomics.store(i32, vma + VMA_PGOFF, 0);
-  for (let n = 0; n < layout.ptePages; n++) {
-    Atomics.store(i32, layout.pgd + n, layout.ptePage(n));
-    Atomics.store(i32, layout.ptlBase + n * LINE, 0);
-  }
-  for (let va = 0; va < layout.ptePages * PTRS_PER_PTE; va++) {
-    const ptep = layout.ptesBase + va;
-    // User pages populated, writable, clean: the first write of each must set D; the odd ones old,
-    // so the first access of each must set A. Kernel range empty.
+  for (let n = 0; n < layout.ptePages; n++) Atomics.store(i32, layout.pgd + n, layout.ptePage(n));
+  for (let va = 0; va < pages; va++) {
+    // Populated, writable, clean: the first write of each must set D; the odd ones old, so the
+    // first access of each must set A. The kernel range stays empty.
     const prot = va % 2 === 0 ? PAGE_SHARED : PAGE_SHARED & ~_PAGE_ACCESSED;
-    Atomics.store(i32, ptep, va < pages ? pfnPte(va, prot) : 0);
-    Atomics.store(i32, layout.shadow(ptep), 0);
+    Atomics.store(i32, layout.ptep(va), pfnPte(va, prot));
   }
-  for (let f = 0; f < layout.frames; f++) {
-    const page = layout.page(f);
-    for (let w = 0; w < LINE; w++) Atomics.store(i32, page + w, 0);
-    Atomics.store(i32, page + PG_MAPCOUNT, 1);
-  }
+  for (let f = 0; f < layout.frames; f++) Atomics.store(i32, layout.page(f) + PG_MAPCOUNT, 1);
 }
 
 /** A background role: `op` until every fixed-budget agent is done (or `backgroundOps` times). */

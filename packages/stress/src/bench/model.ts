@@ -4,7 +4,7 @@
  * the failing schedules.
  */
 import { BACKENDS, BUGS, findScenario, type LayoutConfig } from '@ptesim/core';
-import { Machine, modelSetup } from '../model/execution.ts';
+import { ModelExecutor, modelSetup } from '../model/execution.ts';
 import { type ExploreOptions, explore, type Strategy } from '../model/explore.ts';
 import { shrinkSchedule, switches } from '../model/shrink.ts';
 import { median } from './detect.ts';
@@ -54,7 +54,7 @@ export async function measureModel(seeds: number, schedules = 100_000): Promise<
           const first = r.first;
           if (first?.result.violation) {
             const s = shrinkSchedule(
-              new Machine(opts),
+              new ModelExecutor(opts),
               first.result.schedule,
               first.dataSeed,
               first.result.violation.kind,

@@ -11,18 +11,18 @@ import {
   _PAGE_RW,
   AG_ACCESS_SEQ,
   AtomicsMem,
-  allocShared,
   type Cpu,
   changePteRange,
   createCpu,
-  Layout,
+  type Layout,
+  Machine,
   mmuAccess,
-  mprotectDirty,
   PAGE_READONLY,
   PAGE_SHARED,
   PG_VERSION,
   pteModify,
   Rand,
+  resolveRunSpec,
   type Step,
 } from '@ptesim/core';
 import { drive } from '@ptesim/workers';
@@ -47,9 +47,11 @@ const ACCESSES = 2_000_000;
 const RANGES = 100_000;
 
 export function measureStepCost(): StepCost {
-  const layout = new Layout({ cpus: 1, mmus: 1, pages: PAGES });
-  const i32 = new Int32Array(allocShared(layout));
-  mprotectDirty.setup(i32, layout);
+  const machine = new Machine(
+    resolveRunSpec({ backend: 'native', config: { cpus: 1, mmus: 1, pages: PAGES }, seed: 1 }, 'real'),
+  );
+  machine.resetEpisode();
+  const { layout, i32 } = machine;
   // The bare loops have no lock-discipline checker, so neither does the model here (its cost is
   // measured on real runs by `ptesim bench lockdep`).
   const mmu = createCpu(1, new AtomicsMem(i32, layout, 1), layout, {

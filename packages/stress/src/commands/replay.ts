@@ -5,7 +5,7 @@
  */
 
 import { parseArgs, UsageError } from '../cli/args.ts';
-import { Machine } from '../model/execution.ts';
+import { ModelExecutor } from '../model/execution.ts';
 import { formatInterleaving } from '../model/interleaving.ts';
 import { readReplay } from '../model/replay-file.ts';
 import { replaySchedule, switches } from '../model/shrink.ts';
@@ -15,7 +15,7 @@ export function replayCommand(argv: readonly string[]): number {
   const p = parseArgs(argv, {});
   if (p.positionals.length !== 1) throw new UsageError('usage: ptesim replay FILE');
   const file = readReplay(p.positionals[0]);
-  const machine = new Machine(file);
+  const machine = new ModelExecutor(file);
   const r = replaySchedule(machine, file.schedule, file.dataSeed);
   const hash = r.trace.hash();
   const bug = file.bug ? ` / bug ${file.bug}` : '';

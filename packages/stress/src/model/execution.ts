@@ -17,14 +17,12 @@ import {
   AG_WAIT_KIND,
   AG_WAIT_WORD,
   addCounters,
-  allocShared,
   type Counters,
   type Cpu,
-  createCpu,
-  findScenario,
   HDR_STOP,
   isKernelBug,
-  Layout,
+  type Layout,
+  Machine,
   newCounters,
   PREEMPT,
   type RunSpec,
@@ -82,18 +80,16 @@ const DONE = 2;
 /** A blocked thread's word when it published none: any write wakes it. */
 const ANY_WORD = -1;
 
-/** Reusable per-setup state: the scenario, the layout and one SAB (reset before each execution). */
-export class Machine {
+/** Runs executions of one setup on one Machine (its SAB cleared and reset before each). */
+export class ModelExecutor {
+  readonly machine: Machine;
   readonly scenario: Scenario;
   readonly layout: Layout;
   readonly i32: Int32Array;
 
   constructor(readonly setup: ModelSetup) {
-    const scenario = findScenario(setup.scenario);
-    if (!scenario) throw new RangeError(`unknown scenario '${setup.scenario}'`);
-    this.scenario = scenario;
-    this.layout = new Layout(setup.config);
-    this.i32 = new Int32Array(allocShared(this.layout));
+    this.machine = new Machine(setup);
+    ({ scenario: this.scenario, layout: this.layout, i32: this.i32 } = this.machine);
   }
 
   /**
@@ -107,8 +103,8 @@ export class Machine {
     perturb?: (i32: Int32Array, layout: Layout) => void,
   ): ExecutionResult {
     const { scenario, layout, i32, setup } = this;
-    i32.fill(0);
-    scenario.setup(i32, layout);
+    i32.fill(0); // the checker's state and the violation record too: every execution starts fresh
+    this.machine.resetEpisode();
     perturb?.(i32, layout);
     const trace = new Trace();
     const mem = new TracingMem(i32, trace, layout);
@@ -117,13 +113,7 @@ export class Machine {
     const threads: Step[] = [];
     const state: number[] = [];
     for (let id = 0; id < layout.agents; id++) {
-      const cpu = createCpu(id, mem, layout, {
-        backend: setup.backend,
-        bug: setup.bug,
-        seed: dataSeed,
-        contract: setup.contract,
-        lockdep: setup.lockdep,
-      });
+      const cpu = this.machine.cpu(id, mem, dataSeed);
       cpu.episode = episode;
       cpus.push(cpu);
       threads.push(scenario.program(cpu, roles[id], setup.budget));

@@ -3,7 +3,7 @@
  * executions until one fails, the strategy is exhausted (dfs), or the schedule/time budget runs out.
  */
 import { addCounters, type Counters, mixSeed, newCounters } from '@ptesim/core';
-import { type ExecutionResult, Machine, type ModelSetup } from './execution.ts';
+import { type ExecutionResult, ModelExecutor, type ModelSetup } from './execution.ts';
 import type { Scheduler } from './scheduler.ts';
 import { DfsScheduler } from './schedulers/dfs.ts';
 import { PctScheduler } from './schedulers/pct.ts';
@@ -88,7 +88,7 @@ export function dataSeedFor(strategy: Strategy, seed: number, n: number): number
 }
 
 export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
-  const machine = new Machine(opts);
+  const machine = new ModelExecutor(opts);
   const scheduler = makeScheduler(opts, machine.layout.agents);
   const t0 = performance.now();
   let executions = 0;

@@ -1,7 +1,7 @@
 import { buildRunReport, violationReport } from '../report/build.ts';
 import { explainViolation } from '../report/explain.ts';
 import { perSec, type RunReport, type ViolationReport } from '../report/report.ts';
-import { Machine } from './execution.ts';
+import { ModelExecutor } from './execution.ts';
 import { type ExploreOptions, type ExploreResult, explore } from './explore.ts';
 import { formatInterleaving } from './interleaving.ts';
 import { writeReplay } from './replay-file.ts';
@@ -20,7 +20,7 @@ export interface ModelRun {
 
 export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
   const result = await explore(opts);
-  const machine = new Machine(opts);
+  const machine = new ModelExecutor(opts);
   const first = result.first;
   let violations: ViolationReport[] = [];
   let interleaving = '';

@@ -12,7 +12,7 @@
  *  2. delete chunks, halving the chunk size (ddmin-style);
  *  3. merge switches: let the thread before a switch run k more steps (k halving from the rest).
  */
-import type { ExecutionResult, Machine } from './execution.ts';
+import type { ExecutionResult, ModelExecutor } from './execution.ts';
 import { ReplayScheduler } from './schedulers/replay.ts';
 
 export interface ShrinkResult {
@@ -37,14 +37,14 @@ export function score(r: ExecutionResult): number {
   return r.steps + SWITCH_COST * switches(r.schedule);
 }
 
-export function replaySchedule(machine: Machine, schedule: readonly number[], dataSeed: number): ExecutionResult {
+export function replaySchedule(machine: ModelExecutor, schedule: readonly number[], dataSeed: number): ExecutionResult {
   const s = new ReplayScheduler(schedule);
   s.beginExecution();
   return machine.run(s, dataSeed);
 }
 
 export function shrinkSchedule(
-  machine: Machine,
+  machine: ModelExecutor,
   schedule: readonly number[],
   dataSeed: number,
   kind: string,
