@@ -14,16 +14,20 @@ import { explore } from '../src/model/explore.ts';
 import { formatInterleaving } from '../src/model/interleaving.ts';
 import { shrinkSchedule } from '../src/model/shrink.ts';
 
-/** Every schedule within the preemption bound of the correct code, model defaults: [scenario, contract, backend, bound, executions]. */
+/**
+ * Every schedule within the preemption bound of the correct code, model defaults, data seed 1:
+ * [scenario, contract, backend, bound, executions]. The data seed fixes the agents' choices (which
+ * page, read or write, age or write back), so a change of random streams changes these too.
+ */
 const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
   ['mprotect-dirty', 2007, 'native', 0, 6],
-  ['mprotect-dirty', 2007, 'native', 1, 566],
-  ['mprotect-dirty', 2007, 'native', 2, 33_512],
+  ['mprotect-dirty', 2007, 'native', 1, 518],
+  ['mprotect-dirty', 2007, 'native', 2, 25_346],
   ['mprotect-dirty', 2007, 'xen', 0, 6],
-  ['mprotect-dirty', 2007, 'xen', 1, 670],
-  ['mprotect-dirty', 2007, 'xen', 2, 44_330],
-  ['lazy-ctxsw', 2025, 'native', 2, 177],
-  ['lazy-ctxsw', 2025, 'xen', 2, 465],
+  ['mprotect-dirty', 2007, 'xen', 1, 616],
+  ['mprotect-dirty', 2007, 'xen', 2, 33_557],
+  ['lazy-ctxsw', 2025, 'native', 2, 389],
+  ['lazy-ctxsw', 2025, 'xen', 2, 730],
 ];
 
 describe('pinned DFS state spaces of the correct code', () => {

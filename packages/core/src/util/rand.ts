@@ -1,40 +1,24 @@
 /**
- * A small seeded PRNG, one independent stream per simulated CPU/MMU: xoshiro128** (Blackman &
- * Vigna), seeded through splitmix32 from (seed, stream). Allocation-free on the hot path, which
- * matters: MMU threads draw a number per access.
+ * Seeded random streams, one independent stream per simulated CPU/MMU: pure-rand's
+ * xoroshiro128+, the stream of agent k being the generator seeded with the run's seed and jumped k
+ * times (2^64 draws apart each: the library's way to independent streams). Allocation-free on the
+ * hot path, which matters: MMU threads draw a number per access.
  */
+
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
+
 export class Rand {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  private readonly gen: JumpableRandomGenerator;
 
   constructor(seed: number, stream = 0) {
-    let s = (seed ^ Math.imul(stream + 1, 0x9e3779b9)) >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next() | 1; // never all zero
+    this.gen = xoroshiro128plus(seed | 0);
+    for (let i = 0; i < stream; i++) this.gen.jump();
   }
 
   /** A uniform 32-bit unsigned integer. */
   u32(): number {
-    const r = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
-    const t = this.b << 9;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c ^= t;
-    this.d = rotl(this.d, 11);
-    return r;
+    return this.gen.next() >>> 0;
   }
 
   /** A uniform integer in [0, n). */
@@ -46,10 +30,6 @@ export class Rand {
   chance(p: number): boolean {
     return this.u32() / 4294967296 < p;
   }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
 }
 
 /** Mix a seed with a few integers into a new 32-bit seed (for per-run / per-episode derivation). */
