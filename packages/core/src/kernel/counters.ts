@@ -80,3 +80,8 @@ export function addCounters(into: Counters, from: Counters): Counters {
   for (const k of Object.keys(into) as (keyof Counters)[]) into[k] += from[k];
   return into;
 }
+
+/** A count over `ms` milliseconds as a whole rate per second (0 for an empty interval). */
+export function perSec(n: number, ms: number): number {
+  return ms > 0 ? Math.round((n * 1000) / ms) : 0;
+}

@@ -46,10 +46,11 @@ export class ModelBounds {
     this.hi = layout.modelEnd;
   }
 
-  /** Throws ModelMemoryError unless word `i` is model memory. `who` names the agent for the report. */
-  check(i: number, op: string, who: string): void {
+  /** Throws ModelMemoryError unless word `i` is model memory. `agent` (-1: the harness) is named in the report. */
+  check(i: number, op: string, agent: number): void {
     if (i >= this.agentsEnd && i < this.hi) return;
     if (i >= this.lo && i < this.agentsEnd && (i - this.lo) % AGENT_WORDS < AG_MODEL_WORDS) return;
+    const who = agent >= 0 ? this.layout.agentName(agent) : 'the harness';
     const where = Number.isInteger(i) && i >= 0 && i < this.layout.words ? ` (${this.layout.describe(i)})` : '';
     throw new ModelMemoryError(`${who}: ${op} of word ${String(i)}${where} outside model memory`);
   }
@@ -58,42 +59,40 @@ export class ModelBounds {
 /** The real memory: plain Atomics on the shared Int32Array, bounds-checked. */
 export class AtomicsMem implements Mem {
   private readonly bounds: ModelBounds;
-  private readonly who: string;
 
   constructor(
     readonly i32: Int32Array,
     layout: Layout,
-    agent: number,
+    private readonly agent: number,
   ) {
     this.bounds = new ModelBounds(layout);
-    this.who = layout.agentName(agent);
   }
   load(i: number): number {
-    this.bounds.check(i, 'load', this.who);
+    this.bounds.check(i, 'load', this.agent);
     return Atomics.load(this.i32, i);
   }
   store(i: number, v: number): void {
-    this.bounds.check(i, 'store', this.who);
+    this.bounds.check(i, 'store', this.agent);
     Atomics.store(this.i32, i, v);
   }
   xchg(i: number, v: number): number {
-    this.bounds.check(i, 'xchg', this.who);
+    this.bounds.check(i, 'xchg', this.agent);
     return Atomics.exchange(this.i32, i, v);
   }
   cmpxchg(i: number, expect: number, v: number): number {
-    this.bounds.check(i, 'cmpxchg', this.who);
+    this.bounds.check(i, 'cmpxchg', this.agent);
     return Atomics.compareExchange(this.i32, i, expect, v);
   }
   or(i: number, v: number): number {
-    this.bounds.check(i, 'or', this.who);
+    this.bounds.check(i, 'or', this.agent);
     return Atomics.or(this.i32, i, v);
   }
   and(i: number, v: number): number {
-    this.bounds.check(i, 'and', this.who);
+    this.bounds.check(i, 'and', this.agent);
     return Atomics.and(this.i32, i, v);
   }
   add(i: number, v: number): number {
-    this.bounds.check(i, 'add', this.who);
+    this.bounds.check(i, 'add', this.agent);
     return Atomics.add(this.i32, i, v);
   }
 }

@@ -1,7 +1,6 @@
 /** Real-thread throughput per backend: transactions, MMU accesses, race-window hits per second. */
-import { findBackend, findScenario, type LayoutConfig } from '@ptesim/core';
+import { findBackend, findScenario, type LayoutConfig, perSec } from '@ptesim/core';
 import { runReal } from '@ptesim/workers';
-import { perSec } from '../report/report.ts';
 
 export interface Throughput {
   backend: string;

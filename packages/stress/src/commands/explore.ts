@@ -7,11 +7,11 @@
 import { resolveRunSpec } from '@ptesim/core';
 import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
-import { Interrupts } from '../cli/interrupt.ts';
+import type { Interrupts } from '../cli/interrupt.ts';
 import { STRATEGIES, type Strategy } from '../model/explore.ts';
 import { runModel } from '../model/run-model.ts';
 import type { RunReport } from '../report/report.ts';
-import { finishReport } from './report-out.ts';
+import { runBackends } from './report-out.ts';
 
 export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   ...TARGET_FLAGS,
@@ -37,19 +37,9 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;
   const schedules = int(p, 'schedules', 1, 1e9) ?? (strategy === 'dfs' ? 1e9 : 10_000);
   const timeMs = duration(p, 'time');
-  const interrupts = new Interrupts().install();
-  try {
-    const runs: RunReport[] = [];
-    for (const backend of target.backends) {
-      if (interrupts.requested) break;
-      runs.push(await exploreBackend(backend));
-    }
-    return finishReport('explore', argv, startedAt, seed, runs, target.jsonPath, interrupts);
-  } finally {
-    interrupts.dispose();
-  }
+  return runBackends('explore', argv, startedAt, seed, target.backends, target.jsonPath, exploreBackend);
 
-  async function exploreBackend(backend: string): Promise<RunReport> {
+  async function exploreBackend(backend: string, interrupts: Interrupts): Promise<RunReport> {
     const run = await runModel({
       ...resolveRunSpec({ ...target.input, backend, seed }, 'model'),
       strategy,

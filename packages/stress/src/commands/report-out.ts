@@ -1,5 +1,5 @@
-/** Finishing a command that produced runs: the report object, the JSON file, the summary, the exit code. */
-import type { Interrupts } from '../cli/interrupt.ts';
+/** Running a command's backends and finishing it: the report object, the JSON file, the summary, the exit code. */
+import { Interrupts } from '../cli/interrupt.ts';
 import { writeFileAtomic } from '../report/file.ts';
 import { combineVerdicts, exitCode, type Report, type RunReport } from '../report/report.ts';
 import { formatReport } from '../report/summary.ts';
@@ -28,4 +28,33 @@ export function finishReport(
   if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   console.log(formatReport(report));
   return exitCode(report.verdict, interrupts?.exitCode);
+}
+
+/**
+ * Run `runOne` for each backend in turn, with Ctrl-C/SIGTERM taken as a request to stop, then
+ * finish the report. Stops early on a signal, or after a harness error (the harness cannot be
+ * trusted for the runs after it).
+ */
+export async function runBackends(
+  command: string,
+  argv: readonly string[],
+  startedAt: Date,
+  seed: number,
+  backends: readonly string[],
+  jsonPath: string | undefined,
+  runOne: (backend: string, interrupts: Interrupts) => Promise<RunReport>,
+): Promise<number> {
+  const interrupts = new Interrupts().install();
+  try {
+    const runs: RunReport[] = [];
+    for (const backend of backends) {
+      if (interrupts.requested) break;
+      const run = await runOne(backend, interrupts);
+      runs.push(run);
+      if (run.verdict === 'error') break;
+    }
+    return finishReport(command, argv, startedAt, seed, runs, jsonPath, interrupts);
+  } finally {
+    interrupts.dispose();
+  }
 }

@@ -8,11 +8,11 @@ import { findScenario, Layout, resolveRunSpec } from '@ptesim/core';
 import { INJECT_EPISODE, INJECTIONS, type InjectKind, type RealRunResult, runReal } from '@ptesim/workers';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
-import { Interrupts } from '../cli/interrupt.ts';
+import type { Interrupts } from '../cli/interrupt.ts';
 import { runModel } from '../model/run-model.ts';
 import { buildRunReport, violationReport } from '../report/build.ts';
 import type { RunReport } from '../report/report.ts';
-import { finishReport } from './report-out.ts';
+import { runBackends } from './report-out.ts';
 
 export const STRESS_FLAGS: Record<string, FlagSpec> = {
   ...TARGET_FLAGS,
@@ -52,21 +52,11 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
     throw new UsageError(
       `--inject strikes in episode ${INJECT_EPISODE + 1}: give --episodes ${INJECT_EPISODE + 1} or more`,
     );
-  const interrupts = new Interrupts().install();
-  try {
-    const runs: RunReport[] = [];
-    for (const backend of target.backends) {
-      if (interrupts.requested) break;
-      runs.push(executor === 'model' ? await modelRun(backend) : await realRun(backend));
-      // A harness error ends the command: the harness cannot be trusted for the runs after it.
-      if (runs[runs.length - 1].verdict === 'error') break;
-    }
-    return finishReport('stress', argv, startedAt, seed, runs, target.jsonPath, interrupts);
-  } finally {
-    interrupts.dispose();
-  }
+  return runBackends('stress', argv, startedAt, seed, target.backends, target.jsonPath, (backend, interrupts) =>
+    executor === 'model' ? modelRun(backend, interrupts) : realRun(backend, interrupts),
+  );
 
-  async function modelRun(backend: string): Promise<RunReport> {
+  async function modelRun(backend: string, interrupts: Interrupts): Promise<RunReport> {
     const run = await runModel({
       ...resolveRunSpec({ ...target.input, backend, seed }, 'model'),
       strategy: 'random',
@@ -80,7 +70,7 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
     return run.report;
   }
 
-  async function realRun(backend: string): Promise<RunReport> {
+  async function realRun(backend: string, interrupts: Interrupts): Promise<RunReport> {
     const spec = resolveRunSpec({ ...target.input, backend, seed }, 'real');
     const label = `[${spec.scenario}/${backend}]`;
     let lastPrint = 0;

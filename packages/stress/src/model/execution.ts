@@ -89,7 +89,9 @@ export class ModelExecutor {
 
   constructor(readonly setup: ModelSetup) {
     this.machine = new Machine(setup);
-    ({ scenario: this.scenario, layout: this.layout, i32: this.i32 } = this.machine);
+    this.scenario = this.machine.scenario;
+    this.layout = this.machine.layout;
+    this.i32 = this.machine.i32;
   }
 
   /**

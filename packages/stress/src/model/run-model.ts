@@ -1,6 +1,7 @@
+import { perSec } from '@ptesim/core';
 import { buildRunReport, violationReport } from '../report/build.ts';
 import { explainViolation } from '../report/explain.ts';
-import { perSec, type RunReport, type ViolationReport } from '../report/report.ts';
+import type { RunReport, ViolationReport } from '../report/report.ts';
 import { ModelExecutor } from './execution.ts';
 import { type ExploreOptions, type ExploreResult, explore } from './explore.ts';
 import { formatInterleaving } from './interleaving.ts';

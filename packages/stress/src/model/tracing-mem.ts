@@ -39,7 +39,7 @@ export class TracingMem implements Mem {
   }
 
   private check(i: number, op: string): void {
-    this.bounds.check(i, op, this.thread >= 0 ? this.layout.agentName(this.thread) : 'the harness');
+    this.bounds.check(i, op, this.thread);
   }
 
   private rec(op: number, addr: number, before: number, after: number): void {

@@ -6,13 +6,14 @@ import {
   type Counters,
   formatPte,
   type Layout,
+  perSec,
   type RunSpec,
   type ViolationRecord,
   violationDetails,
 } from '@ptesim/core';
 import type { HangReport } from '@ptesim/workers';
 import { explainViolation, involvedAgents, lockdepReport } from './explain.ts';
-import { type AgentReport, type ModelRunInfo, perSec, type RunReport, type ViolationReport } from './report.ts';
+import type { AgentReport, ModelRunInfo, RunReport, ViolationReport } from './report.ts';
 
 /** What a run was and what it did: the executor-specific parts of a report. */
 export interface RunFacts {

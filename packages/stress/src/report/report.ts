@@ -141,7 +141,3 @@ export function exitCode(verdict: Verdict, interruptedCode?: number): number {
   if (verdict === 'pass') return interruptedCode ?? 0;
   return verdict === 'fail' ? 1 : 3;
 }
-
-export function perSec(n: number, ms: number): number {
-  return ms > 0 ? Math.round((n * 1000) / ms) : 0;
-}

@@ -1,7 +1,5 @@
 /** What a Xen run reports beside the common counters: traps, hypercalls, multicall batching. */
-import type { Counters } from '../../kernel/counters.ts';
-
-const perSec = (n: number, ms: number): number => (ms > 0 ? Math.round((n * 1000) / ms) : 0);
+import { type Counters, perSec } from '../../kernel/counters.ts';
 
 export function xenFigures(c: Counters, ms: number): Record<string, number> {
   return {
