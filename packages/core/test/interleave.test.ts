@@ -43,7 +43,7 @@ describe('TLB flush barrier', () => {
     const [cpu, , mmu] = m.cpus;
     const access = new Stepper(mmuAccess(mmu, 0, true)).steps(2); // seq is odd: mid-access
     expect(m.i32[m.layout.agent(mmu.id) + AG_ACCESS_SEQ] & 1).toBe(1);
-    const flush = new Stepper(flushTlbRange(cpu)).steps(20);
+    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm, 0, 1)).steps(20);
     expect(flush.done).toBe(false);
     expect(access.finish()).toBe(ACCESS_OK);
     flush.finish();

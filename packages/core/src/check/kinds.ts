@@ -7,11 +7,9 @@
  *
  * Adding an oracle or a rule: one entry here, and the call that records it.
  */
-import { BUG_LAZY_MODE, BUG_SITES } from '../kernel/bug.ts';
-import type { Layout } from '../mem/layout.ts';
-import { decodeChain, LOCK_CLASS_NAMES } from '../mm/lock-classes.ts';
-import { formatPte } from '../mm/pte.ts';
-import { LAZY_MODE_NAMES } from '../paravirt/lazy-modes.ts';
+
+import { LAZY_MODE_NAMES } from '../arch/x86/paravirt-types.ts';
+import { formatPte } from '../arch/x86/pte.ts';
 import {
   EINVAL,
   ENOSYS,
@@ -19,8 +17,27 @@ import {
   MMU_PT_UPDATE_PRESERVE_AD,
   MMUEXT_NEW_BASEPTR,
   REQ_EMULATED_WRITE,
-} from '../paravirt/xen/abi.ts';
-import type { ViolationRecord } from './violation.ts';
+} from '../arch/x86/xen-abi.ts';
+import { decodeChain, LOCK_CLASS_NAMES } from '../locking/lock-classes.ts';
+import type { Layout } from '../mem/layout.ts';
+import { BUG_LAZY_MODE, BUG_SITES } from './bug.ts';
+
+/** A recorded violation, as read back from the SAB (check/violation.ts writes it). */
+export interface ViolationRecord {
+  code: number;
+  kind: string;
+  agent: number;
+  episode: number;
+  va: number;
+  frame: number;
+  pte: number;
+  a: number;
+  b: number;
+  /** Another agent involved, or -1. */
+  other: number;
+  /** How many violations the run saw in all (only the first is recorded in full). */
+  count: number;
+}
 
 /** The record's numeric fields that a kind may give a meaning. */
 export type RecordField = 'va' | 'frame' | 'pte' | 'a' | 'b';
@@ -52,7 +69,7 @@ export const V_PROT_UNPAIRED = 12;
 export const V_READ_HAZARD = 13;
 export const V_LOCK_ORDER = 14;
 export const V_LAZY_CTXSW_REENTER = 15;
-/** A kernel BUG()/BUG_ON(): the pte field holds the site (kernel/bug.ts). */
+/** A kernel BUG()/BUG_ON(): the pte field holds the site (check/bug.ts). */
 export const V_KERNEL_BUG = 16;
 /** The hypervisor refused a request. */
 export const V_HYPERCALL_FAILED = 17;

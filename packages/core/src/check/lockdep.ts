@@ -20,6 +20,9 @@
  *  - lock-order          a cycle in the graph of lock classes (like lockdep's "possible circular
  *                        locking dependency"); reported once, with the chain.
  */
+
+import { LAZY_MODE_NAMES, PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../arch/x86/paravirt-types.ts';
+import { encodeChain, LC_PTL, lockName } from '../locking/lock-classes.ts';
 import {
   AG_EV_HEAD,
   AG_EVENTS,
@@ -36,8 +39,6 @@ import {
   MAX_HELD,
   PTRS_PER_PTE,
 } from '../mem/layout.ts';
-import { encodeChain, LC_PTL, lockName } from '../mm/lock-classes.ts';
-import { LAZY_MODE_NAMES, PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../paravirt/lazy-modes.ts';
 import {
   PROT_COMMIT_UNMATCHED,
   PROT_NOT_UNDER_PTL,

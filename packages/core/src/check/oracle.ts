@@ -10,12 +10,15 @@
  *
  * And the prot-only oracle (checkLandedCommit), on what a prot commit really wrote.
  */
-import { type Cpu, decodeWriter } from '../kernel/cpu.ts';
-import { type Layout, PG_DISK_VERSION, PG_VERSION, PTRS_PER_PTE } from '../mem/layout.ts';
-import { _PAGE_AD, _PAGE_PROT_MASK, ptePfn } from '../mm/pte.ts';
+
+import type { ArchCpu } from '../arch/x86/cpu.ts';
+import { ptepOf } from '../arch/x86/pgtable.ts';
+import { _PAGE_AD, _PAGE_PROT_MASK, ptePfn } from '../arch/x86/pte.ts';
+import { decodeWriter } from '../check/writer.ts';
+import { type Layout, PG_DISK_VERSION, PG_VERSION } from '../mem/layout.ts';
 import { recordViolation, V_LOST_DIRTY_FINAL, V_LOST_DIRTY_WRITEBACK, V_PROT_COMMIT } from './violation.ts';
 
-export function checkCleanPage(cpu: Cpu, frame: number, versionBefore: number, disk: number): void {
+export function checkCleanPage(cpu: ArchCpu, frame: number, versionBefore: number, disk: number): void {
   cpu.stats.cleanChecks++;
   if (versionBefore === disk) return;
   const { va, pte, writer } = describeFrame(cpu.i32, cpu.layout, frame);
@@ -43,9 +46,8 @@ export function checkNoLostDirty(i32: Int32Array, layout: Layout, agent: number,
  */
 function describeFrame(i32: Int32Array, layout: Layout, frame: number): { va: number; pte: number; writer: number } {
   const va = frame;
-  const pmd = Atomics.load(i32, layout.pmd(va));
-  if (pmd === 0) return { va, pte: 0, writer: -1 };
-  const ptep = pmd + (va % PTRS_PER_PTE);
+  const ptep = ptepOf(i32, layout, va);
+  if (ptep < 0) return { va, pte: 0, writer: -1 };
   return {
     va,
     pte: Atomics.load(i32, ptep),
@@ -59,7 +61,7 @@ function describeFrame(i32: Int32Array, layout: Layout, frame: number): { va: nu
  * transformation: against the value the transaction started from, nothing but protection bits and
  * A/D may differ; and the protection asked for is the protection that landed.
  */
-export function checkLandedCommit(cpu: Cpu, va: number, startPte: number, asked: number, landed: number): void {
+export function checkLandedCommit(cpu: ArchCpu, va: number, startPte: number, asked: number, landed: number): void {
   if ((landed ^ startPte) & ~(_PAGE_PROT_MASK | _PAGE_AD) || (landed ^ asked) & ~_PAGE_AD)
     cpu.violation(V_PROT_COMMIT, va, ptePfn(startPte), landed, startPte, asked);
 }

@@ -22,26 +22,10 @@ import {
   VI_SNAPSHOT,
   VI_VA,
 } from '../mem/layout.ts';
-import { kindOf } from './kinds.ts';
+import { kindOf, type ViolationRecord } from './kinds.ts';
 
 // The kinds and their codes: check/kinds.ts.
 export * from './kinds.ts';
-
-export interface ViolationRecord {
-  code: number;
-  kind: string;
-  agent: number;
-  episode: number;
-  va: number;
-  frame: number;
-  pte: number;
-  a: number;
-  b: number;
-  /** Another agent involved, or -1. */
-  other: number;
-  /** How many violations the run saw in all (only the first is recorded in full). */
-  count: number;
-}
 
 export interface ViolationSite {
   readonly layout: Layout;

@@ -3,10 +3,10 @@
  * the hung-task / soft-lockup watchdog's report, with lockdep's "locks held": for each agent, what
  * it waits on (a lock word and its class, and who holds it; a TLB-flush ack; the episode barrier),
  * the locks it holds and its last events. Plain Atomics reads of words each agent publishes about
- * itself (kernel/wait.ts, check/lockdep.ts); a racy but faithful picture of a run that is stuck.
+ * itself (check/wait.ts, check/lockdep.ts); a racy but faithful picture of a run that is stuck.
  */
 
-import { WAIT_BARRIER, WAIT_EXITED, WAIT_FLUSH_ACK, WAIT_LOCK } from '../kernel/wait.ts';
+import { LC_PAGE_TABLE_LOCK, LC_PTL, LC_XEN_PAGE_LOCK, lockName } from '../locking/lock-classes.ts';
 import type { Layout } from '../mem/layout.ts';
 import {
   AG_EPISODE,
@@ -18,8 +18,8 @@ import {
   AGENT_WORDS,
   MAX_HELD,
 } from '../mem/layout.ts';
-import { LC_PAGE_TABLE_LOCK, LC_PTL, LC_XEN_PAGE_LOCK, lockName } from '../mm/lock-classes.ts';
 import { formatEvents } from './lockdep.ts';
+import { WAIT_BARRIER, WAIT_EXITED, WAIT_FLUSH_ACK, WAIT_LOCK } from './wait.ts';
 
 export interface AgentWaitState {
   name: string;

@@ -6,9 +6,6 @@
  *  - 2025 (Kevin Brodsky's series, merged for 7.0): enable_count / pause_count — nested enable is a
  *    no-op, nested disable flushes, pause/resume leave and re-enter.
  */
-/** The page tables of task 0 and task 1 (what their switch_mm loads into cr3). */
-export const TASK0_PGD = 1;
-export const TASK1_PGD = 2;
 
 export class Task {
   tifLazyMmuUpdates = false;

@@ -100,6 +100,13 @@ export const VI_WORDS = LINE + 2 * AGENT_WORDS;
  * per task, plus one slot per CPU for its interrupt handler (slot TASKS_PER_CPU).
  */
 export const TASKS_PER_CPU = 2;
+/**
+ * The page directories of task 0 and task 1 (what their switch_mm loads into cr3), as the tokens a
+ * cr3 holds. The guest has them pinned, so a hypervisor accepts them as a new base pointer
+ * (isPgd). Every walk still goes through the one pgd below: per-mm page tables come with fork.
+ */
+export const TASK0_PGD = 1;
+export const TASK1_PGD = 2;
 export const VMAP_PAGES = 4;
 const VMAP_SLOTS = TASKS_PER_CPU + 1;
 /** Lock classes for the checker's dependency matrix (check/lockdep.ts names them). */
@@ -262,6 +269,11 @@ export class Layout {
     if (i < this.violation) return `shadow[va ${i - this.shadowBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
     return `lockdep[${i - this.lockGraph}]`;
+  }
+
+  /** Is `v` one of the guest's page directories (a valid cr3 value)? */
+  isPgd(v: number): boolean {
+    return v === TASK0_PGD || v === TASK1_PGD;
   }
 
   /** Is word `i` a PTE (a word of a page-table page)? */

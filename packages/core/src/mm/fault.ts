@@ -7,12 +7,7 @@
  * another CPU's lazy or transaction window (seed 000: "spurious faults ... must re-check the PTE
  * under protection of the same lock") finds the PTE fine and the access is simply retried.
  */
-import { type Cpu, WRITER_FAULT } from '../kernel/cpu.ts';
-import { PG_FLAGS, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
-import { POINT, type Step } from '../mem/step.ts';
-import { ptepSetAccessFlags } from './access-flags.ts';
-import { lockPage, mmapReadLock, mmapReadUnlock, PG_dirty, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
-import { pteOffsetMap, ptepGet } from './pgtable.ts';
+
 import {
   _PAGE_ACCESSED,
   pfnPte,
@@ -22,11 +17,15 @@ import {
   pteNone,
   ptePresent,
   pteWrite,
-  VM_READ,
-  VM_WRITE,
-  vmGetPageProt,
-} from './pte.ts';
-import { findVma } from './vma.ts';
+} from '../arch/x86/pte.ts';
+import { WRITER_FAULT } from '../check/writer.ts';
+import type { Cpu } from '../kernel/cpu.ts';
+import { PG_FLAGS, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
+import { POINT, type Step } from '../mem/step.ts';
+import { ptepSetAccessFlags } from './access-flags.ts';
+import { lockPage, mmapReadLock, mmapReadUnlock, PG_dirty, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
+import { pteOffsetMap, ptepGet } from './pgtable.ts';
+import { findVma, VM_READ, VM_WRITE, vmGetPageProt } from './vma.ts';
 
 /** The access may be retried. */
 export const FAULT_RETRY = 0;

@@ -18,16 +18,18 @@
  *
  * and the TLB flush after the walk, under mmap_lock (flush_tlb_range in change_protection).
  */
-import { flushTlbRange } from '../hw/tlbflush.ts';
-import { type Cpu, WRITER_PROT_COMMIT } from '../kernel/cpu.ts';
+
+import { PAGE_SHIFT, pteDirty, pteMkwrite, pteModify, ptePresent } from '../arch/x86/pte.ts';
+import { flushTlbRange } from '../arch/x86/tlb.ts';
+import { WRITER_PROT_COMMIT } from '../check/writer.ts';
+import type { Cpu } from '../kernel/cpu.ts';
 import { PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { pteOffsetMap, ptepGet } from './pgtable.ts';
-import { PAGE_SHIFT, pteDirty, pteMkwrite, pteModify, ptePresent, vmGetPageProt } from './pte.ts';
-import { findVma } from './vma.ts';
+import { findVma, vmGetPageProt } from './vma.ts';
 
 /**
  * change_pte_range over virtual pages [start, end), which lie in one pte page.
@@ -102,7 +104,7 @@ export function* changeProtection(
     pages += yield* changePteRange(cpu, va, next, newprot, dirtyAccountable);
     va = next;
   }
-  if (pages > 0) yield* flushTlbRange(cpu);
+  if (pages > 0) yield* flushTlbRange(cpu, cpu.layout.mm, start, end);
   return pages;
 }
 

@@ -5,21 +5,24 @@
  *   pte = pte_offset_map_lock(mm, pmd, addr, &ptl);  → pteOffsetMapLock(cpu, va)
  *   pte_unmap_unlock(pte, ptl);                      → pteUnmapUnlock(cpu, va)
  *   oldpte = ptep_get(pte);                          → ptepGet(cpu, ptep)
+ *   pte = ptep_clear_flush(vma, addr, ptep);         → ptepClearFlush(cpu, mm, va, ptep)
+ *   young = ptep_clear_flush_young(vma, addr, ptep); → ptepClearFlushYoung(cpu, ptep, pte)
  *
  * The model's tables are two-level (i386): the pmd is the pgd entry. Every kernel read of a PTE
  * through its pointer goes through ptepGet, which is where the checker's read-hazard rule looks
  * (a read of a PTE whose queued lazy-mode write has not landed, seed 000).
  */
+
+import { walkPte } from '../arch/x86/pgtable.ts';
+import { pteMkold, pteYoung } from '../arch/x86/pte.ts';
+import { flushTlbPage } from '../arch/x86/tlb.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { ptlLock, ptlUnlock } from './locks.ts';
 
 /** pte_offset_map: the PTE word of `va`, or -1 when its pmd maps no pte page. */
 export function* pteOffsetMap(cpu: Cpu, va: number): Step<number> {
-  yield POINT;
-  const pmd = cpu.mem.load(cpu.layout.pmd(va));
-  return pmd === 0 ? -1 : pmd + (va % PTRS_PER_PTE);
+  return yield* walkPte(cpu, va);
 }
 
 /** pte_offset_map_lock: the PTE word of `va` with its pte lock held, or -1 (no lock taken). */
@@ -40,4 +43,23 @@ export function* ptepGet(cpu: Cpu, ptep: number): Step<number> {
   const pte = cpu.mem.load(ptep);
   cpu.lockdep?.pteRead(ptep);
   return pte;
+}
+
+/** ptep_clear_flush (mm/pgtable-generic.c): get_and_clear, then flush the page so no in-flight write still uses it. */
+export function* ptepClearFlush(cpu: Cpu, mm: number, va: number, ptep: number): Step<number> {
+  const pte = yield* cpu.pv.ptepGetAndClear(ptep);
+  yield* flushTlbPage(cpu, mm, va);
+  return pte;
+}
+
+/** ptep_clear_flush_young on x86: test-and-clear A, no flush. `pte` is the value just read under the ptl. */
+export function* ptepClearFlushYoung(cpu: Cpu, ptep: number, pte: number): Step<boolean> {
+  if (cpu.bugs.youngClearRmw) {
+    // BUG(young-clear-rmw): A cleared by writing back the value read — not an atomic bit clear.
+    // The ptl does not stop the hardware: a D it sets in between is overwritten.
+    if (!pteYoung(pte)) return false;
+    yield* cpu.pv.setPteAt(ptep, pteMkold(pte));
+    return true;
+  }
+  return yield* cpu.pv.ptepTestAndClearYoung(ptep);
 }

@@ -16,13 +16,13 @@
  * since it may have been written).
  */
 
-import { flushTlbRange } from '../hw/tlbflush.ts';
-import { type Cpu, WRITER_MKCLEAN } from '../kernel/cpu.ts';
+import { pteDirty, pteMkclean, ptePfn, ptePresent, pteWrite, pteWrprotect } from '../arch/x86/pte.ts';
+import { WRITER_MKCLEAN } from '../check/writer.ts';
+import type { Cpu } from '../kernel/cpu.ts';
 import { MM_NR_VMAS, VMA_END, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { iMmapLockRead, iMmapUnlockRead } from './locks.ts';
-import { pteOffsetMapLock, ptepGet, pteUnmapUnlock } from './pgtable.ts';
-import { pteDirty, pteMkclean, pteMkold, ptePfn, ptePresent, pteWrite, pteWrprotect, pteYoung } from './pte.ts';
+import { pteOffsetMapLock, ptepClearFlush, ptepClearFlushYoung, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 
 export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
   const { mem, layout } = cpu;
@@ -39,12 +39,13 @@ export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
 }
 
 function* pageMkcleanOne(cpu: Cpu, va: number, frame: number): Step<boolean> {
+  const layout = cpu.layout;
   const ptep = yield* pteOffsetMapLock(cpu, va);
   if (ptep < 0) return false;
   let ret = false;
   const pte = yield* ptepGet(cpu, ptep);
   if (ptePresent(pte) && ptePfn(pte) === frame && (pteDirty(pte) || pteWrite(pte))) {
-    let entry = yield* ptepClearFlush(cpu, ptep);
+    let entry = yield* ptepClearFlush(cpu, layout.mm, va, ptep);
     entry = pteMkclean(pteWrprotect(entry));
     yield* cpu.pv.setPteAt(ptep, entry);
     cpu.noteWriter(ptep, WRITER_MKCLEAN);
@@ -52,13 +53,6 @@ function* pageMkcleanOne(cpu: Cpu, va: number, frame: number): Step<boolean> {
   }
   yield* pteUnmapUnlock(cpu, va);
   return ret;
-}
-
-/** ptep_clear_flush: get_and_clear, then flush the TLBs so no in-flight write still uses it. */
-export function* ptepClearFlush(cpu: Cpu, ptep: number): Step<number> {
-  const pte = yield* cpu.pv.ptepGetAndClear(ptep);
-  yield* flushTlbRange(cpu);
-  return pte;
 }
 
 /**
@@ -101,16 +95,4 @@ function* vmaAddress(cpu: Cpu, vma: number, frame: number): Step<number> {
   yield POINT;
   const va = start + frame - mem.load(vma + VMA_PGOFF);
   return va < start || va >= end ? -1 : va;
-}
-
-/** ptep_clear_flush_young on x86: test-and-clear A, no flush. `pte` is the value just read under the ptl. */
-function* ptepClearFlushYoung(cpu: Cpu, ptep: number, pte: number): Step<boolean> {
-  if (cpu.bugs.youngClearRmw) {
-    // BUG(young-clear-rmw): A cleared by writing back the value read — not an atomic bit clear.
-    // The ptl does not stop the hardware: a D it sets in between is overwritten.
-    if (!pteYoung(pte)) return false;
-    yield* cpu.pv.setPteAt(ptep, pteMkold(pte));
-    return true;
-  }
-  return yield* cpu.pv.ptepTestAndClearYoung(ptep);
 }

@@ -5,11 +5,12 @@
  * be held ... preemption may be enabled"); 2007-era code used no lazy mode here, as the 2007
  * contract requires the ptl. Interrupts can arrive in the middle of either.
  */
+
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, pfnPte } from '../arch/x86/pte.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { preemptionPoint } from '../kernel/sched.ts';
 import type { Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, pfnPte } from './pte.ts';
 
 /** PAGE_KERNEL: present, writable, A and D preset (kernel mappings are not dirty-tracked). */
 export const PAGE_KERNEL = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;

@@ -1,15 +1,16 @@
 /** The paravirt backends by name: a backend is a file; this is the only list of them. */
-import type { Counters } from '../kernel/counters.ts';
-import type { Cpu } from '../kernel/cpu.ts';
+
+import type { ArchCpu } from '../arch/x86/cpu.ts';
+import type { PvMmuOps } from '../arch/x86/paravirt-types.ts';
+import type { Counters } from '../check/counters.ts';
 import { NativePvOps } from './native.ts';
-import type { PvMmuOps } from './ops.ts';
 import { xenFigures, xenSummaryLine } from './xen/figures.ts';
 import { XenPvOps } from './xen/xen.ts';
 
 export interface BackendInfo {
   name: string;
   description: string;
-  create(cpu: Cpu): PvMmuOps;
+  create(cpu: ArchCpu): PvMmuOps;
   /**
    * The backend's own figures over a run of `ms` milliseconds (traps, hypercalls ... per second),
    * for reports and benchmarks, which print whatever the backend supplies.

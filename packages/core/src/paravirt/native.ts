@@ -4,16 +4,17 @@
  * preventing the hardware from asynchronously updating it"); commit = set_pte_at ("the pte is
  * non-present, so there's no hardware state to preserve"). Lazy MMU mode batches nothing.
  */
+
+import type { ArchCpu } from '../arch/x86/cpu.ts';
+import type { PvMmuOps } from '../arch/x86/paravirt-types.ts';
+import { _PAGE_ACCESSED, pteYoung } from '../arch/x86/pte.ts';
 import { checkLandedCommit } from '../check/oracle.ts';
-import type { Cpu } from '../kernel/cpu.ts';
 import { AG_CR3 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
-import { _PAGE_ACCESSED, pteYoung } from '../mm/pte.ts';
-import type { PvMmuOps } from './ops.ts';
 
 export class NativePvOps implements PvMmuOps {
   readonly name = 'native';
-  constructor(private readonly cpu: Cpu) {}
+  constructor(private readonly cpu: ArchCpu) {}
 
   *ptepModifyProtStart(ptep: number): Step<number> {
     const mem = this.cpu.mem;

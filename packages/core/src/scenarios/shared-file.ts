@@ -5,6 +5,8 @@
  * agents that read and write it; a cleaner that writes pages back or ages them (page_referenced);
  * the final writeback and the no-lost-dirty oracle.
  */
+
+import { _PAGE_ACCESSED, PAGE_SHARED, pfnPte } from '../arch/x86/pte.ts';
 import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
@@ -20,8 +22,8 @@ import {
 import { POINT, type Step } from '../mem/step.ts';
 import { lockPage, unlockPage } from '../mm/locks.ts';
 import { mprotect } from '../mm/mprotect.ts';
-import { _PAGE_ACCESSED, PAGE_SHARED, pfnPte, VM_READ, VM_SHARED, VM_WRITE } from '../mm/pte.ts';
 import { pageReferenced } from '../mm/rmap.ts';
+import { VM_READ, VM_SHARED, VM_WRITE } from '../mm/vma.ts';
 import { writebackPage } from '../mm/writeback.ts';
 import type { EpisodeBudget } from './scenario.ts';
 import { userAccess } from './user.ts';

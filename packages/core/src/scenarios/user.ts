@@ -2,7 +2,7 @@
  * A user-mode memory access as a program sees it: the hardware access, and on a fault the kernel's
  * fault handler, then the retry — until it succeeds or the task gets SIGSEGV.
  */
-import { ACCESS_OK, mmuAccess } from '../hw/mmu.ts';
+import { ACCESS_OK, mmuAccess } from '../arch/x86/mmu.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Step } from '../mem/step.ts';
 import { FAULT_SIGSEGV, handleMmFault } from '../mm/fault.ts';

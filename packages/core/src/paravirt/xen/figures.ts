@@ -1,5 +1,5 @@
 /** What a Xen run reports beside the common counters: traps, hypercalls, multicall batching. */
-import { type Counters, perSec } from '../../kernel/counters.ts';
+import { type Counters, perSec } from '../../check/counters.ts';
 
 export function xenFigures(c: Counters, ms: number): Record<string, number> {
   return {

@@ -23,17 +23,23 @@
  * (xen/arch/x86/pv/ro-page-fault.c), which emulates it under the same page_lock.
  */
 
+import type { ArchCpu } from '../../arch/x86/cpu.ts';
+import { _PAGE_AD, _PAGE_DIRTY, ptePfn, ptePresent } from '../../arch/x86/pte.ts';
+import {
+  EINVAL,
+  ENOSYS,
+  MMU_NORMAL_PT_UPDATE,
+  MMU_PT_UPDATE_PRESERVE_AD,
+  REQ_EMULATED_WRITE,
+} from '../../arch/x86/xen-abi.ts';
 import { checkLandedCommit } from '../../check/oracle.ts';
 import { V_HYPERCALL_FAILED, V_HYPERVISOR_BUG, V_STALE_COMMIT } from '../../check/violation.ts';
-import { type Cpu, decodeWriter } from '../../kernel/cpu.ts';
+import { decodeWriter } from '../../check/writer.ts';
+import { LC_XEN_PAGE_LOCK } from '../../locking/lock-classes.ts';
+import { rawSpinLock } from '../../locking/spinlock.ts';
 import { AG_CR3, PTRS_PER_PTE } from '../../mem/layout.ts';
 import type { Mem } from '../../mem/mem.ts';
 import { POINT, type Step } from '../../mem/step.ts';
-import { LC_XEN_PAGE_LOCK } from '../../mm/lock-classes.ts';
-import { rawSpinLock } from '../../mm/locks.ts';
-import { _PAGE_AD, _PAGE_DIRTY, ptePfn, ptePresent } from '../../mm/pte.ts';
-
-import { EINVAL, ENOSYS, MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, REQ_EMULATED_WRITE } from './abi.ts';
 
 /**
  * do_mmu_update for one request. `expect` is the harness's annotation (the value the guest's prot
@@ -41,7 +47,7 @@ import { EINVAL, ENOSYS, MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, REQ_EM
  * non-A/D bits differ from it overwrote a software change — the seed-004 contract was broken (the
  * update was not committed before the pte lock was released, or the lock was not held).
  */
-export function* doMmuUpdate(cpu: Cpu, ptr: number, cmd: number, val: number, expect: number): Step<number> {
+export function* doMmuUpdate(cpu: ArchCpu, ptr: number, cmd: number, val: number, expect: number): Step<number> {
   if (cmd !== MMU_NORMAL_PT_UPDATE && cmd !== MMU_PT_UPDATE_PRESERVE_AD) return -ENOSYS;
   if (!cpu.layout.isPte(ptr)) return -EINVAL;
   if (ptePresent(val) && ptePfn(val) >= cpu.layout.frames) return -EINVAL; // get_page_from_l1e
@@ -52,7 +58,7 @@ export function* doMmuUpdate(cpu: Cpu, ptr: number, cmd: number, val: number, ex
 }
 
 /** UPDATE_ENTRY → update_intpte, under the L1 table's page_lock. */
-function* updateIntpte(cpu: Cpu, ptep: number, cmd: number, val: number, expect: number): Step {
+function* updateIntpte(cpu: ArchCpu, ptep: number, cmd: number, val: number, expect: number): Step {
   const mem = cpu.mem;
   if (cmd !== MMU_PT_UPDATE_PRESERVE_AD) {
     yield POINT;
@@ -91,9 +97,9 @@ function* updateIntpte(cpu: Cpu, ptep: number, cmd: number, val: number, expect:
 }
 
 /** mmuext_op MMUEXT_NEW_BASEPTR: switch the vCPU's page tables (`cr3` is that vCPU's AG_CR3 word). */
-export function* doNewBaseptr(cpu: Cpu, cr3: number, pgd: number): Step<number> {
+export function* doNewBaseptr(cpu: ArchCpu, cr3: number, pgd: number): Step<number> {
   // The base pointer must be this vCPU's own, and a page directory of the guest (a task's pgd).
-  if (cr3 !== cpu.layout.agent(cpu.id) + AG_CR3 || !cpu.tasks.some((t) => t.pgd === pgd)) return -EINVAL;
+  if (cr3 !== cpu.layout.agent(cpu.id) + AG_CR3 || !cpu.layout.isPgd(pgd)) return -EINVAL;
   yield POINT;
   cpu.mem.store(cr3, pgd);
   return 0;
@@ -103,12 +109,12 @@ export function* doNewBaseptr(cpu: Cpu, cr3: number, pgd: number): Step<number> 
  * A guest `xchg` on a (read-only to the guest) page-table page: trap, emulated atomically under
  * the L1 table's page_lock. Returns the old value.
  */
-export function* emulateXchg(cpu: Cpu, ptep: number, val: number): Step<number> {
+export function* emulateXchg(cpu: ArchCpu, ptep: number, val: number): Step<number> {
   return yield* ptwrEmulate(cpu, ptep, (mem) => mem.xchg(ptep, val));
 }
 
 /** A guest locked bit-clear (`lock btr`, `lock and`) on its page-table page, emulated the same way. */
-export function* emulateClearBits(cpu: Cpu, ptep: number, bits: number): Step<number> {
+export function* emulateClearBits(cpu: ArchCpu, ptep: number, bits: number): Step<number> {
   return yield* ptwrEmulate(cpu, ptep, (mem) => mem.and(ptep, ~bits));
 }
 
@@ -118,7 +124,7 @@ export function* emulateClearBits(cpu: Cpu, ptep: number, bits: number): Step<nu
  * not a PTE is not a ptwr fault at all — Xen reflects the #PF to the guest, whose kernel oopses:
  * reported as a failed request, nothing written.
  */
-function* ptwrEmulate(cpu: Cpu, ptep: number, write: (mem: Mem) => number): Step<number> {
+function* ptwrEmulate(cpu: ArchCpu, ptep: number, write: (mem: Mem) => number): Step<number> {
   cpu.stats.traps++;
   if (!cpu.layout.isPte(ptep)) {
     reportFailed(cpu, 0, ptep, REQ_EMULATED_WRITE, -EINVAL);
@@ -137,18 +143,18 @@ function* ptwrEmulate(cpu: Cpu, ptep: number, write: (mem: Mem) => number): Step
  * ignored by the kernel, but a PTE the kernel thinks it wrote was not written either way.
  * `call` is the 1-based multicall entry (0: a direct hypercall or trap).
  */
-export function reportFailed(cpu: Cpu, call: number, ptr: number, cmd: number, rc: number): void {
+export function reportFailed(cpu: ArchCpu, call: number, ptr: number, cmd: number, rc: number): void {
   const va = cpu.layout.isPte(ptr) ? cpu.layout.vaOfPtep(ptr) : -1;
   cpu.violation(V_HYPERCALL_FAILED, va, call, Number.isInteger(ptr) ? ptr : -1, cmd, rc);
 }
 
 /** Xen's page_lock on the L1 table holding `ptep` (PGT_locked in its type_info: a spin, then cmpxchg). */
-function* xenPageLock(cpu: Cpu, ptep: number): Step {
+function* xenPageLock(cpu: ArchCpu, ptep: number): Step {
   const { layout } = cpu;
   yield* rawSpinLock(cpu, layout.hvPageLock(ptep), LC_XEN_PAGE_LOCK, Math.floor(layout.vaOfPtep(ptep) / PTRS_PER_PTE));
 }
 
-function* xenPageUnlock(cpu: Cpu, ptep: number): Step {
+function* xenPageUnlock(cpu: ArchCpu, ptep: number): Step {
   yield POINT;
   cpu.mem.store(cpu.layout.hvPageLock(ptep), 0);
 }

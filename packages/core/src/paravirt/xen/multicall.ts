@@ -15,7 +15,7 @@
  *  - xen_mc_flush (in xen.ts) issues every entry in one multicall hypercall, then empties the buffer.
  */
 
-import { BUG_MC_ARGS, BUG_MC_BATCH, KernelBug } from '../../kernel/bug.ts';
+import { BUG_MC_ARGS, BUG_MC_BATCH, KernelBug } from '../../check/bug.ts';
 
 export const MC_BATCH = 32;
 export const MC_ARGS = MC_BATCH * 16;

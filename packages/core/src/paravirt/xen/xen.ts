@@ -15,13 +15,14 @@
  *  - xen_get_lazy_mode() reads NONE in interrupt context, so an interrupt handler's updates are
  *    never queued into the interrupted task's batch.
  */
-import type { Cpu } from '../../kernel/cpu.ts';
+
+import type { ArchCpu } from '../../arch/x86/cpu.ts';
+import type { PvMmuOps } from '../../arch/x86/paravirt-types.ts';
+import { _PAGE_ACCESSED, pteYoung } from '../../arch/x86/pte.ts';
+import { MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, MMUEXT_NEW_BASEPTR } from '../../arch/x86/xen-abi.ts';
 import { AG_CR3 } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
-import { _PAGE_ACCESSED, pteYoung } from '../../mm/pte.ts';
 import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU } from '../lazy.ts';
-import type { PvMmuOps } from '../ops.ts';
-import { MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, MMUEXT_NEW_BASEPTR } from './abi.ts';
 import { doMmuUpdate, doNewBaseptr, emulateClearBits, emulateXchg, reportFailed } from './hypervisor.ts';
 import {
   __HYPERVISOR_mmu_update,
@@ -34,7 +35,7 @@ import {
 export class XenPvOps implements PvMmuOps {
   readonly name = 'xen';
   readonly mc = new McBuffer();
-  constructor(private readonly cpu: Cpu) {}
+  constructor(private readonly cpu: ArchCpu) {}
 
   *ptepModifyProtStart(ptep: number): Step<number> {
     yield POINT;

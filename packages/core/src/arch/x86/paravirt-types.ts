@@ -1,4 +1,6 @@
 /**
+ * arch/x86/include/asm/paravirt_types.h, as far as the model goes: the lazy modes and pv_mmu_ops.
+ *
  * pv_mmu_ops: the one interface every paravirt backend implements (one backend per file).
  * A backend instance belongs to one simulated CPU (Xen's multicall buffer is per CPU).
  *
@@ -6,7 +8,13 @@
  * exactly paired, under the pte lock; they do not protect against other *software* updates;
  * commit may only queue the update, but it must land before the pte lock is released.
  */
-import type { Step } from '../mem/step.ts';
+import type { Step } from '../../mem/step.ts';
+
+/** enum paravirt_lazy_mode (seed 002): the one definition of the lazy modes. */
+export const PARAVIRT_LAZY_NONE = 0;
+export const PARAVIRT_LAZY_MMU = 1;
+export const PARAVIRT_LAZY_CPU = 2;
+export const LAZY_MODE_NAMES = ['NONE', 'MMU', 'CPU'];
 
 export interface PvMmuOps {
   readonly name: string;

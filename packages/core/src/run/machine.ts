@@ -7,15 +7,14 @@
  */
 import { bugFlags } from '../bugs.ts';
 import { LockDep } from '../check/lockdep.ts';
-import { AG_CR3, AG_MODEL_WORDS, allocShared, Layout } from '../mem/layout.ts';
+import { Cpu } from '../kernel/cpu.ts';
+import { AG_CR3, AG_MODEL_WORDS, allocShared, Layout, TASK0_PGD } from '../mem/layout.ts';
 import type { Mem } from '../mem/mem.ts';
 import { findBackend } from '../paravirt/backends.ts';
-import type { RunSpec } from '../run/spec.ts';
 import { findScenario } from '../scenarios/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { Rand } from '../util/rand.ts';
-import { Cpu } from './cpu.ts';
-import { TASK0_PGD } from './task.ts';
+import type { RunSpec } from './spec.ts';
 
 /** What a CPU needs of the run's spec (run/spec.ts: resolved, no defaults left to apply here). */
 export type CpuSpec = Pick<RunSpec, 'backend' | 'bug' | 'seed' | 'contract' | 'lockdep'>;

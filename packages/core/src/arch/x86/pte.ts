@@ -26,11 +26,6 @@ export const _PAGE_PROT_MASK = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
 export const PAGE_READONLY = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
 export const PAGE_SHARED = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
 
-// vm_flags (include/linux/mm.h)
-export const VM_READ = 0x1;
-export const VM_WRITE = 0x2;
-export const VM_SHARED = 0x8;
-
 export const ptePresent = (pte: number): boolean => (pte & _PAGE_PRESENT) !== 0;
 export const pteWrite = (pte: number): boolean => (pte & _PAGE_RW) !== 0;
 export const pteDirty = (pte: number): boolean => (pte & _PAGE_DIRTY) !== 0;
@@ -52,15 +47,6 @@ export const pteMkold = (pte: number): number => pte & ~_PAGE_ACCESSED;
  */
 export function pteModify(pte: number, newprot: number): number {
   return (pte & _PAGE_CHG_MASK) | (newprot & ~_PAGE_CHG_MASK);
-}
-
-/**
- * vm_get_page_prot() for the shared mappings modelled here. The mapping does no write-notify
- * (no dirty accounting, as for seed 004's `dirty_accountable == 0`), so a writable VMA gets
- * writable PTEs that start clean and the hardware must set D on the first write.
- */
-export function vmGetPageProt(vmFlags: number): number {
-  return vmFlags & VM_WRITE ? PAGE_SHARED : PAGE_READONLY;
 }
 
 /** Human form of a PTE, for reports: "pfn 3 P RW A D" or "none". */

@@ -10,10 +10,12 @@
  * The access is bracketed by the agent's access sequence (odd while in flight) so a TLB flush can
  * wait it out. There is no TLB yet: every access walks the PTE.
  */
-import type { Cpu } from '../kernel/cpu.ts';
-import { AG_ACCESS_SEQ, PG_VERSION } from '../mem/layout.ts';
-import { POINT, type Step } from '../mem/step.ts';
-import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, ptePfn } from '../mm/pte.ts';
+
+import { AG_ACCESS_SEQ, PG_VERSION } from '../../mem/layout.ts';
+import { POINT, type Step } from '../../mem/step.ts';
+import type { ArchCpu } from './cpu.ts';
+import { walkPte } from './pgtable.ts';
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, ptePfn } from './pte.ts';
 
 export const ACCESS_OK = -1;
 
@@ -21,18 +23,16 @@ export const ACCESS_OK = -1;
  * One access to virtual page `va`. Returns ACCESS_OK, or the PTE value the walk found when the
  * access faulted (what the fault handler gets as vmf->orig_pte).
  */
-export function* mmuAccess(cpu: Cpu, va: number, write: boolean): Step<number> {
+export function* mmuAccess(cpu: ArchCpu, va: number, write: boolean): Step<number> {
   const { mem, layout } = cpu;
   const seq = layout.agent(cpu.id) + AG_ACCESS_SEQ;
   const need = write ? _PAGE_PRESENT | _PAGE_RW : _PAGE_PRESENT;
   const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
   yield POINT;
   mem.add(seq, 1);
-  yield POINT;
-  const pmd = mem.load(layout.pmd(va));
+  const ptep = yield* walkPte(cpu, va);
   let result = 0;
-  if (pmd !== 0) {
-    const ptep = pmd + (va & 1023);
+  if (ptep >= 0) {
     for (;;) {
       yield POINT;
       const pte = mem.load(ptep);

@@ -1,0 +1,85 @@
+/**
+ * One simulated x86 processor as the code below the kernel sees it: its id and memory, the
+ * paravirt backend and lazy mode, preempt_count (a per-CPU variable on x86), its counters, its
+ * random stream and the lock-discipline checker. The hardware (mmu.ts, tlb.ts), the locking
+ * primitives, the paravirt backends and the oracles take an ArchCpu; the kernel's Cpu
+ * (kernel/cpu.ts) adds the tasks it schedules. Every model function takes the CPU it runs on first.
+ */
+import type { BugFlags } from '../../bugs.ts';
+import { type Counters, newCounters } from '../../check/counters.ts';
+import type { LockDep } from '../../check/lockdep.ts';
+import { recordViolation, type ViolationSite } from '../../check/violation.ts';
+import { clearWait, publishWait } from '../../check/wait.ts';
+import { encodeWriter } from '../../check/writer.ts';
+import type { Layout } from '../../mem/layout.ts';
+import type { Mem } from '../../mem/mem.ts';
+import type { Rand } from '../../util/rand.ts';
+import { PARAVIRT_LAZY_NONE, type PvMmuOps } from './paravirt-types.ts';
+
+/** Which lazy-mode contract the kernel follows: seed 000/002's (2007) or 691ee97e1a9d + nesting (2025). */
+export type LazyContract = 2007 | 2025;
+
+export class ArchCpu implements ViolationSite {
+  /** The paravirt backend; set right after construction (the backend needs its Cpu). */
+  pv!: PvMmuOps;
+  /** The lock-discipline checker, or null when it is off (--no-lockdep). */
+  lockdep: LockDep | null = null;
+  /** paravirt_lazy_mode for this CPU. */
+  lazyMode = PARAVIRT_LAZY_NONE;
+  /** preempt_count: spinlocks held (no context switch while > 0). */
+  preemptCount = 0;
+  /** In an interrupt handler: lazy mode reads as NONE, 2025 enable/disable are no-ops. */
+  inInterrupt = false;
+  /** The episode being run (for reports). */
+  episode = 0;
+  readonly i32: Int32Array;
+
+  constructor(
+    readonly id: number,
+    readonly mem: Mem,
+    readonly layout: Layout,
+    readonly bugs: BugFlags,
+    readonly rng: Rand,
+    readonly contract: LazyContract = 2007,
+    readonly stats: Counters = newCounters(),
+  ) {
+    this.i32 = mem.i32;
+  }
+
+  /** The lazy mode the backend sees: NONE in interrupt context (seed 002). */
+  get effectiveLazyMode(): number {
+    return this.inInterrupt ? PARAVIRT_LAZY_NONE : this.lazyMode;
+  }
+
+  queuedUpdates(): number {
+    return this.pv.queuedUpdates();
+  }
+
+  hasQueuedWrite(ptep: number): boolean {
+    return this.pv.hasQueuedWrite(ptep);
+  }
+
+  get isMmu(): boolean {
+    return this.id >= this.layout.config.cpus;
+  }
+
+  /** Record a violation (harness, not a model step) and ask the run to stop. */
+  violation(code: number, va: number, frame: number, pte: number, a = 0, b = 0, other = -1): void {
+    recordViolation(this, code, this.id, this.episode, va, frame, pte, a, b, other);
+  }
+
+  /** Harness: this CPU starts waiting on `word` (a WAIT_* kind), for hang reports. Not a model step. */
+  waitOn(kind: number, word: number, arg: number): void {
+    publishWait(this.i32, this.layout.agent(this.id), kind, word, arg);
+  }
+
+  /** Harness: the wait is over. */
+  waitDone(): void {
+    clearWait(this.i32, this.layout.agent(this.id));
+  }
+
+  /** Annotate the PTE's last software writer in the shadow array (harness, not a model step). */
+  noteWriter(ptep: number, op: number): void {
+    Atomics.store(this.i32, this.layout.shadow(ptep), encodeWriter(this.id, op));
+  }
+}

@@ -1,0 +1,21 @@
+/**
+ * Who last rewrote a PTE: a harness annotation in the shadow array, never read by the model. The
+ * oracles and the hypervisor name that agent in their reports.
+ */
+export const WRITER_PROT_COMMIT = 1;
+export const WRITER_MKCLEAN = 2;
+export const WRITER_FAULT = 3;
+export const WRITER_NAMES: Record<number, string> = {
+  [WRITER_PROT_COMMIT]: 'prot commit (change_pte_range)',
+  [WRITER_MKCLEAN]: 'page_mkclean',
+  [WRITER_FAULT]: 'fault handler',
+};
+
+/** The shadow word for "agent wrote it by `op`". */
+export const encodeWriter = (agent: number, op: number): number => (agent + 1) | (op << 8);
+
+/** Decode a shadow word: the agent and the operation that last rewrote a PTE, or undefined. */
+export function decodeWriter(word: number): { agent: number; op: number } | undefined {
+  if (word === 0) return undefined;
+  return { agent: (word & 0xff) - 1, op: word >>> 8 };
+}
