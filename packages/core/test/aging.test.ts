@@ -28,7 +28,7 @@ const VA = 1;
  */
 function writeProtectThenWriteback(m: Rig): void {
   const [cpu0, cleaner] = m.cpus;
-  run(changePteRange(cpu0, VA, VA + 1, PAGE_READONLY, false));
+  run(changePteRange(cpu0, cpu0.layout.mm(0), VA, VA + 1, PAGE_READONLY, false));
   run(writebackPage(cleaner, VA));
 }
 
@@ -45,7 +45,7 @@ for (const backend of ['native', 'xen']) {
       run(unlockPage(cleaner, VA));
       expect(m.i32[ptep]).toBe(before & ~_PAGE_ACCESSED);
       expect(cleaner.stats.traps).toBe(backend === 'xen' ? 1 : 0); // the guest's lock btr, emulated
-      expect(run(mmuAccess(mmu, VA, false))).toBe(ACCESS_OK); // the A-only update
+      expect(run(mmuAccess(mmu, mmu.task.pgd, VA, false))).toBe(ACCESS_OK); // the A-only update
       expect(m.i32[ptep]).toBe(before);
       expect(readViolation(m)).toBeUndefined();
     });
@@ -58,7 +58,7 @@ for (const backend of ['native', 'xen']) {
       const s = new Stepper(pageReferenced(cleaner, VA));
       while (!s.done && m.i32[m.layout.ptl(VA)] === 0) s.step(); // until it holds the ptl
       s.steps(1); // and has read the PTE
-      expect(run(mmuAccess(mmu, VA, true))).toBe(ACCESS_OK); // sets D: the ptl does not stop the hardware
+      expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK); // sets D: the ptl does not stop the hardware
       s.finish();
       expect(m.i32[ptep] & _PAGE_DIRTY).toBe(_PAGE_DIRTY);
       expect(pteYoung(m.i32[ptep])).toBe(false);
@@ -74,7 +74,7 @@ for (const backend of ['native', 'xen']) {
       const s = new Stepper(pageReferenced(cleaner, VA));
       while (!s.done && m.i32[m.layout.ptl(VA)] === 0) s.step();
       s.steps(1);
-      expect(run(mmuAccess(mmu, VA, true))).toBe(ACCESS_OK);
+      expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK);
       s.finish();
       expect(m.i32[ptep] & _PAGE_DIRTY).toBe(0);
       writeProtectThenWriteback(m);

@@ -152,7 +152,7 @@ describe('the hypervisor validates what it is asked to do', () => {
     second.steps(4);
     expect(second.spins).toBeGreaterThan(0); // waiting on the same L1 table's page_lock
     expect(m.i32[ptepOf(m, 2)]).not.toBe(0);
-    expect(run(mmuAccess(m.cpus[2], 1, true))).toBe(ACCESS_OK); // A/D by the hardware: no lock
+    expect(run(mmuAccess(m.cpus[2], m.cpus[2].task.pgd, 1, true))).toBe(ACCESS_OK); // A/D by the hardware: no lock
     first.finish();
     second.finish();
     expect(m.i32[ptepOf(m, 2)]).toBe(0);

@@ -41,9 +41,9 @@ describe('TLB flush barrier', () => {
   it('waits for an MMU access in flight, and only that long', () => {
     const m = machine('native');
     const [cpu, , mmu] = m.cpus;
-    const access = new Stepper(mmuAccess(mmu, 0, true)).steps(2); // seq is odd: mid-access
+    const access = new Stepper(mmuAccess(mmu, mmu.task.pgd, 0, true)).steps(2); // seq is odd: mid-access
     expect(m.i32[m.layout.agent(mmu.id) + AG_ACCESS_SEQ] & 1).toBe(1);
-    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm, 0, 1)).steps(20);
+    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), 0, 1)).steps(20);
     expect(flush.done).toBe(false);
     expect(access.finish()).toBe(ACCESS_OK);
     flush.finish();
@@ -56,16 +56,16 @@ describe('a fault in the transaction window (native)', () => {
     const m = machine('native');
     const [cpu, , mmu] = m.cpus;
     const ptep = ptepOf(m, 2);
-    const mp = new Stepper(changePteRange(cpu, 0, 4, PAGE_READONLY, false));
+    const mp = new Stepper(changePteRange(cpu, cpu.layout.mm(0), 0, 4, PAGE_READONLY, false));
     while (m.i32[ptep] !== 0) mp.step(); // start has cleared the PTE of va 2
-    const orig = run(mmuAccess(mmu, 2, false));
+    const orig = run(mmuAccess(mmu, mmu.task.pgd, 2, false));
     expect(orig).toBe(0); // the hardware found it cleared
     const fault = new Stepper(handleMmFault(mmu, 2, false, orig)).steps(40);
     expect(fault.done).toBe(false); // waiting for the ptl
     mp.finish();
     fault.finish();
     expect(mmu.stats.raceWindowHits).toBe(1);
-    expect(run(mmuAccess(mmu, 2, false))).toBe(ACCESS_OK);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, 2, false))).toBe(ACCESS_OK);
   });
 });
 
@@ -75,7 +75,7 @@ describe('lazy MMU batch and the ptl (xen)', () => {
     const [cpu, cleaner] = m.cpus;
     const pv = cpu.pv as XenPvOps;
     const ptl = m.layout.ptl(0);
-    const mp = new Stepper(changePteRange(cpu, 0, 4, PAGE_SHARED, false));
+    const mp = new Stepper(changePteRange(cpu, cpu.layout.mm(0), 0, 4, PAGE_SHARED, false));
     let unlockedWithQueue = false;
     let locked = false;
     while (mp.step()) {

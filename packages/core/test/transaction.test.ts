@@ -25,7 +25,7 @@ function raceOneWrite(m: Rig): { access: number; mprotectCpu: Cpu } {
   const [cpu0, cleaner, mmu] = m.cpus;
   const ptep = ptepOf(m, VA);
   const start = run(cpu0.pv.ptepModifyProtStart(ptep));
-  const access = run(mmuAccess(mmu, VA, true)); // the race window
+  const access = run(mmuAccess(mmu, mmu.task.pgd, VA, true)); // the race window
   run(cpu0.pv.ptepModifyProtCommit(ptep, start, pteModify(start, PAGE_READONLY)));
   run(writebackPage(cleaner, VA));
   return { access, mprotectCpu: cpu0 };
@@ -70,12 +70,12 @@ describe('prot transaction vs a hardware write in its window', () => {
   it('writeback moves D from the PTE to disk and write-protects the PTE', () => {
     const m = machine('native');
     const [, cleaner, mmu] = m.cpus;
-    expect(run(mmuAccess(mmu, VA, true))).toBe(ACCESS_OK);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK);
     expect(pteDirty(m.i32[ptepOf(m, VA)])).toBe(true);
     run(writebackPage(cleaner, VA));
     expect(m.i32[m.layout.page(VA) + PG_DISK_VERSION]).toBe(1);
     expect(pteDirty(m.i32[ptepOf(m, VA)])).toBe(false);
-    expect(run(mmuAccess(mmu, VA, true))).not.toBe(ACCESS_OK); // write-protected now
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).not.toBe(ACCESS_OK); // write-protected now
     expect(readViolation(m)).toBeUndefined();
   });
 

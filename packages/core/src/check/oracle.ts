@@ -41,12 +41,12 @@ export function checkNoLostDirty(i32: Int32Array, layout: Layout, agent: number,
 }
 
 /**
- * For a report: the virtual page mapping `frame` (this model maps file page f at virtual page f),
+ * For a report: the virtual page mapping `frame` (the shared file's page f is mapped at virtual page f of mm 0),
  * its PTE now, and the agent that last rewrote that PTE (harness shadow), or -1.
  */
 function describeFrame(i32: Int32Array, layout: Layout, frame: number): { va: number; pte: number; writer: number } {
   const va = frame;
-  const ptep = ptepOf(i32, layout, va);
+  const ptep = ptepOf(i32, layout, layout.pgdOf(layout.mm(0)), va);
   if (ptep < 0) return { va, pte: 0, writer: -1 };
   return {
     va,

@@ -8,7 +8,6 @@ import type { BugFlags } from '../bugs.ts';
 import { type Counters, newCounters } from '../check/counters.ts';
 import type { LockdepHost } from '../check/lockdep.ts';
 import type { Layout } from '../mem/layout.ts';
-import { TASK0_PGD, TASK1_PGD } from '../mem/layout.ts';
 import type { Mem } from '../mem/mem.ts';
 import type { Step } from '../mem/step.ts';
 import type { Rand } from '../util/rand.ts';
@@ -33,11 +32,17 @@ export class Cpu extends ArchCpu implements LockdepHost {
     stats: Counters = newCounters(),
   ) {
     super(id, mem, layout, bugs, rng, contract, stats);
-    this.tasks = [new Task(0, TASK0_PGD), new Task(1, TASK1_PGD)];
+    // Task i runs in mm i (mem/layout.ts NR_MMS): mm 0 is the process mapping the shared file.
+    this.tasks = [0, 1].map((n) => new Task(n, layout.mm(n), layout.pgdOf(layout.mm(n))));
     this.task = this.tasks[0];
   }
 
   get taskId(): number {
     return this.task.id;
+  }
+
+  /** current->mm */
+  get mm(): number {
+    return this.task.mm;
   }
 }

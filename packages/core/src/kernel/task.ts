@@ -13,7 +13,9 @@ export class Task {
   pauseCount = 0;
   constructor(
     readonly id: number,
-    /** The page tables this task runs on (what switch_mm loads into cr3). */
+    /** Its address space (task->mm): an mm record's word index. */
+    readonly mm: number,
+    /** mm->pgd: the page tables it runs on (what switch_mm loads into cr3). */
     readonly pgd: number,
   ) {}
 

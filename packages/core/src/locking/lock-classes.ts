@@ -1,7 +1,7 @@
 /**
  * Lock classes, for the lock-discipline checker and reports: which kind of lock a lock word is.
  * The kernel's documented order (mm/rmap.c): mmap_lock → page lock → i_mmap_rwsem →
- * page_table_lock / pte lock. Plain data, beside the locks (mm/locks.ts), imported by the checker.
+ * page_table_lock / pte lock → zone->lock. Plain data, beside the locks (mm/locks.ts), imported by the checker.
  */
 export const LC_MMAP_LOCK = 1;
 export const LC_PAGE_LOCK = 2;
@@ -10,6 +10,8 @@ export const LC_PTL = 4;
 export const LC_PAGE_TABLE_LOCK = 5;
 /** The hypervisor's page_lock on an L1 table: Xen's own, outside the guest's order (named in hang reports). */
 export const LC_XEN_PAGE_LOCK = 6;
+/** zone->lock of the page allocator: innermost, nothing is taken under it. */
+export const LC_ZONE_LOCK = 7;
 export const LOCK_CLASS_NAMES = [
   '?',
   'mmap_lock',
@@ -18,6 +20,7 @@ export const LOCK_CLASS_NAMES = [
   'ptl',
   'page_table_lock',
   'xen_page_lock',
+  'zone_lock',
 ];
 
 export function lockName(cls: number, inst: number): string {

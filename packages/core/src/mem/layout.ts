@@ -4,12 +4,15 @@
  *   header        run control: episode, stop flag, barrier, counters           (harness; one line)
  *   agents        per simulated CPU / MMU: line 0 model state, the rest the checker's (padded)
  *   ctl           what scenario programs may read about the episode (fixed agents done)
- *   mm            page_table_lock, mmap_lock, the VMA table                    (one line each)
- *   pgd           one word per pte page: word index of that pte page, 0 = none
+ *   mms           NR_MMS mm records: page_table_lock, mmap_lock, the VMA table, tlb_flush_pending
+ *                 and cpumask (one line each)
+ *   file          the shared file: i_mmap_rwsem, its mappings (mm, vma), its page cache
+ *   zone          the frame allocator: zone->lock and the free list
+ *   pgds          per mm, one word per pte page: word index of that pte page, 0 = none
  *   ptl           the split pte lock of each pte page                          (one line each)
  *   hv            per pte page, the hypervisor's own frame_table entry: Xen's page_lock
  *   ptes          pte pages of PTRS_PER_PTE Int32 PTEs (i386 two-level layout)
- *   pages         struct page: flags, mapcount, version, diskVersion           (one line each)
+ *   pages         struct page: flags, mapcount, version, diskVersion, next   (one line each)
  *   --- model memory ends here: `Mem` refuses any word outside [agents, pages] (isModelWord) ---
  *   shadow        per PTE: last software writer (harness annotation, never read by the model)
  *   violation     the first violation found (harness)
@@ -61,24 +64,47 @@ export const AG_EVENTS = 2 * LINE; // EVENTS × (code, argument)
 export const EVENTS = 16;
 export const AGENT_WORDS = 4 * LINE;
 
-// mm
+// mm record (struct mm_struct): one line per lock, then the VMA table, then the flush state
 export const MM_PAGE_TABLE_LOCK = 0;
-export const MM_MMAP_LOCK = LINE; // rwsem word: >0 readers, -1 writer
+export const MM_MMAP_LOCK = LINE; // rwsem word: readers count, RWSEM_* flags
 export const MM_NR_VMAS = 2 * LINE;
 export const MM_VMAS = 2 * LINE + 1; // MAX_VMAS records of VMA_WORDS
-export const MM_I_MMAP = 3 * LINE; // the file's i_mmap_rwsem (the rmap walk's lock), same encoding
+export const MM_TLB_FLUSH_PENDING = 3 * LINE; // inc_tlb_flush_pending / dec_tlb_flush_pending
+export const MM_CPUMASK = 3 * LINE + 1; // mm_cpumask: bit a = agent a may hold TLB entries of this mm
 export const VMA_START = 0; // first virtual page number
 export const VMA_END = 1; // one past the last
 export const VMA_FLAGS = 2; // VM_* flags
 export const VMA_PGOFF = 3; // file page of VMA_START
 export const VMA_WORDS = 4;
 const MM_WORDS = 4 * LINE;
+/**
+ * Address spaces: one per task slot. mm 0 maps the shared file and every MMU agent runs in it;
+ * mm 1 is task 1's, whose pgd shares the kernel mapping's entries (pgd_ctor's clone_pgd_range).
+ */
+export const NR_MMS = 2;
+
+// file record (struct address_space of the shared file)
+export const FILE_I_MMAP = 0; // i_mmap_rwsem (the rmap walk's lock), rwsem encoding
+export const FILE_NR_MMAPS = LINE; // mappings in i_mmap
+export const FILE_MMAPS = LINE + 1; // MAX_MMAPS VMA records (word indices) that map the file
+export const MAX_MMAPS = 4;
+export const FILE_NR_PAGES = 2 * LINE; // pages in the page cache
+export const FILE_PAGES = 3 * LINE; // the page cache: file page index → frame
+
+// zone (the page allocator): zone->lock and the free list of frames, linked through PG_NEXT
+export const ZONE_LOCK = 0;
+export const ZONE_FREE = LINE; // first free frame + 1, 0 when none
+export const ZONE_NR_FREE = LINE + 1;
+const ZONE_WORDS = 2 * LINE;
+/** Frames beyond the file's pages, free at the start of an episode (for the allocator's users). */
+export const FREE_FRAMES = 4;
 
 // struct page line
 export const PG_FLAGS = 0;
 export const PG_MAPCOUNT = 1;
 export const PG_VERSION = 2; // bumped by every write any MMU makes to the frame
 export const PG_DISK_VERSION = 3; // the version writeback last copied to "disk"
+export const PG_NEXT = 4; // on the free list: the next free frame + 1, 0 the last
 
 // violation record
 export const VI_FLAG = 0; // 0 free, 1 taken by the first reporter
@@ -100,17 +126,10 @@ export const VI_WORDS = LINE + 2 * AGENT_WORDS;
  * per task, plus one slot per CPU for its interrupt handler (slot TASKS_PER_CPU).
  */
 export const TASKS_PER_CPU = 2;
-/**
- * The page directories of task 0 and task 1 (what their switch_mm loads into cr3), as the tokens a
- * cr3 holds. The guest has them pinned, so a hypervisor accepts them as a new base pointer
- * (isPgd). Every walk still goes through the one pgd below: per-mm page tables come with fork.
- */
-export const TASK0_PGD = 1;
-export const TASK1_PGD = 2;
 export const VMAP_PAGES = 4;
 const VMAP_SLOTS = TASKS_PER_CPU + 1;
 /** Lock classes for the checker's dependency matrix (check/lockdep.ts names them). */
-export const LOCK_CLASSES = 7;
+export const LOCK_CLASSES = 8;
 
 export interface LayoutConfig {
   /** Simulated kernel CPUs. */
@@ -124,11 +143,14 @@ export interface LayoutConfig {
 export class Layout {
   readonly agents: number;
   readonly ptePages: number;
+  /** All frames: the file's pages (frames 0 .. pages-1, its page cache) and FREE_FRAMES more. */
   readonly frames: number;
   readonly agentBase: number;
   readonly ctl: number;
-  readonly mm: number;
-  readonly pgd: number;
+  readonly mmBase: number;
+  readonly file: number;
+  readonly zone: number;
+  readonly pgdBase: number;
   readonly ptlBase: number;
   readonly hvBase: number;
   readonly ptesBase: number;
@@ -152,16 +174,20 @@ export class Layout {
     this.agents = cpus + mmus;
     this.vmallocStart = pages;
     this.ptePages = Math.ceil((pages + cpus * VMAP_SLOTS * VMAP_PAGES) / PTRS_PER_PTE);
-    this.frames = pages;
+    this.frames = pages + FREE_FRAMES;
     let at = LINE; // header
     this.agentBase = at;
     at += this.agents * AGENT_WORDS;
     this.ctl = at;
     at += LINE;
-    this.mm = at;
-    at += MM_WORDS;
-    this.pgd = at;
-    at += roundLine(this.ptePages);
+    this.mmBase = at;
+    at += NR_MMS * MM_WORDS;
+    this.file = at;
+    at += FILE_PAGES + roundLine(pages);
+    this.zone = at;
+    at += ZONE_WORDS;
+    this.pgdBase = at;
+    at += NR_MMS * roundLine(this.ptePages);
     this.ptlBase = at;
     at += this.ptePages * LINE;
     this.hvBase = at;
@@ -195,9 +221,22 @@ export class Layout {
   ptep(va: number): number {
     return this.ptePage(Math.floor(va / PTRS_PER_PTE)) + (va % PTRS_PER_PTE);
   }
-  /** The pgd (pmd) entry covering virtual page `va`. */
-  pmd(va: number): number {
-    return this.pgd + Math.floor(va / PTRS_PER_PTE);
+  /** The record (word index) of mm `n`: what the model passes as a struct mm_struct *. */
+  mm(n: number): number {
+    return this.mmBase + n * MM_WORDS;
+  }
+  /** mm->pgd: the page directory of mm record `mm` (a cr3 value). */
+  pgdOf(mm: number): number {
+    return this.pgdBase + ((mm - this.mmBase) / MM_WORDS) * roundLine(this.ptePages);
+  }
+  /** Is `v` one of the guest's page directories (a valid cr3 value)? */
+  isPgd(v: number): boolean {
+    const o = v - this.pgdBase;
+    return Number.isInteger(v) && o >= 0 && o < NR_MMS * roundLine(this.ptePages) && o % roundLine(this.ptePages) === 0;
+  }
+  /** The pgd (pmd) entry of page directory `pgd` covering virtual page `va`. */
+  pmd(pgd: number, va: number): number {
+    return pgd + Math.floor(va / PTRS_PER_PTE);
   }
   /** Word index of pte page `n` (what a pgd entry holds when that page is allocated). */
   ptePage(n: number): number {
@@ -222,8 +261,13 @@ export class Layout {
   page(frame: number): number {
     return this.pagesBase + frame * LINE;
   }
-  vma(n: number): number {
-    return this.mm + MM_VMAS + n * VMA_WORDS;
+  /** vma->vm_mm: the mm record VMA record `vma` lives in. */
+  mmOfVma(vma: number): number {
+    return this.mm(Math.floor((vma - this.mmBase) / MM_WORDS));
+  }
+  /** VMA record `n` of mm record `mm`. */
+  vma(mm: number, n: number): number {
+    return mm + MM_VMAS + n * VMA_WORDS;
   }
 
   /**
@@ -244,20 +288,27 @@ export class Layout {
       const o = (i - this.agentBase) % AGENT_WORDS;
       return `${name}.${AGENT_FIELDS[o] ?? o}`;
     }
-    if (i < this.mm) return i === this.ctl + CTL_FIXED_DONE ? 'ctl.fixedDone' : `ctl[${i - this.ctl}]`;
-    if (i < this.pgd) {
-      const o = i - this.mm;
-      if (o === MM_PAGE_TABLE_LOCK) return 'page_table_lock';
-      if (o === MM_MMAP_LOCK) return 'mmap_lock';
-      if (o === MM_NR_VMAS) return 'nr_vmas';
-      if (o === MM_I_MMAP) return 'i_mmap_rwsem';
-      if (o >= MM_VMAS) {
-        const v = Math.floor((o - MM_VMAS) / VMA_WORDS);
-        return `vma${v}.${VMA_FIELDS[(o - MM_VMAS) % VMA_WORDS]}`;
-      }
-      return `mm[${o}]`;
+    if (i < this.mmBase) return i === this.ctl + CTL_FIXED_DONE ? 'ctl.fixedDone' : `ctl[${i - this.ctl}]`;
+    if (i < this.file) {
+      const n = Math.floor((i - this.mmBase) / MM_WORDS);
+      const o = (i - this.mmBase) % MM_WORDS;
+      const field =
+        o >= MM_VMAS && o < MM_VMAS + MAX_VMAS * VMA_WORDS
+          ? `vma${Math.floor((o - MM_VMAS) / VMA_WORDS)}.${VMA_FIELDS[(o - MM_VMAS) % VMA_WORDS]}`
+          : (MM_FIELDS[o] ?? `[${o}]`);
+      return `mm${n}.${field}`;
     }
-    if (i < this.ptlBase) return `pgd[${i - this.pgd}]`;
+    if (i < this.zone) {
+      const o = i - this.file;
+      if (o >= FILE_PAGES) return `file.page_cache[${o - FILE_PAGES}]`;
+      if (o >= FILE_MMAPS && o < FILE_MMAPS + MAX_MMAPS) return `file.i_mmap[${o - FILE_MMAPS}]`;
+      return `file.${FILE_FIELDS[o] ?? `[${o}]`}`;
+    }
+    if (i < this.pgdBase) return `zone.${ZONE_FIELDS[i - this.zone] ?? `[${i - this.zone}]`}`;
+    if (i < this.ptlBase) {
+      const per = roundLine(this.ptePages);
+      return `mm${Math.floor((i - this.pgdBase) / per)}.pgd[${(i - this.pgdBase) % per}]`;
+    }
     if (i < this.hvBase) return `ptl[${Math.floor((i - this.ptlBase) / LINE)}]`;
     if (i < this.ptesBase) return `xen_page_lock[l1 ${Math.floor((i - this.hvBase) / LINE)}]`;
     if (i < this.pagesBase)
@@ -269,11 +320,6 @@ export class Layout {
     if (i < this.violation) return `shadow[va ${i - this.shadowBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
     return `lockdep[${i - this.lockGraph}]`;
-  }
-
-  /** Is `v` one of the guest's page directories (a valid cr3 value)? */
-  isPgd(v: number): boolean {
-    return v === TASK0_PGD || v === TASK1_PGD;
   }
 
   /** Is word `i` a PTE (a word of a page-table page)? */
@@ -298,7 +344,20 @@ const AGENT_FIELDS = [
   'episode',
 ];
 const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff'];
-const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'diskVersion'];
+const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'diskVersion', 'next'];
+const MM_FIELDS: Record<number, string> = {
+  [MM_PAGE_TABLE_LOCK]: 'page_table_lock',
+  [MM_MMAP_LOCK]: 'mmap_lock',
+  [MM_NR_VMAS]: 'nr_vmas',
+  [MM_TLB_FLUSH_PENDING]: 'tlb_flush_pending',
+  [MM_CPUMASK]: 'cpumask',
+};
+const FILE_FIELDS: Record<number, string> = {
+  [FILE_I_MMAP]: 'i_mmap_rwsem',
+  [FILE_NR_MMAPS]: 'nr_mmaps',
+  [FILE_NR_PAGES]: 'nrpages',
+};
+const ZONE_FIELDS: Record<number, string> = { [ZONE_LOCK]: 'lock', [ZONE_FREE]: 'free', [ZONE_NR_FREE]: 'nr_free' };
 
 function roundLine(n: number): number {
   return Math.ceil(n / LINE) * LINE;

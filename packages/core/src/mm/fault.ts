@@ -20,7 +20,7 @@ import {
 } from '../arch/x86/pte.ts';
 import { WRITER_FAULT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_FLAGS, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
+import { FILE_PAGES, PG_FLAGS, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { ptepSetAccessFlags } from './access-flags.ts';
 import { lockPage, mmapReadLock, mmapReadUnlock, PG_dirty, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
@@ -33,27 +33,27 @@ export const FAULT_RETRY = 0;
 export const FAULT_SIGSEGV = 1;
 
 export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: number): Step<number> {
-  const mem = cpu.mem;
+  const { mem, mm } = cpu;
   cpu.stats.faults++;
-  yield* mmapReadLock(cpu);
-  const vma = yield* findVma(cpu, va);
+  yield* mmapReadLock(cpu, mm);
+  const vma = yield* findVma(cpu, mm, va);
   let flags = 0;
   if (vma >= 0) {
     yield POINT;
     flags = mem.load(vma + VMA_FLAGS);
   }
   if (vma < 0 || !(flags & VM_READ) || (write && !(flags & VM_WRITE))) {
-    yield* mmapReadUnlock(cpu);
+    yield* mmapReadUnlock(cpu, mm);
     cpu.stats.segv++;
     return FAULT_SIGSEGV;
   }
   yield* handlePteFault(cpu, vma, flags, va, write, origPte);
-  yield* mmapReadUnlock(cpu);
+  yield* mmapReadUnlock(cpu, mm);
   return FAULT_RETRY;
 }
 
 function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write: boolean, orig: number): Step {
-  const ptep = yield* pteOffsetMap(cpu, va);
+  const ptep = yield* pteOffsetMap(cpu, cpu.mm, va);
   if (ptep < 0) throw new Error(`va ${va}: no pte page (pte page allocation is not modelled)`);
   if (!ptePresent(orig)) {
     yield* doFault(cpu, vma, flags, va, ptep, write);
@@ -77,13 +77,18 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
   yield* ptlUnlock(cpu, va);
 }
 
-/** do_fault → finish_fault for a shared file page: map the page-cache frame, unless someone did. */
+/**
+ * do_fault → finish_fault for a shared file page: map the page-cache frame, unless someone did.
+ * The frame comes from the file's page cache (filemap_fault's lookup of the page at pgoff).
+ */
 function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, write: boolean): Step {
-  const mem = cpu.mem;
+  const { mem, layout } = cpu;
   yield POINT;
   const start = mem.load(vma + VMA_START);
   yield POINT;
   const pgoff = mem.load(vma + VMA_PGOFF);
+  yield POINT;
+  const frame = mem.load(layout.file + FILE_PAGES + pgoff + (va - start)); // the page-cache lookup
   yield* ptlLock(cpu, va);
   const pte = yield* ptepGet(cpu, ptep);
   if (!pteNone(pte)) {
@@ -92,7 +97,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
     cpu.stats.spuriousFaults++;
     if (ptePresent(pte)) cpu.stats.raceWindowHits++;
   } else {
-    let entry = pfnPte(pgoff + (va - start), vmGetPageProt(flags)) | _PAGE_ACCESSED;
+    let entry = pfnPte(frame, vmGetPageProt(flags)) | _PAGE_ACCESSED;
     if (write) entry = pteMkwrite(pteMkdirty(entry));
     yield* cpu.pv.setPteAt(ptep, entry);
     cpu.noteWriter(ptep, WRITER_FAULT);

@@ -10,7 +10,7 @@ import type { Cpu } from '../kernel/cpu.ts';
 import { LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../locking/lock-classes.ts';
 import { downRead, downWrite, upRead, upWrite } from '../locking/rwsem.ts';
 import { spinLock, spinUnlock } from '../locking/spinlock.ts';
-import { MM_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PTRS_PER_PTE } from '../mem/layout.ts';
+import { FILE_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
 export const PG_locked = 1 << 0;
@@ -49,11 +49,11 @@ export function* unlockPage(cpu: Cpu, frame: number): Step {
   cpu.mem.and(cpu.layout.page(frame) + PG_FLAGS, ~PG_locked);
 }
 
-/** mmap_read_lock / mmap_write_lock and their unlocks, on the mm's mmap_lock. */
-export const mmapReadLock = (cpu: Cpu): Step => downRead(cpu, cpu.layout.mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
-export const mmapReadUnlock = (cpu: Cpu): Step => upRead(cpu, cpu.layout.mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
-export const mmapWriteLock = (cpu: Cpu): Step => downWrite(cpu, cpu.layout.mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
-export const mmapWriteUnlock = (cpu: Cpu): Step => upWrite(cpu, cpu.layout.mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
-/** i_mmap_lock_read / unlock: the file's rmap tree, for page_mkclean's walk. */
-export const iMmapLockRead = (cpu: Cpu): Step => downRead(cpu, cpu.layout.mm + MM_I_MMAP, LC_I_MMAP);
-export const iMmapUnlockRead = (cpu: Cpu): Step => upRead(cpu, cpu.layout.mm + MM_I_MMAP, LC_I_MMAP);
+/** mmap_read_lock(mm) / mmap_write_lock(mm) and their unlocks, on mm record `mm`'s mmap_lock. */
+export const mmapReadLock = (cpu: Cpu, mm: number): Step => downRead(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+export const mmapReadUnlock = (cpu: Cpu, mm: number): Step => upRead(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+export const mmapWriteLock = (cpu: Cpu, mm: number): Step => downWrite(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+export const mmapWriteUnlock = (cpu: Cpu, mm: number): Step => upWrite(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+/** i_mmap_lock_read(mapping) / unlock: file record `file`'s rmap tree, for the rmap walks. */
+export const iMmapLockRead = (cpu: Cpu, file: number): Step => downRead(cpu, file + FILE_I_MMAP, LC_I_MMAP);
+export const iMmapUnlockRead = (cpu: Cpu, file: number): Step => upRead(cpu, file + FILE_I_MMAP, LC_I_MMAP);

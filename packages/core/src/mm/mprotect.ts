@@ -37,12 +37,13 @@ import { findVma, vmGetPageProt } from './vma.ts';
  */
 export function* changePteRange(
   cpu: Cpu,
+  mm: number,
   start: number,
   end: number,
   newprot: number,
   dirtyAccountable: boolean,
 ): Step<number> {
-  const pte0 = yield* pteOffsetMap(cpu, start);
+  const pte0 = yield* pteOffsetMap(cpu, mm, start);
   if (pte0 < 0) return 0;
   let pages = 0;
   // BUG(lazy-outside-lock): lazy MMU entered before the ptl is taken and left after it is dropped;
@@ -93,6 +94,7 @@ export function* changePteRange(
 /** change_protection: every pte page of [start, end), then one TLB flush for the range. */
 export function* changeProtection(
   cpu: Cpu,
+  mm: number,
   start: number,
   end: number,
   newprot: number,
@@ -101,22 +103,23 @@ export function* changeProtection(
   let pages = 0;
   for (let va = start; va < end; ) {
     const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
-    pages += yield* changePteRange(cpu, va, next, newprot, dirtyAccountable);
+    pages += yield* changePteRange(cpu, mm, va, next, newprot, dirtyAccountable);
     va = next;
   }
-  if (pages > 0) yield* flushTlbRange(cpu, cpu.layout.mm, start, end);
+  if (pages > 0) yield* flushTlbRange(cpu, mm, start, end);
   return pages;
 }
 
 /**
  * sys_mprotect over one whole VMA (splitting VMAs is not modelled): under mmap_lock for write, set
  * the new vm_flags, then change_protection with the VMA's new page protection. The mappings here do
- * no write-notify, so `dirty_accountable` is false (see vmGetPageProt).
+ * no write-notify, so `dirty_accountable` is false (see vmGetPageProt). The kernel's mm is
+ * current->mm; here the caller names it (lazy-ctxsw's task 1 mprotects the mapping of mm 0).
  */
-export function* mprotect(cpu: Cpu, va: number, vmFlags: number): Step {
+export function* mprotect(cpu: Cpu, mm: number, va: number, vmFlags: number): Step {
   const mem = cpu.mem;
-  yield* mmapWriteLock(cpu);
-  const vma = yield* findVma(cpu, va);
+  yield* mmapWriteLock(cpu, mm);
+  const vma = yield* findVma(cpu, mm, va);
   if (vma >= 0) {
     yield POINT;
     const start = mem.load(vma + VMA_START);
@@ -124,8 +127,8 @@ export function* mprotect(cpu: Cpu, va: number, vmFlags: number): Step {
     const end = mem.load(vma + VMA_END);
     yield POINT;
     mem.store(vma + VMA_FLAGS, vmFlags);
-    yield* changeProtection(cpu, start, end, vmGetPageProt(vmFlags), false);
+    yield* changeProtection(cpu, mm, start, end, vmGetPageProt(vmFlags), false);
     cpu.stats.mprotects++;
   }
-  yield* mmapWriteUnlock(cpu);
+  yield* mmapWriteUnlock(cpu, mm);
 }

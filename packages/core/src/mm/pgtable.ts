@@ -1,14 +1,15 @@
 /**
  * Walking to a PTE and reading it, in the kernel's shape (include/linux/pgtable.h, mm/pgtable-generic.c):
  *
- *   pte = pte_offset_map(pmd, addr);                 → pteOffsetMap(cpu, va)
- *   pte = pte_offset_map_lock(mm, pmd, addr, &ptl);  → pteOffsetMapLock(cpu, va)
+ *   pte = pte_offset_map(pmd, addr);                 → pteOffsetMap(cpu, mm, va)
+ *   pte = pte_offset_map_lock(mm, pmd, addr, &ptl);  → pteOffsetMapLock(cpu, mm, va)
  *   pte_unmap_unlock(pte, ptl);                      → pteUnmapUnlock(cpu, va)
  *   oldpte = ptep_get(pte);                          → ptepGet(cpu, ptep)
  *   pte = ptep_clear_flush(vma, addr, ptep);         → ptepClearFlush(cpu, mm, va, ptep)
  *   young = ptep_clear_flush_young(vma, addr, ptep); → ptepClearFlushYoung(cpu, ptep, pte)
  *
- * The model's tables are two-level (i386): the pmd is the pgd entry. Every kernel read of a PTE
+ * `mm` is an mm record (mem/layout.ts); the walk itself is arch/x86/pgtable.ts. The model's tables
+ * are two-level (i386): the pmd is the pgd entry. Every kernel read of a PTE
  * through its pointer goes through ptepGet, which is where the checker's read-hazard rule looks
  * (a read of a PTE whose queued lazy-mode write has not landed, seed 000).
  */
@@ -21,13 +22,13 @@ import { POINT, type Step } from '../mem/step.ts';
 import { ptlLock, ptlUnlock } from './locks.ts';
 
 /** pte_offset_map: the PTE word of `va`, or -1 when its pmd maps no pte page. */
-export function* pteOffsetMap(cpu: Cpu, va: number): Step<number> {
-  return yield* walkPte(cpu, va);
+export function* pteOffsetMap(cpu: Cpu, mm: number, va: number): Step<number> {
+  return yield* walkPte(cpu, cpu.layout.pgdOf(mm), va);
 }
 
 /** pte_offset_map_lock: the PTE word of `va` with its pte lock held, or -1 (no lock taken). */
-export function* pteOffsetMapLock(cpu: Cpu, va: number): Step<number> {
-  const ptep = yield* pteOffsetMap(cpu, va);
+export function* pteOffsetMapLock(cpu: Cpu, mm: number, va: number): Step<number> {
+  const ptep = yield* pteOffsetMap(cpu, mm, va);
   if (ptep >= 0) yield* ptlLock(cpu, va);
   return ptep;
 }

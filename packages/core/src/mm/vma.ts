@@ -22,13 +22,13 @@ export function vmGetPageProt(vmFlags: number): number {
   return vmFlags & VM_WRITE ? PAGE_SHARED : PAGE_READONLY;
 }
 
-/** find_vma: the VMA record (word index) containing virtual page `va`, or -1. */
-export function* findVma(cpu: Cpu, va: number): Step<number> {
+/** find_vma(mm, addr): the VMA record (word index) of mm record `mm` containing virtual page `va`, or -1. */
+export function* findVma(cpu: Cpu, mm: number, va: number): Step<number> {
   const { mem, layout } = cpu;
   yield POINT;
-  const n = mem.load(layout.mm + MM_NR_VMAS);
+  const n = mem.load(mm + MM_NR_VMAS);
   for (let i = 0; i < n; i++) {
-    const vma = layout.vma(i);
+    const vma = layout.vma(mm, i);
     yield POINT;
     if (va < mem.load(vma + VMA_START)) continue;
     yield POINT;

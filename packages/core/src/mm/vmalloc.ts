@@ -18,14 +18,14 @@ export const PAGE_KERNEL = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIR
 /**
  * Map frames pfn0 .. pfn0+n-1 at kernel virtual pages start .. start+n-1 (pfn -1: clear them). The
  * frames are the guest's own — a kernel alias of the file's pages, as vmap() of page-cache pages
- * makes — so the frame numbers wrap around the frames the machine has (Xen's get_page_from_l1e
+ * makes — so the frame numbers wrap around the file's pages (Xen's get_page_from_l1e
  * refuses a frame the guest does not own).
  */
 export function* vmapPteRange(cpu: Cpu, start: number, n: number, pfn0: number): Step {
   const lazy = cpu.contract === 2025;
   if (lazy) yield* lazyMmuModeEnable(cpu);
   for (let i = 0; i < n; i++) {
-    const pte = pfn0 < 0 ? 0 : pfnPte((pfn0 + i) % cpu.layout.frames, PAGE_KERNEL);
+    const pte = pfn0 < 0 ? 0 : pfnPte((pfn0 + i) % cpu.layout.config.pages, PAGE_KERNEL);
     yield* cpu.pv.setPteAt(cpu.layout.ptep(start + i), pte);
     if (cpu.irqPoint && !cpu.inInterrupt) yield* cpu.irqPoint(cpu);
     if (lazy) yield* preemptionPoint(cpu);

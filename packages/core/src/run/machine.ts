@@ -8,8 +8,9 @@
 import { bugFlags } from '../bugs.ts';
 import { LockDep } from '../check/lockdep.ts';
 import { Cpu } from '../kernel/cpu.ts';
-import { AG_CR3, AG_MODEL_WORDS, allocShared, Layout, TASK0_PGD } from '../mem/layout.ts';
+import { AG_CR3, AG_MODEL_WORDS, allocShared, Layout, MM_CPUMASK } from '../mem/layout.ts';
 import type { Mem } from '../mem/mem.ts';
+import { initFreeFrames } from '../mm/page-alloc.ts';
 import { findBackend } from '../paravirt/backends.ts';
 import { findScenario } from '../scenarios/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
@@ -44,16 +45,20 @@ export class Machine {
   /**
    * Harness, with every agent quiesced: the state each episode starts from. Model memory is
    * cleared — locks free, no VMA, no table — except the checker's per-agent state, which outlives
-   * episodes; every CPU runs on task 0's page tables; then the scenario builds its world.
+   * episodes; every CPU runs on task 0's page tables; the frames past the file's pages are on the
+   * free list; then the scenario builds its world.
    */
   resetEpisode(): void {
     const { layout, i32 } = this;
     for (let a = 0; a < layout.agents; a++) {
       const block = layout.agent(a);
       for (let w = 0; w < AG_MODEL_WORDS; w++) Atomics.store(i32, block + w, 0);
-      Atomics.store(i32, block + AG_CR3, TASK0_PGD);
+      Atomics.store(i32, block + AG_CR3, layout.pgdOf(layout.mm(0)));
     }
     for (let w = layout.ctl; w < layout.modelEnd; w++) Atomics.store(i32, w, 0);
+    // Every agent starts in mm 0 (task 0), so may cache its translations.
+    Atomics.store(i32, layout.mm(0) + MM_CPUMASK, (1 << layout.agents) - 1);
+    initFreeFrames(i32, layout);
     // The shadow (last software writer of each PTE) is the harness's, and per episode.
     for (let w = layout.shadowBase; w < layout.violation; w++) Atomics.store(i32, w, 0);
     this.scenario.setup(i32, layout);

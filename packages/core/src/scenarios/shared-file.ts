@@ -11,9 +11,14 @@ import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
   CTL_FIXED_DONE,
+  FILE_MMAPS,
+  FILE_NR_MMAPS,
+  FILE_NR_PAGES,
+  FILE_PAGES,
   type Layout,
   MM_NR_VMAS,
   PG_MAPCOUNT,
+  PTRS_PER_PTE,
   VMA_END,
   VMA_FLAGS,
   VMA_PGOFF,
@@ -37,25 +42,35 @@ const DONE_POLL = 8;
 
 /**
  * The world every episode starts from, on memory Machine.resetEpisode has just cleared (locks
- * free, every CPU on task 0's tables): the mm's one VMA, every pte page in the pgd, the user PTEs
- * populated, the file's pages mapped once.
+ * free, every CPU on task 0's tables): the file's pages in its page cache (file page f is frame
+ * f), mapped by mm 0's one VMA and nowhere else; every pte page in mm 0's pgd, and in mm 1's the
+ * entries of the kernel mapping (pgd_ctor's clone_pgd_range); the user PTEs populated.
  */
 export function setupSharedFile(i32: Int32Array, layout: Layout): void {
   const { pages } = layout.config;
-  Atomics.store(i32, layout.mm + MM_NR_VMAS, 1);
-  const vma = layout.vma(0);
+  const mm = layout.mm(0);
+  const file = layout.file;
+  Atomics.store(i32, mm + MM_NR_VMAS, 1);
+  const vma = layout.vma(mm, 0);
   Atomics.store(i32, vma + VMA_START, 0);
   Atomics.store(i32, vma + VMA_END, pages);
   Atomics.store(i32, vma + VMA_FLAGS, VM_READ | VM_WRITE | VM_SHARED);
   Atomics.store(i32, vma + VMA_PGOFF, 0);
-  for (let n = 0; n < layout.ptePages; n++) Atomics.store(i32, layout.pgd + n, layout.ptePage(n));
+  Atomics.store(i32, file + FILE_NR_MMAPS, 1);
+  Atomics.store(i32, file + FILE_MMAPS, vma);
+  Atomics.store(i32, file + FILE_NR_PAGES, pages);
+  for (let f = 0; f < pages; f++) Atomics.store(i32, file + FILE_PAGES + f, f);
+  for (let n = 0; n < layout.ptePages; n++) Atomics.store(i32, layout.pgdOf(mm) + n, layout.ptePage(n));
+  const kernelFrom = Math.floor(layout.vmallocStart / PTRS_PER_PTE);
+  for (let n = kernelFrom; n < layout.ptePages; n++)
+    Atomics.store(i32, layout.pgdOf(layout.mm(1)) + n, layout.ptePage(n));
   for (let va = 0; va < pages; va++) {
     // Populated, writable, clean: the first write of each must set D; the odd ones old, so the
     // first access of each must set A. The kernel range stays empty.
     const prot = va % 2 === 0 ? PAGE_SHARED : PAGE_SHARED & ~_PAGE_ACCESSED;
     Atomics.store(i32, layout.ptep(va), pfnPte(va, prot));
   }
-  for (let f = 0; f < layout.frames; f++) Atomics.store(i32, layout.page(f) + PG_MAPCOUNT, 1);
+  for (let f = 0; f < pages; f++) Atomics.store(i32, layout.page(f) + PG_MAPCOUNT, 1);
 }
 
 /** A background role: `op` until every fixed-budget agent is done (or `backgroundOps` times). */
@@ -77,7 +92,7 @@ export function* accessOne(cpu: Cpu): Step {
 
 /** Write back one random file page, or age it as reclaim's scan does (page locked, page_referenced). */
 export function* cleanOne(cpu: Cpu): Step {
-  const frame = cpu.rng.below(cpu.layout.frames);
+  const frame = cpu.rng.below(cpu.layout.config.pages);
   if (!cpu.rng.chance(AGE_SHARE)) {
     yield* writebackPage(cpu, frame);
     return;
@@ -87,13 +102,13 @@ export function* cleanOne(cpu: Cpu): Step {
   yield* unlockPage(cpu, frame);
 }
 
-/** mprotect the whole mapping read-write or read-only. */
+/** mprotect mm 0's whole mapping of the file read-write or read-only. */
 export function* mprotectShared(cpu: Cpu, writable: boolean): Step {
-  yield* mprotect(cpu, 0, VM_READ | VM_SHARED | (writable ? VM_WRITE : 0));
+  yield* mprotect(cpu, cpu.layout.mm(0), 0, VM_READ | VM_SHARED | (writable ? VM_WRITE : 0));
 }
 
 /** After all agents quiesced: write every page back, then no frame may hold data disk lacks. */
 export function* finalWritebackCheck(cpu: Cpu): Step {
-  for (let f = 0; f < cpu.layout.frames; f++) yield* writebackPage(cpu, f);
+  for (let f = 0; f < cpu.layout.config.pages; f++) yield* writebackPage(cpu, f);
   checkNoLostDirty(cpu.i32, cpu.layout, cpu.id, cpu.episode);
 }

@@ -12,7 +12,7 @@ const MAX_FAULT_RETRIES = 8;
 
 export function* userAccess(cpu: Cpu, va: number, write: boolean): Step<boolean> {
   for (let i = 0; i < MAX_FAULT_RETRIES; i++) {
-    const r = yield* mmuAccess(cpu, va, write);
+    const r = yield* mmuAccess(cpu, cpu.task.pgd, va, write);
     if (r === ACCESS_OK) return true;
     if ((yield* handleMmFault(cpu, va, write, r)) === FAULT_SIGSEGV) return false;
   }

@@ -63,9 +63,9 @@ function cell(trace: Trace, layout: Layout, i: number): string {
 /** How to show a word's values: PTE flags, lock owners, rwsem state, page flags, or the number. */
 function valueFormat(layout: Layout, addr: number, where: string): (v: number) => string {
   if (layout.isPte(addr)) return compactPte;
-  if (where.startsWith('ptl[') || where === 'page_table_lock')
+  if (where.startsWith('ptl[') || where.endsWith('.page_table_lock') || where === 'zone.lock')
     return (v) => (v === 0 ? 'free' : `held:${layout.agentName(v - 1)}`);
-  if (where === 'mmap_lock')
+  if (where.endsWith('.mmap_lock') || where === 'file.i_mmap_rwsem')
     return (v) => {
       const parts: string[] = [];
       if (v & RWSEM_WRITER_LOCKED) parts.push('W');

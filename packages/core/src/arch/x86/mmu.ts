@@ -20,17 +20,18 @@ import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, ptePfn } from './
 export const ACCESS_OK = -1;
 
 /**
- * One access to virtual page `va`. Returns ACCESS_OK, or the PTE value the walk found when the
+ * One access to virtual page `va` through page directory `pgd` (what cr3 holds: the running
+ * task's mm->pgd). Returns ACCESS_OK, or the PTE value the walk found when the
  * access faulted (what the fault handler gets as vmf->orig_pte).
  */
-export function* mmuAccess(cpu: ArchCpu, va: number, write: boolean): Step<number> {
+export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean): Step<number> {
   const { mem, layout } = cpu;
   const seq = layout.agent(cpu.id) + AG_ACCESS_SEQ;
   const need = write ? _PAGE_PRESENT | _PAGE_RW : _PAGE_PRESENT;
   const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
   yield POINT;
   mem.add(seq, 1);
-  const ptep = yield* walkPte(cpu, va);
+  const ptep = yield* walkPte(cpu, pgd, va);
   let result = 0;
   if (ptep >= 0) {
     for (;;) {

@@ -13,13 +13,13 @@ export function pteOffset(pmd: number, va: number): number {
   return pmd === 0 ? -1 : pmd + (va % PTRS_PER_PTE);
 }
 
-/** Walk to the PTE word of `va`: one read of its pmd entry (a step). */
-export function* walkPte(cpu: ArchCpu, va: number): Step<number> {
+/** Walk page directory `pgd` to the PTE word of `va`: one read of its pmd entry (a step). */
+export function* walkPte(cpu: ArchCpu, pgd: number, va: number): Step<number> {
   yield POINT;
-  return pteOffset(cpu.mem.load(cpu.layout.pmd(va)), va);
+  return pteOffset(cpu.mem.load(cpu.layout.pmd(pgd, va)), va);
 }
 
 /** The same walk for the harness (reports, oracles): a plain read, never a model step. */
-export function ptepOf(i32: Int32Array, layout: Layout, va: number): number {
-  return pteOffset(Atomics.load(i32, layout.pmd(va)), va);
+export function ptepOf(i32: Int32Array, layout: Layout, pgd: number, va: number): number {
+  return pteOffset(Atomics.load(i32, layout.pmd(pgd, va)), va);
 }
