@@ -9,6 +9,8 @@ export * from './bugs.ts';
 export * from './check/bug.ts';
 export * from './check/counters.ts';
 export * from './check/lockdep.ts';
+export * from './check/lockdep-events.ts';
+export * from './check/lockdep-report.ts';
 export * from './check/oracle.ts';
 export * from './check/violation.ts';
 export * from './check/wait.ts';

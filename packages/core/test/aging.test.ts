@@ -44,7 +44,7 @@ for (const backend of ['native', 'xen']) {
       expect(run(pageReferenced(cleaner, VA))).toBe(1);
       run(unlockPage(cleaner, VA));
       expect(m.i32[ptep]).toBe(before & ~_PAGE_ACCESSED);
-      expect(cleaner.stats.traps).toBe(backend === 'xen' ? 1 : 0); // the guest's lock btr, emulated
+      expect(cleaner.stats.pv.traps ?? 0).toBe(backend === 'xen' ? 1 : 0); // the guest's lock btr, emulated
       expect(run(mmuAccess(mmu, mmu.task.pgd, VA, false))).toBe(ACCESS_OK); // the A-only update
       expect(m.i32[ptep]).toBe(before);
       expect(readViolation(m)).toBeUndefined();

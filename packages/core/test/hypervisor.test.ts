@@ -50,7 +50,7 @@ describe('mmu_update PRESERVE_AD', () => {
     run(doMmuUpdate(cpu, ptep, MMU_PT_UPDATE_PRESERVE_AD, target, clean));
     expect(m.i32[ptep]).toBe(target | _PAGE_DIRTY | _PAGE_ACCESSED);
     expect(cpu.stats.raceWindowHits).toBe(1);
-    expect(cpu.stats.dirtyPreserved).toBe(1);
+    expect(cpu.stats.pv.dirtyPreserved).toBe(1);
     expect(readViolation(m)).toBeUndefined();
   });
 
@@ -61,7 +61,7 @@ describe('mmu_update PRESERVE_AD', () => {
     m.i32[ptep] = clean | _PAGE_DIRTY; // the MMU's locked A/D update
     s.finish();
     expect(m.i32[ptep]).toBe(target | _PAGE_DIRTY);
-    expect(cpu.stats.dirtyPreserved).toBe(1);
+    expect(cpu.stats.pv.dirtyPreserved).toBe(1);
     expect(readViolation(m)).toBeUndefined();
   });
 
@@ -119,7 +119,7 @@ describe('the hypervisor validates what it is asked to do', () => {
     expect(m.i32[HDR_EPISODE]).toBe(0);
     expect(m.i32[ptepOf(m, 0)]).toBe(pfnPte(0, PAGE_READONLY));
     expect(m.i32[ptepOf(m, 1)]).toBe(before1); // do_mmu_update stopped at the failing request
-    expect(cpu.stats.batchedUpdates).toBe(4);
+    expect(cpu.stats.pv.batchedUpdates).toBe(4);
     const v = readViolation(m);
     expect(v?.kind).toBe('hypercall-failed');
     expect(v?.frame).toBe(2); // the failed call, as xen_mc_flush numbers it

@@ -147,7 +147,7 @@ describe('context switch (start/end_context_switch)', () => {
     const cr3 = m.layout.agent(cpu.id) + AG_CR3;
     run(contextSwitch(cpu, cpu.tasks[1]));
     expect(m.i32[cr3]).toBe(cpu.tasks[1].pgd);
-    expect(cpu.stats.multicalls).toBe(1);
+    expect(cpu.stats.pv.multicalls).toBe(1);
     expect(readViolation(m)).toBeUndefined();
   });
 

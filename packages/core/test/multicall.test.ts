@@ -61,7 +61,7 @@ describe('Xen commit batching', () => {
     const cpu = m.cpus[0];
     run(cpu.pv.ptepModifyProtCommit(ptepOf(m, 0), m.i32[ptepOf(m, 0)], ro(0)));
     run(cpu.pv.ptepModifyProtCommit(ptepOf(m, 1), m.i32[ptepOf(m, 1)], ro(1)));
-    expect(cpu.stats).toMatchObject({ hypercalls: 2, multicalls: 2, batchedUpdates: 2, traps: 0 });
+    expect(cpu.stats.pv).toMatchObject({ hypercalls: 2, multicalls: 2, batchedUpdates: 2, traps: 0 });
     expect(m.i32[ptepOf(m, 1)]).toBe(ro(1));
   });
 
@@ -75,10 +75,10 @@ describe('Xen commit batching', () => {
     expect(pv.mc.queuedUpdates()).toBe(4);
     expect(pv.mc.mcidx).toBe(1); // extended, not four entries
     expect(m.i32[ptepOf(m, 2)]).toBe(before); // nothing reached the page table yet
-    expect(cpu.stats.hypercalls).toBe(0);
+    expect(cpu.stats.pv.hypercalls).toBe(0);
     run(leaveLazyMmu(cpu));
     expect(m.i32[ptepOf(m, 2)]).toBe(ro(2));
-    expect(cpu.stats).toMatchObject({ hypercalls: 1, multicalls: 1, batchedUpdates: 4 });
+    expect(cpu.stats.pv).toMatchObject({ hypercalls: 1, multicalls: 1, batchedUpdates: 4 });
     expect(pv.mc.empty).toBe(true);
   });
 
@@ -87,17 +87,17 @@ describe('Xen commit batching', () => {
     const cpu = m.cpus[0];
     enterLazyMmu(cpu);
     for (let va = 0; va < 32; va++) run(cpu.pv.ptepModifyProtCommit(ptepOf(m, va), m.i32[ptepOf(m, va)], ro(va)));
-    expect(cpu.stats).toMatchObject({ multicalls: 1, batchedUpdates: 31 });
+    expect(cpu.stats.pv).toMatchObject({ multicalls: 1, batchedUpdates: 31 });
     expect(m.i32[ptepOf(m, 30)]).toBe(ro(30));
     run(leaveLazyMmu(cpu));
-    expect(cpu.stats).toMatchObject({ multicalls: 2, batchedUpdates: 32 });
+    expect(cpu.stats.pv).toMatchObject({ multicalls: 2, batchedUpdates: 32 });
   });
 
   it('set_pte outside lazy MMU is one immediate mmu_update hypercall, not a multicall', () => {
     const m = machine('xen');
     const cpu = m.cpus[0];
     run(cpu.pv.setPteAt(ptepOf(m, 0), ro(0)));
-    expect(cpu.stats).toMatchObject({ hypercalls: 1, multicalls: 0, batchedUpdates: 0 });
+    expect(cpu.stats.pv).toMatchObject({ hypercalls: 1, multicalls: 0, batchedUpdates: 0 });
     expect(m.i32[ptepOf(m, 0)]).toBe(ro(0));
   });
 
@@ -107,6 +107,6 @@ describe('Xen commit batching', () => {
     const old = m.i32[ptepOf(m, 3)];
     expect(run(cpu.pv.ptepGetAndClear(ptepOf(m, 3)))).toBe(old);
     expect(m.i32[ptepOf(m, 3)]).toBe(0);
-    expect(cpu.stats.traps).toBe(1);
+    expect(cpu.stats.pv.traps).toBe(1);
   });
 });

@@ -58,7 +58,7 @@ describe('prot transaction vs a hardware write in its window', () => {
     expect(readViolation(m)).toBeUndefined();
     const page = m.layout.page(VA);
     expect(m.i32[page + PG_DISK_VERSION]).toBe(m.i32[page + PG_VERSION]);
-    expect(m.cpus[0].stats.dirtyPreserved).toBe(1);
+    expect(m.cpus[0].stats.pv.dirtyPreserved).toBe(1);
   });
 
   it('xen xen-no-preserve-ad: the normal update drops that D', () => {

@@ -26,16 +26,6 @@ export interface Counters {
    * xen — commit's PRESERVE_AD kept an A/D bit that appeared after start.
    */
   raceWindowHits: number;
-  /** Of the xen window hits, those that preserved a Dirty bit (a write that would have been lost). */
-  dirtyPreserved: number;
-  /** Guest writes/xchgs of a PTE trapped and emulated by the hypervisor. */
-  traps: number;
-  /** Hypercalls made (a multicall flush is one hypercall). */
-  hypercalls: number;
-  /** Multicall flushes that carried at least one entry. */
-  multicalls: number;
-  /** mmu_update entries that went through a multicall batch. */
-  batchedUpdates: number;
   /** Failed lock attempts (a measure of contention). */
   lockSpins: number;
   contextSwitches: number;
@@ -45,6 +35,8 @@ export interface Counters {
   /** page_referenced calls (reclaim's aging), and the young PTEs they found and made old. */
   agingScans: number;
   youngCleared: number;
+  /** The paravirt backend's own counters, by name (e.g. Xen's traps and hypercalls): it declares them. */
+  pv: Record<string, number>;
 }
 
 export function newCounters(): Counters {
@@ -62,22 +54,19 @@ export function newCounters(): Counters {
     cleanChecks: 0,
     tlbFlushes: 0,
     raceWindowHits: 0,
-    dirtyPreserved: 0,
-    traps: 0,
-    hypercalls: 0,
-    multicalls: 0,
-    batchedUpdates: 0,
     lockSpins: 0,
     contextSwitches: 0,
     lazySwitches: 0,
     interrupts: 0,
     agingScans: 0,
     youngCleared: 0,
+    pv: {},
   };
 }
 
 export function addCounters(into: Counters, from: Counters): Counters {
-  for (const k of Object.keys(into) as (keyof Counters)[]) into[k] += from[k];
+  for (const k of Object.keys(into) as (keyof Counters)[]) if (k !== 'pv') into[k] += from[k];
+  for (const [k, v] of Object.entries(from.pv)) into.pv[k] = (into.pv[k] ?? 0) + v;
   return into;
 }
 

@@ -21,8 +21,8 @@
  *                        locking dependency"); reported once, with the chain.
  */
 
-import { LAZY_MODE_NAMES, PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../arch/x86/paravirt-types.ts';
-import { encodeChain, LC_PTL, lockName } from '../locking/lock-classes.ts';
+import { PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../arch/x86/paravirt-types.ts';
+import { encodeChain, LC_PTL } from '../locking/lock-classes.ts';
 import {
   AG_EV_HEAD,
   AG_EVENTS,
@@ -39,6 +39,7 @@ import {
   MAX_HELD,
   PTRS_PER_PTE,
 } from '../mem/layout.ts';
+import { EV_LAZY_ENTER, EV_LAZY_LEAVE, EV_LOCK, EV_PROT_COMMIT, EV_PROT_START, EV_UNLOCK } from './lockdep-events.ts';
 import {
   PROT_COMMIT_UNMATCHED,
   PROT_NOT_UNDER_PTL,
@@ -54,21 +55,6 @@ import {
   V_READ_HAZARD,
   V_UNFLUSHED_AT_UNLOCK,
 } from './violation.ts';
-
-// Events in the ring.
-export const EV_LOCK = 1;
-export const EV_UNLOCK = 2;
-export const EV_LAZY_ENTER = 3;
-export const EV_LAZY_LEAVE = 4;
-export const EV_LAZY_FLUSH = 5;
-export const EV_PROT_START = 6;
-export const EV_PROT_COMMIT = 7;
-export const EV_SWITCH_OUT = 8;
-export const EV_SWITCH_IN = 9;
-export const EV_IRQ_ENTER = 10;
-export const EV_IRQ_EXIT = 11;
-export const EV_LAZY_ENABLE = 12;
-export const EV_LAZY_DISABLE = 13;
 
 /** What the checker needs from the CPU it watches (kernel/cpu.ts implements it). */
 export interface LockdepHost {
@@ -271,55 +257,4 @@ function findPath(i32: Int32Array, layout: Layout, from: number, to: number): nu
     }
   }
   return undefined;
-}
-
-/** The events of an agent block (a live one or a snapshot), oldest first, in words. */
-export function formatEvents(block: Int32Array, offset = 0): string[] {
-  const head = block[offset + AG_EV_HEAD];
-  const out: string[] = [];
-  for (let n = Math.max(0, head - EVENTS); n < head; n++) {
-    const slot = offset + AG_EVENTS + 2 * (n % EVENTS);
-    if (block[slot] !== 0) out.push(formatEvent(block[slot], block[slot + 1]));
-  }
-  return out;
-}
-
-export function formatHeld(block: Int32Array, offset = 0): string[] {
-  const out: string[] = [];
-  const n = Math.min(block[offset + AG_NHELD], MAX_HELD);
-  for (let i = 0; i < n; i++) out.push(lockName(block[offset + AG_HELD + 2 * i], block[offset + AG_HELD + 2 * i + 1]));
-  return out;
-}
-
-function formatEvent(code: number, arg: number): string {
-  switch (code) {
-    case EV_LOCK:
-      return `lock ${lockName(arg >>> 16, arg & 0xffff)}`;
-    case EV_UNLOCK:
-      return `unlock ${lockName(arg >>> 16, arg & 0xffff)}`;
-    case EV_LAZY_ENTER:
-      return `enter lazy ${LAZY_MODE_NAMES[arg]}`;
-    case EV_LAZY_LEAVE:
-      return `leave lazy ${LAZY_MODE_NAMES[arg]}`;
-    case EV_LAZY_FLUSH:
-      return `flush ${arg} queued`;
-    case EV_PROT_START:
-      return `prot start va ${arg}`;
-    case EV_PROT_COMMIT:
-      return `prot commit va ${arg}`;
-    case EV_SWITCH_OUT:
-      return `switch out task ${arg}`;
-    case EV_SWITCH_IN:
-      return `switch in task ${arg}`;
-    case EV_IRQ_ENTER:
-      return 'irq enter';
-    case EV_IRQ_EXIT:
-      return 'irq exit';
-    case EV_LAZY_ENABLE:
-      return `lazy_mmu_mode_enable (count ${arg})`;
-    case EV_LAZY_DISABLE:
-      return `lazy_mmu_mode_disable (count ${arg})`;
-    default:
-      return `event ${code}:${arg}`;
-  }
 }

@@ -18,7 +18,7 @@ import {
   AGENT_WORDS,
   MAX_HELD,
 } from '../mem/layout.ts';
-import { formatEvents } from './lockdep.ts';
+import { formatEvents } from './lockdep-report.ts';
 import { WAIT_BARRIER, WAIT_EXITED, WAIT_FLUSH_ACK, WAIT_LOCK } from './wait.ts';
 
 export interface AgentWaitState {

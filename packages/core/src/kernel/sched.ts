@@ -16,7 +16,7 @@
  * CPU: it runs the current task, and when the task yields PREEMPT it switches to the other one and
  * resumes that task where it left off.
  */
-import { EV_IRQ_ENTER, EV_IRQ_EXIT, EV_SWITCH_IN, EV_SWITCH_OUT } from '../check/lockdep.ts';
+import { EV_IRQ_ENTER, EV_IRQ_EXIT, EV_SWITCH_IN, EV_SWITCH_OUT } from '../check/lockdep-events.ts';
 import { POINT, PREEMPT, SPIN, type Step } from '../mem/step.ts';
 import { enterLazyCpu, enterLazyMmu, leaveLazyCpu, leaveLazyMmu, PARAVIRT_LAZY_MMU } from '../paravirt/lazy.ts';
 import type { Cpu } from './cpu.ts';

@@ -9,7 +9,7 @@
  *    resume leave and re-enter; all of it a no-op in interrupt context. enable does the count and
  *    the arch enter with preemption disabled.
  */
-import { EV_LAZY_DISABLE, EV_LAZY_ENABLE } from '../check/lockdep.ts';
+import { EV_LAZY_DISABLE, EV_LAZY_ENABLE } from '../check/lockdep-events.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { preemptionPoint } from '../kernel/sched.ts';
 import type { Step } from '../mem/step.ts';

@@ -4,7 +4,7 @@ import type { ArchCpu } from '../arch/x86/cpu.ts';
 import type { PvMmuOps } from '../arch/x86/paravirt-types.ts';
 import type { Counters } from '../check/counters.ts';
 import { NativePvOps } from './native.ts';
-import { xenFigures, xenSummaryLine } from './xen/figures.ts';
+import { newXenCounters, xenFigures, xenSummaryLine } from './xen/counters.ts';
 import { XenPvOps } from './xen/xen.ts';
 
 export interface BackendInfo {
@@ -29,7 +29,10 @@ export const BACKENDS: readonly BackendInfo[] = [
   {
     name: 'xen',
     description: 'Xen PV direct paging: start = read, commit = mmu_update PRESERVE_AD batched in multicalls',
-    create: (cpu) => new XenPvOps(cpu),
+    create: (cpu) => {
+      cpu.stats.pv = { ...newXenCounters() };
+      return new XenPvOps(cpu);
+    },
     figures: xenFigures,
     summaryLine: xenSummaryLine,
   },

@@ -13,7 +13,7 @@ import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../arch/x86/paravirt-types.ts';
 import { BUG_LAZY_MODE } from '../check/bug.ts';
 import type { LazyBy } from '../check/lockdep.ts';
-import { EV_LAZY_FLUSH } from '../check/lockdep.ts';
+import { EV_LAZY_FLUSH } from '../check/lockdep-events.ts';
 import { V_KERNEL_BUG } from '../check/violation.ts';
 import type { Step } from '../mem/step.ts';
 

@@ -40,6 +40,7 @@ import { rawSpinLock } from '../../locking/spinlock.ts';
 import { AG_CR3, PTRS_PER_PTE } from '../../mem/layout.ts';
 import type { Mem } from '../../mem/mem.ts';
 import { POINT, type Step } from '../../mem/step.ts';
+import { xenStats } from './counters.ts';
 
 /**
  * do_mmu_update for one request. `expect` is the harness's annotation (the value the guest's prot
@@ -92,7 +93,7 @@ function* updateIntpte(cpu: ArchCpu, ptep: number, cmd: number, val: number, exp
   const appeared = old & _PAGE_AD & ~expect;
   if (appeared) {
     cpu.stats.raceWindowHits++;
-    if (appeared & _PAGE_DIRTY) cpu.stats.dirtyPreserved++;
+    if (appeared & _PAGE_DIRTY) xenStats(cpu).dirtyPreserved++;
   }
 }
 
@@ -125,7 +126,7 @@ export function* emulateClearBits(cpu: ArchCpu, ptep: number, bits: number): Ste
  * reported as a failed request, nothing written.
  */
 function* ptwrEmulate(cpu: ArchCpu, ptep: number, write: (mem: Mem) => number): Step<number> {
-  cpu.stats.traps++;
+  xenStats(cpu).traps++;
   if (!cpu.layout.isPte(ptep)) {
     reportFailed(cpu, 0, ptep, REQ_EMULATED_WRITE, -EINVAL);
     return 0;

@@ -23,6 +23,7 @@ import { MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, MMUEXT_NEW_BASEPTR } f
 import { AG_CR3 } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
 import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU } from '../lazy.ts';
+import { xenStats } from './counters.ts';
 import { doMmuUpdate, doNewBaseptr, emulateClearBits, emulateXchg, reportFailed } from './hypervisor.ts';
 import {
   __HYPERVISOR_mmu_update,
@@ -70,7 +71,7 @@ export class XenPvOps implements PvMmuOps {
       yield* this.mcIssue(PARAVIRT_LAZY_MMU);
       return;
     }
-    this.cpu.stats.hypercalls++;
+    xenStats(this.cpu).hypercalls++;
     // __xen_set_pte ignores the result; the harness does not.
     const rc = yield* doMmuUpdate(this.cpu, ptep, MMU_NORMAL_PT_UPDATE, pte, -1);
     if (rc < 0) reportFailed(this.cpu, 0, ptep, MMU_NORMAL_PT_UPDATE, rc);
@@ -121,8 +122,8 @@ export class XenPvOps implements PvMmuOps {
     const mc = this.mc;
     if (mc.empty) return;
     const cpu = this.cpu;
-    cpu.stats.hypercalls++;
-    cpu.stats.multicalls++;
+    xenStats(cpu).hypercalls++;
+    xenStats(cpu).multicalls++;
     for (let e = 0; e < mc.mcidx; e++) {
       const first = mc.entryFirst[e];
       const n = mc.entryCount[e];
@@ -136,7 +137,7 @@ export class XenPvOps implements PvMmuOps {
           break;
         }
       }
-      cpu.stats.batchedUpdates += n;
+      xenStats(cpu).batchedUpdates += n;
     }
     mc.reset();
   }
