@@ -19,16 +19,14 @@
  * and the TLB flush after the walk, under mmap_lock (flush_tlb_range in change_protection).
  */
 
-import { PAGE_SHIFT, pteDirty, pteMkwrite, pteModify, ptePresent } from '../arch/x86/pte.ts';
+import { _PAGE_CHG_MASK, BUGGY_CHG_MASK_PFN, pteDirty, pteMkwrite, pteModify, ptePresent } from '../arch/x86/pte.ts';
 import { flushTlbRange } from '../arch/x86/tlb.ts';
-import { WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
-import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
-import { pteOffsetMap, ptepGet } from './pgtable.ts';
+import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { findVma, vmGetPageProt } from './vma.ts';
 
 /**
@@ -55,28 +53,15 @@ export function* changePteRange(
     const ptep = pte0 + (va - start);
     const oldpte = yield* ptepGet(cpu, ptep);
     if (!ptePresent(oldpte)) continue;
-    const startPte = yield* cpu.pv.ptepModifyProtStart(ptep);
-    cpu.lockdep?.protStart(ptep, va);
-    // BUG(chg-mask-pfn): a _PAGE_CHG_MASK one PFN bit short — the new PTE maps another page.
-    let ptent = cpu.bugs.chgMaskPfn ? pteModify(startPte, newprot) & ~(1 << PAGE_SHIFT) : pteModify(startPte, newprot);
+    const startPte = yield* ptepModifyProtStart(cpu, va, ptep);
+    let ptent = pteModify(startPte, newprot, cpu.bugs.chgMaskPfn ? BUGGY_CHG_MASK_PFN : _PAGE_CHG_MASK);
     if (dirtyAccountable && pteDirty(ptent)) ptent = pteMkwrite(ptent);
     // BUG(unpaired-commit): "nothing to change" — but start already cleared (native) or opened
     // the transaction, and it is never committed.
     if (cpu.bugs.unpairedCommit && ptent === startPte) continue;
-    // BUG(nested-lazy): a set_ptes-style helper brackets its own update with lazy MMU mode,
-    // inside the caller's lazy section (bcc6cc832573, reverted in c36549ff8d84).
-    if (cpu.bugs.nestedLazy) enterLazyMmu(cpu);
-    yield* cpu.pv.ptepModifyProtCommit(ptep, startPte, ptent);
-    if (cpu.bugs.nestedLazy) yield* leaveLazyMmu(cpu);
-    cpu.lockdep?.protCommit(ptep, va);
-    cpu.noteWriter(ptep, WRITER_PROT_COMMIT);
+    yield* ptepModifyProtCommit(cpu, va, ptep, startPte, ptent);
     cpu.stats.transactions++;
     pages++;
-    if (cpu.bugs.lazyReadHazard) {
-      // BUG(lazy-read-hazard): a sanity check reads the PTE back through the raw pointer; in lazy
-      // mode the queued commit may not have reached the table yet (seed 000's read hazard).
-      yield* ptepGet(cpu, ptep);
-    }
   }
   if (cpu.bugs.lazyFlushAfterUnlock || cpu.bugs.lazyOutsideLock) {
     // BUG(lazy-flush-after-unlock), and the second half of lazy-outside-lock: the batch is still

@@ -5,6 +5,8 @@
  *   pte = pte_offset_map_lock(mm, pmd, addr, &ptl);  → pteOffsetMapLock(cpu, mm, va)
  *   pte_unmap_unlock(pte, ptl);                      → pteUnmapUnlock(cpu, va)
  *   oldpte = ptep_get(pte);                          → ptepGet(cpu, ptep)
+ *   old = ptep_modify_prot_start(vma, addr, pte);    → ptepModifyProtStart(cpu, va, ptep)
+ *   ptep_modify_prot_commit(vma, addr, pte, old, ptent); → ptepModifyProtCommit(cpu, va, ptep, old, ptent)
  *   pte = ptep_clear_flush(vma, addr, ptep);         → ptepClearFlush(cpu, mm, va, ptep)
  *   young = ptep_clear_flush_young(vma, addr, ptep); → ptepClearFlushYoung(cpu, ptep, pte)
  *
@@ -17,8 +19,10 @@
 import { walkPte } from '../arch/x86/pgtable.ts';
 import { pteMkold, pteYoung } from '../arch/x86/pte.ts';
 import { flushTlbPage } from '../arch/x86/tlb.ts';
+import { WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { POINT, type Step } from '../mem/step.ts';
+import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 import { ptlLock, ptlUnlock } from './locks.ts';
 
 /** pte_offset_map: the PTE word of `va`, or -1 when its pmd maps no pte page. */
@@ -63,4 +67,28 @@ export function* ptepClearFlushYoung(cpu: Cpu, ptep: number, pte: number): Step<
     return true;
   }
   return yield* cpu.pv.ptepTestAndClearYoung(ptep);
+}
+
+/**
+ * ptep_modify_prot_start (include/linux/pgtable.h): the backend's start (native: xchg with 0;
+ * xen: a read), and the transaction opens for the checker.
+ */
+export function* ptepModifyProtStart(cpu: Cpu, va: number, ptep: number): Step<number> {
+  const old = yield* cpu.pv.ptepModifyProtStart(ptep);
+  cpu.lockdep?.protStart(ptep, va);
+  return old;
+}
+
+/** ptep_modify_prot_commit: the backend's commit (may only queue the update), and the transaction closes. */
+export function* ptepModifyProtCommit(cpu: Cpu, va: number, ptep: number, old: number, pte: number): Step {
+  // BUG(nested-lazy): a set_ptes-style helper brackets its own update with lazy MMU mode, inside
+  // the caller's lazy section (bcc6cc832573, reverted in c36549ff8d84).
+  if (cpu.bugs.nestedLazy) enterLazyMmu(cpu);
+  yield* cpu.pv.ptepModifyProtCommit(ptep, old, pte);
+  if (cpu.bugs.nestedLazy) yield* leaveLazyMmu(cpu);
+  cpu.lockdep?.protCommit(ptep, va);
+  cpu.noteWriter(ptep, WRITER_PROT_COMMIT);
+  // BUG(lazy-read-hazard): a sanity check reads the PTE back through the raw pointer; in lazy mode
+  // the queued commit may not have reached the table yet (seed 000's read hazard).
+  if (cpu.bugs.lazyReadHazard) yield* ptepGet(cpu, ptep);
 }

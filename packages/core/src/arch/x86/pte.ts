@@ -20,6 +20,8 @@ export const _PAGE_AD = _PAGE_ACCESSED | _PAGE_DIRTY;
  * (x86 also keeps PCD/PWT/SPECIAL/SOFT_DIRTY, which this model has no use for).
  */
 export const _PAGE_CHG_MASK = PTE_PFN_MASK | _PAGE_AD;
+/** BUG(chg-mask-pfn): a _PAGE_CHG_MASK one PFN bit short — pte_modify's result maps another page. */
+export const BUGGY_CHG_MASK_PFN = _PAGE_CHG_MASK & ~(1 << PAGE_SHIFT);
 /** The protection bits a prot transaction may change (Linus, seed 001: "protection bits only"). */
 export const _PAGE_PROT_MASK = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
 
@@ -45,8 +47,8 @@ export const pteMkold = (pte: number): number => pte & ~_PAGE_ACCESSED;
  * pte_modify(): new protection, same page, same A/D.
  * arch/x86/include/asm/pgtable.h: `val &= _PAGE_CHG_MASK; val |= pgprot_val(newprot) & ~_PAGE_CHG_MASK;`
  */
-export function pteModify(pte: number, newprot: number): number {
-  return (pte & _PAGE_CHG_MASK) | (newprot & ~_PAGE_CHG_MASK);
+export function pteModify(pte: number, newprot: number, chgMask = _PAGE_CHG_MASK): number {
+  return (pte & _PAGE_CHG_MASK & chgMask) | (newprot & ~_PAGE_CHG_MASK);
 }
 
 /** Human form of a PTE, for reports: "pfn 3 P RW A D" or "none". */
