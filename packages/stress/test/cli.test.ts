@@ -47,7 +47,7 @@ describe('ptesim stress', () => {
       expect(run.raceWindowHits).toBeGreaterThan(0);
       expect(run.violations).toEqual([]);
     }
-    expect(report.runs[1].counters.multicalls).toBeGreaterThan(0);
+    expect(report.runs[1].counters.pv.multicalls).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/verdict: pass/);
   });
 
@@ -83,6 +83,87 @@ describe('ptesim stress', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    });
+  }
+});
+
+describe('ptesim help and mistyped names', () => {
+  it('ptesim help: the whole usage, every command and its options', () => {
+    const r = ptesim('help');
+    expect(r.code).toBe(0);
+    for (const s of ['ptesim list', 'ptesim replay FILE', 'stress options:', 'explore options:', 'bench options:'])
+      expect(r.stdout).toContain(s);
+  });
+
+  // Each command's help: what it must show, and what belongs to other commands (or the whole usage).
+  const help: [string, string[], string[]][] = [
+    ['stress', ['--episodes', '--inject', '--hang-timeout', '--seed V'], ['--strategy', '--seeds', 'ptesim explore']],
+    ['explore', ['--strategy', '--preemptions', '--no-shrink', '--seed V'], ['--inject', '--episodes', '--seeds']],
+    ['bench', ['--seeds', '--time', 'step'], ['--scenario', '--strategy', '--inject']],
+    ['replay', ['ptesim replay FILE'], ['--scenario', '--seeds', 'ptesim list']],
+    ['list', ['ptesim list'], ['--scenario', '--json', 'ptesim stress']],
+  ];
+  for (const [command, shows, hides] of help) {
+    it(`${command} --help: exit 0, its usage and its options only; the same as ptesim help ${command}`, () => {
+      const r = ptesim(command, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`usage: ptesim ${command}`);
+      for (const s of shows) expect(r.stdout).toContain(s);
+      for (const s of hides) expect(r.stdout).not.toContain(s);
+      expect(ptesim('help', command).stdout).toBe(r.stdout);
+    });
+  }
+
+  it('-h anywhere among the options is help, even beside a mistyped one; as a value it is not', () => {
+    const r = ptesim('stress', '--seeed', '3', '-h');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('usage: ptesim stress');
+    const v = ptesim('stress', '--json', '-h');
+    expect(v.code).toBe(2);
+    expect(v.stdout).toBe('');
+  });
+
+  // The whole of stderr, to the letter: one line, exit 2.
+  const mistakes: [string, string[], string][] = [
+    [
+      'a mistyped option',
+      ['stress', '--seeed', '3'],
+      'ptesim: unknown option --seeed for stress (did you mean --seed?)',
+    ],
+    [
+      'a mistyped explore option',
+      ['explore', '--stratgy', 'pct'],
+      'ptesim: unknown option --stratgy for explore (did you mean --strategy?)',
+    ],
+    [
+      'an option of another command',
+      ['stress', '--strategy', 'pct'],
+      'ptesim: unknown option --strategy for stress (try: ptesim stress --help)',
+    ],
+    ['a mistyped command', ['stres'], "ptesim: unknown command 'stres' (did you mean 'stress'? try: ptesim help)"],
+    ['an unknown command', ['frobnicate'], "ptesim: unknown command 'frobnicate' (try: ptesim help)"],
+    [
+      'help for a mistyped command',
+      ['help', 'explor'],
+      "ptesim: unknown command 'explor' (did you mean 'explore'? try: ptesim help)",
+    ],
+    ['an option given twice', ['stress', '--seed', '1', '--seed=2'], 'ptesim: --seed given twice'],
+    ['an option with no value', ['stress', '--seed'], 'ptesim: --seed needs a value'],
+    ['an option followed by another', ['stress', '--time', '--quiet'], 'ptesim: --time needs a value'],
+    ['a switch with a value', ['stress', '--quiet=yes'], 'ptesim: --quiet takes no value'],
+    [
+      'a switch of another command',
+      ['list', '--quiet'],
+      'ptesim: unknown option --quiet for list (try: ptesim list --help)',
+    ],
+  ];
+  for (const [what, args, line] of mistakes) {
+    it(`${what}: exit 2 and that one line`, () => {
+      const r = ptesim(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`${line}\n`);
+      expect(r.stdout).toBe('');
     });
   }
 });

@@ -1,7 +1,9 @@
 /**
- * Command-line parsing: `--flag value`, `--flag=value` and boolean `--flag`. Anything unknown or
- * malformed is a UsageError: one clear line, exit 2, nothing else.
+ * Command-line parsing on node:util's parseArgs: `--flag value`, `--flag=value` and boolean `--flag`.
+ * Anything unknown or malformed is a UsageError: one clear line, exit 2, nothing else.
  */
+import { parseArgs as nodeParseArgs } from 'node:util';
+import { didYouMean } from './suggest.ts';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -18,32 +20,61 @@ export interface Parsed {
   flags: Map<string, string | true>;
 }
 
-export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec>): Parsed {
-  const positionals: string[] = [];
+/** `--help` and `-h`: a switch of every command, taken by main before the command parses. */
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * node:util's tokens for argv under `spec`. Not strict: strict mode would throw Node's own messages
+ * (several sentences, the option named only inside them) and lets a repeated flag through, so every
+ * check strict mode makes — unknown option, missing value, a value on a switch, an option-like value —
+ * is made on the tokens by parseArgs below, with one line and a suggestion.
+ */
+function tokenize(argv: readonly string[], spec: Record<string, FlagSpec>, help: boolean) {
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([name, s]) => [name, { type: s.value ? ('string' as const) : ('boolean' as const) }]),
+  );
+  return nodeParseArgs({
+    args: [...argv],
+    options: help ? { ...options, ...HELP } : options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+}
+
+/** Whether argv asks for the command's help (`--help` or `-h`, not as another flag's value nor after `--`). */
+export function helpRequested(argv: readonly string[], spec: Record<string, FlagSpec>): boolean {
+  return tokenize(argv, spec, true).tokens.some((t) => t.kind === 'option' && t.name === 'help');
+}
+
+/** Parse the arguments of `command` (named in the messages) under `spec`. */
+export function parseArgs(argv: readonly string[], spec: Record<string, FlagSpec>, command: string): Parsed {
+  const { tokens, positionals } = tokenize(argv, spec, false);
   const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
+  for (const t of tokens) {
+    if (t.kind !== 'option') continue;
+    const name = t.name;
+    if (!Object.hasOwn(spec, name)) {
+      const meant = didYouMean(name, Object.keys(spec));
+      throw new UsageError(
+        `unknown option ${t.rawName} for ${command} ` +
+          (meant !== undefined ? `(did you mean --${meant}?)` : `(try: ptesim ${command} --help)`),
+      );
     }
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const s = spec[name];
-    if (!s) throw new UsageError(`unknown option --${name}`);
     if (flags.has(name)) throw new UsageError(`--${name} given twice`);
-    if (!s.value) {
-      if (eq >= 0) throw new UsageError(`--${name} takes no value`);
+    if (!spec[name].value) {
+      if (t.inlineValue) throw new UsageError(`--${name} takes no value`);
       flags.set(name, true);
       continue;
     }
-    const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
-    if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-    flags.set(name, value);
+    if (t.value === undefined) throw new UsageError(`--${name} needs a value`);
+    // As strict mode would: `--seed --quiet` is a forgotten value, not a seed of '--quiet'.
+    if (!t.inlineValue && t.value.length > 1 && t.value.startsWith('-'))
+      throw new UsageError(
+        `--${name} needs a value` +
+          (t.value.startsWith('--') ? '' : ` (one that starts with '-' is written --${name}=${t.value})`),
+      );
+    flags.set(name, t.value);
   }
   return { positionals, flags };
 }

@@ -2,14 +2,15 @@
  * The `ptesim` command. Exit codes: 0 clean, 1 a violation was found, 2 bad usage or input (one
  * clear line, no stack trace), 3 the harness itself failed.
  */
-import { BENCH_FLAGS, benchCommand } from '../commands/bench.ts';
+import { BENCH_FLAGS, BENCHMARKS, benchCommand } from '../commands/bench.ts';
 import { EXPLORE_FLAGS, exploreCommand } from '../commands/explore.ts';
 import { listCommand } from '../commands/list.ts';
 import { replayCommand } from '../commands/replay.ts';
 import { STRESS_FLAGS, stressCommand } from '../commands/stress.ts';
 import { VERSION } from '../version.ts';
-import { UsageError } from './args.ts';
+import { type FlagSpec, helpRequested, UsageError } from './args.ts';
 import { flagHelp } from './common.ts';
+import { didYouMean } from './suggest.ts';
 
 const USAGE = `ptesim ${VERSION} — races in page-table code, on real threads and under a model scheduler
 
@@ -31,6 +32,57 @@ ${flagHelp(BENCH_FLAGS)}
 
 exit codes: 0 clean, 1 violation found, 2 bad usage, 3 harness error`;
 
+interface Command {
+  usage: string;
+  about: string;
+  flags: Record<string, FlagSpec>;
+  run: (argv: readonly string[]) => number | Promise<number>;
+}
+
+const COMMANDS: Record<string, Command> = {
+  list: { usage: 'ptesim list', about: 'scenarios, backends and bugs, one line each', flags: {}, run: listCommand },
+  stress: {
+    usage: 'ptesim stress [options]',
+    about: 'a stress run (default: mprotect-dirty, every backend, 5 s each, real threads)',
+    flags: STRESS_FLAGS,
+    run: (argv) => stressCommand(argv),
+  },
+  explore: {
+    usage: 'ptesim explore [options]',
+    about: 'the model executor: random, PCT or bounded-exhaustive schedules',
+    flags: EXPLORE_FLAGS,
+    run: (argv) => exploreCommand(argv),
+  },
+  replay: {
+    usage: 'ptesim replay FILE',
+    about: 're-execute a failing schedule (a replay file of stress or explore) step for step',
+    flags: {},
+    run: replayCommand,
+  },
+  bench: {
+    usage: `ptesim bench [${BENCHMARKS.join('|')} ...] [options]`,
+    about: 'speed figures, measured in one run (default: every benchmark)',
+    flags: BENCH_FLAGS,
+    run: benchCommand,
+  },
+};
+
+/** One command's usage and its options (and only its). */
+function commandHelp(name: string): string {
+  const { usage, about, flags } = COMMANDS[name];
+  const options = [flagHelp(flags), `  ${'-h, --help'.padEnd(18)}this help`].filter((x) => x !== '');
+  return `usage: ${usage}\n  ${about}\n\noptions:\n${options.join('\n')}`;
+}
+
+/** The command of that name, or a UsageError naming the nearest one. */
+function findCommand(name: string): string {
+  if (Object.hasOwn(COMMANDS, name)) return name;
+  const meant = didYouMean(name, [...Object.keys(COMMANDS), 'help']);
+  throw new UsageError(
+    `unknown command '${name}' (${meant !== undefined ? `did you mean '${meant}'? ` : ''}try: ptesim help)`,
+  );
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -38,24 +90,23 @@ export async function main(argv: readonly string[]): Promise<number> {
       case undefined:
       case 'help':
       case '--help':
-      case '-h':
-        console.log(USAGE);
+      case '-h': {
+        if (rest.length > 1) throw new UsageError('usage: ptesim help [COMMAND]');
+        const about = rest[0] === undefined || rest[0] === 'help' ? undefined : findCommand(rest[0]);
+        console.log(about === undefined ? USAGE : commandHelp(about));
         return 0;
+      }
       case '--version':
         console.log(VERSION);
         return 0;
-      case 'list':
-        return listCommand(rest);
-      case 'stress':
-        return await stressCommand(rest);
-      case 'bench':
-        return await benchCommand(rest);
-      case 'explore':
-        return await exploreCommand(rest);
-      case 'replay':
-        return replayCommand(rest);
-      default:
-        throw new UsageError(`unknown command '${command}' (try: ptesim help)`);
+      default: {
+        const name = findCommand(command);
+        if (helpRequested(rest, COMMANDS[name].flags)) {
+          console.log(commandHelp(name));
+          return 0;
+        }
+        return await COMMANDS[name].run(rest);
+      }
     }
   } catch (e) {
     if (e instanceof UsageError || e instanceof RangeError) {

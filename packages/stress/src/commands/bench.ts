@@ -9,6 +9,7 @@ import { measureModel } from '../bench/model.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput } from '../bench/throughput.ts';
 import { duration, type FlagSpec, int, parseArgs, str, UsageError } from '../cli/args.ts';
+import { didYouMean } from '../cli/suggest.ts';
 import { checkReportPath, writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
 
@@ -18,14 +19,19 @@ export const BENCH_FLAGS: Record<string, FlagSpec> = {
   json: { value: true, help: 'write the results as JSON to FILE' },
 };
 
-const WHICH = ['throughput', 'lockdep', 'detect', 'step', 'model'] as const;
+/** The benchmarks, in the order they run. */
+export const BENCHMARKS = ['throughput', 'lockdep', 'detect', 'step', 'model'] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
-  const p = parseArgs(argv, BENCH_FLAGS);
-  const which = p.positionals.length > 0 ? p.positionals : [...WHICH];
+  const p = parseArgs(argv, BENCH_FLAGS, 'bench');
+  const which = p.positionals.length > 0 ? p.positionals : [...BENCHMARKS];
   for (const w of which)
-    if (!(WHICH as readonly string[]).includes(w))
-      throw new UsageError(`unknown benchmark '${w}' (have: ${WHICH.join(', ')})`);
+    if (!(BENCHMARKS as readonly string[]).includes(w)) {
+      const meant = didYouMean(w, BENCHMARKS);
+      throw new UsageError(
+        `unknown benchmark '${w}' (${meant !== undefined ? `did you mean '${meant}'? ` : ''}have: ${BENCHMARKS.join(', ')})`,
+      );
+    }
   const timeMs = duration(p, 'time') ?? 10_000;
   const nSeeds = int(p, 'seeds', 1, 101) ?? 5;
   const jsonPath = str(p, 'json');

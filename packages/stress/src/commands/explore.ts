@@ -25,7 +25,7 @@ export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
 };
 
 export async function exploreCommand(argv: readonly string[], startedAt = new Date()): Promise<number> {
-  const p = parseArgs(argv, EXPLORE_FLAGS);
+  const p = parseArgs(argv, EXPLORE_FLAGS, 'explore');
   if (p.positionals.length > 0)
     throw new UsageError(`explore takes no positional arguments, got '${p.positionals[0]}'`);
   const target = parseTarget(p);

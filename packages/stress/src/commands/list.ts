@@ -3,7 +3,7 @@ import { BACKENDS, BUGS, SCENARIOS } from '@ptesim/core';
 import { parseArgs, UsageError } from '../cli/args.ts';
 
 export function listCommand(argv: readonly string[]): number {
-  const p = parseArgs(argv, {});
+  const p = parseArgs(argv, {}, 'list');
   if (p.positionals.length > 0) throw new UsageError(`list takes no arguments, got '${p.positionals[0]}'`);
   const w = 26;
   const out: string[] = ['scenarios:'];

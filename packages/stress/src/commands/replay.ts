@@ -12,7 +12,7 @@ import { replaySchedule, switches } from '../model/shrink.ts';
 import { explainViolation } from '../report/explain.ts';
 
 export function replayCommand(argv: readonly string[]): number {
-  const p = parseArgs(argv, {});
+  const p = parseArgs(argv, {}, 'replay');
   if (p.positionals.length !== 1) throw new UsageError('usage: ptesim replay FILE');
   const file = readReplay(p.positionals[0]);
   const machine = new ModelExecutor(file);

@@ -32,7 +32,7 @@ export const STRESS_FLAGS: Record<string, FlagSpec> = {
 const DEFAULT_TIME_MS = 5000;
 
 export async function stressCommand(argv: readonly string[], startedAt = new Date()): Promise<number> {
-  const p = parseArgs(argv, STRESS_FLAGS);
+  const p = parseArgs(argv, STRESS_FLAGS, 'stress');
   if (p.positionals.length > 0) throw new UsageError(`stress takes no positional arguments, got '${p.positionals[0]}'`);
   const target = parseTarget(p);
   const executor = oneOf(p, 'executor', ['real', 'model']) ?? 'real';
