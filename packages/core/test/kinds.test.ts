@@ -1,6 +1,15 @@
 /** The violation kinds are declared once, completely, and every bug names one of them. */
 import { describe, expect, it } from 'vitest';
-import { BUGS, KINDS, kindOf, Layout, readViolation, recordViolation, violationDetails } from '../src/index.ts';
+import {
+  BUGS,
+  KINDS,
+  kindOf,
+  Layout,
+  readViolation,
+  recordViolation,
+  SCENARIOS,
+  violationDetails,
+} from '../src/index.ts';
 
 describe('violation kinds', () => {
   it('codes are unique; every kind explains a record and names its fields', () => {
@@ -24,6 +33,20 @@ describe('violation kinds', () => {
       expect(Object.keys(k.fields).length).toBeGreaterThan(0);
     }
     expect(() => kindOf(999)).toThrow(RangeError);
+  });
+
+  it('every scenario declares outcomes: a race window to hit, and every kind forbidden exactly once', () => {
+    for (const s of SCENARIOS) {
+      expect(s.outcomes.some((o) => o.expect === 'interesting' && o.count)).toBe(true);
+      const forbidden = s.outcomes.flatMap((o) => (o.expect === 'forbidden' ? (o.kinds ?? []) : []));
+      expect([...forbidden].sort()).toEqual(
+        KINDS.map((k) => k.name)
+          .filter((n, i, all) => all.indexOf(n) === i)
+          .sort(),
+      );
+      for (const o of s.outcomes) expect(o.expect === 'forbidden' ? o.kinds : o.count).toBeDefined();
+      expect(new Set(s.outcomes.map((o) => o.id)).size).toBe(s.outcomes.length);
+    }
   });
 
   it('every bug of the zoo is found as a declared kind', () => {

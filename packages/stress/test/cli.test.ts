@@ -46,6 +46,9 @@ describe('ptesim stress', () => {
       expect(run.transactions).toBeGreaterThan(0);
       expect(run.raceWindowHits).toBeGreaterThan(0);
       expect(run.violations).toEqual([]);
+      const seen = Object.fromEntries(run.outcomes.map((o) => [o.id, o]));
+      expect(seen['race-window']).toMatchObject({ expect: 'interesting', observed: run.raceWindowHits });
+      expect(seen['lost-data']).toMatchObject({ expect: 'forbidden', observed: 0 });
     }
     expect(report.runs[1].counters.pv.multicalls).toBeGreaterThan(0);
     expect(r.stdout).toMatch(/verdict: pass/);
@@ -64,6 +67,8 @@ describe('ptesim stress', () => {
     expect(v.cpus.length).toBeGreaterThan(0);
     expect(v.seed).toBe(4);
     expect(v.reproduce).toContain('--bug naive-rmw');
+    expect(run.outcomes.find((o) => o.id === 'lost-data')?.observed).toBe(1);
+    expect(r.stdout).toMatch(/lost-data +forbidden +1 .*FORBIDDEN/);
     expect(r.stdout).toContain('VIOLATION lost-dirty');
   });
 

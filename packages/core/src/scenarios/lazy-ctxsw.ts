@@ -19,7 +19,14 @@ import { type LayoutConfig, TASKS_PER_CPU, VMAP_PAGES } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
 import { vmapPteRange } from '../mm/vmalloc.ts';
 import type { EpisodeBudget, Role, Scenario } from './scenario.ts';
-import { accessOne, background, finalWritebackCheck, mprotectShared, setupSharedFile } from './shared-file.ts';
+import {
+  accessOne,
+  background,
+  finalWritebackCheck,
+  mprotectShared,
+  SHARED_FILE_OUTCOMES,
+  setupSharedFile,
+} from './shared-file.ts';
 
 const TASKS: Role = { name: 'tasks', fixed: true };
 const MMU: Role = { name: 'mmu', fixed: false };
@@ -33,6 +40,23 @@ export const lazyCtxsw: Scenario = {
   defaults: { cpus: 2, mmus: 1, pages: 8 },
   modelDefaults: { cpus: 1, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
+  outcomes: [
+    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect !== 'forbidden'),
+    { id: 'switched', expect: 'acceptable', description: 'a context switch', count: (c) => c.contextSwitches },
+    {
+      id: 'switched-in-lazy',
+      expect: 'interesting',
+      description: 'a task switched out inside its lazy MMU section (lazy mode carried across)',
+      count: (c) => c.lazySwitches,
+    },
+    {
+      id: 'interrupted',
+      expect: 'interesting',
+      description: 'an interrupt handler ran in the middle of a kernel PTE update loop',
+      count: (c) => c.interrupts,
+    },
+    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect === 'forbidden'),
+  ],
   modelBudget: { ops: 4, untilFixedDone: false, backgroundOps: 1 },
 
   roles(config: LayoutConfig): Role[] {

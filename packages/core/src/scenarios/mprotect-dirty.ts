@@ -26,6 +26,7 @@ import {
   cleanOne,
   finalWritebackCheck,
   mprotectShared,
+  SHARED_FILE_OUTCOMES,
   setupSharedFile,
 } from './shared-file.ts';
 
@@ -41,6 +42,7 @@ export const mprotectDirty: Scenario = {
   // Two pages at least, so PFNs differ (a commit that corrupts the PFN shows) and one PTE starts old.
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
+  outcomes: SHARED_FILE_OUTCOMES,
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 2 },
 
   roles(config: LayoutConfig): Role[] {

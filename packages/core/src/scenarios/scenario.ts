@@ -3,6 +3,7 @@
  * program for one episode, and the check that ends it. Scenarios are model code — both executors
  * run the very same programs.
  */
+import type { Counters } from '../check/counters.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Layout, LayoutConfig } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
@@ -25,6 +26,21 @@ export interface Role {
   fixed: boolean;
 }
 
+/**
+ * What a run of the scenario may show (jcstress's @Outcome): acceptable, acceptable and
+ * interesting — a race window the run is there to hit — or forbidden. Counted outcomes come from
+ * the run's counters; forbidden ones are the violations of the kinds they name.
+ */
+export interface Outcome {
+  id: string;
+  expect: 'acceptable' | 'interesting' | 'forbidden';
+  description: string;
+  /** How often the run showed it (acceptable and interesting outcomes). */
+  count?: (c: Counters) => number;
+  /** The violation kinds that are this outcome (forbidden outcomes). */
+  kinds?: readonly string[];
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -33,6 +49,8 @@ export interface Scenario {
   /** The smallest interesting configuration, for the model executor. */
   modelDefaults: LayoutConfig;
   defaultBudget: EpisodeBudget;
+  /** Every outcome a run may show, in the order a report lists them. */
+  outcomes: readonly Outcome[];
   /** Per-execution work under the model executor: small and finite whatever the schedule. */
   modelBudget: EpisodeBudget;
   /** Needs the generator form of the model (task switching); the real executor's direct mode can't. */

@@ -30,8 +30,73 @@ import { mprotect } from '../mm/mprotect.ts';
 import { pageReferenced } from '../mm/rmap.ts';
 import { VM_READ, VM_SHARED, VM_WRITE } from '../mm/vma.ts';
 import { writebackPage } from '../mm/writeback.ts';
-import type { EpisodeBudget } from './scenario.ts';
+import type { EpisodeBudget, Outcome } from './scenario.ts';
 import { userAccess } from './user.ts';
+
+/**
+ * What a run over the shared file may show. Every violation kind is forbidden; the race window of
+ * the prot transaction is the interesting outcome.
+ */
+export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
+  { id: 'committed', expect: 'acceptable', description: 'a prot transaction committed', count: (c) => c.transactions },
+  { id: 'written', expect: 'acceptable', description: 'a user write landed (D set)', count: (c) => c.mmuWrites },
+  { id: 'segv', expect: 'acceptable', description: 'a write to a read-only VMA got SIGSEGV', count: (c) => c.segv },
+  {
+    id: 'fault-raced',
+    expect: 'acceptable',
+    description: 'a fault found the PTE already fine under the ptl, and retried',
+    count: (c) => c.spuriousFaults,
+  },
+  { id: 'written-back', expect: 'acceptable', description: 'writeback wrote a dirty page', count: (c) => c.writebacks },
+  {
+    id: 'found-clean',
+    expect: 'acceptable',
+    description: 'writeback found a page clean, its data on disk',
+    count: (c) => c.cleanChecks,
+  },
+  {
+    id: 'aged',
+    expect: 'acceptable',
+    description: 'page_referenced made a young PTE old',
+    count: (c) => c.youngCleared,
+  },
+  {
+    id: 'race-window',
+    expect: 'interesting',
+    description: 'an MMU A/D update overlapped an open prot transaction on the same PTE',
+    count: (c) => c.raceWindowHits,
+  },
+  { id: 'lost-data', expect: 'forbidden', description: 'data written never reached disk', kinds: ['lost-dirty'] },
+  {
+    id: 'bad-commit',
+    expect: 'forbidden',
+    description: 'a commit changed more than protection, or landed over a software change',
+    kinds: ['prot-commit', 'stale-commit', 'hypervisor-bug'],
+  },
+  {
+    id: 'lock-rule',
+    expect: 'forbidden',
+    description: 'a lock-discipline rule broken (lockdep)',
+    kinds: [
+      'lazy-outside-lock',
+      'lazy-nested',
+      'lazy-unpaired',
+      'lazy-unflushed',
+      'unflushed-at-unlock',
+      'prot-unpaired',
+      'read-hazard',
+      'lock-order',
+      'lazy-ctxsw-reenter',
+      'deadlock',
+    ],
+  },
+  {
+    id: 'refused',
+    expect: 'forbidden',
+    description: 'the hypervisor refused an update, or the kernel hit BUG()',
+    kinds: ['hypercall-failed', 'kernel-bug'],
+  },
+];
 
 /** Share of MMU accesses that are writes. */
 const WRITE_SHARE = 0.7;

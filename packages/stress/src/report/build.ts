@@ -4,6 +4,7 @@
  */
 import {
   type Counters,
+  findScenario,
   formatPte,
   type Layout,
   perSec,
@@ -13,7 +14,7 @@ import {
 } from '@ptesim/core';
 import type { HangReport } from '@ptesim/workers';
 import { explainViolation, involvedAgents, lockdepReport } from './explain.ts';
-import type { AgentReport, ModelRunInfo, RunReport, ViolationReport } from './report.ts';
+import type { AgentReport, ModelRunInfo, OutcomeReport, RunReport, ViolationReport } from './report.ts';
 
 /** What a run was and what it did: the executor-specific parts of a report. */
 export interface RunFacts {
@@ -61,6 +62,7 @@ export function buildRunReport(f: RunFacts): RunReport {
       raceWindowHitsPerSec: perSec(t.raceWindowHits, f.elapsedMs),
     },
     counters: t,
+    outcomes: outcomeCounts(f),
     agents: f.agents,
     violations: f.violations,
     verdict: f.error ? 'error' : f.violations.length > 0 ? 'fail' : 'pass',
@@ -69,6 +71,22 @@ export function buildRunReport(f: RunFacts): RunReport {
     interrupted: f.interrupted,
     ...(f.model !== undefined ? { model: f.model } : {}),
   };
+}
+
+/** The scenario's outcomes as this run showed them; a violation of a kind no outcome names is its own row. */
+function outcomeCounts(f: RunFacts): OutcomeReport[] {
+  const declared = findScenario(f.spec.scenario)?.outcomes ?? [];
+  const rows: OutcomeReport[] = declared.map((o) => ({
+    id: o.id,
+    expect: o.expect,
+    description: o.description,
+    observed: o.count ? o.count(f.totals) : f.violations.filter((v) => o.kinds?.includes(v.kind)).length,
+  }));
+  const named = new Set(declared.flatMap((o) => o.kinds ?? []));
+  for (const v of f.violations)
+    if (!named.has(v.kind))
+      rows.push({ id: v.kind, expect: 'forbidden', description: 'a violation no outcome declares', observed: 1 });
+  return rows;
 }
 
 /** The report entry of a violation record: explained, its agents named, how to see it again. */

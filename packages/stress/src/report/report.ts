@@ -106,6 +106,8 @@ export interface RunReport {
     raceWindowHitsPerSec: number;
   };
   counters: Counters;
+  /** The scenario's declared outcomes and how often this run showed each. */
+  outcomes: OutcomeReport[];
   agents: AgentReport[];
   violations: ViolationReport[];
   verdict: Verdict;
@@ -114,6 +116,14 @@ export interface RunReport {
   hang?: HangReport | undefined;
   /** Stopped early by SIGINT/SIGTERM: the figures cover what ran. */
   interrupted?: boolean | undefined;
+}
+
+export interface OutcomeReport {
+  id: string;
+  expect: 'acceptable' | 'interesting' | 'forbidden';
+  description: string;
+  /** Times seen: from the counters, or (forbidden) the recorded violations of its kinds. */
+  observed: number;
 }
 
 export interface Report {

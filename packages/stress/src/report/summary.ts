@@ -42,6 +42,7 @@ export function formatRun(r: RunReport): string {
   if (own) lines.push(own);
   if (c.agingScans > 0)
     lines.push(`  aging: page_referenced ${fmt(c.agingScans)}   young PTEs made old ${fmt(c.youngCleared)}`);
+  lines.push(...formatOutcomes(r));
   if (!r.windowHit && r.verdict === 'pass') {
     lines.push(
       '  WARNING: the run never hit its race window; this pass proves nothing. Run longer or with fewer pages.',
@@ -52,6 +53,25 @@ export function formatRun(r: RunReport): string {
   if (r.hang) lines.push(...formatHang(r.hang, r.lockdep));
   if (r.interrupted) lines.push('  INTERRUPTED: stopped early by a signal; the figures cover what ran');
   return lines.join('\n');
+}
+
+/** jcstress's outcome table: each declared outcome, what it is, how often the run showed it. */
+function formatOutcomes(r: RunReport): string[] {
+  if (r.outcomes.length === 0) return [];
+  const w = Math.max(...r.outcomes.map((o) => o.id.length));
+  const mark = (o: RunReport['outcomes'][number]): string =>
+    o.expect === 'forbidden' && o.observed > 0
+      ? '  <- FORBIDDEN'
+      : o.expect === 'interesting' && o.observed === 0
+        ? '  (not seen)'
+        : '';
+  return [
+    `  ${'outcomes'.padEnd(w + 2)}  expect       observed`,
+    ...r.outcomes.map(
+      (o) =>
+        `    ${o.id.padEnd(w)}  ${o.expect.padEnd(11)}  ${fmt(o.observed).padStart(8)}  ${o.description}${mark(o)}`,
+    ),
+  ];
 }
 
 /** The watchdog's report, as the hung-task detector would print it. */
@@ -113,6 +133,7 @@ function formatModelRun(r: RunReport, head: string): string {
       `model steps ${fmt(m.stepsPerSecond)}/s   longest execution ${m.maxSteps} steps   ` +
       `race-window hits ${fmt(r.raceWindowHits)}`,
   );
+  lines.push(...formatOutcomes(r));
   if (m.firstFailureAt !== null)
     lines.push(`  first failing execution: #${m.firstFailureAt}${m.foundBy ? `, found by ${m.foundBy}` : ''}`);
   if (m.shrink)
