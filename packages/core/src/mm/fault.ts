@@ -60,7 +60,8 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
     return;
   }
   yield* ptlLock(cpu, va);
-  const pte = yield* ptepGet(cpu, ptep);
+  yield POINT;
+  const pte = ptepGet(cpu, ptep);
   if (pte !== orig) {
     // !pte_same: someone changed it since the walk; just retry the access.
     cpu.stats.spuriousFaults++;
@@ -90,7 +91,8 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   yield POINT;
   const frame = mem.load(layout.file + FILE_PAGES + pgoff + (va - start)); // the page-cache lookup
   yield* ptlLock(cpu, va);
-  const pte = yield* ptepGet(cpu, ptep);
+  yield POINT;
+  const pte = ptepGet(cpu, ptep);
   if (!pteNone(pte)) {
     // The PTE the hardware found cleared is back: a fault from inside another CPU's prot
     // transaction window (native start clears the PTE; the only path that restores one here).

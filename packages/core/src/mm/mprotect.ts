@@ -51,7 +51,8 @@ export function* changePteRange(
   if (!cpu.bugs.lazyOutsideLock) yield* lazyMmuModeEnable(cpu);
   for (let va = start; va < end; va++) {
     const ptep = pte0 + (va - start);
-    const oldpte = yield* ptepGet(cpu, ptep);
+    yield POINT;
+    const oldpte = ptepGet(cpu, ptep);
     if (!ptePresent(oldpte)) continue;
     const startPte = yield* ptepModifyProtStart(cpu, va, ptep);
     let ptent = pteModify(startPte, newprot, cpu.bugs.chgMaskPfn ? BUGGY_CHG_MASK_PFN : _PAGE_CHG_MASK);

@@ -27,7 +27,8 @@ import { ptlLock, ptlUnlock } from './locks.ts';
 
 /** pte_offset_map: the PTE word of `va`, or -1 when its pmd maps no pte page. */
 export function* pteOffsetMap(cpu: Cpu, mm: number, va: number): Step<number> {
-  return yield* walkPte(cpu, cpu.layout.pgdOf(mm), va);
+  yield POINT;
+  return walkPte(cpu, cpu.layout.pgdOf(mm), va);
 }
 
 /** pte_offset_map_lock: the PTE word of `va` with its pte lock held, or -1 (no lock taken). */
@@ -42,9 +43,11 @@ export function* pteUnmapUnlock(cpu: Cpu, va: number): Step {
   yield* ptlUnlock(cpu, va);
 }
 
-/** ptep_get: read the PTE through its pointer. */
-export function* ptepGet(cpu: Cpu, ptep: number): Step<number> {
-  yield POINT;
+/**
+ * ptep_get: read the PTE through its pointer — one shared read; the caller yields POINT just
+ * before, as before any shared access.
+ */
+export function ptepGet(cpu: Cpu, ptep: number): number {
   const pte = cpu.mem.load(ptep);
   cpu.lockdep?.pteRead(ptep);
   return pte;
@@ -70,25 +73,36 @@ export function* ptepClearFlushYoung(cpu: Cpu, ptep: number, pte: number): Step<
 }
 
 /**
- * ptep_modify_prot_start (include/linux/pgtable.h): the backend's start (native: xchg with 0;
- * xen: a read), and the transaction opens for the checker.
+ * ptep_modify_prot_start (include/linux/pgtable.h): the backend's start (native: xchg with 0; xen:
+ * a read). The checker sees the transaction open as start begins. Start and commit return the
+ * backend's generator itself: a wrapping generator would cost a level of delegation per step.
  */
-export function* ptepModifyProtStart(cpu: Cpu, va: number, ptep: number): Step<number> {
-  const old = yield* cpu.pv.ptepModifyProtStart(ptep);
+export function ptepModifyProtStart(cpu: Cpu, va: number, ptep: number): Step<number> {
   cpu.lockdep?.protStart(ptep, va);
-  return old;
+  return cpu.pv.ptepModifyProtStart(ptep);
 }
 
-/** ptep_modify_prot_commit: the backend's commit (may only queue the update), and the transaction closes. */
-export function* ptepModifyProtCommit(cpu: Cpu, va: number, ptep: number, old: number, pte: number): Step {
+/**
+ * ptep_modify_prot_commit: the backend's commit (it may only queue the update). The checker sees
+ * the transaction close, and the shadow names this CPU the PTE's writer, as the commit begins.
+ */
+export function ptepModifyProtCommit(cpu: Cpu, va: number, ptep: number, old: number, pte: number): Step {
+  cpu.lockdep?.protCommit(ptep, va);
+  cpu.noteWriter(ptep, WRITER_PROT_COMMIT);
+  if (cpu.bugs.nestedLazy || cpu.bugs.lazyReadHazard) return buggyProtCommit(cpu, ptep, old, pte);
+  return cpu.pv.ptepModifyProtCommit(ptep, old, pte);
+}
+
+function* buggyProtCommit(cpu: Cpu, ptep: number, old: number, pte: number): Step {
   // BUG(nested-lazy): a set_ptes-style helper brackets its own update with lazy MMU mode, inside
   // the caller's lazy section (bcc6cc832573, reverted in c36549ff8d84).
   if (cpu.bugs.nestedLazy) enterLazyMmu(cpu);
   yield* cpu.pv.ptepModifyProtCommit(ptep, old, pte);
   if (cpu.bugs.nestedLazy) yield* leaveLazyMmu(cpu);
-  cpu.lockdep?.protCommit(ptep, va);
-  cpu.noteWriter(ptep, WRITER_PROT_COMMIT);
-  // BUG(lazy-read-hazard): a sanity check reads the PTE back through the raw pointer; in lazy mode
-  // the queued commit may not have reached the table yet (seed 000's read hazard).
-  if (cpu.bugs.lazyReadHazard) yield* ptepGet(cpu, ptep);
+  if (cpu.bugs.lazyReadHazard) {
+    // BUG(lazy-read-hazard): a sanity check reads the PTE back through the raw pointer; in lazy
+    // mode the queued commit may not have reached the table yet (seed 000's read hazard).
+    yield POINT;
+    ptepGet(cpu, ptep);
+  }
 }

@@ -35,7 +35,8 @@ function* pageMkcleanOne(cpu: Cpu, mm: number, va: number, frame: number): Step<
   const ptep = yield* pteOffsetMapLock(cpu, mm, va);
   if (ptep < 0) return false;
   let ret = false;
-  const pte = yield* ptepGet(cpu, ptep);
+  yield POINT;
+  const pte = ptepGet(cpu, ptep);
   if (ptePresent(pte) && ptePfn(pte) === frame && (pteDirty(pte) || pteWrite(pte))) {
     let entry = yield* ptepClearFlush(cpu, mm, va, ptep);
     entry = pteMkclean(pteWrprotect(entry));
@@ -62,7 +63,8 @@ export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
   yield* rmapWalkFile(cpu, cpu.layout.file, frame, function* (mm, va) {
     const ptep = yield* pteOffsetMapLock(cpu, mm, va);
     if (ptep < 0) return;
-    const pte = yield* ptepGet(cpu, ptep);
+    yield POINT;
+    const pte = ptepGet(cpu, ptep);
     if (ptePresent(pte) && ptePfn(pte) === frame && (yield* ptepClearFlushYoung(cpu, ptep, pte))) referenced++;
     yield* pteUnmapUnlock(cpu, va);
   });

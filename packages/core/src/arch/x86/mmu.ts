@@ -31,7 +31,8 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
   const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
   yield POINT;
   mem.add(seq, 1);
-  const ptep = yield* walkPte(cpu, pgd, va);
+  yield POINT;
+  const ptep = walkPte(cpu, pgd, va);
   let result = 0;
   if (ptep >= 0) {
     for (;;) {
