@@ -5,6 +5,7 @@
 import {
   AtomicsMem,
   type Cpu,
+  ipiPoint,
   type Layout,
   type LayoutConfig,
   type LazyContract,
@@ -38,16 +39,33 @@ export function machine(
   const m = new Machine(resolveRunSpec({ ...input, contract: 2007, seed: 1, ...extras }, 'real'));
   m.resetEpisode();
   const cpus = Array.from({ length: m.layout.agents }, (_, id) => m.cpu(id, new AtomicsMem(m.i32, m.layout, id), 1));
-  return { machine: m, i32: m.i32, layout: m.layout, cpus };
+  current = { machine: m, i32: m.i32, layout: m.layout, cpus };
+  return current;
 }
 
-/** Run to completion on this thread. A SPIN here means a lock nobody will release: fail. */
+/** The rig machine() built last: its idle MMU agents take the IPIs a flush sends them. */
+let current: Rig | undefined;
+
+/**
+ * Run to completion on this thread. At a SPIN, the idle MMU agents take their pending shootdown
+ * IPIs (as real ones would, asynchronously); a SPIN that still cannot make progress means a lock
+ * nobody will release: fail.
+ */
 export function run<T>(gen: Step<T>): T {
-  for (;;) {
+  for (let idle = 0; ; ) {
     const r = gen.next();
     if (r.done === true) return r.value;
-    if (r.value === SPIN) throw new Error('blocked: a single-threaded test spun on a lock');
+    if (r.value !== SPIN) {
+      idle = 0;
+      continue;
+    }
+    if (++idle > 2) throw new Error('blocked: a single-threaded test spun on a lock');
+    for (const c of current?.cpus ?? []) if (c.tlb) drain(ipiPoint(c));
   }
+}
+
+function drain(gen: Step): void {
+  for (let r = gen.next(); r.done !== true; r = gen.next());
 }
 
 /** Drives a generator one resumption at a time. */

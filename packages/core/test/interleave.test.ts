@@ -5,9 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACCESS_OK,
-  AG_ACCESS_SEQ,
   changePteRange,
-  flushTlbRange,
   handleMmFault,
   mmuAccess,
   PAGE_READONLY,
@@ -34,20 +32,6 @@ describe('the pte spinlock', () => {
     run(ptlUnlock(a, 0));
     sb.finish();
     expect(m.i32[ptl]).toBe(b.id + 1);
-  });
-});
-
-describe('TLB flush barrier', () => {
-  it('waits for an MMU access in flight, and only that long', () => {
-    const m = machine('native');
-    const [cpu, , mmu] = m.cpus;
-    const access = new Stepper(mmuAccess(mmu, mmu.task.pgd, 0, true)).steps(2); // seq is odd: mid-access
-    expect(m.i32[m.layout.agent(mmu.id) + AG_ACCESS_SEQ] & 1).toBe(1);
-    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), 0, 1)).steps(20);
-    expect(flush.done).toBe(false);
-    expect(access.finish()).toBe(ACCESS_OK);
-    flush.finish();
-    expect(flush.done).toBe(true);
   });
 });
 

@@ -82,12 +82,12 @@ describe('each discipline bug is caught with its own kind', () => {
         expect(r.error).toBeUndefined();
         expect(r.violation?.kind).toBe(bug.kind);
       });
-      it(`${bug.name} (${backend}): model executor, pct`, async () => {
+      it(`${bug.name} (${backend}): model executor, ${bug.modelStrategy ?? 'pct'}`, async () => {
         const r = await explore({
           ...modelSetup({ backend, bug: bug.name }),
-          strategy: 'pct',
+          strategy: bug.modelStrategy ?? 'pct',
           seed: 1,
-          schedules: 20_000,
+          schedules: bug.modelStrategy === 'dfs' ? 1e9 : 20_000,
         });
         expect(r.first?.result.violation?.kind).toBe(bug.kind);
       });

@@ -68,7 +68,7 @@ export default function runAgent(task: AgentTask): AgentResult {
   for (;;) {
     barrierWait(i32, parties, block); // start gate: the state is fresh, everyone leaves together
     if (Atomics.load(i32, HDR_HALT) !== 0) break;
-    cpu.episode = Atomics.load(i32, HDR_EPISODE);
+    cpu.beginEpisode(Atomics.load(i32, HDR_EPISODE));
     Atomics.store(i32, block + AG_EPISODE, cpu.episode);
     try {
       if (inject?.episode === cpu.episode) injectFault(cpu, inject.kind);

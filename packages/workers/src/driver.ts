@@ -9,12 +9,21 @@
 import { SPIN, type Step } from '@ptesim/core';
 import { resetSpins, spinPause } from './direct/spin-pause.mjs';
 
+/**
+ * Steps between two SPINs that count as progress (the next SPIN starts a fresh bounded spin). A
+ * spin loop's own steps between its SPINs — the re-read of the lock word, a check for a pending
+ * shootdown IPI — are fewer, and are not progress.
+ */
+const PROGRESS_STEPS = 8;
+
 export function runSteps<T>(gen: Step<T>): T {
-  for (;;) {
+  for (let sinceSpin = 0; ; ) {
     const r = gen.next();
     if (r.done === true) return r.value;
-    if (r.value === SPIN) spinPause();
-    else resetSpins();
+    if (r.value === SPIN) {
+      spinPause();
+      sinceSpin = 0;
+    } else if (++sinceSpin === PROGRESS_STEPS) resetSpins();
   }
 }
 

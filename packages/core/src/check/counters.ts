@@ -20,6 +20,12 @@ export interface Counters {
   /** Writeback found a page clean and checked its data is on disk. */
   cleanChecks: number;
   tlbFlushes: number;
+  /** MMU accesses that found their translation in the TLB, and those that walked. */
+  tlbHits: number;
+  tlbMisses: number;
+  /** Shootdown IPIs sent, and taken (a taken IPI empties the TLB). */
+  tlbShootdowns: number;
+  ipis: number;
   /**
    * Hardware A/D activity that overlapped an open prot transaction on the same PTE:
    * native — an MMU found the PTE cleared by start, faulted, and the handler found it restored;
@@ -53,6 +59,10 @@ export function newCounters(): Counters {
     writebacks: 0,
     cleanChecks: 0,
     tlbFlushes: 0,
+    tlbHits: 0,
+    tlbMisses: 0,
+    tlbShootdowns: 0,
+    ipis: 0,
     raceWindowHits: 0,
     lockSpins: 0,
     contextSwitches: 0,

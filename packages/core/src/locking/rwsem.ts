@@ -1,5 +1,6 @@
 /** rw_semaphore over one word (kernel/locking/rwsem.c), told to the checker like a spinlock. */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
+import { takeIpis } from '../arch/x86/tlb.ts';
 import { WAIT_LOCK } from '../check/wait.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
@@ -31,6 +32,7 @@ export function* downRead(cpu: ArchCpu, sem: number, cls: number): Step {
     waited = true;
     cpu.stats.lockSpins++;
     yield SPIN;
+    if (cpu.tlb) yield* takeIpis(cpu);
   }
 }
 
@@ -62,6 +64,7 @@ export function* downWrite(cpu: ArchCpu, sem: number, cls: number): Step {
       waited = true;
       cpu.stats.lockSpins++;
       yield SPIN;
+      if (cpu.tlb) yield* takeIpis(cpu);
       continue;
     }
     yield POINT;

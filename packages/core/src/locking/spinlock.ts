@@ -7,6 +7,7 @@
  * preemption. A contended wait is published (class, instance) for hang reports.
  */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
+import { takeIpis } from '../arch/x86/tlb.ts';
 import { WAIT_LOCK } from '../check/wait.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
@@ -29,8 +30,10 @@ export function* rawSpinLock(cpu: ArchCpu, lock: number, cls: number, inst: numb
   cpu.waitOn(WAIT_LOCK, lock, (cls << 16) | inst);
   do {
     cpu.stats.lockSpins++;
-    do yield SPIN;
-    while (mem.load(lock) !== 0);
+    do {
+      yield SPIN;
+      if (cpu.tlb) yield* takeIpis(cpu);
+    } while (mem.load(lock) !== 0);
     yield POINT;
   } while (mem.cmpxchg(lock, 0, owner) !== 0);
   cpu.waitDone();

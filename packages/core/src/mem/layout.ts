@@ -44,20 +44,22 @@ export const CTL_FIXED_DONE = 0; // agents with a fixed budget that finished thi
 // keeps the held-lock stack and the event ring in the next lines, written only by the owner.
 export const AG_ACCESS_SEQ = 0; // MMU: odd while an access is in flight (the TLB-flush barrier waits on it)
 export const AG_CR3 = 1; // the page tables this CPU runs on (what switch_mm loads)
+export const AG_TLB_REQ = 2; // TLB shootdown IPIs sent to this CPU (flushers add 1: arch/x86/tlb.ts)
+export const AG_TLB_ACK = 3; // the last of them this CPU has taken (its TLB was emptied)
 /** Words 0..AG_MODEL_WORDS-1 are the model's (touched through Mem); the rest of the block is the harness's. */
-export const AG_MODEL_WORDS = 2;
-export const AG_LAZY_MODE = 2; // paravirt lazy mode (published by the checker)
-export const AG_PREEMPT = 3; // preempt count (published by the checker)
-export const AG_TASK = 4; // the task running on this CPU
-export const AG_OPEN_TXN = 5; // ptep + 1 of the open prot transaction, 0 none
-export const AG_QUEUED = 6; // updates queued in the paravirt batch (published by the checker)
-export const AG_NHELD = 7; // locks held (entries in AG_HELD)
-export const AG_EV_HEAD = 8; // events ever recorded (the ring index is this mod EVENTS)
+export const AG_MODEL_WORDS = 4;
+export const AG_LAZY_MODE = 4; // paravirt lazy mode (published by the checker)
+export const AG_PREEMPT = 5; // preempt count (published by the checker)
+export const AG_TASK = 6; // the task running on this CPU
+export const AG_OPEN_TXN = 7; // ptep + 1 of the open prot transaction, 0 none
+export const AG_QUEUED = 8; // updates queued in the paravirt batch (published by the checker)
+export const AG_NHELD = 9; // locks held (entries in AG_HELD)
+export const AG_EV_HEAD = 10; // events ever recorded (the ring index is this mod EVENTS)
 // What the agent waits on, for hang reports (kernel/wait.ts; harness, published on contention only).
-export const AG_WAIT_KIND = 9; // WAIT_* (0: running)
-export const AG_WAIT_WORD = 10; // the word it spins on
-export const AG_WAIT_ARG = 11; // lock class << 16 | instance, or the agent it waits for
-export const AG_EPISODE = 12; // the episode it is in
+export const AG_WAIT_KIND = 11; // WAIT_* (0: running)
+export const AG_WAIT_WORD = 12; // the word it spins on
+export const AG_WAIT_ARG = 13; // lock class << 16 | instance, or the agent it waits for
+export const AG_EPISODE = 14; // the episode it is in
 export const AG_HELD = LINE; // MAX_HELD × (lock class, instance)
 export const MAX_HELD = 8;
 export const AG_EVENTS = 2 * LINE; // EVENTS × (code, argument)
@@ -138,11 +140,15 @@ export interface LayoutConfig {
   mmus: number;
   /** Virtual pages mapped (and file frames backing them). */
   pages: number;
+  /** TLB entries per MMU agent (default: one per mapped page). */
+  tlbEntries?: number | undefined;
 }
 
 export class Layout {
   readonly agents: number;
   readonly ptePages: number;
+  /** TLB entries of each MMU agent (direct-mapped by virtual page; arch/x86/tlb.ts). */
+  readonly tlbEntries: number;
   /** All frames: the file's pages (frames 0 .. pages-1, its page cache) and FREE_FRAMES more. */
   readonly frames: number;
   readonly agentBase: number;
@@ -171,6 +177,11 @@ export class Layout {
     if (!Number.isInteger(mmus) || mmus < 1) throw new RangeError(`mmus must be >= 1, got ${mmus}`);
     if (!Number.isInteger(pages) || pages < 1 || pages > 1 << 18)
       throw new RangeError(`pages must be in 1..${1 << 18}, got ${pages}`);
+    const tlb = config.tlbEntries ?? pages;
+    if (!Number.isInteger(tlb) || tlb < 1 || tlb * 512 < pages)
+      throw new RangeError(`tlb entries must be a whole number >= pages / 512 (${Math.ceil(pages / 512)}), got ${tlb}`);
+    if (cpus + mmus > 30) throw new RangeError(`at most 30 agents (cpus + mmus), got ${cpus + mmus}`);
+    this.tlbEntries = tlb;
     this.agents = cpus + mmus;
     this.vmallocStart = pages;
     this.ptePages = Math.ceil((pages + cpus * VMAP_SLOTS * VMAP_PAGES) / PTRS_PER_PTE);
@@ -331,6 +342,8 @@ export class Layout {
 const AGENT_FIELDS = [
   'seq',
   'cr3',
+  'tlbReq',
+  'tlbAck',
   'lazy',
   'preempt',
   'task',

@@ -5,6 +5,7 @@
  * (locking/lock-classes.ts); the kernel's order is in that file.
  */
 
+import { takeIpis } from '../arch/x86/tlb.ts';
 import { WAIT_LOCK } from '../check/wait.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../locking/lock-classes.ts';
@@ -35,8 +36,10 @@ export function* lockPage(cpu: Cpu, frame: number): Step {
   cpu.waitOn(WAIT_LOCK, page + PG_FLAGS, (LC_PAGE_LOCK << 16) | frame);
   do {
     cpu.stats.lockSpins++;
-    do yield SPIN;
-    while (mem.load(page + PG_FLAGS) & PG_locked);
+    do {
+      yield SPIN;
+      if (cpu.tlb) yield* takeIpis(cpu);
+    } while (mem.load(page + PG_FLAGS) & PG_locked);
     yield POINT;
   } while (mem.or(page + PG_FLAGS, PG_locked) & PG_locked);
   cpu.waitDone();

@@ -8,6 +8,7 @@
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import type { PvMmuOps } from '../arch/x86/paravirt-types.ts';
 import { _PAGE_ACCESSED, pteYoung } from '../arch/x86/pte.ts';
+import { nativeFlushTlbMulti } from '../arch/x86/tlb.ts';
 import { checkLandedCommit } from '../check/oracle.ts';
 import { AG_CR3 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -49,11 +50,18 @@ export class NativePvOps implements PvMmuOps {
     this.cpu.mem.store(ptep, pte);
   }
 
+  /** native_flush_tlb_multi: IPIs (arch/x86/mm/tlb.c). */
+  *flushTlbMulti(mm: number): Step {
+    yield* nativeFlushTlbMulti(this.cpu, mm);
+  }
+
   *lazyFlush(): Step {}
 
+  /** write_cr3: a new page directory, and (no PCID here) an empty TLB. */
   *loadCr3(pgd: number): Step {
     yield POINT;
     this.cpu.mem.store(this.cpu.layout.agent(this.cpu.id) + AG_CR3, pgd);
+    this.cpu.tlb?.flushAll();
   }
 
   queuedUpdates(): number {

@@ -20,12 +20,11 @@ import type { Step } from '../mem/step.ts';
 import { vmapPteRange } from '../mm/vmalloc.ts';
 import type { EpisodeBudget, Role, Scenario } from './scenario.ts';
 import {
-  accessOne,
-  background,
   finalWritebackCheck,
   mprotectShared,
   SHARED_FILE_OUTCOMES,
   setupSharedFile,
+  userAccesses,
 } from './shared-file.ts';
 
 const TASKS: Role = { name: 'tasks', fixed: true };
@@ -69,7 +68,7 @@ export const lazyCtxsw: Scenario = {
   needsSteps: true,
 
   program(cpu: Cpu, role: Role, budget: EpisodeBudget): Step {
-    if (role !== TASKS) return background(cpu, budget, cpu.layout.config.cpus, accessOne);
+    if (role !== TASKS) return userAccesses(cpu, budget, cpu.layout.config.cpus);
     const perTask = Math.ceil(budget.ops / cpu.tasks.length);
     cpu.irqPoint = irqPoint; // interrupts may arrive between a vmap's PTE updates
     return runTasks(

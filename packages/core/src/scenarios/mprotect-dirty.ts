@@ -21,13 +21,13 @@ import type { LayoutConfig } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
 import type { EpisodeBudget, Role, Scenario } from './scenario.ts';
 import {
-  accessOne,
   background,
   cleanOne,
   finalWritebackCheck,
   mprotectShared,
   SHARED_FILE_OUTCOMES,
   setupSharedFile,
+  userAccesses,
 } from './shared-file.ts';
 
 const MPROTECT: Role = { name: 'mprotect', fixed: true };
@@ -67,7 +67,7 @@ export const mprotectDirty: Scenario = {
       case CLEANER:
         return background(cpu, budget, fixed, cleanOne);
       default:
-        return background(cpu, budget, fixed, accessOne);
+        return userAccesses(cpu, budget, fixed);
     }
   },
 

@@ -7,6 +7,7 @@
  */
 
 import { _PAGE_ACCESSED, PAGE_SHARED, pfnPte } from '../arch/x86/pte.ts';
+import { leaveMm } from '../arch/x86/tlb.ts';
 import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
@@ -147,6 +148,15 @@ export function* background(cpu: Cpu, budget: EpisodeBudget, fixedAgents: number
     }
     yield* op(cpu);
   }
+}
+
+/**
+ * An MMU agent's episode: random reads and writes of the mapping until the fixed agents are done,
+ * then it leaves the mm (its TLB empties, flushes stop waiting for it), as a CPU going idle does.
+ */
+export function* userAccesses(cpu: Cpu, budget: EpisodeBudget, fixedAgents: number): Step {
+  yield* background(cpu, budget, fixedAgents, accessOne);
+  yield* leaveMm(cpu, cpu.mm);
 }
 
 /** An MMU's random read or write of a user page. */

@@ -4,7 +4,7 @@
  * is shrunk, written to a replay file and printed as an interleaving.
  */
 
-import { resolveRunSpec } from '@ptesim/core';
+import { findBug, resolveRunSpec } from '@ptesim/core';
 import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
 import type { Interrupts } from '../cli/interrupt.ts';
@@ -15,7 +15,10 @@ import { runBackends } from './report-out.ts';
 
 export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   ...TARGET_FLAGS,
-  strategy: { value: true, help: 'portfolio (default: random and pct d=1,2,3 in turn) | random | pct | dfs' },
+  strategy: {
+    value: true,
+    help: "portfolio (default: random and pct d=1,2,3 in turn; a --bug's own search if it names one) | random | pct | dfs",
+  },
   depth: { value: true, help: 'pct: bug depth d (default 3)' },
   preemptions: { value: true, help: 'dfs: preemption bound (default 2)' },
   schedules: { value: true, help: 'stop after N executions (default 10000; dfs: until complete)' },
@@ -29,7 +32,8 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   if (p.positionals.length > 0)
     throw new UsageError(`explore takes no positional arguments, got '${p.positionals[0]}'`);
   const target = parseTarget(p);
-  const strategy = (oneOf(p, 'strategy', STRATEGIES) ?? 'portfolio') as Strategy;
+  const bugSearch = target.input.bug !== undefined ? findBug(target.input.bug)?.modelStrategy : undefined;
+  const strategy = (oneOf(p, 'strategy', STRATEGIES) ?? bugSearch ?? 'portfolio') as Strategy;
   const depth = int(p, 'depth', 1, 20);
   const preemptions = int(p, 'preemptions', 0, 10);
   if (depth !== undefined && strategy !== 'pct') throw new UsageError('--depth is for --strategy pct');

@@ -7,13 +7,16 @@
  *   thread; it performs one shared operation and runs to its next point } → final check on cpu0
  *
  * A thread that yields SPIN is blocked on the word it waits for (the one its agent block publishes,
- * kernel/wait.ts) until another thread changes that word — loom's per-object `set_blocked`: a write
- * elsewhere cannot let it make progress, so waking it would only add schedules that repeat a
+ * check/wait.ts) until another thread changes that word — loom's per-object `set_blocked` — or
+ * sends it a TLB-shootdown IPI, which a spinning CPU takes (arch/x86/tlb.ts). A write elsewhere
+ * cannot let it make progress, so waking it would only add schedules that repeat a
  * failed check. A SPIN with no published word waits for any write. No runnable thread while some
  * are blocked is a deadlock. The schedule (the thread chosen at each step) and the data seed
  * determine everything.
  */
 import {
+  AG_TLB_ACK,
+  AG_TLB_REQ,
   AG_WAIT_KIND,
   AG_WAIT_WORD,
   addCounters,
@@ -116,7 +119,7 @@ export class ModelExecutor {
     const state: number[] = [];
     for (let id = 0; id < layout.agents; id++) {
       const cpu = this.machine.cpu(id, mem, dataSeed);
-      cpu.episode = episode;
+      cpu.beginEpisode(episode);
       cpus.push(cpu);
       threads.push(scenario.program(cpu, roles[id], setup.budget));
       // Run to the first interleaving point: local code only, no shared step yet.
@@ -164,11 +167,18 @@ export class ModelExecutor {
       }
       if (mem.wrote)
         for (let o = 0; o < state.length; o++)
-          if (state[o] === BLOCKED && (blockedOn[o] === ANY_WORD || blockedOn[o] === mem.wroteAt)) state[o] = RUNNABLE;
+          if (
+            state[o] === BLOCKED &&
+            (blockedOn[o] === ANY_WORD || blockedOn[o] === mem.wroteAt || mem.wroteAt === layout.agent(o) + AG_TLB_REQ) // an IPI wakes a spinning CPU
+          )
+            state[o] = RUNNABLE;
       if (r.done !== true && r.value === PREEMPT)
         throw new Error(`thread ${t} yielded PREEMPT outside a task runner (kernel/sched.ts runTasks)`);
       spun = r.done !== true && r.value === SPIN;
-      state[t] = r.done === true ? DONE : spun ? BLOCKED : RUNNABLE;
+      // A CPU with a shootdown IPI pending does not block: spinning, it takes the IPI first.
+      const ipiPending =
+        spun && Atomics.load(i32, layout.agent(t) + AG_TLB_REQ) !== Atomics.load(i32, layout.agent(t) + AG_TLB_ACK);
+      state[t] = r.done === true ? DONE : spun && !ipiPending ? BLOCKED : RUNNABLE;
       if (spun) {
         const block = layout.agent(t);
         blockedOn[t] =

@@ -38,6 +38,12 @@ export function formatRun(r: RunReport): string {
         `interrupts ${fmt(c.interrupts)}`,
     );
   }
+  if (c.tlbHits + c.tlbMisses > 0)
+    lines.push(
+      `  tlb: hits ${fmt(c.tlbHits)}   misses ${fmt(c.tlbMisses)} ` +
+        `(hit rate ${((100 * c.tlbHits) / (c.tlbHits + c.tlbMisses)).toFixed(1)}%)   ` +
+        `shootdown IPIs sent ${fmt(c.tlbShootdowns)}, taken ${fmt(c.ipis)}`,
+    );
   const own = findBackend(r.backend)?.summaryLine?.(c, fmt);
   if (own) lines.push(own);
   if (c.agingScans > 0)

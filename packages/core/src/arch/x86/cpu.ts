@@ -15,6 +15,7 @@ import type { Layout } from '../../mem/layout.ts';
 import type { Mem } from '../../mem/mem.ts';
 import type { Rand } from '../../util/rand.ts';
 import { PARAVIRT_LAZY_NONE, type PvMmuOps } from './paravirt-types.ts';
+import { TlbCache } from './tlb-cache.ts';
 
 /** Which lazy-mode contract the kernel follows: seed 000/002's (2007) or 691ee97e1a9d + nesting (2025). */
 export type LazyContract = 2007 | 2025;
@@ -32,6 +33,10 @@ export class ArchCpu implements ViolationSite {
   inInterrupt = false;
   /** The episode being run (for reports). */
   episode = 0;
+  /** The TLB: MMU agents only (kernel CPUs here touch no user memory through the MMU). */
+  readonly tlb: TlbCache | null;
+  /** The last shootdown IPI this CPU took (its AG_TLB_ACK). */
+  ipiTaken = 0;
   readonly i32: Int32Array;
 
   constructor(
@@ -44,6 +49,14 @@ export class ArchCpu implements ViolationSite {
     readonly stats: Counters = newCounters(),
   ) {
     this.i32 = mem.i32;
+    this.tlb = id >= layout.config.cpus ? new TlbCache(layout.tlbEntries) : null;
+  }
+
+  /** Harness, at the start of an episode: the state resetEpisode left (cr3 loaded, no IPI pending). */
+  beginEpisode(episode: number): void {
+    this.episode = episode;
+    this.tlb?.flushAll();
+    this.ipiTaken = 0;
   }
 
   /** The lazy mode the backend sees: NONE in interrupt context (seed 002). */

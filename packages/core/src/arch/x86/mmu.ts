@@ -1,62 +1,92 @@
 /**
- * The hardware side: one memory access by a CPU in user mode, translated by an x86-like MMU
- * (Intel SDM vol. 3 §4.8). A write needs a present, writable PTE; a read a present one. The
- * processor sets A on any use and D on a write, by an atomic locked update of the PTE in memory,
- * and only while the PTE is still present (and writable, for D) — so it is a cmpxchg loop on the
- * value it walked. The flags are sticky: only software clears them. If the PTE does not permit the
- * access, the access faults (the caller runs the fault handler and retries).
+ * The hardware side: one memory access by a CPU in user mode, translated by an x86-like MMU with a
+ * TLB (Intel SDM vol. 3 §4.8, §4.10).
  *
- * A write bumps the frame's `version` — "the data changed" — inside the same access, after D is set.
- * The access is bracketed by the agent's access sequence (odd while in flight) so a TLB flush can
- * wait it out. There is no TLB yet: every access walks the PTE.
+ *  - A read through a cached translation touches nothing.
+ *  - A write through a cached entry with W and D touches no PTE at all: the D it cached stands in.
+ *  - A write through a cached W entry without D re-walks and sets D by a locked update of the PTE,
+ *    only while the PTE is still present and writable; otherwise the access faults and the entry
+ *    is dropped. A write through a cached read-only entry drops it and walks.
+ *  - A miss walks: a write needs a present, writable PTE, a read a present one; the processor sets
+ *    A (and D on a write) by a cmpxchg loop on the value it walked, then caches the translation
+ *    with D as it now stands. If the PTE does not permit the access, the access faults (the caller
+ *    runs the fault handler and retries).
+ *
+ * A write bumps the frame's `version` — "the data changed" — inside the same access. The access is
+ * bracketed by the agent's access sequence (odd while in flight), for tests and hang reports.
+ * Shootdown IPIs are taken before and after each access (tlb.ts ipiPoint).
  */
-
 import { AG_ACCESS_SEQ, PG_VERSION } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
 import type { ArchCpu } from './cpu.ts';
 import { walkPte } from './pgtable.ts';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, ptePfn } from './pte.ts';
+import { ipiPoint } from './tlb.ts';
+import { TLB_D, TLB_W } from './tlb-cache.ts';
 
 export const ACCESS_OK = -1;
 
 /**
  * One access to virtual page `va` through page directory `pgd` (what cr3 holds: the running
- * task's mm->pgd). Returns ACCESS_OK, or the PTE value the walk found when the
- * access faulted (what the fault handler gets as vmf->orig_pte).
+ * task's mm->pgd). Returns ACCESS_OK, or the PTE value the walk found when the access faulted
+ * (what the fault handler gets as vmf->orig_pte).
  */
 export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean): Step<number> {
-  const { mem, layout } = cpu;
+  const { mem, layout, tlb } = cpu;
   const seq = layout.agent(cpu.id) + AG_ACCESS_SEQ;
-  const need = write ? _PAGE_PRESENT | _PAGE_RW : _PAGE_PRESENT;
-  const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
+  if (tlb) yield* ipiPoint(cpu);
   yield POINT;
   mem.add(seq, 1);
-  yield POINT;
-  const ptep = walkPte(cpu, pgd, va);
-  let result = 0;
-  if (ptep >= 0) {
-    for (;;) {
-      yield POINT;
-      const pte = mem.load(ptep);
-      if ((pte & need) !== need) {
-        result = pte;
-        break;
-      }
-      if ((pte & set) !== set) {
-        yield POINT;
-        if (mem.cmpxchg(ptep, pte, pte | set) !== pte) continue; // changed under us: walk again
-      }
-      if (write) {
-        yield POINT;
-        mem.add(layout.page(ptePfn(pte)) + PG_VERSION, 1);
-        cpu.stats.mmuWrites++;
-      }
-      cpu.stats.mmuAccesses++;
-      result = ACCESS_OK;
-      break;
+  let result = ACCESS_OK;
+  let pfn = -1;
+  const e = tlb?.lookup(va);
+  if (e && (!write || (e.flags & (TLB_W | TLB_D)) === (TLB_W | TLB_D))) {
+    cpu.stats.tlbHits++;
+    pfn = e.pfn;
+  } else {
+    if (e && (e.flags & TLB_W) !== 0)
+      cpu.stats.tlbHits++; // W without D: re-walk to set D
+    else cpu.stats.tlbMisses++;
+    tlb?.drop(va);
+    const pte = yield* walkAndUpdate(cpu, pgd, va, write);
+    if (pte < 0) result = ~pte;
+    else {
+      pfn = ptePfn(pte);
+      tlb?.fill(va, pfn, (pte & _PAGE_RW ? TLB_W : 0) | (pte & _PAGE_DIRTY ? TLB_D : 0));
     }
+  }
+  if (result === ACCESS_OK) {
+    if (write) {
+      yield POINT;
+      mem.add(layout.page(pfn) + PG_VERSION, 1);
+      cpu.stats.mmuWrites++;
+    }
+    cpu.stats.mmuAccesses++;
   }
   yield POINT;
   mem.add(seq, 1);
+  // An IPI that arrived during the access is taken right after it (an instruction boundary).
+  if (tlb) yield* ipiPoint(cpu);
   return result;
+}
+
+/**
+ * The walk and the locked A/D update: the PTE as it stands after the update (A, and D for a
+ * write, set), or ~pte — a negative number — when the PTE does not permit the access.
+ */
+function* walkAndUpdate(cpu: ArchCpu, pgd: number, va: number, write: boolean): Step<number> {
+  const mem = cpu.mem;
+  const need = write ? _PAGE_PRESENT | _PAGE_RW : _PAGE_PRESENT;
+  const set = write ? _PAGE_ACCESSED | _PAGE_DIRTY : _PAGE_ACCESSED;
+  yield POINT;
+  const ptep = walkPte(cpu, pgd, va);
+  if (ptep < 0) return ~0;
+  for (;;) {
+    yield POINT;
+    const pte = mem.load(ptep);
+    if ((pte & need) !== need) return ~pte;
+    if ((pte & set) === set) return pte;
+    yield POINT;
+    if (mem.cmpxchg(ptep, pte, pte | set) === pte) return pte | set; // else changed under us: walk again
+  }
 }

@@ -34,6 +34,11 @@ export interface PvMmuOps {
   setPteAt(ptep: number, pte: number): Step;
   /** What leaving a lazy mode must push out first (xen: xen_mc_flush). */
   lazyFlush(): Step;
+  /**
+   * flush_tlb_multi: shoot down mm's translations of [start, end) on the other CPUs of its cpumask
+   * and wait until they are gone (native: IPIs; xen: MMUEXT_TLB_FLUSH_MULTI, batched in lazy MMU).
+   */
+  flushTlbMulti(mm: number, start: number, end: number): Step;
   /** switch_mm's page-table load (cr3 = pgd): batched in lazy CPU mode where the backend can. */
   loadCr3(pgd: number): Step;
   /** Updates queued and not yet sent to the hypervisor (0 for native). */

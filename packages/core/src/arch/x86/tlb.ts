@@ -1,36 +1,28 @@
 /**
- * TLB flush, as far as this model has TLBs: none yet, so only the flush's barrier remains.
- * flush_tlb_range returns only after every other CPU has taken the shootdown IPI, and an IPI is
- * taken between instructions — so no MMU access that began before the flush is still in flight
- * when it returns. Without this, a write whose D was set just before page_mkclean cleared the PTE
- * could bump the frame's version after writeback copied it, and the oracle would cry wolf on
- * correct code (DESIGN.md §4). When TLBs arrive, the ack will also drop the cached entries.
+ * TLB shootdown (arch/x86/mm/tlb.c). The kernel changes a PTE, then flushes: every other CPU that
+ * may cache the mm's translations (mm_cpumask) gets an IPI, takes it between two accesses — or
+ * while it spins on a lock, interrupts on — drops its entries and acks; the flush returns when all
+ * have acked. So when a flush returns, no access that used the old translation is in flight and
+ * none can start. The IPI handler here empties the whole TLB: x86 does a full flush above
+ * tlb_single_page_flush_ceiling, and flushing more than asked is always allowed.
+ *
+ *   flush_tlb_mm_range(mm, start, end)  → flushTlbMmRange(cpu, mm, start, end)
+ *   flush_tlb_range(vma, start, end)    → flushTlbRange(cpu, mm, start, end)
+ *   flush_tlb_page(vma, addr)           → flushTlbPage(cpu, mm, va)
+ *   native_flush_tlb_multi(cpumask, …)  → nativeFlushTlbMulti(cpu, mm)   (the pv-op's native form)
+ *   the IPI, taken                       → ipiPoint(cpu)
+ *   switch_mm away from mm / leave_mm   → leaveMm(cpu, mm)
  */
-
 import { WAIT_FLUSH_ACK } from '../../check/wait.ts';
-import { AG_ACCESS_SEQ } from '../../mem/layout.ts';
+import { AG_TLB_ACK, AG_TLB_REQ, MM_CPUMASK } from '../../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../../mem/step.ts';
 import type { ArchCpu } from './cpu.ts';
 
-/**
- * flush_tlb_mm_range(mm, start, end) (arch/x86/mm/tlb.c): shoot down virtual pages [start, end) of
- * `mm` (its record's word index) on every other CPU. With no TLBs yet, the range and the mm only
- * name what is flushed; the barrier waits out every MMU access in flight.
- */
-export function* flushTlbMmRange(cpu: ArchCpu, _mm: number, _start: number, _end: number): Step {
-  const { mem, layout } = cpu;
+/** flush_tlb_mm_range: this CPU's own entries, then every other CPU of the mm through the pv-op. */
+export function* flushTlbMmRange(cpu: ArchCpu, mm: number, start: number, end: number): Step {
   cpu.stats.tlbFlushes++;
-  for (let a = layout.config.cpus; a < layout.agents; a++) {
-    if (a === cpu.id) continue;
-    const seq = layout.agent(a) + AG_ACCESS_SEQ;
-    yield POINT;
-    const s = mem.load(seq);
-    if ((s & 1) === 0) continue;
-    cpu.waitOn(WAIT_FLUSH_ACK, seq, a);
-    do yield SPIN;
-    while (mem.load(seq) === s);
-    cpu.waitDone();
-  }
+  cpu.tlb?.flushAll();
+  yield* cpu.pv.flushTlbMulti(mm, start, end);
 }
 
 /** flush_tlb_range(vma, start, end): the VMA's mm, here passed as the mm it belongs to. */
@@ -41,4 +33,79 @@ export function* flushTlbRange(cpu: ArchCpu, mm: number, start: number, end: num
 /** flush_tlb_page(vma, addr) */
 export function* flushTlbPage(cpu: ArchCpu, mm: number, va: number): Step {
   yield* flushTlbMmRange(cpu, mm, va, va + 1);
+}
+
+/**
+ * native_flush_tlb_multi: an IPI to every other MMU agent in the mm's cpumask, then wait for each
+ * ack. A CPU that left the mm meanwhile (its bit cleared) emptied its TLB when it left: no ack due.
+ */
+export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number): Step {
+  const { mem, layout } = cpu;
+  yield POINT;
+  const mask = mem.load(mm + MM_CPUMASK);
+  const sent: number[] = [];
+  for (let a = layout.config.cpus; a < layout.agents; a++) {
+    if (a === cpu.id || (mask & (1 << a)) === 0) continue;
+    yield POINT;
+    sent.push(a, mem.add(layout.agent(a) + AG_TLB_REQ, 1) + 1);
+    cpu.stats.tlbShootdowns++;
+  }
+  for (let i = 0; i < sent.length; i += 2) {
+    const a = sent[i];
+    const ack = layout.agent(a) + AG_TLB_ACK;
+    for (let waited = false; ; waited = true) {
+      yield POINT;
+      if ((mem.load(mm + MM_CPUMASK) & (1 << a)) === 0) break;
+      // The ack is read in the step that SPIN ends, so an ack written after it wakes this CPU.
+      yield POINT;
+      if (mem.load(ack) - sent[i + 1] >= 0) break;
+      if (!waited) cpu.waitOn(WAIT_FLUSH_ACK, ack, a);
+      yield SPIN;
+      if (cpu.tlb) yield* takeIpis(cpu); // two CPUs flushing each other both take IPIs while waiting
+    }
+    cpu.waitDone();
+  }
+}
+
+/**
+ * Take the shootdown IPIs sent to this CPU, if any: empty the TLB and ack the latest. Called
+ * between accesses and in every spin loop (spinning CPUs have interrupts on). Only CPUs with a TLB
+ * (MMU agents) are sent IPIs; callers check `cpu.tlb` first.
+ */
+export function* ipiPoint(cpu: ArchCpu): Step {
+  const { mem, layout } = cpu;
+  yield POINT;
+  const req = mem.load(layout.agent(cpu.id) + AG_TLB_REQ);
+  if (req === cpu.ipiTaken) return;
+  cpu.tlb?.flushAll();
+  cpu.stats.ipis++;
+  cpu.ipiTaken = req;
+  yield POINT;
+  mem.store(layout.agent(cpu.id) + AG_TLB_ACK, req);
+}
+
+/**
+ * In a spin loop, after `yield SPIN` (interrupts are on while a CPU spins): take pending IPIs, and
+ * end on an interleaving point, so the loop's next read of its lock word is a step of its own —
+ * and is still the read that SPIN ends, the one whose word a blocked CPU waits on.
+ */
+export function* takeIpis(cpu: ArchCpu): Step {
+  yield* ipiPoint(cpu);
+  yield POINT;
+}
+
+/**
+ * This CPU stops using `mm` (switch_mm to another mm, or idle): it leaves the cpumask, empties its
+ * TLB, and acks every IPI sent so far, so no flush waits for it any more.
+ */
+export function* leaveMm(cpu: ArchCpu, mm: number): Step {
+  const { mem, layout } = cpu;
+  yield POINT;
+  mem.and(mm + MM_CPUMASK, ~(1 << cpu.id));
+  cpu.tlb?.flushAll();
+  yield POINT;
+  const req = mem.load(layout.agent(cpu.id) + AG_TLB_REQ);
+  cpu.ipiTaken = req;
+  yield POINT;
+  mem.store(layout.agent(cpu.id) + AG_TLB_ACK, req);
 }

@@ -2,6 +2,8 @@
 export const MMU_NORMAL_PT_UPDATE = 0;
 export const MMU_PT_UPDATE_PRESERVE_AD = 2;
 export const MMUEXT_NEW_BASEPTR = 5;
+export const MMUEXT_TLB_FLUSH_MULTI = 8;
+export const MMUEXT_INVLPG_MULTI = 9;
 /** The errnos the model's hypervisor returns. */
 export const EINVAL = 22;
 export const ENOSYS = 38;

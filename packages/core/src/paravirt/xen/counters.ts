@@ -16,10 +16,12 @@ export interface XenCounters {
   batchedUpdates: number;
   /** Of the window hits (commit's PRESERVE_AD kept an A/D bit), those that kept a Dirty bit. */
   dirtyPreserved: number;
+  /** MMUEXT_TLB_FLUSH_MULTI / INVLPG_MULTI requests Xen carried out. */
+  tlbFlushOps: number;
 }
 
 export function newXenCounters(): XenCounters {
-  return { traps: 0, hypercalls: 0, multicalls: 0, batchedUpdates: 0, dirtyPreserved: 0 };
+  return { traps: 0, hypercalls: 0, multicalls: 0, batchedUpdates: 0, dirtyPreserved: 0, tlbFlushOps: 0 };
 }
 
 /** This CPU's Xen counters (its backend put them in stats.pv). */
@@ -47,6 +49,6 @@ export function xenSummaryLine(c: Counters, fmt: (n: number) => string): string 
   return (
     `  xen: traps ${fmt(x.traps)}   hypercalls ${fmt(x.hypercalls)}   multicalls ${fmt(x.multicalls)}   ` +
     `batched updates ${fmt(x.batchedUpdates)}   A/D preserved by commit ${fmt(c.raceWindowHits)} ` +
-    `(dirty ${fmt(x.dirtyPreserved)})`
+    `(dirty ${fmt(x.dirtyPreserved)})   tlb flush ops ${fmt(x.tlbFlushOps)}`
   );
 }

@@ -25,11 +25,15 @@
 
 import type { ArchCpu } from '../../arch/x86/cpu.ts';
 import { _PAGE_AD, _PAGE_DIRTY, ptePfn, ptePresent } from '../../arch/x86/pte.ts';
+import { nativeFlushTlbMulti } from '../../arch/x86/tlb.ts';
 import {
   EINVAL,
   ENOSYS,
   MMU_NORMAL_PT_UPDATE,
   MMU_PT_UPDATE_PRESERVE_AD,
+  MMUEXT_INVLPG_MULTI,
+  MMUEXT_NEW_BASEPTR,
+  MMUEXT_TLB_FLUSH_MULTI,
   REQ_EMULATED_WRITE,
 } from '../../arch/x86/xen-abi.ts';
 import { checkLandedCommit } from '../../check/oracle.ts';
@@ -97,12 +101,37 @@ function* updateIntpte(cpu: ArchCpu, ptep: number, cmd: number, val: number, exp
   }
 }
 
-/** mmuext_op MMUEXT_NEW_BASEPTR: switch the vCPU's page tables (`cr3` is that vCPU's AG_CR3 word). */
-export function* doNewBaseptr(cpu: ArchCpu, cr3: number, pgd: number): Step<number> {
+/** do_mmuext_op, for the commands the guest uses here: a request of an mmuext_op entry. */
+export function* doMmuextOp(cpu: ArchCpu, ptr: number, cmd: number, val: number, arg: number): Step<number> {
+  switch (cmd) {
+    case MMUEXT_NEW_BASEPTR:
+      return yield* doNewBaseptr(cpu, ptr, val);
+    case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_INVLPG_MULTI:
+      return yield* doTlbFlushMulti(cpu, ptr, val, arg);
+    default:
+      return -ENOSYS;
+  }
+}
+
+/** MMUEXT_NEW_BASEPTR: switch the vCPU's page tables (`cr3` is that vCPU's AG_CR3 word); its TLB empties. */
+function* doNewBaseptr(cpu: ArchCpu, cr3: number, pgd: number): Step<number> {
   // The base pointer must be this vCPU's own, and a page directory of the guest (a task's pgd).
   if (cr3 !== cpu.layout.agent(cpu.id) + AG_CR3 || !cpu.layout.isPgd(pgd)) return -EINVAL;
   yield POINT;
   cpu.mem.store(cr3, pgd);
+  cpu.tlb?.flushAll();
+  return 0;
+}
+
+/**
+ * MMUEXT_TLB_FLUSH_MULTI / INVLPG_MULTI: Xen flushes the vCPUs of the mask (here: the mm's
+ * cpumask, `mm` the guest's mm record) with IPIs of its own (flush_tlb_mask), and returns when
+ * they are done — the same protocol as native.
+ */
+function* doTlbFlushMulti(cpu: ArchCpu, mm: number, _start: number, _end: number): Step<number> {
+  xenStats(cpu).tlbFlushOps++;
+  yield* nativeFlushTlbMulti(cpu, mm);
   return 0;
 }
 

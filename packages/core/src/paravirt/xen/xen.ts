@@ -19,12 +19,18 @@
 import type { ArchCpu } from '../../arch/x86/cpu.ts';
 import type { PvMmuOps } from '../../arch/x86/paravirt-types.ts';
 import { _PAGE_ACCESSED, pteYoung } from '../../arch/x86/pte.ts';
-import { MMU_NORMAL_PT_UPDATE, MMU_PT_UPDATE_PRESERVE_AD, MMUEXT_NEW_BASEPTR } from '../../arch/x86/xen-abi.ts';
+import {
+  MMU_NORMAL_PT_UPDATE,
+  MMU_PT_UPDATE_PRESERVE_AD,
+  MMUEXT_INVLPG_MULTI,
+  MMUEXT_NEW_BASEPTR,
+  MMUEXT_TLB_FLUSH_MULTI,
+} from '../../arch/x86/xen-abi.ts';
 import { AG_CR3 } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
 import { PARAVIRT_LAZY_CPU, PARAVIRT_LAZY_MMU } from '../lazy.ts';
 import { xenStats } from './counters.ts';
-import { doMmuUpdate, doNewBaseptr, emulateClearBits, emulateXchg, reportFailed } from './hypervisor.ts';
+import { doMmuextOp, doMmuUpdate, emulateClearBits, emulateXchg, reportFailed } from './hypervisor.ts';
 import {
   __HYPERVISOR_mmu_update,
   __HYPERVISOR_mmuext_op,
@@ -81,6 +87,18 @@ export class XenPvOps implements PvMmuOps {
     yield* this.mcFlush();
   }
 
+  /**
+   * xen_flush_tlb_multi: an MMUEXT_TLB_FLUSH_MULTI (INVLPG_MULTI for one page) mmuext_op entry,
+   * xen_mc_issue(XEN_LAZY_MMU): held back in lazy MMU mode like any batched update.
+   */
+  *flushTlbMulti(mm: number, start: number, end: number): Step {
+    const mc = this.mc;
+    if (mc.entryNeedsFlush(MMUEXT_OP_SIZE)) yield* this.mcFlush();
+    mc.entry(__HYPERVISOR_mmuext_op, MMUEXT_OP_SIZE);
+    mc.pushUpdate(mm, end - start <= 1 ? MMUEXT_INVLPG_MULTI : MMUEXT_TLB_FLUSH_MULTI, start, end);
+    yield* this.mcIssue(PARAVIRT_LAZY_MMU);
+  }
+
   *loadCr3(pgd: number): Step {
     const mc = this.mc;
     if (mc.entryNeedsFlush(MMUEXT_OP_SIZE)) yield* this.mcFlush();
@@ -130,7 +148,7 @@ export class XenPvOps implements PvMmuOps {
       for (let s = first; s < first + n; s++) {
         const rc =
           mc.entryOp[e] === __HYPERVISOR_mmuext_op
-            ? yield* doNewBaseptr(cpu, mc.ptr[s], mc.val[s])
+            ? yield* doMmuextOp(cpu, mc.ptr[s], mc.cmd[s], mc.val[s], mc.expect[s])
             : yield* doMmuUpdate(cpu, mc.ptr[s], mc.cmd[s], mc.val[s], mc.expect[s]);
         if (rc < 0) {
           reportFailed(cpu, e + 1, mc.ptr[s], mc.cmd[s], rc);

@@ -1,0 +1,63 @@
+/**
+ * One MMU agent's TLB (Intel SDM vol. 3 §4.10): the translations its walks cached — the frame, W,
+ * and D as it stood when the entry was filled or last updated. A is not cached: a walk sets it in
+ * the PTE before the entry exists. Private to the processor (plain arrays, no shared memory):
+ * other CPUs empty it only by an IPI the owner takes (tlb.ts). Direct-mapped by virtual page.
+ */
+export const TLB_W = 1;
+export const TLB_D = 2;
+
+export interface TlbEntry {
+  pfn: number;
+  /** TLB_W | TLB_D */
+  flags: number;
+}
+
+export class TlbCache {
+  /** va + 1 of the translation each slot holds, 0 when empty. */
+  private readonly tags: Int32Array;
+  private readonly pfns: Int32Array;
+  private readonly flags: Int32Array;
+  /** The entry lookup() found (reused: one lookup per access, no garbage per access). */
+  private readonly hit: TlbEntry = { pfn: 0, flags: 0 };
+
+  constructor(readonly size: number) {
+    this.tags = new Int32Array(size);
+    this.pfns = new Int32Array(size);
+    this.flags = new Int32Array(size);
+  }
+
+  /** The cached translation of `va`, or undefined. The result is valid until the next call. */
+  lookup(va: number): TlbEntry | undefined {
+    const s = va % this.size;
+    if (this.tags[s] !== va + 1) return undefined;
+    this.hit.pfn = this.pfns[s];
+    this.hit.flags = this.flags[s];
+    return this.hit;
+  }
+
+  fill(va: number, pfn: number, flags: number): void {
+    const s = va % this.size;
+    this.tags[s] = va + 1;
+    this.pfns[s] = pfn;
+    this.flags[s] = flags;
+  }
+
+  /** invlpg */
+  drop(va: number): void {
+    const s = va % this.size;
+    if (this.tags[s] === va + 1) this.tags[s] = 0;
+  }
+
+  /** A full flush (a cr3 load, a shootdown). */
+  flushAll(): void {
+    this.tags.fill(0);
+  }
+
+  /** Entries held (for tests and reports). */
+  get used(): number {
+    let n = 0;
+    for (const t of this.tags) if (t !== 0) n++;
+    return n;
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The TLB of an MMU agent (Intel SDM vol. 3 §4.10) and the shootdown protocol (arch/x86/mm/tlb.c,
+ * arch/x86/xen/mmu_pv.c). Each rule is shown by what a stale entry does when the kernel changes a
+ * PTE *without* flushing — the thing a flush exists to stop — and by the flush that stops it.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  _PAGE_DIRTY,
+  _PAGE_RW,
+  ACCESS_OK,
+  enterLazyMmu,
+  flushTlbRange,
+  ipiPoint,
+  leaveLazyMmu,
+  leaveMm,
+  mmuAccess,
+  PG_VERSION,
+  ptlLock,
+  ptlUnlock,
+  xenStats,
+} from '../src/index.ts';
+import { machine, ptepOf, run, Stepper } from './helpers.ts';
+
+const VA = 0; // starts present, writable, young and clean
+
+describe('the TLB', () => {
+  it('a write through a cached W+D entry touches no PTE: the cached D stands in', () => {
+    const m = machine('native');
+    const mmu = m.cpus[2];
+    const ptep = ptepOf(m, VA);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK); // miss: sets D, caches W D
+    Atomics.and(m.i32, ptep, ~_PAGE_DIRTY); // a kernel clears D and does not flush
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK);
+    expect(m.i32[ptep] & _PAGE_DIRTY).toBe(0); // the second write never reached the PTE
+    expect(m.i32[m.layout.page(VA) + PG_VERSION]).toBe(2);
+    expect(mmu.stats).toMatchObject({ tlbMisses: 1, tlbHits: 1 });
+  });
+
+  it('a read through a cached entry touches nothing, even a PTE cleared under it', () => {
+    const m = machine('native');
+    const mmu = m.cpus[2];
+    run(mmuAccess(mmu, mmu.task.pgd, VA, false));
+    Atomics.store(m.i32, ptepOf(m, VA), 0);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, false))).toBe(ACCESS_OK);
+    expect(m.i32[ptepOf(m, VA)]).toBe(0);
+  });
+
+  it('a cached W entry without D sets D in the PTE by a locked update while the PTE allows it', () => {
+    const m = machine('native');
+    const mmu = m.cpus[2];
+    run(mmuAccess(mmu, mmu.task.pgd, VA, false)); // caches W, not D
+    expect(m.i32[ptepOf(m, VA)] & _PAGE_DIRTY).toBe(0);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK);
+    expect(m.i32[ptepOf(m, VA)] & _PAGE_DIRTY).toBe(_PAGE_DIRTY);
+  });
+
+  it('... and faults, dropping the entry, when the PTE was write-protected meanwhile', () => {
+    const m = machine('native');
+    const mmu = m.cpus[2];
+    const ptep = ptepOf(m, VA);
+    run(mmuAccess(mmu, mmu.task.pgd, VA, false));
+    Atomics.and(m.i32, ptep, ~_PAGE_RW); // write-protected, no flush
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(m.i32[ptep]); // faults with the PTE it found
+    expect(mmu.tlb?.lookup(VA)).toBeUndefined();
+    expect(m.i32[m.layout.page(VA) + PG_VERSION]).toBe(0);
+  });
+
+  it('a shootdown empties it: the next access walks and sees the new PTE', () => {
+    const m = machine('native');
+    const [cpu, , mmu] = m.cpus;
+    const ptep = ptepOf(m, VA);
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true));
+    Atomics.and(m.i32, ptep, ~_PAGE_RW);
+    run(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1)); // the idle MMU takes the IPI (helpers.run)
+    expect(mmu.tlb?.used).toBe(0);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).not.toBe(ACCESS_OK); // write-protected now
+    expect(cpu.stats.tlbShootdowns).toBe(1);
+    expect(mmu.stats.ipis).toBe(1);
+  });
+
+  it('a cr3 load empties it (native write_cr3, xen MMUEXT_NEW_BASEPTR)', () => {
+    for (const backend of ['native', 'xen']) {
+      const m = machine(backend);
+      const mmu = m.cpus[2];
+      run(mmuAccess(mmu, mmu.task.pgd, VA, false));
+      expect(mmu.tlb?.used).toBe(1);
+      run(mmu.pv.loadCr3(mmu.task.pgd));
+      expect(mmu.tlb?.used).toBe(0);
+    }
+  });
+});
+
+describe('the shootdown protocol', () => {
+  it('a flush waits for the access in flight, which takes the IPI as it ends', () => {
+    const m = machine('native');
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true));
+    const inFlight = new Stepper(mmuAccess(mmu, mmu.task.pgd, VA, true)).steps(3); // past its IPI check
+    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1)).steps(30);
+    expect(flush.done).toBe(false);
+    expect(inFlight.finish()).toBe(ACCESS_OK); // completes through its entry, then takes the IPI
+    expect(flush.steps(30).done).toBe(true);
+    expect(mmu.tlb?.used).toBe(0);
+  });
+
+  it('an idle MMU takes the IPI at its next access, before it uses its TLB', () => {
+    const m = machine('native');
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true));
+    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1)).steps(30);
+    expect(flush.done).toBe(false); // nobody took the IPI yet
+    const next = new Stepper(mmuAccess(mmu, mmu.task.pgd, VA, true)).steps(3); // its IPI check and ack
+    expect(flush.steps(30).done).toBe(true);
+    expect(next.finish()).toBe(ACCESS_OK);
+    expect(mmu.stats.tlbMisses).toBe(2); // the access after the IPI walked again
+  });
+
+  it('an MMU spinning on a lock takes the IPI: a flush under that lock does not deadlock', () => {
+    const m = machine('native');
+    const [cpu, , mmu] = m.cpus;
+    run(ptlLock(cpu, VA));
+    const spinner = new Stepper(ptlLock(mmu, VA)).steps(10);
+    expect(spinner.spins).toBeGreaterThan(0);
+    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1)).steps(10);
+    expect(flush.done).toBe(false);
+    spinner.steps(10); // spinning, interrupts on: the IPI is taken
+    flush.finish();
+    expect(flush.done).toBe(true);
+    run(ptlUnlock(cpu, VA));
+    spinner.finish();
+    run(ptlUnlock(mmu, VA));
+  });
+
+  it('a CPU that left the mm is not waited for', () => {
+    const m = machine('native');
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, false));
+    run(leaveMm(mmu, mmu.mm));
+    expect(mmu.tlb?.used).toBe(0);
+    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1)).steps(50);
+    expect(flush.done).toBe(true);
+    expect(cpu.stats.tlbShootdowns).toBe(0);
+  });
+
+  it('xen: one MMUEXT_TLB_FLUSH_MULTI hypercall, held back in lazy MMU until the batch goes', () => {
+    const m = machine('xen');
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, false));
+    const calls = xenStats(cpu).hypercalls;
+    run(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1));
+    expect(xenStats(cpu)).toMatchObject({ hypercalls: calls + 1, tlbFlushOps: 1 });
+    expect(mmu.tlb?.used).toBe(0);
+
+    run(mmuAccess(mmu, mmu.task.pgd, VA, false));
+    enterLazyMmu(cpu);
+    run(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1));
+    expect(xenStats(cpu).tlbFlushOps).toBe(1); // queued, not done
+    expect(mmu.tlb?.used).toBe(1);
+    run(leaveLazyMmu(cpu));
+    expect(xenStats(cpu).tlbFlushOps).toBe(2);
+    expect(mmu.tlb?.used).toBe(0);
+    run(ipiPoint(mmu)); // nothing more pending
+    expect(mmu.stats.ipis).toBe(2);
+  });
+});
