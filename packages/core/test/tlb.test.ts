@@ -78,6 +78,16 @@ describe('the TLB', () => {
     expect(mmu.stats.ipis).toBe(1);
   });
 
+  it('is as large as configured: with one entry, a second page evicts the first', () => {
+    const m = machine('native', { pages: 2, tlbEntries: 1 });
+    const mmu = m.cpus[2];
+    run(mmuAccess(mmu, mmu.task.pgd, 0, false));
+    run(mmuAccess(mmu, mmu.task.pgd, 1, false));
+    expect(mmu.tlb?.lookup(0)).toBeUndefined();
+    expect(mmu.tlb?.lookup(1)).toBeDefined();
+    expect(() => machine('native', { pages: 1024, tlbEntries: 1 })).toThrow(/tlb entries/);
+  });
+
   it('a cr3 load empties it (native write_cr3, xen MMUEXT_NEW_BASEPTR)', () => {
     for (const backend of ['native', 'xen']) {
       const m = machine(backend);

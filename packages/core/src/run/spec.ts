@@ -9,7 +9,7 @@
  */
 import { findBug } from '../bugs.ts';
 import type { LazyContract } from '../kernel/cpu.ts';
-import type { LayoutConfig } from '../mem/layout.ts';
+import { Layout, type LayoutConfig } from '../mem/layout.ts';
 import { BACKENDS, findBackend } from '../paravirt/backends.ts';
 import { findScenario, SCENARIOS } from '../scenarios/index.ts';
 import type { EpisodeBudget } from '../scenarios/scenario.ts';
@@ -58,17 +58,20 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
     throw new RangeError(`bug '${bug.name}' is a bug of the ${bug.backends.join('/')} backend, not ${input.backend}`);
   const defaults = executor === 'model' ? scenario.modelDefaults : scenario.defaults;
   const over = input.config ?? {};
+  const config: LayoutConfig = {
+    cpus: over.cpus ?? defaults.cpus,
+    mmus: over.mmus ?? defaults.mmus,
+    pages: over.pages ?? defaults.pages,
+    ...(over.tlbEntries !== undefined ? { tlbEntries: over.tlbEntries } : {}),
+  };
+  new Layout(config); // refuses a configuration it cannot lay out (RangeError, one line)
   return {
     scenario: scenario.name,
     backend: input.backend,
     bug: bug?.name,
     contract: input.contract ?? bug?.contract ?? 2007,
     lockdep: input.lockdep ?? true,
-    config: {
-      cpus: over.cpus ?? defaults.cpus,
-      mmus: over.mmus ?? defaults.mmus,
-      pages: over.pages ?? defaults.pages,
-    },
+    config,
     budget: input.budget ?? (executor === 'model' ? scenario.modelBudget : scenario.defaultBudget),
     seed: input.seed,
   };

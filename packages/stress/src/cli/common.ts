@@ -10,6 +10,7 @@ export const TARGET_FLAGS: Record<string, FlagSpec> = {
   cpus: { value: true, help: 'simulated kernel CPUs (default per scenario)' },
   mmus: { value: true, help: 'simulated MMUs (default per scenario)' },
   pages: { value: true, help: 'mapped pages (default per scenario; fewer = more contention)' },
+  'tlb-entries': { value: true, help: 'TLB entries per MMU (default: one per mapped page)' },
   seed: { value: true, help: 'seed of the random streams' },
   'lazy-contract': { value: true, help: '2007 (default; seeds 000/002) | 2025 (691ee97e1a9d + nesting)' },
   'no-lockdep': { value: false, help: 'turn the lock-discipline checker off (for throughput comparisons)' },
@@ -32,7 +33,12 @@ export function parseTarget(p: Parsed): Target {
     bug: str(p, 'bug'),
     contract: contractFlag !== undefined ? (Number(contractFlag) as 2007 | 2025) : undefined,
     lockdep: !bool(p, 'no-lockdep'),
-    config: { cpus: int(p, 'cpus', 1, 64), mmus: int(p, 'mmus', 1, 64), pages: int(p, 'pages', 1, 65536) },
+    config: {
+      cpus: int(p, 'cpus', 1, 64),
+      mmus: int(p, 'mmus', 1, 64),
+      pages: int(p, 'pages', 1, 65536),
+      tlbEntries: int(p, 'tlb-entries', 1, 65536),
+    },
   };
   const backends = str(p, 'backend') !== undefined ? [str(p, 'backend')!] : defaultBackends(knownBug(input.bug));
   try {
