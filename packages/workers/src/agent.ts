@@ -10,7 +10,9 @@
 
 import { workerData } from 'node:worker_threads';
 import {
+  AG_ACK_WAIT,
   AG_EPISODE,
+  AG_TLB_REQ,
   AtomicsMem,
   type Counters,
   CTL_FIXED_DONE,
@@ -63,7 +65,7 @@ export default function runAgent(task: AgentTask): AgentResult {
   const parties = layout.agents;
   const block = layout.agent(task.agent);
   const inject = task.inject?.agent === task.agent ? task.inject : undefined;
-  watchRun(i32, HDR_ABORT, HDR_VIOLATIONS);
+  watchRun(i32, HDR_ABORT, HDR_VIOLATIONS, cpu.tlb ? block + AG_TLB_REQ : -1, block + AG_ACK_WAIT);
   Atomics.add(i32, HDR_STARTED, 1); // the watchdog's clock starts when every agent is here
   for (;;) {
     barrierWait(i32, parties, block); // start gate: the state is fresh, everyone leaves together

@@ -60,7 +60,8 @@ describe('the model compiled direct, on real threads', () => {
     expect(r.totals.transactions).toBeGreaterThan(0);
   });
 
-  it('naive-rmw is caught', async () => {
+  // Typically 25-30 s here with TLBs (each flush waits for the MMU threads' IPI acks): a generous bound.
+  it('naive-rmw is caught', { timeout: 200_000 }, async () => {
     const r = await runReal({
       mode: 'direct',
       scenario: 'mprotect-dirty',
@@ -68,7 +69,7 @@ describe('the model compiled direct, on real threads', () => {
       bug: 'naive-rmw',
       config,
       seed: 2,
-      timeMs: 60_000,
+      timeMs: 150_000,
     });
     expect(r.error).toBeUndefined();
     expect(r.violation?.kind).toBe('lost-dirty');

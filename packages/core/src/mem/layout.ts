@@ -60,6 +60,7 @@ export const AG_WAIT_KIND = 11; // WAIT_* (0: running)
 export const AG_WAIT_WORD = 12; // the word it spins on
 export const AG_WAIT_ARG = 13; // lock class << 16 | instance, or the agent it waits for
 export const AG_EPISODE = 14; // the episode it is in
+export const AG_ACK_WAIT = 15; // harness: the ack word this CPU's flush sleeps on (real executor), 0 none
 export const AG_HELD = LINE; // MAX_HELD × (lock class, instance)
 export const MAX_HELD = 8;
 export const AG_EVENTS = 2 * LINE; // EVENTS × (code, argument)
@@ -355,6 +356,7 @@ const AGENT_FIELDS = [
   'waitWord',
   'waitArg',
   'episode',
+  'ackWait',
 ];
 const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff'];
 const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'diskVersion', 'next'];

@@ -18,11 +18,19 @@ const SLEEPS_AFTER_VIOLATION = 200;
 const cell = new Int32Array(new SharedArrayBuffer(4));
 let spins = 0;
 let sleepsAfterViolation = 0;
-/** The run's SAB and the indices of its abort flag and violation count, set by the agent. */
-let run = { i32: null, abort: 0, violations: 0 };
+/**
+ * The run's SAB and the indices of its abort flag and violation count, set by the agent; and the
+ * agent's shootdown-IPI request word (-1: none), which it sleeps on, so that an IPI wakes it as it
+ * wakes a halted CPU (arch/x86/tlb.ts kicks the target).
+ */
+let run = { i32: null, abort: 0, violations: 0, ipiWord: -1, ackWaitWord: -1 };
 
-export function watchRun(i32, abort, violations) {
-  run = { i32, abort, violations };
+/**
+ * `ackWaitWord`: where the agent publishes the word it waits for a shootdown ack on (0: none); a
+ * flushing CPU sleeps on that word, and the acking CPU notifies it.
+ */
+export function watchRun(i32, abort, violations, ipiWord = -1, ackWaitWord = -1) {
+  run = { i32, abort, violations, ipiWord, ackWaitWord };
   sleepsAfterViolation = 0;
 }
 
@@ -34,7 +42,11 @@ export function resetSpins() {
 export function spinPause() {
   if (++spins < SPINS_BEFORE_WAIT) return;
   spins = 0;
-  Atomics.wait(cell, 0, 0, WAIT_MS);
+  const ack = run.ackWaitWord >= 0 && run.i32 !== null ? Atomics.load(run.i32, run.ackWaitWord) : 0;
+  if (ack > 0) Atomics.wait(run.i32, ack, Atomics.load(run.i32, ack), WAIT_MS);
+  else if (run.i32 !== null && run.ipiWord >= 0)
+    Atomics.wait(run.i32, run.ipiWord, Atomics.load(run.i32, run.ipiWord), WAIT_MS);
+  else Atomics.wait(cell, 0, 0, WAIT_MS);
   if (run.i32 === null) return;
   if (Atomics.load(run.i32, run.abort) !== 0) throw named('RunAborted', 'the run was aborted while this agent waited');
   if (Atomics.load(run.i32, run.violations) !== 0 && ++sleepsAfterViolation > SLEEPS_AFTER_VIOLATION)

@@ -14,7 +14,7 @@
  *   switch_mm away from mm / leave_mm   → leaveMm(cpu, mm)
  */
 import { WAIT_FLUSH_ACK } from '../../check/wait.ts';
-import { AG_TLB_ACK, AG_TLB_REQ, MM_CPUMASK } from '../../mem/layout.ts';
+import { AG_ACK_WAIT, AG_TLB_ACK, AG_TLB_REQ, MM_CPUMASK } from '../../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../../mem/step.ts';
 import type { ArchCpu } from './cpu.ts';
 
@@ -48,6 +48,8 @@ export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number): Step {
     if (a === cpu.id || (mask & (1 << a)) === 0) continue;
     yield POINT;
     sent.push(a, mem.add(layout.agent(a) + AG_TLB_REQ, 1) + 1);
+    // Harness: wake the target if its thread sleeps in a spin (as an IPI wakes a halted CPU).
+    Atomics.notify(cpu.i32, layout.agent(a) + AG_TLB_REQ);
     cpu.stats.tlbShootdowns++;
   }
   for (let i = 0; i < sent.length; i += 2) {
@@ -59,11 +61,15 @@ export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number): Step {
       // The ack is read in the step that SPIN ends, so an ack written after it wakes this CPU.
       yield POINT;
       if (mem.load(ack) - sent[i + 1] >= 0) break;
-      if (!waited) cpu.waitOn(WAIT_FLUSH_ACK, ack, a);
+      if (!waited) {
+        cpu.waitOn(WAIT_FLUSH_ACK, ack, a);
+        Atomics.store(cpu.i32, layout.agent(cpu.id) + AG_ACK_WAIT, ack); // harness: sleep on it
+      }
       yield SPIN;
       if (cpu.tlb) yield* takeIpis(cpu); // two CPUs flushing each other both take IPIs while waiting
     }
     cpu.waitDone();
+    Atomics.store(cpu.i32, layout.agent(cpu.id) + AG_ACK_WAIT, 0);
   }
 }
 
@@ -82,6 +88,7 @@ export function* ipiPoint(cpu: ArchCpu): Step {
   cpu.ipiTaken = req;
   yield POINT;
   mem.store(layout.agent(cpu.id) + AG_TLB_ACK, req);
+  Atomics.notify(cpu.i32, layout.agent(cpu.id) + AG_TLB_ACK); // harness: wake a sleeping flusher
 }
 
 /**
