@@ -60,14 +60,15 @@ describe('the model compiled direct, on real threads', () => {
     expect(r.totals.transactions).toBeGreaterThan(0);
   });
 
-  // Typically 25-30 s here with TLBs (each flush waits for the MMU threads' IPI acks): a generous bound.
+  // With TLBs each flush waits for the MMU threads' IPI acks and the window is hit less often; four
+  // pages make it denser. Typically well under a minute here: a generous bound.
   it('naive-rmw is caught', { timeout: 200_000 }, async () => {
     const r = await runReal({
       mode: 'direct',
       scenario: 'mprotect-dirty',
       backend: 'native',
       bug: 'naive-rmw',
-      config,
+      config: { ...config, pages: 4 },
       seed: 2,
       timeMs: 150_000,
     });
