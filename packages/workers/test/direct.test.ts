@@ -60,7 +60,7 @@ describe('the model compiled direct, on real threads', () => {
     expect(r.totals.transactions).toBeGreaterThan(0);
   });
 
-  // With TLBs each flush waits for the MMU threads' IPI acks and the window is hit less often; four
+  // With TLBs each flush waits for the MMU threads' IPI acks and the window is hit less often; two
   // pages make it denser. Typically well under a minute here: a generous bound.
   it('naive-rmw is caught', { timeout: 200_000 }, async () => {
     const r = await runReal({
@@ -68,7 +68,7 @@ describe('the model compiled direct, on real threads', () => {
       scenario: 'mprotect-dirty',
       backend: 'native',
       bug: 'naive-rmw',
-      config: { ...config, pages: 4 },
+      config: { ...config, pages: 2 },
       seed: 2,
       timeMs: 150_000,
     });
