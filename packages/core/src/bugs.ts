@@ -17,6 +17,7 @@ export interface BugFlags {
   chgMaskPfn: boolean;
   youngClearRmw: boolean;
   clearFlushNoFlush: boolean;
+  mprotectNoFlush: boolean;
 }
 
 export interface BugInfo {
@@ -158,13 +159,24 @@ export const BUGS: readonly BugInfo[] = [
   },
   {
     name: 'clear-flush-no-flush',
-    kind: 'lost-dirty',
+    // Found when the stale write happens (stale-write), before writeback could miss it (lost-dirty).
+    kind: 'stale-write',
     flag: 'clearFlushNoFlush',
     backends: ['native', 'xen'],
     scenario: 'mprotect-dirty',
     contract: 2007,
     description:
       "ptep_clear_flush without the flush: page_mkclean write-protects and cleans the PTE, but an MMU's cached writable, dirty entry keeps writing, never setting D again, and writeback finds the page clean",
+  },
+  {
+    name: 'mprotect-no-flush',
+    kind: 'stale-write',
+    flag: 'mprotectNoFlush',
+    backends: ['native', 'xen'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    description:
+      'change_protection without flush_tlb_range: mprotect(PROT_READ) returns while an MMU still writes through its cached writable translation',
   },
 ];
 
@@ -182,6 +194,7 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   chgMaskPfn: false,
   youngClearRmw: false,
   clearFlushNoFlush: false,
+  mprotectNoFlush: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

@@ -14,9 +14,11 @@ import {
   leaveLazyMmu,
   leaveMm,
   mmuAccess,
+  noteRevoked,
   PG_VERSION,
   ptlLock,
   ptlUnlock,
+  readViolation,
   xenStats,
 } from '../src/index.ts';
 import { machine, ptepOf, run, Stepper } from './helpers.ts';
@@ -97,6 +99,30 @@ describe('the TLB', () => {
       run(mmu.pv.loadCr3(mmu.task.pgd));
       expect(mmu.tlb?.used).toBe(0);
     }
+  });
+});
+
+describe('the stale-write oracle', () => {
+  it('a write through an entry filled before a completed write revocation is a stale-write', () => {
+    const m = machine('native');
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true)); // a W+D entry
+    Atomics.and(m.i32, ptepOf(m, VA), ~_PAGE_RW); // mprotect(PROT_READ) without its flush ...
+    noteRevoked(cpu, m.layout.mm(0), VA, VA + 1); // ... returns
+    expect(readViolation(m)).toBeUndefined();
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true)); // still writes through the old entry
+    expect(readViolation(m)?.kind).toBe('stale-write');
+  });
+
+  it('with the flush before the return, the next write faults instead', () => {
+    const m = machine('native');
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true));
+    Atomics.and(m.i32, ptepOf(m, VA), ~_PAGE_RW);
+    run(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1));
+    noteRevoked(cpu, m.layout.mm(0), VA, VA + 1);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).not.toBe(ACCESS_OK);
+    expect(readViolation(m)).toBeUndefined();
   });
 });
 

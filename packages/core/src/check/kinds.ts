@@ -73,6 +73,8 @@ export const V_LAZY_CTXSW_REENTER = 15;
 export const V_KERNEL_BUG = 16;
 /** The hypervisor refused a request. */
 export const V_HYPERCALL_FAILED = 17;
+/** A write through a TLB entry older than a completed revocation of write access (check/oracle.ts). */
+export const V_STALE_WRITE = 18;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -122,6 +124,15 @@ export const KINDS: readonly ViolationKind[] = [
       `a PRESERVE_AD commit landed over a software change: the transaction started from ${formatPte(v.a)}, ` +
       `but the PTE was ${formatPte(v.pte)} when the hypervisor applied ${formatPte(v.b)} ` +
       '(the queued update reached the hypervisor outside the pte lock)',
+  },
+  {
+    code: V_STALE_WRITE,
+    name: 'stale-write',
+    fields: { va: 'va', frame: 'frame', a: 'entryRevocations', b: 'revocationsNow' },
+    explain: (v) =>
+      `an MMU wrote frame ${v.frame} through a TLB entry for va ${v.va} filled before a kernel call that revoked ` +
+      `write access to it had returned (${v.b - v.a} revocation(s) since the fill): the revoking call's TLB flush ` +
+      'was missing or came too late',
   },
   {
     code: V_DEADLOCK,

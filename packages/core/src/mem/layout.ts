@@ -15,6 +15,7 @@
  *   pages         struct page: flags, mapcount, version, diskVersion, next   (one line each)
  *   --- model memory ends here: `Mem` refuses any word outside [agents, pages] (isModelWord) ---
  *   shadow        per PTE: last software writer (harness annotation, never read by the model)
+ *   revoked       per PTE: completed write revocations (the stale-write oracle's clock; harness)
  *   violation     the first violation found (harness)
  *   lockGraph     the checker's lock-class dependency matrix (harness)
  *
@@ -165,6 +166,8 @@ export class Layout {
   /** One past the last word of model memory. */
   readonly modelEnd: number;
   readonly shadowBase: number;
+  /** Per PTE: how many times a kernel call that revoked write access through it has returned. */
+  readonly revokeBase: number;
   readonly violation: number;
   /** lockGraph[a * LOCK_CLASSES + b]: agent + 1 that first took class b while holding a, 0 never. */
   readonly lockGraph: number;
@@ -210,6 +213,8 @@ export class Layout {
     at += this.frames * LINE;
     this.modelEnd = at;
     this.shadowBase = at;
+    at += this.ptePages * PTRS_PER_PTE;
+    this.revokeBase = at;
     at += this.ptePages * PTRS_PER_PTE;
     this.violation = at;
     at += VI_WORDS;
@@ -265,6 +270,10 @@ export class Layout {
   /** The harness's shadow word for the PTE at word index `ptep`. */
   shadow(ptep: number): number {
     return ptep - this.ptesBase + this.shadowBase;
+  }
+  /** The harness's revocation count of the PTE at word index `ptep` (check/oracle.ts). */
+  revoked(ptep: number): number {
+    return ptep - this.ptesBase + this.revokeBase;
   }
   /** The virtual page a PTE word maps (for reports). */
   vaOfPtep(ptep: number): number {
@@ -329,7 +338,8 @@ export class Layout {
       const f = Math.floor((i - this.pagesBase) / LINE);
       return `page[${f}].${PAGE_FIELDS[(i - this.pagesBase) % LINE] ?? (i - this.pagesBase) % LINE}`;
     }
-    if (i < this.violation) return `shadow[va ${i - this.shadowBase}]`;
+    if (i < this.revokeBase) return `shadow[va ${i - this.shadowBase}]`;
+    if (i < this.violation) return `revoked[va ${i - this.revokeBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
     return `lockdep[${i - this.lockGraph}]`;
   }

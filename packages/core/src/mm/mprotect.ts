@@ -19,8 +19,17 @@
  * and the TLB flush after the walk, under mmap_lock (flush_tlb_range in change_protection).
  */
 
-import { _PAGE_CHG_MASK, BUGGY_CHG_MASK_PFN, pteDirty, pteMkwrite, pteModify, ptePresent } from '../arch/x86/pte.ts';
+import {
+  _PAGE_CHG_MASK,
+  _PAGE_RW,
+  BUGGY_CHG_MASK_PFN,
+  pteDirty,
+  pteMkwrite,
+  pteModify,
+  ptePresent,
+} from '../arch/x86/pte.ts';
 import { flushTlbRange } from '../arch/x86/tlb.ts';
+import { noteRevoked } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -92,7 +101,9 @@ export function* changeProtection(
     pages += yield* changePteRange(cpu, mm, va, next, newprot, dirtyAccountable);
     va = next;
   }
-  if (pages > 0) yield* flushTlbRange(cpu, mm, start, end);
+  // BUG(mprotect-no-flush): the PTEs changed, the TLBs keep the old translations.
+  if (pages > 0 && !cpu.bugs.mprotectNoFlush) yield* flushTlbRange(cpu, mm, start, end);
+  if (!(newprot & _PAGE_RW)) noteRevoked(cpu, mm, start, end); // write access revoked as it returns
   return pages;
 }
 

@@ -19,6 +19,7 @@
 import { walkPte } from '../arch/x86/pgtable.ts';
 import { pteMkold, pteYoung } from '../arch/x86/pte.ts';
 import { flushTlbPage } from '../arch/x86/tlb.ts';
+import { noteRevoked } from '../check/oracle.ts';
 import { WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -59,6 +60,7 @@ export function* ptepClearFlush(cpu: Cpu, mm: number, va: number, ptep: number):
   // BUG(clear-flush-no-flush): the PTE is cleared, the TLBs are not: a cached W+D translation keeps
   // writing the page without setting D again.
   if (!cpu.bugs.clearFlushNoFlush) yield* flushTlbPage(cpu, mm, va);
+  noteRevoked(cpu, mm, va, va + 1);
   return pte;
 }
 

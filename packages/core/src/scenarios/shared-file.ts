@@ -69,6 +69,12 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
   },
   { id: 'lost-data', expect: 'forbidden', description: 'data written never reached disk', kinds: ['lost-dirty'] },
   {
+    id: 'stale-write',
+    expect: 'forbidden',
+    description: 'a write through a translation revoked before the revoking call returned',
+    kinds: ['stale-write'],
+  },
+  {
     id: 'bad-commit',
     expect: 'forbidden',
     description: 'a commit changed more than protection, or landed over a software change',
