@@ -13,6 +13,7 @@ export * from './check/lockdep.ts';
 export * from './check/lockdep-events.ts';
 export * from './check/lockdep-report.ts';
 export * from './check/oracle.ts';
+export * from './check/revoke.ts';
 export * from './check/violation.ts';
 export * from './check/wait.ts';
 export * from './check/watchdog.ts';

@@ -8,20 +8,25 @@ import {
   _PAGE_DIRTY,
   _PAGE_RW,
   ACCESS_OK,
+  AG_TLB_ACK,
+  AG_TLB_REQ,
+  beginRevoke,
+  type Cpu,
+  endRevoke,
   enterLazyMmu,
   flushTlbRange,
   ipiPoint,
   leaveLazyMmu,
   leaveMm,
   mmuAccess,
-  noteRevoked,
   PG_VERSION,
   ptlLock,
   ptlUnlock,
   readViolation,
+  type Step,
   xenStats,
 } from '../src/index.ts';
-import { machine, ptepOf, run, Stepper } from './helpers.ts';
+import { machine, ptepOf, type Rig, run, Stepper } from './helpers.ts';
 
 const VA = 0; // starts present, writable, young and clean
 
@@ -103,25 +108,53 @@ describe('the TLB', () => {
 });
 
 describe('the stale-write oracle', () => {
-  it('a write through an entry filled before a completed write revocation is a stale-write', () => {
+  /** mprotect(PROT_READ)'s effect on one PTE, made as the kernel makes it: a software write in a revoking call. */
+  function* writeProtect(cpu: Cpu, m: Rig, flush: boolean): Step {
+    const outer = beginRevoke(cpu);
+    const ptep = ptepOf(m, VA);
+    yield* cpu.pv.setPteAt(ptep, Atomics.load(m.i32, ptep) & ~_PAGE_RW);
+    if (flush) yield* flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1);
+    endRevoke(cpu, outer); // the call returns
+  }
+
+  it('a write through an entry filled before a completed revocation is a stale-write', () => {
     const m = machine('native');
     const [cpu, , mmu] = m.cpus;
     run(mmuAccess(mmu, mmu.task.pgd, VA, true)); // a W+D entry
-    Atomics.and(m.i32, ptepOf(m, VA), ~_PAGE_RW); // mprotect(PROT_READ) without its flush ...
-    noteRevoked(cpu, m.layout.mm(0), VA, VA + 1); // ... returns
+    run(writeProtect(cpu, m, false)); // without its flush
     expect(readViolation(m)).toBeUndefined();
     run(mmuAccess(mmu, mmu.task.pgd, VA, true)); // still writes through the old entry
-    expect(readViolation(m)?.kind).toBe('stale-write');
+    expect(readViolation(m)).toMatchObject({ kind: 'stale-write', va: VA });
   });
 
   it('with the flush before the return, the next write faults instead', () => {
     const m = machine('native');
     const [cpu, , mmu] = m.cpus;
     run(mmuAccess(mmu, mmu.task.pgd, VA, true));
-    Atomics.and(m.i32, ptepOf(m, VA), ~_PAGE_RW);
-    run(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1));
-    noteRevoked(cpu, m.layout.mm(0), VA, VA + 1);
+    run(writeProtect(cpu, m, true));
     expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).not.toBe(ACCESS_OK);
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('an access that took the IPI and then walks a PTE made writable again is not stale', () => {
+    // The shape that fooled a first version of the oracle (it dated a translation from the start of
+    // the access): the flush completes on an ack given at the access's start, and the walk reads
+    // the PTE only after the revocation returned and a later mprotect(PROT_WRITE) restored W.
+    const m = machine('native');
+    const [cpu, , mmu, ...others] = m.cpus;
+    const ptep = ptepOf(m, VA);
+    const writable = Atomics.load(m.i32, ptep);
+    const outer = beginRevoke(cpu);
+    run(cpu.pv.setPteAt(ptep, writable & ~_PAGE_RW));
+    const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1));
+    while (Atomics.load(m.i32, m.layout.agent(mmu.id) + AG_TLB_REQ) === 0) expect(flush.step()).toBe(true);
+    const access = new Stepper(mmuAccess(mmu, mmu.task.pgd, VA, true)).steps(5); // IPI taken, PTE not read yet
+    expect(Atomics.load(m.i32, m.layout.agent(mmu.id) + AG_TLB_ACK)).toBeGreaterThan(0);
+    for (const other of others) run(ipiPoint(other));
+    flush.finish();
+    endRevoke(cpu, outer);
+    run(cpu.pv.setPteAt(ptep, writable)); // mprotect(PROT_READ|PROT_WRITE)
+    expect(access.finish()).toBe(ACCESS_OK);
     expect(readViolation(m)).toBeUndefined();
   });
 });

@@ -57,7 +57,18 @@ describe('ptesim stress', () => {
   it('a bug: exit 1 with the violation, the agents, the episode and a command to run it again', () => {
     const json = join(dir, 'fail.json');
     // xen-no-preserve-ad: found within the first episodes, so the test checks the report, not luck.
-    const r = ptesim('stress', '--bug', 'xen-no-preserve-ad', '--time', '60s', '--seed', '4', '--json', json, '--quiet');
+    const r = ptesim(
+      'stress',
+      '--bug',
+      'xen-no-preserve-ad',
+      '--time',
+      '60s',
+      '--seed',
+      '4',
+      '--json',
+      json,
+      '--quiet',
+    );
     expect(r.code).toBe(1);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     expect(report.verdict).toBe('fail');

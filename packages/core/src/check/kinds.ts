@@ -73,7 +73,7 @@ export const V_LAZY_CTXSW_REENTER = 15;
 export const V_KERNEL_BUG = 16;
 /** The hypervisor refused a request. */
 export const V_HYPERCALL_FAILED = 17;
-/** A write through a TLB entry older than a completed revocation of write access (check/oracle.ts). */
+/** A write through a translation older than a completed revocation of write access (check/revoke.ts). */
 export const V_STALE_WRITE = 18;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
@@ -128,11 +128,11 @@ export const KINDS: readonly ViolationKind[] = [
   {
     code: V_STALE_WRITE,
     name: 'stale-write',
-    fields: { va: 'va', frame: 'frame', a: 'entryRevocations', b: 'revocationsNow' },
+    fields: { va: 'va', frame: 'frame', a: 'cutsSeen', b: 'revocationsComplete' },
     explain: (v) =>
-      `an MMU wrote frame ${v.frame} through a TLB entry for va ${v.va} filled before a kernel call that revoked ` +
-      `write access to it had returned (${v.b - v.a} revocation(s) since the fill): the revoking call's TLB flush ` +
-      'was missing or came too late',
+      `an MMU wrote frame ${v.frame} through a translation of va ${v.va} made before its PTE lost write access, ` +
+      `and the kernel call that took it away had returned (${v.b - v.a} revocation(s) the translation never saw): ` +
+      "that call's TLB flush was missing or came too late",
   },
   {
     code: V_DEADLOCK,

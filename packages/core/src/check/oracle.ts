@@ -16,13 +16,7 @@ import { ptepOf } from '../arch/x86/pgtable.ts';
 import { _PAGE_AD, _PAGE_PROT_MASK, ptePfn } from '../arch/x86/pte.ts';
 import { decodeWriter } from '../check/writer.ts';
 import { type Layout, PG_DISK_VERSION, PG_VERSION } from '../mem/layout.ts';
-import {
-  recordViolation,
-  V_LOST_DIRTY_FINAL,
-  V_LOST_DIRTY_WRITEBACK,
-  V_PROT_COMMIT,
-  V_STALE_WRITE,
-} from './violation.ts';
+import { recordViolation, V_LOST_DIRTY_FINAL, V_LOST_DIRTY_WRITEBACK, V_PROT_COMMIT } from './violation.ts';
 
 export function checkCleanPage(cpu: ArchCpu, frame: number, versionBefore: number, disk: number): void {
   cpu.stats.cleanChecks++;
@@ -70,30 +64,4 @@ function describeFrame(i32: Int32Array, layout: Layout, frame: number): { va: nu
 export function checkLandedCommit(cpu: ArchCpu, va: number, startPte: number, asked: number, landed: number): void {
   if ((landed ^ startPte) & ~(_PAGE_PROT_MASK | _PAGE_AD) || (landed ^ asked) & ~_PAGE_AD)
     cpu.violation(V_PROT_COMMIT, va, ptePfn(startPte), landed, startPte, asked);
-}
-
-/**
- * The stale-write oracle. A kernel call that revokes write access through a PTE (mprotect to
- * read-only, page_mkclean's clear) counts the revocation when it returns — the point by which its
- * TLB flush must have removed every writable translation. A write through a TLB entry filled before
- * that point is a write the kernel believes impossible: the flush was missing or late.
- */
-export function noteRevoked(cpu: ArchCpu, mm: number, start: number, end: number): void {
-  const { i32, layout } = cpu;
-  for (let va = start; va < end; va++) {
-    const ptep = ptepOf(i32, layout, layout.pgdOf(mm), va);
-    if (ptep >= 0) Atomics.add(i32, layout.revoked(ptep), 1);
-  }
-}
-
-/** The revocation count of `va`'s PTE now (taken when a TLB entry is filled, before its walk reads the PTE). */
-export function revocations(cpu: ArchCpu, pgd: number, va: number): number {
-  const ptep = ptepOf(cpu.i32, cpu.layout, pgd, va);
-  return ptep < 0 ? 0 : Atomics.load(cpu.i32, cpu.layout.revoked(ptep));
-}
-
-/** A write through a cached translation: was the entry filled before a completed revocation? */
-export function checkTlbWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number, filledAt: number): void {
-  const now = revocations(cpu, pgd, va);
-  if (now !== filledAt) cpu.violation(V_STALE_WRITE, va, pfn, 0, filledAt, now);
 }

@@ -65,6 +65,8 @@ export function* contextSwitch(cpu: Cpu, next: Task): Step {
   cpu.lockdep?.event(EV_SWITCH_OUT, prev.id);
   yield* startContextSwitch(cpu, prev);
   yield* cpu.pv.loadCr3(next.pgd);
+  prev.revoking = cpu.revoking;
+  cpu.revoking = next.revoking;
   cpu.task = next;
   yield* endContextSwitch(cpu, next);
   cpu.lockdep?.event(EV_SWITCH_IN, next.id);
@@ -91,9 +93,12 @@ function* endContextSwitch(cpu: Cpu, next: Task): Step {
 /** Run `handler` as an interrupt on this CPU (in_interrupt() true meanwhile). */
 export function* interrupt(cpu: Cpu, handler: Step): Step {
   cpu.inInterrupt = true;
+  const revoking = cpu.revoking; // the handler's PTE writes are not the interrupted call's
+  cpu.revoking = null;
   cpu.stats.interrupts++;
   cpu.lockdep?.event(EV_IRQ_ENTER, 0);
   yield* handler;
   cpu.lockdep?.event(EV_IRQ_EXIT, 0);
+  cpu.revoking = revoking;
   cpu.inInterrupt = false;
 }

@@ -11,6 +11,8 @@ export class Task {
   tifLazyMmuUpdates = false;
   enableCount = 0;
   pauseCount = 0;
+  /** Harness: its open revocation scope while switched out (check/revoke.ts). */
+  revoking: number[] | null = null;
   constructor(
     readonly id: number,
     /** Its address space (task->mm): an mm record's word index. */

@@ -15,7 +15,8 @@
  *   pages         struct page: flags, mapcount, version, diskVersion, next   (one line each)
  *   --- model memory ends here: `Mem` refuses any word outside [agents, pages] (isModelWord) ---
  *   shadow        per PTE: last software writer (harness annotation, never read by the model)
- *   revoked       per PTE: completed write revocations (the stale-write oracle's clock; harness)
+ *   revokeCut     per PTE: write revocations cut (W taken away in memory; check/revoke.ts, harness)
+ *   revokeDone    per PTE: write revocations complete (the revoking call returned; harness)
  *   violation     the first violation found (harness)
  *   lockGraph     the checker's lock-class dependency matrix (harness)
  *
@@ -166,8 +167,9 @@ export class Layout {
   /** One past the last word of model memory. */
   readonly modelEnd: number;
   readonly shadowBase: number;
-  /** Per PTE: how many times a kernel call that revoked write access through it has returned. */
-  readonly revokeBase: number;
+  /** Per PTE: write revocations cut, and complete (check/revoke.ts). */
+  readonly revokeCutBase: number;
+  readonly revokeDoneBase: number;
   readonly violation: number;
   /** lockGraph[a * LOCK_CLASSES + b]: agent + 1 that first took class b while holding a, 0 never. */
   readonly lockGraph: number;
@@ -214,7 +216,9 @@ export class Layout {
     this.modelEnd = at;
     this.shadowBase = at;
     at += this.ptePages * PTRS_PER_PTE;
-    this.revokeBase = at;
+    this.revokeCutBase = at;
+    at += this.ptePages * PTRS_PER_PTE;
+    this.revokeDoneBase = at;
     at += this.ptePages * PTRS_PER_PTE;
     this.violation = at;
     at += VI_WORDS;
@@ -271,9 +275,13 @@ export class Layout {
   shadow(ptep: number): number {
     return ptep - this.ptesBase + this.shadowBase;
   }
-  /** The harness's revocation count of the PTE at word index `ptep` (check/oracle.ts). */
-  revoked(ptep: number): number {
-    return ptep - this.ptesBase + this.revokeBase;
+  /** The harness's count of write revocations cut on the PTE at word index `ptep` (check/revoke.ts). */
+  revokeCut(ptep: number): number {
+    return ptep - this.ptesBase + this.revokeCutBase;
+  }
+  /** ... and of those complete. */
+  revokeDone(ptep: number): number {
+    return ptep - this.ptesBase + this.revokeDoneBase;
   }
   /** The virtual page a PTE word maps (for reports). */
   vaOfPtep(ptep: number): number {
@@ -338,8 +346,9 @@ export class Layout {
       const f = Math.floor((i - this.pagesBase) / LINE);
       return `page[${f}].${PAGE_FIELDS[(i - this.pagesBase) % LINE] ?? (i - this.pagesBase) % LINE}`;
     }
-    if (i < this.revokeBase) return `shadow[va ${i - this.shadowBase}]`;
-    if (i < this.violation) return `revoked[va ${i - this.revokeBase}]`;
+    if (i < this.revokeCutBase) return `shadow[va ${i - this.shadowBase}]`;
+    if (i < this.revokeDoneBase) return `revokeCut[va ${i - this.revokeCutBase}]`;
+    if (i < this.violation) return `revokeDone[va ${i - this.revokeDoneBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
     return `lockdep[${i - this.lockGraph}]`;
   }

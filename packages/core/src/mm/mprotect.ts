@@ -19,17 +19,9 @@
  * and the TLB flush after the walk, under mmap_lock (flush_tlb_range in change_protection).
  */
 
-import {
-  _PAGE_CHG_MASK,
-  _PAGE_RW,
-  BUGGY_CHG_MASK_PFN,
-  pteDirty,
-  pteMkwrite,
-  pteModify,
-  ptePresent,
-} from '../arch/x86/pte.ts';
+import { _PAGE_CHG_MASK, BUGGY_CHG_MASK_PFN, pteDirty, pteMkwrite, pteModify, ptePresent } from '../arch/x86/pte.ts';
 import { flushTlbRange } from '../arch/x86/tlb.ts';
-import { noteRevoked } from '../check/oracle.ts';
+import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -95,6 +87,7 @@ export function* changeProtection(
   newprot: number,
   dirtyAccountable: boolean,
 ): Step<number> {
+  const outer = beginRevoke(cpu);
   let pages = 0;
   for (let va = start; va < end; ) {
     const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
@@ -103,7 +96,7 @@ export function* changeProtection(
   }
   // BUG(mprotect-no-flush): the PTEs changed, the TLBs keep the old translations.
   if (pages > 0 && !cpu.bugs.mprotectNoFlush) yield* flushTlbRange(cpu, mm, start, end);
-  if (!(newprot & _PAGE_RW)) noteRevoked(cpu, mm, start, end); // write access revoked as it returns
+  endRevoke(cpu, outer); // the PTEs it write-protected are, as far as the kernel knows, from here
   return pages;
 }
 

@@ -19,7 +19,7 @@
 import { walkPte } from '../arch/x86/pgtable.ts';
 import { pteMkold, pteYoung } from '../arch/x86/pte.ts';
 import { flushTlbPage } from '../arch/x86/tlb.ts';
-import { noteRevoked } from '../check/oracle.ts';
+import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import { WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -56,11 +56,12 @@ export function ptepGet(cpu: Cpu, ptep: number): number {
 
 /** ptep_clear_flush (mm/pgtable-generic.c): get_and_clear, then flush the page so no in-flight write still uses it. */
 export function* ptepClearFlush(cpu: Cpu, mm: number, va: number, ptep: number): Step<number> {
+  const outer = beginRevoke(cpu);
   const pte = yield* cpu.pv.ptepGetAndClear(ptep);
   // BUG(clear-flush-no-flush): the PTE is cleared, the TLBs are not: a cached W+D translation keeps
   // writing the page without setting D again.
   if (!cpu.bugs.clearFlushNoFlush) yield* flushTlbPage(cpu, mm, va);
-  noteRevoked(cpu, mm, va, va + 1);
+  endRevoke(cpu, outer);
   return pte;
 }
 

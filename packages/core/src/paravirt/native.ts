@@ -10,6 +10,7 @@ import type { PvMmuOps } from '../arch/x86/paravirt-types.ts';
 import { _PAGE_ACCESSED, pteYoung } from '../arch/x86/pte.ts';
 import { nativeFlushTlbMulti } from '../arch/x86/tlb.ts';
 import { checkLandedCommit } from '../check/oracle.ts';
+import { pteWritten } from '../check/revoke.ts';
 import { AG_CR3 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 
@@ -22,18 +23,23 @@ export class NativePvOps implements PvMmuOps {
     yield POINT;
     // BUG(naive-rmw): a plain read leaves the PTE present; the MMU may set D before commit's store.
     if (this.cpu.bugs.naiveRmw) return mem.load(ptep);
-    return mem.xchg(ptep, 0);
+    const old = mem.xchg(ptep, 0);
+    pteWritten(this.cpu, ptep, old, 0);
+    return old;
   }
 
   *ptepModifyProtCommit(ptep: number, oldpte: number, pte: number): Step {
     yield POINT;
+    pteWritten(this.cpu, ptep, Atomics.load(this.cpu.i32, ptep), pte); // harness read, same step
     this.cpu.mem.store(ptep, pte);
     checkLandedCommit(this.cpu, this.cpu.layout.vaOfPtep(ptep), oldpte, pte, pte);
   }
 
   *ptepGetAndClear(ptep: number): Step<number> {
     yield POINT;
-    return this.cpu.mem.xchg(ptep, 0);
+    const old = this.cpu.mem.xchg(ptep, 0);
+    pteWritten(this.cpu, ptep, old, 0);
+    return old;
   }
 
   /** arch/x86/mm/pgtable.c: `if (pte_young(*ptep)) ret = test_and_clear_bit(_PAGE_BIT_ACCESSED, ...)`. */
@@ -42,11 +48,14 @@ export class NativePvOps implements PvMmuOps {
     yield POINT;
     if (!pteYoung(mem.load(ptep))) return false;
     yield POINT;
-    return pteYoung(mem.and(ptep, ~_PAGE_ACCESSED));
+    const old = mem.and(ptep, ~_PAGE_ACCESSED);
+    pteWritten(this.cpu, ptep, old, old & ~_PAGE_ACCESSED);
+    return pteYoung(old);
   }
 
   *setPteAt(ptep: number, pte: number): Step {
     yield POINT;
+    pteWritten(this.cpu, ptep, Atomics.load(this.cpu.i32, ptep), pte);
     this.cpu.mem.store(ptep, pte);
   }
 

@@ -37,6 +37,10 @@ export class ArchCpu implements ViolationSite {
   readonly tlb: TlbCache | null;
   /** The last shootdown IPI this CPU took (its AG_TLB_ACK). */
   ipiTaken = 0;
+  /** Harness (check/revoke.ts): the running kernel call's revocations, null outside one. */
+  revoking: number[] | null = null;
+  /** Harness (check/revoke.ts): revocations cut on the PTE the last walk read, as it read it. */
+  walkCuts = 0;
   readonly i32: Int32Array;
 
   constructor(
@@ -57,6 +61,7 @@ export class ArchCpu implements ViolationSite {
     this.episode = episode;
     this.tlb?.flushAll();
     this.ipiTaken = 0;
+    this.revoking = null;
   }
 
   /** The lazy mode the backend sees: NONE in interrupt context (seed 002). */

@@ -16,7 +16,7 @@
  * bracketed by the agent's access sequence (odd while in flight), for tests and hang reports.
  * Shootdown IPIs are taken before and after each access (tlb.ts ipiPoint).
  */
-import { checkTlbWrite, revocations } from '../../check/oracle.ts';
+import { checkWrite, revokeCuts } from '../../check/revoke.ts';
 import { AG_ACCESS_SEQ, PG_VERSION } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
 import type { ArchCpu } from './cpu.ts';
@@ -40,29 +40,29 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
   mem.add(seq, 1);
   let result = ACCESS_OK;
   let pfn = -1;
-  let translatedAt = 0; // the PTE's revocation count when this translation was made (harness)
+  let cuts = 0; // harness: revocations cut on the PTE when this translation was made (check/revoke.ts)
   const e = tlb?.lookup(va);
   if (e && (!write || (e.flags & (TLB_W | TLB_D)) === (TLB_W | TLB_D))) {
     cpu.stats.tlbHits++;
     pfn = e.pfn;
-    translatedAt = e.filledAt;
+    cuts = e.cuts;
   } else {
     if (e && (e.flags & TLB_W) !== 0)
       cpu.stats.tlbHits++; // W without D: re-walk to set D
     else cpu.stats.tlbMisses++;
     tlb?.drop(va);
-    translatedAt = revocations(cpu, pgd, va); // taken before the walk reads the PTE
     const pte = yield* walkAndUpdate(cpu, pgd, va, write);
     if (pte < 0) result = ~pte;
     else {
       pfn = ptePfn(pte);
-      tlb?.fill(va, pfn, (pte & _PAGE_RW ? TLB_W : 0) | (pte & _PAGE_DIRTY ? TLB_D : 0), translatedAt);
+      cuts = cpu.walkCuts;
+      tlb?.fill(va, pfn, (pte & _PAGE_RW ? TLB_W : 0) | (pte & _PAGE_DIRTY ? TLB_D : 0), cuts);
     }
   }
   if (result === ACCESS_OK) {
     if (write) {
       yield POINT;
-      checkTlbWrite(cpu, pgd, va, pfn, translatedAt); // through a cached entry or a walk in flight
+      checkWrite(cpu, pgd, va, pfn, cuts); // through a TLB entry or the walk just made
       mem.add(layout.page(pfn) + PG_VERSION, 1);
       cpu.stats.mmuWrites++;
     }
@@ -90,8 +90,13 @@ function* walkAndUpdate(cpu: ArchCpu, pgd: number, va: number, write: boolean): 
     yield POINT;
     const pte = mem.load(ptep);
     if ((pte & need) !== need) return ~pte;
+    // The translation is made from this read: the revocations it saw, read in the same step.
+    cpu.walkCuts = revokeCuts(cpu, ptep);
     if ((pte & set) === set) return pte;
     yield POINT;
-    if (mem.cmpxchg(ptep, pte, pte | set) === pte) return pte | set; // else changed under us: walk again
+    if (mem.cmpxchg(ptep, pte, pte | set) === pte) {
+      cpu.walkCuts = revokeCuts(cpu, ptep);
+      return pte | set;
+    } // else changed under us: walk again
   }
 }

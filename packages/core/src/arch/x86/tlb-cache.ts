@@ -11,8 +11,8 @@ export interface TlbEntry {
   pfn: number;
   /** TLB_W | TLB_D */
   flags: number;
-  /** Harness: the PTE's revocation count when the entry was filled (the stale-write oracle). */
-  filledAt: number;
+  /** Harness: revocations cut on the PTE when the walk that filled it read it (check/revoke.ts). */
+  cuts: number;
 }
 
 export class TlbCache {
@@ -20,15 +20,15 @@ export class TlbCache {
   private readonly tags: Int32Array;
   private readonly pfns: Int32Array;
   private readonly flags: Int32Array;
-  private readonly filledAt: Int32Array;
+  private readonly cuts: Int32Array;
   /** The entry lookup() found (reused: one lookup per access, no garbage per access). */
-  private readonly hit: TlbEntry = { pfn: 0, flags: 0, filledAt: 0 };
+  private readonly hit: TlbEntry = { pfn: 0, flags: 0, cuts: 0 };
 
   constructor(readonly size: number) {
     this.tags = new Int32Array(size);
     this.pfns = new Int32Array(size);
     this.flags = new Int32Array(size);
-    this.filledAt = new Int32Array(size);
+    this.cuts = new Int32Array(size);
   }
 
   /** The cached translation of `va`, or undefined. The result is valid until the next call. */
@@ -37,16 +37,16 @@ export class TlbCache {
     if (this.tags[s] !== va + 1) return undefined;
     this.hit.pfn = this.pfns[s];
     this.hit.flags = this.flags[s];
-    this.hit.filledAt = this.filledAt[s];
+    this.hit.cuts = this.cuts[s];
     return this.hit;
   }
 
-  fill(va: number, pfn: number, flags: number, filledAt: number): void {
+  fill(va: number, pfn: number, flags: number, cuts: number): void {
     const s = va % this.size;
     this.tags[s] = va + 1;
     this.pfns[s] = pfn;
     this.flags[s] = flags;
-    this.filledAt[s] = filledAt;
+    this.cuts[s] = cuts;
   }
 
   /** invlpg */

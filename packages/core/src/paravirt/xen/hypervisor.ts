@@ -37,6 +37,7 @@ import {
   REQ_EMULATED_WRITE,
 } from '../../arch/x86/xen-abi.ts';
 import { checkLandedCommit } from '../../check/oracle.ts';
+import { pteWritten } from '../../check/revoke.ts';
 import { V_HYPERCALL_FAILED, V_HYPERVISOR_BUG, V_STALE_COMMIT } from '../../check/violation.ts';
 import { decodeWriter } from '../../check/writer.ts';
 import { LC_XEN_PAGE_LOCK } from '../../locking/lock-classes.ts';
@@ -67,6 +68,7 @@ function* updateIntpte(cpu: ArchCpu, ptep: number, cmd: number, val: number, exp
   const mem = cpu.mem;
   if (cmd !== MMU_PT_UPDATE_PRESERVE_AD) {
     yield POINT;
+    pteWritten(cpu, ptep, Atomics.load(cpu.i32, ptep), val); // harness read, same step
     mem.store(ptep, val);
     if (expect !== -1) checkLandedCommit(cpu, cpu.layout.vaOfPtep(ptep), expect, val, val);
     return;
@@ -78,7 +80,10 @@ function* updateIntpte(cpu: ArchCpu, ptep: number, cmd: number, val: number, exp
     landed = val | (old & _PAGE_AD);
     yield POINT;
     const t = mem.cmpxchg(ptep, old, landed);
-    if (t === old) break;
+    if (t === old) {
+      pteWritten(cpu, ptep, old, landed);
+      break;
+    }
     if ((t ^ old) & ~_PAGE_AD) {
       // Xen would BUG() here: someone changed more than A/D while a PRESERVE_AD update ran.
       cpu.violation(V_HYPERVISOR_BUG, cpu.layout.vaOfPtep(ptep), ptePfn(t), t, old, landed);
@@ -140,12 +145,20 @@ function* doTlbFlushMulti(cpu: ArchCpu, mm: number, _start: number, _end: number
  * the L1 table's page_lock. Returns the old value.
  */
 export function* emulateXchg(cpu: ArchCpu, ptep: number, val: number): Step<number> {
-  return yield* ptwrEmulate(cpu, ptep, (mem) => mem.xchg(ptep, val));
+  return yield* ptwrEmulate(cpu, ptep, (mem) => {
+    const old = mem.xchg(ptep, val);
+    pteWritten(cpu, ptep, old, val);
+    return old;
+  });
 }
 
 /** A guest locked bit-clear (`lock btr`, `lock and`) on its page-table page, emulated the same way. */
 export function* emulateClearBits(cpu: ArchCpu, ptep: number, bits: number): Step<number> {
-  return yield* ptwrEmulate(cpu, ptep, (mem) => mem.and(ptep, ~bits));
+  return yield* ptwrEmulate(cpu, ptep, (mem) => {
+    const old = mem.and(ptep, ~bits);
+    pteWritten(cpu, ptep, old, old & ~bits);
+    return old;
+  });
 }
 
 /**
