@@ -18,6 +18,7 @@ export interface BugFlags {
   youngClearRmw: boolean;
   clearFlushNoFlush: boolean;
   mprotectNoFlush: boolean;
+  reclaimNoBatchedFlush: boolean;
 }
 
 export interface BugInfo {
@@ -178,6 +179,16 @@ export const BUGS: readonly BugInfo[] = [
     description:
       'change_protection without flush_tlb_range: mprotect(PROT_READ) returns while an MMU still writes through its cached writable translation',
   },
+  {
+    name: 'reclaim-no-batched-flush',
+    kind: 'stale-write',
+    flag: 'reclaimNoBatchedFlush',
+    backends: ['native', 'xen'],
+    scenario: 'reclaim-mprotect',
+    contract: 2007,
+    description:
+      'change_pte_range before 3ea277194daa: no flush_tlb_batched_pending, so a PTE reclaim cleared (its flush deferred) is skipped as not present, and mprotect(PROT_READ) returns while an MMU still writes through the stale writable entry',
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -195,6 +206,7 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   youngClearRmw: false,
   clearFlushNoFlush: false,
   mprotectNoFlush: false,
+  reclaimNoBatchedFlush: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

@@ -26,6 +26,7 @@ export interface Rig {
 export interface MachineExtras {
   contract?: LazyContract;
   lockdep?: boolean;
+  scenario?: string;
 }
 
 /** mprotect-dirty's world on 2 CPUs, 1 MMU and 4 pages unless told otherwise, reset as for an episode. */
@@ -35,8 +36,13 @@ export function machine(
   bug?: string,
   extras: MachineExtras = {},
 ): Rig {
-  const input = { scenario: 'mprotect-dirty', backend, bug, config: { cpus: 2, mmus: 1, pages: 4, ...config } };
-  const m = new Machine(resolveRunSpec({ ...input, contract: 2007, seed: 1, ...extras }, 'real'));
+  const input = {
+    scenario: extras.scenario ?? 'mprotect-dirty',
+    backend,
+    bug,
+    config: { cpus: 2, mmus: 1, pages: 4, ...config },
+  };
+  const m = new Machine(resolveRunSpec({ contract: 2007, seed: 1, ...extras, ...input }, 'real'));
   m.resetEpisode();
   const cpus = Array.from({ length: m.layout.agents }, (_, id) => m.cpu(id, new AtomicsMem(m.i32, m.layout, id), 1));
   current = { machine: m, i32: m.i32, layout: m.layout, cpus };

@@ -9,7 +9,6 @@ import {
   type Cpu,
   mmuAccess,
   PAGE_READONLY,
-  PG_DISK_VERSION,
   PG_VERSION,
   pteDirty,
   pteModify,
@@ -56,8 +55,7 @@ describe('prot transaction vs a hardware write in its window', () => {
     const { access } = raceOneWrite(m);
     expect(access).toBe(ACCESS_OK);
     expect(readViolation(m)).toBeUndefined();
-    const page = m.layout.page(VA);
-    expect(m.i32[page + PG_DISK_VERSION]).toBe(m.i32[page + PG_VERSION]);
+    expect(m.i32[m.layout.fileDisk(VA)]).toBe(m.i32[m.layout.page(VA) + PG_VERSION]);
     expect(m.cpus[0].stats.pv.dirtyPreserved).toBe(1);
   });
 
@@ -73,7 +71,7 @@ describe('prot transaction vs a hardware write in its window', () => {
     expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK);
     expect(pteDirty(m.i32[ptepOf(m, VA)])).toBe(true);
     run(writebackPage(cleaner, VA));
-    expect(m.i32[m.layout.page(VA) + PG_DISK_VERSION]).toBe(1);
+    expect(m.i32[m.layout.fileDisk(VA)]).toBe(1);
     expect(pteDirty(m.i32[ptepOf(m, VA)])).toBe(false);
     expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).not.toBe(ACCESS_OK); // write-protected now
     expect(readViolation(m)).toBeUndefined();

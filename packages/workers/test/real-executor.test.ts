@@ -3,6 +3,8 @@
  * do hit their race windows; each foundation bug is caught. Bounds are generous (a detection test
  * may take up to 60 s; typical detection takes about a second and is measured by `ptesim bench`).
  */
+
+import { BUGS } from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
 import { hangThreshold, INJECT_EPISODE, runReal } from '../src/index.ts';
 
@@ -47,6 +49,17 @@ describe('real executor, each foundation bug is caught by the data oracles (chec
       else expect(['stale-commit', 'hypervisor-bug']).toContain(r.violation?.kind);
     });
   }
+});
+
+describe('real executor, each missing-flush bug is caught at the stale write', () => {
+  // Every zoo bug found as stale-write: a TLB flush dropped or skipped. Typically seconds.
+  for (const bug of BUGS.filter((b) => b.kind === 'stale-write'))
+    for (const backend of bug.backends)
+      it(`${backend} ${bug.name}`, { timeout: 150_000 }, async () => {
+        const r = await runReal({ scenario: bug.scenario, backend, bug: bug.name, seed: 5, timeMs: 120_000 });
+        expect(r.error).toBeUndefined();
+        expect(r.violation?.kind).toBe('stale-write');
+      });
 });
 
 describe('the threads are real', () => {

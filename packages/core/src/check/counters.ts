@@ -32,6 +32,17 @@ export interface Counters {
    * xen — commit's PRESERVE_AD kept an A/D bit that appeared after start.
    */
   raceWindowHits: number;
+  /**
+   * Writes through a translation whose PTE had lost write access since, while the revoking call had
+   * not completed yet — legal (the flush is still on its way), and the window every flush closes.
+   */
+  staleWindowWrites: number;
+  /** Reclaim: pages dropped from the page cache and freed; faults that read a page back in. */
+  reclaimed: number;
+  refaults: number;
+  /** Reclaim's deferred flushes done (try_to_unmap_flush), and those flush_tlb_batched_pending forced. */
+  batchedFlushes: number;
+  batchedPendingFlushes: number;
   /** Failed lock attempts (a measure of contention). */
   lockSpins: number;
   contextSwitches: number;
@@ -64,6 +75,11 @@ export function newCounters(): Counters {
     tlbShootdowns: 0,
     ipis: 0,
     raceWindowHits: 0,
+    staleWindowWrites: 0,
+    reclaimed: 0,
+    refaults: 0,
+    batchedFlushes: 0,
+    batchedPendingFlushes: 0,
     lockSpins: 0,
     contextSwitches: 0,
     lazySwitches: 0,

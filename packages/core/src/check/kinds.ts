@@ -75,6 +75,10 @@ export const V_KERNEL_BUG = 16;
 export const V_HYPERCALL_FAILED = 17;
 /** A write through a translation older than a completed revocation of write access (check/revoke.ts). */
 export const V_STALE_WRITE = 18;
+/** A hardware write to a frame after it was freed (check/freed.ts). */
+export const V_WRITE_AFTER_FREE = 19;
+/** Reclaim dropped a page whose data disk lacks (check/oracle.ts). */
+export const V_LOST_DIRTY_RECLAIM = 20;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -92,6 +96,14 @@ export const KINDS: readonly ViolationKind[] = [
     explain: (v) =>
       `writeback found frame ${v.frame} clean, but its data is not on disk ` +
       `(written up to version ${v.a}, disk holds ${v.b}): a Dirty bit was dropped, and reclaim would lose the data`,
+  },
+  {
+    code: V_LOST_DIRTY_RECLAIM,
+    name: 'lost-dirty',
+    fields: { va: 'va', frame: 'frame', pte: 'pteNow', a: 'writtenVersion', b: 'diskVersion' },
+    explain: (v) =>
+      `reclaim dropped frame ${v.frame} from the page cache as clean, but its data is not on disk ` +
+      `(written up to version ${v.a}, disk holds ${v.b}): the write is lost`,
   },
   {
     code: V_LOST_DIRTY_FINAL,
@@ -133,6 +145,14 @@ export const KINDS: readonly ViolationKind[] = [
       `an MMU wrote frame ${v.frame} through a translation of va ${v.va} made before its PTE lost write access, ` +
       `and the kernel call that took it away had returned (${v.b - v.a} revocation(s) the translation never saw): ` +
       "that call's TLB flush was missing or came too late",
+  },
+  {
+    code: V_WRITE_AFTER_FREE,
+    name: 'write-after-free',
+    fields: { va: 'va', frame: 'frame', a: 'genSeen', b: 'genNow' },
+    explain: (v) =>
+      `an MMU wrote frame ${v.frame} through a translation of va ${v.va} made before the frame was freed ` +
+      `(${v.b - v.a} free(s) since): a TLB entry outlived the page — its flush was missing or came after the free`,
   },
   {
     code: V_DEADLOCK,

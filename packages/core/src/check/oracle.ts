@@ -1,12 +1,14 @@
 /**
  * The no-lost-dirty-data oracle. It never trusts the model's own bookkeeping (PTE D bits,
- * PG_dirty): it compares the data counters only the hardware and writeback touch — a frame's
- * `version` (bumped by every write any MMU makes) and `diskVersion` (what writeback last copied).
+ * PG_dirty): it compares the data counters only the hardware, the disk and the page cache touch —
+ * a frame's `version` (bumped by every write any MMU makes; set from disk when the page is read
+ * in) and the file's disk block for the page (what writeback last wrote).
  *
  *  - At writeback (checkCleanPage): a page the kernel found clean must have its data on disk.
  *    Otherwise a write's dirty bit was dropped somewhere, and a reclaim now would lose the data.
+ *  - At reclaim (checkDiscard): the page the kernel drops as clean must have its data on disk.
  *  - At the end of an episode (checkNoLostDirty), after all threads have quiesced and a final
- *    writeback of every frame: diskVersion == version for every frame.
+ *    writeback of every cached page: each cached page's version equals its disk block.
  *
  * And the prot-only oracle (checkLandedCommit), on what a prot commit really wrote.
  */
@@ -15,8 +17,14 @@ import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
 import { _PAGE_AD, _PAGE_PROT_MASK, ptePfn } from '../arch/x86/pte.ts';
 import { decodeWriter } from '../check/writer.ts';
-import { type Layout, PG_DISK_VERSION, PG_VERSION } from '../mem/layout.ts';
-import { recordViolation, V_LOST_DIRTY_FINAL, V_LOST_DIRTY_WRITEBACK, V_PROT_COMMIT } from './violation.ts';
+import { FILE_PAGES, type Layout, PG_INDEX, PG_VERSION } from '../mem/layout.ts';
+import {
+  recordViolation,
+  V_LOST_DIRTY_FINAL,
+  V_LOST_DIRTY_RECLAIM,
+  V_LOST_DIRTY_WRITEBACK,
+  V_PROT_COMMIT,
+} from './violation.ts';
 
 export function checkCleanPage(cpu: ArchCpu, frame: number, versionBefore: number, disk: number): void {
   cpu.stats.cleanChecks++;
@@ -25,13 +33,21 @@ export function checkCleanPage(cpu: ArchCpu, frame: number, versionBefore: numbe
   cpu.violation(V_LOST_DIRTY_WRITEBACK, va, frame, pte, versionBefore, disk, writer);
 }
 
-/** Check every frame after the final writeback; returns the number of frames with lost data. */
+/** Reclaim drops `frame` (file page `index`) as clean: its data must be on disk. */
+export function checkDiscard(cpu: ArchCpu, frame: number, index: number, version: number, disk: number): void {
+  if (version === disk) return;
+  const { pte, writer } = describeFrame(cpu.i32, cpu.layout, frame);
+  cpu.violation(V_LOST_DIRTY_RECLAIM, index, frame, pte, version, disk, writer);
+}
+
+/** Check every cached page after the final writeback; returns the number of pages with lost data. */
 export function checkNoLostDirty(i32: Int32Array, layout: Layout, agent: number, episode: number): number {
   let lost = 0;
-  for (let f = 0; f < layout.frames; f++) {
-    const page = layout.page(f);
-    const v = Atomics.load(i32, page + PG_VERSION);
-    const disk = Atomics.load(i32, page + PG_DISK_VERSION);
+  for (let index = 0; index < layout.config.pages; index++) {
+    const f = Atomics.load(i32, layout.file + FILE_PAGES + index);
+    if (f < 0) continue; // not cached: reclaim checked its data when it dropped it
+    const v = Atomics.load(i32, layout.page(f) + PG_VERSION);
+    const disk = Atomics.load(i32, layout.fileDisk(index));
     if (v === disk) continue;
     lost++;
     const { va, pte, writer } = describeFrame(i32, layout, f);
@@ -41,12 +57,12 @@ export function checkNoLostDirty(i32: Int32Array, layout: Layout, agent: number,
 }
 
 /**
- * For a report: the virtual page mapping `frame` (the shared file's page f is mapped at virtual page f of mm 0),
- * its PTE now, and the agent that last rewrote that PTE (harness shadow), or -1.
+ * For a report: the virtual page mapping `frame` (the file page it caches, which mm 0 maps at the
+ * same virtual page), its PTE now, and the agent that last rewrote that PTE (harness shadow), or -1.
  */
 function describeFrame(i32: Int32Array, layout: Layout, frame: number): { va: number; pte: number; writer: number } {
-  const va = frame;
-  const ptep = ptepOf(i32, layout, layout.pgdOf(layout.mm(0)), va);
+  const va = Atomics.load(i32, layout.page(frame) + PG_INDEX);
+  const ptep = va < 0 ? -1 : ptepOf(i32, layout, layout.pgdOf(layout.mm(0)), va);
   if (ptep < 0) return { va, pte: 0, writer: -1 };
   return {
     va,

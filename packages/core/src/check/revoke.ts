@@ -2,22 +2,24 @@
  * The stale-write oracle: no write goes through a revoked translation.
  *
  * A *revocation* is a software write that takes write access away from a present, writable PTE
- * (clears P or RW): mprotect's commit, ptep_clear_flush's clear, later zap and try_to_unmap. It is
- * *cut* at that write, and *complete* when the kernel call that made it returns — by then the
- * call's TLB flush must have removed every translation made before the cut, so the kernel may
- * treat the page as write-protected (clean it, free it). A translation (a walk, then the TLB entry
- * it fills) remembers how many revocations its PTE had been cut when the walk read it. A write
- * through it is stale when more revocations of that PTE are complete than had been cut then: one
- * the walk did not see has returned, and the write still lands.
+ * (clears P or RW): mprotect's commit, ptep_clear_flush's clear, reclaim's deferred clear. Each PTE
+ * numbers its revocations as they are *cut* (at that write). A kernel call that takes write access
+ * away *covers* what it revoked — the cuts it made, and for mprotect every PTE of its range as it
+ * found it under the ptl, whoever cut it — and when the call *completes* (returns; for reclaim's
+ * deferred flush, at try_to_unmap_flush) the kernel treats every covered cut as done: no
+ * translation older than it may write any more. That is what its flush must make true.
+ *
+ * A translation (a walk, then the TLB entry it fills) remembers how many cuts its PTE had when the
+ * walk read it; a write through it is stale when a later cut is already done.
  *
  * No false alarm: the cut count is read in the same step as the PTE (on real threads just after
- * it), so every revocation counted complete but not cut-before-the-read was cut after it. Two
- * revocations of one PTE that complete out of order can hide each other (a missed report, never a
- * wrong one).
+ * it), and a cut is covered only by a call that made it or saw it under the ptl, so a completed
+ * cut beyond what the translation saw was made after the walk's read.
  *
- *   a kernel call that may revoke:   const outer = beginRevoke(cpu); … endRevoke(cpu, outer)
- *   every software PTE write:        pteWritten(cpu, ptep, old, val)   (the backends, in the same step)
- *   the MMU, on a walk / a write:    revokeCuts(cpu, ptep) / checkWrite(cpu, pgd, va, pfn, cuts)
+ *   a kernel call that revokes:   const outer = beginRevoke(cpu); … endRevoke(cpu, outer)
+ *   every software PTE write:     pteWritten(cpu, ptep, old, val)   (the backends, in the same step)
+ *   mprotect, per PTE of its range: coverRevoked(cpu, ptep)         (under the ptl)
+ *   the MMU, on a walk / a write: revokeCuts(cpu, ptep) / checkWrite(cpu, pgd, va, pfn, cuts)
  */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
@@ -33,21 +35,33 @@ export function beginRevoke(cpu: ArchCpu): number[] | null {
   return outer;
 }
 
-/** The call returns: every revocation it cut is complete. */
+/** The call completes: every cut it covers is done (pairs of ptep, cut number in the scope). */
 export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
   const { i32, layout } = cpu;
-  for (const ptep of cpu.revoking ?? []) Atomics.add(i32, layout.revokeDone(ptep), 1);
+  const covered = cpu.revoking ?? [];
+  for (let i = 0; i < covered.length; i += 2) {
+    const done = layout.revokeDone(covered[i]);
+    for (let d = Atomics.load(i32, done); d < covered[i + 1]; )
+      d = Atomics.compareExchange(i32, done, d, covered[i + 1]) === d ? covered[i + 1] : Atomics.load(i32, done);
+  }
   cpu.revoking = outer;
 }
 
 /**
  * A software write replaced `old` with `val` in the PTE at `ptep`: a cut if it took write access
- * away. A cut outside any scope never completes (an unmodelled caller: no report, never a false one).
+ * away, covered by the running call. A cut outside any call never completes (an unmodelled caller:
+ * no report, never a false one).
  */
 export function pteWritten(cpu: ArchCpu, ptep: number, old: number, val: number): void {
   if ((old & WRITABLE) !== WRITABLE || (val & WRITABLE) === WRITABLE) return;
-  Atomics.add(cpu.i32, cpu.layout.revokeCut(ptep), 1);
-  cpu.revoking?.push(ptep);
+  const cut = Atomics.add(cpu.i32, cpu.layout.revokeCut(ptep), 1) + 1;
+  cpu.revoking?.push(ptep, cut);
+}
+
+/** The running call's promise covers this PTE as it stands now: every cut made on it so far. */
+export function coverRevoked(cpu: ArchCpu, ptep: number): void {
+  const cut = Atomics.load(cpu.i32, cpu.layout.revokeCut(ptep));
+  if (cut > 0) cpu.revoking?.push(ptep, cut);
 }
 
 /** Revocations cut on the PTE so far: what a translation made from a read of it now remembers. */
@@ -59,6 +73,9 @@ export function revokeCuts(cpu: ArchCpu, ptep: number): number {
 export function checkWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number, cuts: number): void {
   const ptep = ptepOf(cpu.i32, cpu.layout, pgd, va);
   if (ptep < 0) return;
-  const done = Atomics.load(cpu.i32, cpu.layout.revokeDone(ptep));
+  const i32 = cpu.i32;
+  const done = Atomics.load(i32, cpu.layout.revokeDone(ptep));
   if (done > cuts) cpu.violation(V_STALE_WRITE, va, pfn, 0, cuts, done);
+  // A cut the translation did not see, not yet done: the write rode a deferred flush's window.
+  else if (Atomics.load(i32, cpu.layout.revokeCut(ptep)) > cuts) cpu.stats.staleWindowWrites++;
 }

@@ -5,10 +5,12 @@
 export const WRITER_PROT_COMMIT = 1;
 export const WRITER_MKCLEAN = 2;
 export const WRITER_FAULT = 3;
+export const WRITER_UNMAP = 4;
 export const WRITER_NAMES: Record<number, string> = {
   [WRITER_PROT_COMMIT]: 'prot commit (change_pte_range)',
   [WRITER_MKCLEAN]: 'page_mkclean',
   [WRITER_FAULT]: 'fault handler',
+  [WRITER_UNMAP]: 'try_to_unmap (reclaim)',
 };
 
 /** The shadow word for "agent wrote it by `op`". */

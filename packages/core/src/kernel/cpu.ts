@@ -37,6 +37,17 @@ export class Cpu extends ArchCpu implements LockdepHost {
     this.task = this.tasks[0];
   }
 
+  /** Harness, at the start of an episode: no task carries a batch or a revocation over. */
+  override beginEpisode(episode: number): void {
+    super.beginEpisode(episode);
+    for (const t of this.tasks) {
+      t.tlbUbc.flushRequired = false;
+      t.tlbUbc.writable = false;
+      t.tlbUbc.mms.length = 0;
+      t.revoking = null;
+    }
+  }
+
   get taskId(): number {
     return this.task.id;
   }

@@ -11,6 +11,8 @@ export class Task {
   tifLazyMmuUpdates = false;
   enableCount = 0;
   pauseCount = 0;
+  /** current->tlb_ubc: reclaim's deferred unmap flush (mm/tlb-batch.ts): the mms cleared from. */
+  readonly tlbUbc = { flushRequired: false, writable: false, mms: [] as number[] };
   /** Harness: its open revocation scope while switched out (check/revoke.ts). */
   revoking: number[] | null = null;
   constructor(

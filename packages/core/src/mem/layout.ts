@@ -76,6 +76,7 @@ export const MM_NR_VMAS = 2 * LINE;
 export const MM_VMAS = 2 * LINE + 1; // MAX_VMAS records of VMA_WORDS
 export const MM_TLB_FLUSH_PENDING = 3 * LINE; // inc_tlb_flush_pending / dec_tlb_flush_pending
 export const MM_CPUMASK = 3 * LINE + 1; // mm_cpumask: bit a = agent a may hold TLB entries of this mm
+export const MM_TLB_FLUSH_BATCHED = 3 * LINE + 2; // reclaim's deferred flushes: pending | flushed << 16 (mm/rmap.c)
 export const VMA_START = 0; // first virtual page number
 export const VMA_END = 1; // one past the last
 export const VMA_FLAGS = 2; // VM_* flags
@@ -94,21 +95,20 @@ export const FILE_NR_MMAPS = LINE; // mappings in i_mmap
 export const FILE_MMAPS = LINE + 1; // MAX_MMAPS VMA records (word indices) that map the file
 export const MAX_MMAPS = 4;
 export const FILE_NR_PAGES = 2 * LINE; // pages in the page cache
-export const FILE_PAGES = 3 * LINE; // the page cache: file page index → frame
+export const FILE_PAGES = 3 * LINE; // the page cache: file page index → frame, -1 when not cached
+// then, at layout.fileDisk(index): the file's blocks on disk — the data version of each file page
 
 // zone (the page allocator): zone->lock and the free list of frames, linked through PG_NEXT
 export const ZONE_LOCK = 0;
 export const ZONE_FREE = LINE; // first free frame + 1, 0 when none
 export const ZONE_NR_FREE = LINE + 1;
 const ZONE_WORDS = 2 * LINE;
-/** Frames beyond the file's pages, free at the start of an episode (for the allocator's users). */
-export const FREE_FRAMES = 4;
 
 // struct page line
 export const PG_FLAGS = 0;
 export const PG_MAPCOUNT = 1;
 export const PG_VERSION = 2; // bumped by every write any MMU makes to the frame
-export const PG_DISK_VERSION = 3; // the version writeback last copied to "disk"
+export const PG_INDEX = 3; // page->index: the file page it caches, -1 when it caches none
 export const PG_NEXT = 4; // on the free list: the next free frame + 1, 0 the last
 
 // violation record
@@ -152,7 +152,11 @@ export class Layout {
   readonly ptePages: number;
   /** TLB entries of each MMU agent (direct-mapped by virtual page; arch/x86/tlb.ts). */
   readonly tlbEntries: number;
-  /** All frames: the file's pages (frames 0 .. pages-1, its page cache) and FREE_FRAMES more. */
+  /**
+   * All frames: the file's pages (frames 0 .. pages-1, its page cache at the start of an episode)
+   * and as many free ones again plus one per agent — so the allocator never runs dry: a reclaim list
+   * may hold every page between dropping it and freeing it, and each agent one fresh frame in a fault.
+   */
   readonly frames: number;
   readonly agentBase: number;
   readonly ctl: number;
@@ -167,6 +171,10 @@ export class Layout {
   /** One past the last word of model memory. */
   readonly modelEnd: number;
   readonly shadowBase: number;
+  /** The file's disk blocks (the data version writeback last wrote for each file page). */
+  readonly fileDiskBase: number;
+  /** Per frame: how many times it was freed (check/freed.ts, harness). */
+  readonly frameGenBase: number;
   /** Per PTE: write revocations cut, and complete (check/revoke.ts). */
   readonly revokeCutBase: number;
   readonly revokeDoneBase: number;
@@ -191,7 +199,7 @@ export class Layout {
     this.agents = cpus + mmus;
     this.vmallocStart = pages;
     this.ptePages = Math.ceil((pages + cpus * VMAP_SLOTS * VMAP_PAGES) / PTRS_PER_PTE);
-    this.frames = pages + FREE_FRAMES;
+    this.frames = 2 * pages + this.agents;
     let at = LINE; // header
     this.agentBase = at;
     at += this.agents * AGENT_WORDS;
@@ -201,6 +209,8 @@ export class Layout {
     at += NR_MMS * MM_WORDS;
     this.file = at;
     at += FILE_PAGES + roundLine(pages);
+    this.fileDiskBase = at;
+    at += roundLine(pages);
     this.zone = at;
     at += ZONE_WORDS;
     this.pgdBase = at;
@@ -216,6 +226,8 @@ export class Layout {
     this.modelEnd = at;
     this.shadowBase = at;
     at += this.ptePages * PTRS_PER_PTE;
+    this.frameGenBase = at;
+    at += roundLine(this.frames);
     this.revokeCutBase = at;
     at += this.ptePages * PTRS_PER_PTE;
     this.revokeDoneBase = at;
@@ -275,6 +287,14 @@ export class Layout {
   shadow(ptep: number): number {
     return ptep - this.ptesBase + this.shadowBase;
   }
+  /** The disk block of file page `index`: the data version last written back. */
+  fileDisk(index: number): number {
+    return this.fileDiskBase + index;
+  }
+  /** The harness's count of how many times `frame` was freed (check/freed.ts). */
+  frameGen(frame: number): number {
+    return this.frameGenBase + frame;
+  }
   /** The harness's count of write revocations cut on the PTE at word index `ptep` (check/revoke.ts). */
   revokeCut(ptep: number): number {
     return ptep - this.ptesBase + this.revokeCutBase;
@@ -328,6 +348,7 @@ export class Layout {
       return `mm${n}.${field}`;
     }
     if (i < this.zone) {
+      if (i >= this.fileDiskBase) return `file.disk[${i - this.fileDiskBase}]`;
       const o = i - this.file;
       if (o >= FILE_PAGES) return `file.page_cache[${o - FILE_PAGES}]`;
       if (o >= FILE_MMAPS && o < FILE_MMAPS + MAX_MMAPS) return `file.i_mmap[${o - FILE_MMAPS}]`;
@@ -346,7 +367,8 @@ export class Layout {
       const f = Math.floor((i - this.pagesBase) / LINE);
       return `page[${f}].${PAGE_FIELDS[(i - this.pagesBase) % LINE] ?? (i - this.pagesBase) % LINE}`;
     }
-    if (i < this.revokeCutBase) return `shadow[va ${i - this.shadowBase}]`;
+    if (i < this.frameGenBase) return `shadow[va ${i - this.shadowBase}]`;
+    if (i < this.revokeCutBase) return `frameGen[${i - this.frameGenBase}]`;
     if (i < this.revokeDoneBase) return `revokeCut[va ${i - this.revokeCutBase}]`;
     if (i < this.violation) return `revokeDone[va ${i - this.revokeDoneBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
@@ -378,11 +400,12 @@ const AGENT_FIELDS = [
   'ackWait',
 ];
 const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff'];
-const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'diskVersion', 'next'];
+const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'index', 'next'];
 const MM_FIELDS: Record<number, string> = {
   [MM_PAGE_TABLE_LOCK]: 'page_table_lock',
   [MM_MMAP_LOCK]: 'mmap_lock',
   [MM_NR_VMAS]: 'nr_vmas',
+  [MM_TLB_FLUSH_BATCHED]: 'tlb_flush_batched',
   [MM_TLB_FLUSH_PENDING]: 'tlb_flush_pending',
   [MM_CPUMASK]: 'cpumask',
 };

@@ -24,6 +24,12 @@ export interface Mem {
   and(i: number, v: number): number;
   /** Fetch-and-add; returns the old value. */
   add(i: number, v: number): number;
+  /**
+   * Harness annotation, not a shared operation: an MMU used its TLB for `va` → `pfn` with
+   * TLB_W/TLB_D `flags` — `use` is TLB_FILL (after a walk), TLB_READ or TLB_WRITE (a hit). The model
+   * executor shows it as a row of the interleaving; real threads leave it out.
+   */
+  tlbNote?(va: number, pfn: number, flags: number, use: number): void;
 }
 
 /** A model access outside model memory: a bug in the model, reported as a harness error (exit 3). */

@@ -20,9 +20,10 @@ import {
 } from '../arch/x86/pte.ts';
 import { WRITER_FAULT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { FILE_PAGES, PG_FLAGS, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
+import { PG_FLAGS, PG_MAPCOUNT, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { ptepSetAccessFlags } from './access-flags.ts';
+import { filemapFault } from './filemap.ts';
 import { lockPage, mmapReadLock, mmapReadUnlock, PG_dirty, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
 import { pteOffsetMap, ptepGet } from './pgtable.ts';
 import { findVma, VM_READ, VM_WRITE, vmGetPageProt } from './vma.ts';
@@ -79,8 +80,10 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
 }
 
 /**
- * do_fault → finish_fault for a shared file page: map the page-cache frame, unless someone did.
- * The frame comes from the file's page cache (filemap_fault's lookup of the page at pgoff).
+ * do_fault → __do_fault → finish_fault for a shared file page: filemap_fault returns the page of
+ * the faulting index locked (read back in if reclaim dropped it); under the ptl the PTE is set,
+ * unless someone did; then the page is unlocked. The page lock keeps reclaim from dropping the
+ * page between the lookup and the mapping.
  */
 function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, write: boolean): Step {
   const { mem, layout } = cpu;
@@ -88,8 +91,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   const start = mem.load(vma + VMA_START);
   yield POINT;
   const pgoff = mem.load(vma + VMA_PGOFF);
-  yield POINT;
-  const frame = mem.load(layout.file + FILE_PAGES + pgoff + (va - start)); // the page-cache lookup
+  const frame = yield* filemapFault(cpu, pgoff + (va - start));
   yield* ptlLock(cpu, va);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
@@ -103,9 +105,12 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
     if (write) entry = pteMkwrite(pteMkdirty(entry));
     yield* cpu.pv.setPteAt(ptep, entry);
     cpu.noteWriter(ptep, WRITER_FAULT);
+    yield POINT;
+    mem.add(layout.page(frame) + PG_MAPCOUNT, 1); // page_add_file_rmap
     cpu.stats.populated++;
   }
   yield* ptlUnlock(cpu, va);
+  yield* unlockPage(cpu, frame);
 }
 
 /**

@@ -9,7 +9,7 @@
  *   tlb_flush_mmu(&tlb);                     → tlbFlushMmu(cpu, tlb)   (flush, then free)
  *   tlb_finish_mmu(&tlb);                    → tlbFinishMmu(cpu, tlb)  (nested → flush all)
  */
-import { flushTlbMmRange } from '../arch/x86/tlb.ts';
+import { flushTlbMmRange, TLB_FLUSH_ALL } from '../arch/x86/tlb.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { MM_TLB_FLUSH_PENDING } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -52,7 +52,7 @@ export function* tlbGatherMmu(cpu: Cpu, mm: number): Step<MmuGather> {
 /** tlb_flush_mmu: flush the gathered range, then free the gathered pages; the gather starts over. */
 export function* tlbFlushMmu(cpu: Cpu, tlb: MmuGather): Step {
   if (tlb.needFlush) {
-    const [start, end] = tlb.fullmm ? [0, Number.MAX_SAFE_INTEGER] : [tlb.start, tlb.end];
+    const [start, end] = tlb.fullmm ? [0, TLB_FLUSH_ALL] : [tlb.start, tlb.end];
     yield* flushTlbMmRange(cpu, tlb.mm, start, end);
   }
   tlb.start = Number.POSITIVE_INFINITY;

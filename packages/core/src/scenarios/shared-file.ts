@@ -18,6 +18,7 @@ import {
   FILE_PAGES,
   type Layout,
   MM_NR_VMAS,
+  PG_INDEX,
   PG_MAPCOUNT,
   PTRS_PER_PTE,
   VMA_END,
@@ -26,7 +27,8 @@ import {
   VMA_START,
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
-import { lockPage, unlockPage } from '../mm/locks.ts';
+import { findLockPage } from '../mm/filemap.ts';
+import { unlockPage } from '../mm/locks.ts';
 import { mprotect } from '../mm/mprotect.ts';
 import { pageReferenced } from '../mm/rmap.ts';
 import { VM_READ, VM_SHARED, VM_WRITE } from '../mm/vma.ts';
@@ -68,6 +70,12 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
     count: (c) => c.raceWindowHits,
   },
   { id: 'lost-data', expect: 'forbidden', description: 'data written never reached disk', kinds: ['lost-dirty'] },
+  {
+    id: 'write-after-free',
+    expect: 'forbidden',
+    description: 'a write landed in a frame after it was freed',
+    kinds: ['write-after-free'],
+  },
   {
     id: 'stale-write',
     expect: 'forbidden',
@@ -142,7 +150,10 @@ export function setupSharedFile(i32: Int32Array, layout: Layout): void {
     const prot = va % 2 === 0 ? PAGE_SHARED : PAGE_SHARED & ~_PAGE_ACCESSED;
     Atomics.store(i32, layout.ptep(va), pfnPte(va, prot));
   }
-  for (let f = 0; f < pages; f++) Atomics.store(i32, layout.page(f) + PG_MAPCOUNT, 1);
+  for (let f = 0; f < pages; f++) {
+    Atomics.store(i32, layout.page(f) + PG_MAPCOUNT, 1);
+    Atomics.store(i32, layout.page(f) + PG_INDEX, f);
+  }
 }
 
 /** A background role: `op` until every fixed-budget agent is done (or `backgroundOps` times). */
@@ -173,12 +184,13 @@ export function* accessOne(cpu: Cpu): Step {
 
 /** Write back one random file page, or age it as reclaim's scan does (page locked, page_referenced). */
 export function* cleanOne(cpu: Cpu): Step {
-  const frame = cpu.rng.below(cpu.layout.config.pages);
+  const index = cpu.rng.below(cpu.layout.config.pages);
   if (!cpu.rng.chance(AGE_SHARE)) {
-    yield* writebackPage(cpu, frame);
+    yield* writebackPage(cpu, index);
     return;
   }
-  yield* lockPage(cpu, frame);
+  const frame = yield* findLockPage(cpu, index);
+  if (frame < 0) return;
   yield* pageReferenced(cpu, frame);
   yield* unlockPage(cpu, frame);
 }
@@ -188,7 +200,7 @@ export function* mprotectShared(cpu: Cpu, writable: boolean): Step {
   yield* mprotect(cpu, cpu.layout.mm(0), 0, VM_READ | VM_SHARED | (writable ? VM_WRITE : 0));
 }
 
-/** After all agents quiesced: write every page back, then no frame may hold data disk lacks. */
+/** After all agents quiesced: write every cached page back, then no page may hold data disk lacks. */
 export function* finalWritebackCheck(cpu: Cpu): Step {
   for (let f = 0; f < cpu.layout.config.pages; f++) yield* writebackPage(cpu, f);
   checkNoLostDirty(cpu.i32, cpu.layout, cpu.id, cpu.episode);

@@ -13,9 +13,11 @@ import {
   PG_VERSION,
   RWSEM_FLAG_WAITERS,
   RWSEM_WRITER_LOCKED,
+  TLB_D,
+  TLB_W,
   type ViolationRecord,
 } from '@ptesim/core';
-import { OP_LOAD, OP_NAMES, type Trace } from './trace.ts';
+import { OP_LOAD, OP_NAMES, OP_TLB, type Trace } from './trace.ts';
 
 const COL = 36;
 
@@ -29,9 +31,16 @@ export function formatInterleaving(
   const pteWord = violation && violation.va >= 0 ? layout.ptePage(0) + violation.va : -1;
   const frameWords =
     violation && violation.frame >= 0
-      ? new Set([layout.page(violation.frame) + PG_VERSION, layout.page(violation.frame) + PG_VERSION + 1])
+      ? new Set([
+          layout.page(violation.frame) + PG_VERSION,
+          // the disk block of the page it caches (mm 0 maps file page f at va f)
+          ...(violation.va >= 0 && violation.va < layout.config.pages ? [layout.fileDisk(violation.va)] : []),
+        ])
       : new Set<number>();
-  const relevant = (i: number) => trace.addr[i] === pteWord || frameWords.has(trace.addr[i]);
+  const relevant = (i: number) =>
+    trace.op[i] === OP_TLB
+      ? violation !== undefined && trace.addr[i] === violation.va
+      : trace.addr[i] === pteWord || frameWords.has(trace.addr[i]);
   const window = raceWindow(trace, pteWord, finalFrom);
 
   const lines: string[] = [];
@@ -53,6 +62,12 @@ export function formatInterleaving(
 
 function cell(trace: Trace, layout: Layout, i: number): string {
   const addr = trace.addr[i];
+  if (trace.op[i] === OP_TLB) {
+    const flags = trace.after[i];
+    const wd = [flags & TLB_W ? 'W' : '', flags & TLB_D ? 'D' : ''].filter(Boolean).join(' ');
+    const what = ['read via TLB', 'write via TLB', 'TLB fill'][trace.before[i]];
+    return `${what} va ${addr} (pfn ${flags >>> 2}${wd ? `, ${wd}` : ''})`;
+  }
   const op = OP_NAMES[trace.op[i]];
   const where = layout.describe(addr);
   const show = valueFormat(layout, addr, where);
@@ -96,7 +111,7 @@ function raceWindow(trace: Trace, pteWord: number, end: number): Set<number> {
   const rows = new Set<number>();
   if (pteWord < 0) return rows;
   const touches: number[] = [];
-  for (let i = 0; i < end; i++) if (trace.addr[i] === pteWord) touches.push(i);
+  for (let i = 0; i < end; i++) if (trace.addr[i] === pteWord && trace.op[i] !== OP_TLB) touches.push(i);
   for (let x = 0; x < touches.length; x++) {
     const i = touches[x];
     const t = trace.thread[i];

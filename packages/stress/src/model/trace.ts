@@ -1,6 +1,7 @@
 /**
  * The model executor's record of an execution: one row per shared-memory operation, with the
- * thread that did it, the word, the value before and the value after.
+ * thread that did it, the word, the value before and the value after — and, as rows of their own
+ * (OP_TLB), the MMUs' uses of their private TLBs.
  */
 export const OP_LOAD = 0;
 export const OP_STORE = 1;
@@ -9,7 +10,9 @@ export const OP_CMPXCHG = 3;
 export const OP_OR = 4;
 export const OP_AND = 5;
 export const OP_ADD = 6;
-export const OP_NAMES = ['load', 'store', 'xchg', 'cmpxchg', 'or', 'and', 'add'];
+/** Not a shared operation: an MMU's use of its TLB for va `addr` (before: TLB_READ/WRITE/FILL); after = pfn << 2 | W | D. */
+export const OP_TLB = 7;
+export const OP_NAMES = ['load', 'store', 'xchg', 'cmpxchg', 'or', 'and', 'add', 'tlb'];
 
 export class Trace {
   readonly thread: number[] = [];

@@ -5,7 +5,7 @@
  * atomic in the model but not on real threads).
  */
 import { type Layout, type Mem, ModelBounds } from '@ptesim/core';
-import { OP_ADD, OP_AND, OP_CMPXCHG, OP_LOAD, OP_OR, OP_STORE, OP_XCHG, type Trace } from './trace.ts';
+import { OP_ADD, OP_AND, OP_CMPXCHG, OP_LOAD, OP_OR, OP_STORE, OP_TLB, OP_XCHG, type Trace } from './trace.ts';
 
 export class ModelDisciplineError extends Error {
   override name = 'ModelDisciplineError';
@@ -52,6 +52,11 @@ export class TracingMem implements Mem {
       this.wroteAt = addr;
     }
     this.trace.push(this.thread, op, addr, before, after);
+  }
+
+  /** A TLB hit or fill: a row of the trace, not a shared operation (the one-op-per-step rule ignores it). */
+  tlbNote(va: number, pfn: number, flags: number, use: number): void {
+    this.trace.push(this.thread, OP_TLB, va, use, (pfn << 2) | flags);
   }
 
   load(i: number): number {

@@ -39,8 +39,10 @@ export class ArchCpu implements ViolationSite {
   ipiTaken = 0;
   /** Harness (check/revoke.ts): the running kernel call's revocations, null outside one. */
   revoking: number[] | null = null;
-  /** Harness (check/revoke.ts): revocations cut on the PTE the last walk read, as it read it. */
+  /** Harness (check/revoke.ts, check/freed.ts): as the last walk read its PTE, the revocations cut
+   * on it and the generation of the frame it maps. */
   walkCuts = 0;
+  walkGen = 0;
   readonly i32: Int32Array;
 
   constructor(

@@ -16,6 +16,7 @@
  * bracketed by the agent's access sequence (odd while in flight), for tests and hang reports.
  * Shootdown IPIs are taken before and after each access (tlb.ts ipiPoint).
  */
+import { checkFrameWrite, frameGen } from '../../check/freed.ts';
 import { checkWrite, revokeCuts } from '../../check/revoke.ts';
 import { AG_ACCESS_SEQ, PG_VERSION } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
@@ -23,7 +24,7 @@ import type { ArchCpu } from './cpu.ts';
 import { walkPte } from './pgtable.ts';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, ptePfn } from './pte.ts';
 import { ipiPoint } from './tlb.ts';
-import { TLB_D, TLB_W } from './tlb-cache.ts';
+import { TLB_D, TLB_FILL, TLB_READ, TLB_W, TLB_WRITE } from './tlb-cache.ts';
 
 export const ACCESS_OK = -1;
 
@@ -40,12 +41,17 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
   mem.add(seq, 1);
   let result = ACCESS_OK;
   let pfn = -1;
-  let cuts = 0; // harness: revocations cut on the PTE when this translation was made (check/revoke.ts)
+  // Harness: as this translation's walk read the PTE, the revocations cut on it and the frame's
+  // generation (check/revoke.ts, check/freed.ts).
+  let cuts = 0;
+  let gen = 0;
   const e = tlb?.lookup(va);
   if (e && (!write || (e.flags & (TLB_W | TLB_D)) === (TLB_W | TLB_D))) {
     cpu.stats.tlbHits++;
     pfn = e.pfn;
+    mem.tlbNote?.(va, pfn, e.flags, write ? TLB_WRITE : TLB_READ);
     cuts = e.cuts;
+    gen = e.gen;
   } else {
     if (e && (e.flags & TLB_W) !== 0)
       cpu.stats.tlbHits++; // W without D: re-walk to set D
@@ -56,13 +62,17 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
     else {
       pfn = ptePfn(pte);
       cuts = cpu.walkCuts;
-      tlb?.fill(va, pfn, (pte & _PAGE_RW ? TLB_W : 0) | (pte & _PAGE_DIRTY ? TLB_D : 0), cuts);
+      gen = cpu.walkGen;
+      const flags = (pte & _PAGE_RW ? TLB_W : 0) | (pte & _PAGE_DIRTY ? TLB_D : 0);
+      tlb?.fill(va, pfn, flags, cuts, gen);
+      if (tlb) mem.tlbNote?.(va, pfn, flags, TLB_FILL);
     }
   }
   if (result === ACCESS_OK) {
     if (write) {
       yield POINT;
       checkWrite(cpu, pgd, va, pfn, cuts); // through a TLB entry or the walk just made
+      checkFrameWrite(cpu, va, pfn, gen);
       mem.add(layout.page(pfn) + PG_VERSION, 1);
       cpu.stats.mmuWrites++;
     }
@@ -90,13 +100,16 @@ function* walkAndUpdate(cpu: ArchCpu, pgd: number, va: number, write: boolean): 
     yield POINT;
     const pte = mem.load(ptep);
     if ((pte & need) !== need) return ~pte;
-    // The translation is made from this read: the revocations it saw, read in the same step.
-    cpu.walkCuts = revokeCuts(cpu, ptep);
-    if ((pte & set) === set) return pte;
+    if ((pte & set) === set) return translated(cpu, ptep, pte);
     yield POINT;
-    if (mem.cmpxchg(ptep, pte, pte | set) === pte) {
-      cpu.walkCuts = revokeCuts(cpu, ptep);
-      return pte | set;
-    } // else changed under us: walk again
+    if (mem.cmpxchg(ptep, pte, pte | set) === pte) return translated(cpu, ptep, pte | set);
+    // else changed under us: walk again
   }
+}
+
+/** The translation is made from this read of the PTE: note, in the same step, what it saw (harness). */
+function translated(cpu: ArchCpu, ptep: number, pte: number): number {
+  cpu.walkCuts = revokeCuts(cpu, ptep);
+  cpu.walkGen = frameGen(cpu, ptePfn(pte));
+  return pte;
 }

@@ -6,6 +6,10 @@
  */
 export const TLB_W = 1;
 export const TLB_D = 2;
+/** What an MMU did with its TLB, for Mem.tlbNote. */
+export const TLB_READ = 0;
+export const TLB_WRITE = 1;
+export const TLB_FILL = 2;
 
 export interface TlbEntry {
   pfn: number;
@@ -13,6 +17,8 @@ export interface TlbEntry {
   flags: number;
   /** Harness: revocations cut on the PTE when the walk that filled it read it (check/revoke.ts). */
   cuts: number;
+  /** Harness: the frame's generation then (check/freed.ts). */
+  gen: number;
 }
 
 export class TlbCache {
@@ -21,14 +27,16 @@ export class TlbCache {
   private readonly pfns: Int32Array;
   private readonly flags: Int32Array;
   private readonly cuts: Int32Array;
+  private readonly gens: Int32Array;
   /** The entry lookup() found (reused: one lookup per access, no garbage per access). */
-  private readonly hit: TlbEntry = { pfn: 0, flags: 0, cuts: 0 };
+  private readonly hit: TlbEntry = { pfn: 0, flags: 0, cuts: 0, gen: 0 };
 
   constructor(readonly size: number) {
     this.tags = new Int32Array(size);
     this.pfns = new Int32Array(size);
     this.flags = new Int32Array(size);
     this.cuts = new Int32Array(size);
+    this.gens = new Int32Array(size);
   }
 
   /** The cached translation of `va`, or undefined. The result is valid until the next call. */
@@ -38,15 +46,17 @@ export class TlbCache {
     this.hit.pfn = this.pfns[s];
     this.hit.flags = this.flags[s];
     this.hit.cuts = this.cuts[s];
+    this.hit.gen = this.gens[s];
     return this.hit;
   }
 
-  fill(va: number, pfn: number, flags: number, cuts: number): void {
+  fill(va: number, pfn: number, flags: number, cuts: number, gen: number): void {
     const s = va % this.size;
     this.tags[s] = va + 1;
     this.pfns[s] = pfn;
     this.flags[s] = flags;
     this.cuts[s] = cuts;
+    this.gens[s] = gen;
   }
 
   /** invlpg */

@@ -9,6 +9,7 @@
  *   flush_tlb_mm_range(mm, start, end)  → flushTlbMmRange(cpu, mm, start, end)
  *   flush_tlb_range(vma, start, end)    → flushTlbRange(cpu, mm, start, end)
  *   flush_tlb_page(vma, addr)           → flushTlbPage(cpu, mm, va)
+ *   flush_tlb_mm(mm)                     → flushTlbMm(cpu, mm)
  *   native_flush_tlb_multi(cpumask, …)  → nativeFlushTlbMulti(cpu, mm)   (the pv-op's native form)
  *   the IPI, taken                       → ipiPoint(cpu)
  *   switch_mm away from mm / leave_mm   → leaveMm(cpu, mm)
@@ -17,6 +18,9 @@ import { WAIT_FLUSH_ACK } from '../../check/wait.ts';
 import { AG_ACK_WAIT, AG_TLB_ACK, AG_TLB_REQ, MM_CPUMASK } from '../../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../../mem/step.ts';
 import type { ArchCpu } from './cpu.ts';
+
+/** TLB_FLUSH_ALL as an end: the whole address space (flush_tlb_mm). Fits the hypercall's argument words. */
+export const TLB_FLUSH_ALL = 0x7fffffff;
 
 /** flush_tlb_mm_range: this CPU's own entries, then every other CPU of the mm through the pv-op. */
 export function* flushTlbMmRange(cpu: ArchCpu, mm: number, start: number, end: number): Step {
@@ -28,6 +32,11 @@ export function* flushTlbMmRange(cpu: ArchCpu, mm: number, start: number, end: n
 /** flush_tlb_range(vma, start, end): the VMA's mm, here passed as the mm it belongs to. */
 export function* flushTlbRange(cpu: ArchCpu, mm: number, start: number, end: number): Step {
   yield* flushTlbMmRange(cpu, mm, start, end);
+}
+
+/** flush_tlb_mm(mm): every translation of the mm. */
+export function* flushTlbMm(cpu: ArchCpu, mm: number): Step {
+  yield* flushTlbMmRange(cpu, mm, 0, TLB_FLUSH_ALL);
 }
 
 /** flush_tlb_page(vma, addr) */
