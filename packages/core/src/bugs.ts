@@ -19,6 +19,7 @@ export interface BugFlags {
   clearFlushNoFlush: boolean;
   mprotectNoFlush: boolean;
   reclaimNoBatchedFlush: boolean;
+  knl4NoNoneMask: boolean;
 }
 
 export interface BugInfo {
@@ -40,6 +41,8 @@ export interface BugInfo {
    * use it, and so does `ptesim explore --bug` without --strategy (the portfolio otherwise).
    */
   modelStrategy?: 'dfs';
+  /** The processor it needs (a hardware erratum's bug); `--bug` brings it. */
+  hw?: 'x86' | 'knl4';
 }
 
 export const BUGS: readonly BugInfo[] = [
@@ -189,6 +192,17 @@ export const BUGS: readonly BugInfo[] = [
     description:
       'change_pte_range before 3ea277194daa: no flush_tlb_batched_pending, so a PTE reclaim cleared (its flush deferred) is skipped as not present, and mprotect(PROT_READ) returns while an MMU still writes through the stale writable entry',
   },
+  {
+    name: 'knl4-no-none-mask',
+    kind: 'kernel-bug',
+    flag: 'knl4NoNoneMask',
+    backends: ['native', 'xen'],
+    scenario: 'reclaim-mprotect',
+    contract: 2007,
+    hw: 'knl4',
+    description:
+      'pte_none without _PAGE_KNL_ERRATUM_MASK on a Knights Landing (erratum KNL4): A/D set by an MMU on a PTE reclaim just cleared make it look like a swap entry, and the fault handler takes it for one (print_bad_pte)',
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -207,6 +221,7 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   clearFlushNoFlush: false,
   mprotectNoFlush: false,
   reclaimNoBatchedFlush: false,
+  knl4NoNoneMask: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

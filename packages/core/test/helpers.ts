@@ -27,6 +27,7 @@ export interface MachineExtras {
   contract?: LazyContract;
   lockdep?: boolean;
   scenario?: string;
+  hw?: 'x86' | 'knl4';
 }
 
 /** mprotect-dirty's world on 2 CPUs, 1 MMU and 4 pages unless told otherwise, reset as for an episode. */

@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  _PAGE_ACCESSED,
   _PAGE_DIRTY,
   ACCESS_OK,
   FILE_PAGES,
@@ -27,7 +28,7 @@ import {
   VM_SHARED,
   VM_WRITE,
 } from '../src/index.ts';
-import { machine, ptepOf, type Rig, run } from './helpers.ts';
+import { machine, ptepOf, type Rig, run, Stepper } from './helpers.ts';
 
 const RO = VM_READ | VM_SHARED;
 const RW = VM_READ | VM_WRITE | VM_SHARED;
@@ -105,7 +106,8 @@ describe('mprotect against a deferred flush (3ea277194daa)', () => {
   it('reclaim-no-batched-flush: the stale writable entry writes after mprotect(PROT_READ) returned', () => {
     const { m, write } = race('reclaim-no-batched-flush');
     expect(write).toBe(ACCESS_OK);
-    expect(readViolation(m)).toMatchObject({ kind: 'stale-write', va: 0, frame: 0 });
+    // The report names the CPU whose mprotect completed the revocation without the flush.
+    expect(readViolation(m)).toMatchObject({ kind: 'stale-write', va: 0, frame: 0, other: 0 });
   });
 
   it('a second mprotect finds the pending flush done and does not flush again', () => {
@@ -163,3 +165,34 @@ function userWrite(m: Rig, va: number): boolean {
   const mmu = m.cpus[2];
   return run(userAccess(mmu, va, true));
 }
+
+describe('erratum KNL4 (--hw knl4)', () => {
+  /** An MMU's write walks va 0 (present, clean), and reclaim clears the PTE before its A/D update lands. */
+  function strayRace(hw: 'x86' | 'knl4', bug?: string): Rig {
+    const m = machine('native', { pages: 2 }, bug, { scenario: 'reclaim-mprotect', hw });
+    const [, reclaimer, mmu] = m.cpus;
+    const access = new Stepper(mmuAccess(mmu, mmu.task.pgd, 0, true)).steps(5); // the walk read the PTE
+    run(reclaimer.pv.ptepGetAndClear(ptepOf(m, 0)));
+    expect(access.finish()).not.toBe(ACCESS_OK);
+    return m;
+  }
+
+  it('x86: the locked A/D update re-checks the entry, so a cleared PTE stays none', () => {
+    const m = strayRace('x86');
+    expect(m.i32[ptepOf(m, 0)]).toBe(0);
+  });
+
+  it('knl4: the A/D bits land on the cleared PTE; pte_none masks them and the fault maps the page', () => {
+    const m = strayRace('knl4');
+    expect(m.i32[ptepOf(m, 0)]).toBe(_PAGE_ACCESSED | _PAGE_DIRTY);
+    expect(m.cpus[2].stats.knl4Strays).toBe(1);
+    expect(userWrite(m, 0)).toBe(true);
+    expect(pteDirty(m.i32[ptepOf(m, 0)])).toBe(true);
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('knl4-no-none-mask: the stray bits make the PTE look like a swap entry, and the fault hits a bad one', () => {
+    const m = strayRace('knl4', 'knl4-no-none-mask');
+    expect(() => userWrite(m, 0)).toThrow(/Bad swap file entry/);
+  });
+});

@@ -12,6 +12,7 @@ describe('resolveRunSpec', () => {
       bug: 'xen-preempt-nesting',
       contract: 2025,
       lockdep: true,
+      hw: 'x86',
       config: lazy.modelDefaults,
       budget: lazy.modelBudget,
       seed: 4,
@@ -25,6 +26,14 @@ describe('resolveRunSpec', () => {
       budget: mp.defaultBudget,
     });
     expect(real.config).toEqual({ ...mp.defaults, pages: 3 });
+  });
+
+  it('a hardware erratum bug brings its hardware, and refuses another', () => {
+    expect(resolveRunSpec({ backend: 'native', bug: 'knl4-no-none-mask', seed: 1 }, 'real').hw).toBe('knl4');
+    expect(() => resolveRunSpec({ backend: 'native', bug: 'knl4-no-none-mask', hw: 'x86', seed: 1 }, 'real')).toThrow(
+      /bug 'knl4-no-none-mask' needs --hw knl4/,
+    );
+    expect(resolveRunSpec({ backend: 'native', hw: 'knl4', seed: 1 }, 'real').hw).toBe('knl4');
   });
 
   it("an explicit contract wins over the bug's; resolving a resolved spec changes nothing", () => {

@@ -91,6 +91,8 @@ describe('ptesim stress', () => {
     ['a bug on the wrong backend', ['stress', '--bug', 'naive-rmw', '--backend', 'xen'], /native backend, not xen/],
     ['an unwritable report path', ['stress', '--json', '/nonexistent/dir/r.json'], /cannot write/],
     ['zero cpus', ['stress', '--cpus', '0'], /--cpus must be between 1 and 64/],
+    ['an unknown processor', ['stress', '--hw', 'pentium'], /--hw must be one of x86, knl4; got 'pentium'/],
+    ['an erratum bug on other hardware', ['stress', '--bug', 'knl4-no-none-mask', '--hw', 'x86'], /needs --hw knl4/],
     ['an unknown command', ['strss'], /unknown command 'strss'/],
   ];
   for (const [what, args, message] of usage) {

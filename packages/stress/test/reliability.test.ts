@@ -65,11 +65,13 @@ function pnpmPtesim(args: string[], signalAfterMs?: number, signal: NodeJS.Signa
 const readReport = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Report;
 
 describe('a run that cannot finish is an error (exit 3), never a pass', () => {
-  it('--inject hang --time 3s: exit 3 well inside 10 s, the report names the stuck agent and its lock', async () => {
+  it('--inject hang --time 3s: exit 3, not a wait for ever; the report names the stuck agent and its lock', async () => {
     const json = join(dir, 'hang.json');
     const r = await pnpmPtesim(['stress', '--inject', 'hang', '--time', '3s', '--json', json]);
     expect(r.code).toBe(3);
-    expect(r.ms).toBeLessThan(10_000);
+    // Typically ~5 s (start-up, then the watchdog's 2 s); the bound only rules out waiting for ever
+    // on a loaded machine (CI saw 13.7 s with other runs beside it).
+    expect(r.ms).toBeLessThan(45_000);
     const report = readReport(json);
     expect(report.verdict).toBe('error');
     expect(report.runs).toHaveLength(1); // a harness error ends the command: xen is not run after it
@@ -99,11 +101,11 @@ describe('a run that cannot finish is an error (exit 3), never a pass', () => {
 });
 
 describe('Ctrl-C and SIGTERM keep the work', () => {
-  it('stress: SIGINT after 3 s exits 130 within 5 s with a complete report marked interrupted', async () => {
+  it('stress: SIGINT after 3 s exits 130 promptly with a complete report marked interrupted', async () => {
     const json = join(dir, 'int.json');
-    const r = await pnpmPtesim(['stress', '--time', '30s', '--json', json], 3000);
+    const r = await pnpmPtesim(['stress', '--time', '60s', '--json', json], 3000);
     expect(r.code).toBe(130);
-    expect(r.afterSignalMs).toBeLessThan(5000);
+    expect(r.afterSignalMs).toBeLessThan(20_000); // typically < 1 s; the run itself would take 120 s
     const report = readReport(json);
     expect(report.interrupted).toBe(true);
     expect(report.verdict).toBe('pass');
@@ -136,12 +138,12 @@ describe('Ctrl-C and SIGTERM keep the work', () => {
     expect(readReport(json).interrupted).toBe(true);
   });
 
-  it('explore: SIGINT after 3 s exits 130 within 5 s with the executions run so far', async () => {
+  it('explore: SIGINT after 3 s exits 130 promptly with the executions run so far', async () => {
     const json = join(dir, 'explore-int.json');
     const args = ['explore', '--strategy', 'random', '--schedules', '1000000000', '--time', '60s', '--json', json];
     const r = await pnpmPtesim(args, 3000);
     expect(r.code).toBe(130);
-    expect(r.afterSignalMs).toBeLessThan(5000);
+    expect(r.afterSignalMs).toBeLessThan(20_000); // typically < 1 s; the run itself would take 120 s
     const report = readReport(json);
     expect(report.interrupted).toBe(true);
     expect(report.runs[0].model?.executions).toBeGreaterThan(0);

@@ -52,13 +52,16 @@ describe('real executor, each foundation bug is caught by the data oracles (chec
 });
 
 describe('real executor, each missing-flush bug is caught at the stale write', () => {
-  // Every zoo bug found as stale-write: a TLB flush dropped or skipped. Typically seconds.
+  // Every zoo bug found as stale-write: a TLB flush dropped or skipped. Typically seconds. On real
+  // threads a walk reads the revocation count just after the PTE, not in the same step: if the MMU
+  // thread is preempted between the two and the cut lands there, the stale write goes unreported
+  // (never a false report) — and the lost D it leaves is then found as lost-dirty at writeback.
   for (const bug of BUGS.filter((b) => b.kind === 'stale-write'))
     for (const backend of bug.backends)
       it(`${backend} ${bug.name}`, { timeout: 150_000 }, async () => {
         const r = await runReal({ scenario: bug.scenario, backend, bug: bug.name, seed: 5, timeMs: 120_000 });
         expect(r.error).toBeUndefined();
-        expect(r.violation?.kind).toBe('stale-write');
+        expect(['stale-write', 'lost-dirty']).toContain(r.violation?.kind);
       });
 });
 
@@ -81,9 +84,10 @@ describe('harness errors', () => {
 
   it("an agent stuck on a lock nobody will release is a hang naming every agent's wait, not a pass", async () => {
     const t0 = Date.now();
-    // --time 30 s: the deadline must not mask the hang, and the watchdog must not wait for it.
-    const r = await runReal({ ...base('native'), timeMs: 30_000, inject: { kind: 'hang' } });
-    expect(Date.now() - t0).toBeLessThan(20_000);
+    // A 120 s deadline must not mask the hang, and the watchdog must not wait for it (typically ~3 s;
+    // generous for a loaded machine).
+    const r = await runReal({ ...base('native'), timeMs: 120_000, inject: { kind: 'hang' } });
+    expect(Date.now() - t0).toBeLessThan(60_000);
     expect(r.error).toMatch(/^hang: no episode completed for/);
     expect(r.violation).toBeUndefined();
     const cpu0 = r.hang?.agents.find((a) => a.name === 'cpu0');
@@ -119,11 +123,11 @@ describe('harness errors', () => {
 
   it('shouldStop ends the run at the next episode boundary and says it was interrupted', async () => {
     const t0 = Date.now();
-    const r = await runReal({ ...base('native'), timeMs: 60_000, shouldStop: () => Date.now() - t0 > 1500 });
+    const r = await runReal({ ...base('native'), timeMs: 120_000, shouldStop: () => Date.now() - t0 > 1500 });
     expect(r.interrupted).toBe(true);
     expect(r.error).toBeUndefined();
     expect(r.episodes).toBeGreaterThan(0);
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(Date.now() - t0).toBeLessThan(60_000); // long before the 120 s deadline
   });
 
   it('rejects an unknown backend before starting any thread', async () => {

@@ -12,11 +12,15 @@ export const BUG_LAZY_MODE = 0;
 export const BUG_MC_BATCH = 1;
 /** arch/x86/xen/multicalls.c: BUG_ON(b->argidx >= MC_ARGS) — arguments past the argument space. */
 export const BUG_MC_ARGS = 2;
+/** mm/memory.c do_swap_page: a non-present, non-none PTE that no swap device holds (get_swap_device). */
+export const BUG_BAD_SWAP_PTE = 3;
 
 export const BUG_SITES: Record<number, string> = {
   [BUG_LAZY_MODE]: 'arch/x86/include/asm/xen/hypervisor.h enter_lazy/leave_lazy BUG_ON (lazy mode)',
   [BUG_MC_BATCH]: 'arch/x86/xen/multicalls.c BUG_ON(mcidx >= MC_BATCH)',
   [BUG_MC_ARGS]: 'arch/x86/xen/multicalls.c BUG_ON(argidx >= MC_ARGS)',
+  [BUG_BAD_SWAP_PTE]:
+    'mm/memory.c do_swap_page → mm/swapfile.c get_swap_device: "Bad swap file entry" (a PTE neither none nor present, and no swap device holds it: the fault can never succeed)',
 };
 
 export class KernelBug extends Error {

@@ -43,6 +43,8 @@ export interface Counters {
   /** Reclaim's deferred flushes done (try_to_unmap_flush), and those flush_tlb_batched_pending forced. */
   batchedFlushes: number;
   batchedPendingFlushes: number;
+  /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
+  knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
   lockSpins: number;
   contextSwitches: number;
@@ -80,6 +82,7 @@ export function newCounters(): Counters {
     refaults: 0,
     batchedFlushes: 0,
     batchedPendingFlushes: 0,
+    knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,
     lazySwitches: 0,

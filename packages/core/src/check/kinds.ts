@@ -140,11 +140,12 @@ export const KINDS: readonly ViolationKind[] = [
   {
     code: V_STALE_WRITE,
     name: 'stale-write',
-    fields: { va: 'va', frame: 'frame', a: 'cutsSeen', b: 'revocationsComplete' },
-    explain: (v) =>
-      `an MMU wrote frame ${v.frame} through a translation of va ${v.va} made before its PTE lost write access, ` +
-      `and the kernel call that took it away had returned (${v.b - v.a} revocation(s) the translation never saw): ` +
-      "that call's TLB flush was missing or came too late",
+    fields: { va: 'va', frame: 'frame', pte: 'pteNow', a: 'cutsSeen', b: 'revocationsComplete' },
+    explain: (v, layout) =>
+      `${layout.agentName(v.agent)} wrote frame ${v.frame} through a translation of va ${v.va} (a TLB entry, or ` +
+      `its walk in flight) made before the PTE lost write access (${v.b - v.a} revocation(s) it never saw), after ` +
+      `the kernel call that took the access away had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: ` +
+      `that call's TLB flush was missing or came too late (PTE now ${formatPte(v.pte)})`,
   },
   {
     code: V_WRITE_AFTER_FREE,

@@ -41,8 +41,13 @@ export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
   const covered = cpu.revoking ?? [];
   for (let i = 0; i < covered.length; i += 2) {
     const done = layout.revokeDone(covered[i]);
-    for (let d = Atomics.load(i32, done); d < covered[i + 1]; )
-      d = Atomics.compareExchange(i32, done, d, covered[i + 1]) === d ? covered[i + 1] : Atomics.load(i32, done);
+    for (let d = Atomics.load(i32, done); d < covered[i + 1]; ) {
+      if (Atomics.compareExchange(i32, done, d, covered[i + 1]) !== d) d = Atomics.load(i32, done);
+      else {
+        Atomics.store(i32, layout.revokeBy(covered[i]), cpu.id + 1); // for the report: who promised
+        break;
+      }
+    }
   }
   cpu.revoking = outer;
 }
@@ -75,7 +80,10 @@ export function checkWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number, c
   if (ptep < 0) return;
   const i32 = cpu.i32;
   const done = Atomics.load(i32, cpu.layout.revokeDone(ptep));
-  if (done > cuts) cpu.violation(V_STALE_WRITE, va, pfn, 0, cuts, done);
+  if (done > cuts) {
+    const by = Atomics.load(i32, cpu.layout.revokeBy(ptep)) - 1;
+    cpu.violation(V_STALE_WRITE, va, pfn, Atomics.load(i32, ptep), cuts, done, by);
+  }
   // A cut the translation did not see, not yet done: the write rode a deferred flush's window.
   else if (Atomics.load(i32, cpu.layout.revokeCut(ptep)) > cuts) cpu.stats.staleWindowWrites++;
 }

@@ -17,6 +17,7 @@
  *   shadow        per PTE: last software writer (harness annotation, never read by the model)
  *   revokeCut     per PTE: write revocations cut (W taken away in memory; check/revoke.ts, harness)
  *   revokeDone    per PTE: write revocations complete (the revoking call returned; harness)
+ *   revokeBy      per PTE: the agent + 1 whose call completed the latest of them (harness)
  *   violation     the first violation found (harness)
  *   lockGraph     the checker's lock-class dependency matrix (harness)
  *
@@ -178,6 +179,7 @@ export class Layout {
   /** Per PTE: write revocations cut, and complete (check/revoke.ts). */
   readonly revokeCutBase: number;
   readonly revokeDoneBase: number;
+  readonly revokeByBase: number;
   readonly violation: number;
   /** lockGraph[a * LOCK_CLASSES + b]: agent + 1 that first took class b while holding a, 0 never. */
   readonly lockGraph: number;
@@ -231,6 +233,8 @@ export class Layout {
     this.revokeCutBase = at;
     at += this.ptePages * PTRS_PER_PTE;
     this.revokeDoneBase = at;
+    at += this.ptePages * PTRS_PER_PTE;
+    this.revokeByBase = at;
     at += this.ptePages * PTRS_PER_PTE;
     this.violation = at;
     at += VI_WORDS;
@@ -303,6 +307,10 @@ export class Layout {
   revokeDone(ptep: number): number {
     return ptep - this.ptesBase + this.revokeDoneBase;
   }
+  /** ... and the agent + 1 whose call completed the latest. */
+  revokeBy(ptep: number): number {
+    return ptep - this.ptesBase + this.revokeByBase;
+  }
   /** The virtual page a PTE word maps (for reports). */
   vaOfPtep(ptep: number): number {
     return ptep - this.ptesBase;
@@ -370,7 +378,8 @@ export class Layout {
     if (i < this.frameGenBase) return `shadow[va ${i - this.shadowBase}]`;
     if (i < this.revokeCutBase) return `frameGen[${i - this.frameGenBase}]`;
     if (i < this.revokeDoneBase) return `revokeCut[va ${i - this.revokeCutBase}]`;
-    if (i < this.violation) return `revokeDone[va ${i - this.revokeDoneBase}]`;
+    if (i < this.revokeByBase) return `revokeDone[va ${i - this.revokeDoneBase}]`;
+    if (i < this.violation) return `revokeBy[va ${i - this.revokeByBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
     return `lockdep[${i - this.lockGraph}]`;
   }

@@ -10,6 +10,7 @@
 
 import {
   _PAGE_ACCESSED,
+  formatPte,
   pfnPte,
   pteMkdirty,
   pteMkwrite,
@@ -18,6 +19,7 @@ import {
   ptePresent,
   pteWrite,
 } from '../arch/x86/pte.ts';
+import { BUG_BAD_SWAP_PTE, KernelBug } from '../check/bug.ts';
 import { WRITER_FAULT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { PG_FLAGS, PG_MAPCOUNT, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
@@ -56,9 +58,14 @@ export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: nu
 function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write: boolean, orig: number): Step {
   const ptep = yield* pteOffsetMap(cpu, cpu.mm, va);
   if (ptep < 0) throw new Error(`va ${va}: no pte page (pte page allocation is not modelled)`);
-  if (!ptePresent(orig)) {
+  if (isNone(cpu, orig)) {
     yield* doFault(cpu, vma, flags, va, ptep, write);
     return;
+  }
+  if (!ptePresent(orig)) {
+    // do_swap_page: no swap (nor migration) entries exist here, so no non-present PTE may be other
+    // than none. One that is — stray A/D bits on a cleared PTE — is no entry of any swap device.
+    throw new KernelBug(BUG_BAD_SWAP_PTE, `do_swap_page: Bad swap file entry ${formatPte(orig)} at va ${va}`);
   }
   yield* ptlLock(cpu, va);
   yield POINT;
@@ -95,7 +102,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   yield* ptlLock(cpu, va);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
-  if (!pteNone(pte)) {
+  if (!isNone(cpu, pte)) {
     // The PTE the hardware found cleared is back: a fault from inside another CPU's prot
     // transaction window (native start clears the PTE; the only path that restores one here).
     cpu.stats.spuriousFaults++;
@@ -133,4 +140,9 @@ function* doWpPage(cpu: Cpu, va: number, ptep: number, orig: number): Step {
   cpu.mem.or(cpu.layout.page(frame) + PG_FLAGS, PG_dirty);
   yield* unlockPage(cpu, frame);
   if (cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
+}
+
+/** pte_none — BUG(knl4-no-none-mask): before the KNL4 fix, without the erratum mask (pte == 0). */
+function isNone(cpu: Cpu, pte: number): boolean {
+  return cpu.bugs.knl4NoNoneMask ? pte === 0 : pteNone(pte);
 }

@@ -18,7 +18,7 @@ import { Rand } from '../util/rand.ts';
 import type { RunSpec } from './spec.ts';
 
 /** What a CPU needs of the run's spec (run/spec.ts: resolved, no defaults left to apply here). */
-export type CpuSpec = Pick<RunSpec, 'backend' | 'bug' | 'seed' | 'contract' | 'lockdep'>;
+export type CpuSpec = Pick<RunSpec, 'backend' | 'bug' | 'seed' | 'contract' | 'lockdep'> & Partial<Pick<RunSpec, 'hw'>>;
 
 /** What a machine needs of the spec: all but the seed, which each CPU (or execution) is given. */
 export type MachineSpec = Omit<RunSpec, 'seed'>;
@@ -75,6 +75,7 @@ export function createCpu(id: number, mem: Mem, layout: Layout, opts: CpuSpec): 
   if (!backend) throw new RangeError(`unknown backend '${opts.backend}'`);
   const cpu = new Cpu(id, mem, layout, bugFlags(opts.bug), new Rand(opts.seed, id), opts.contract);
   cpu.pv = backend.create(cpu);
+  cpu.hw = opts.hw ?? 'x86';
   if (opts.lockdep) cpu.lockdep = new LockDep(cpu);
   return cpu;
 }

@@ -7,6 +7,8 @@
  * configuration and episode budget (a real run's or the model executor's) — and refuses, with one
  * clear line, names it does not know and combinations that cannot run.
  */
+
+import { HARDWARE, type Hardware } from '../arch/x86/cpu.ts';
 import { findBug } from '../bugs.ts';
 import type { LazyContract } from '../kernel/cpu.ts';
 import { Layout, type LayoutConfig } from '../mem/layout.ts';
@@ -23,6 +25,8 @@ export interface RunSpec {
   contract: LazyContract;
   /** The lock-discipline checker. */
   lockdep: boolean;
+  /** The processor model of the MMU agents. */
+  hw: Hardware;
   config: LayoutConfig;
   budget: EpisodeBudget;
   /** Seed of the agents' random streams (model executor: of the exploration). */
@@ -36,6 +40,7 @@ export interface RunSpecInput {
   bug?: string | undefined;
   contract?: LazyContract | undefined;
   lockdep?: boolean | undefined;
+  hw?: Hardware | undefined;
   /** Any part of the configuration; the rest is the scenario's. */
   config?: Partial<LayoutConfig> | undefined;
   budget?: EpisodeBudget | undefined;
@@ -56,6 +61,9 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
     throw new RangeError(`unknown backend '${input.backend}' (have: ${BACKENDS.map((b) => b.name).join(', ')})`);
   if (bug && !bug.backends.includes(input.backend))
     throw new RangeError(`bug '${bug.name}' is a bug of the ${bug.backends.join('/')} backend, not ${input.backend}`);
+  const hw = input.hw ?? bug?.hw ?? 'x86';
+  if (!HARDWARE.includes(hw)) throw new RangeError(`unknown hardware '${hw}' (have: ${HARDWARE.join(', ')})`);
+  if (bug?.hw !== undefined && hw !== bug.hw) throw new RangeError(`bug '${bug.name}' needs --hw ${bug.hw}`);
   const defaults = executor === 'model' ? scenario.modelDefaults : scenario.defaults;
   const over = input.config ?? {};
   const config: LayoutConfig = {
@@ -71,6 +79,7 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
     bug: bug?.name,
     contract: input.contract ?? bug?.contract ?? 2007,
     lockdep: input.lockdep ?? true,
+    hw,
     config,
     budget: input.budget ?? (executor === 'model' ? scenario.modelBudget : scenario.defaultBudget),
     seed: input.seed,

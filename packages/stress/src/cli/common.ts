@@ -13,6 +13,7 @@ export const TARGET_FLAGS: Record<string, FlagSpec> = {
   'tlb-entries': { value: true, help: 'TLB entries per MMU (default: one per mapped page)' },
   seed: { value: true, help: 'seed of the random streams' },
   'lazy-contract': { value: true, help: '2007 (default; seeds 000/002) | 2025 (691ee97e1a9d + nesting)' },
+  hw: { value: true, help: 'x86 (default) | knl4 (Knights Landing: A/D may land on a just-cleared PTE, erratum KNL4)' },
   'no-lockdep': { value: false, help: 'turn the lock-discipline checker off (for throughput comparisons)' },
   json: { value: true, help: 'write the JSON report to FILE' },
 };
@@ -33,6 +34,7 @@ export function parseTarget(p: Parsed): Target {
     bug: str(p, 'bug'),
     contract: contractFlag !== undefined ? (Number(contractFlag) as 2007 | 2025) : undefined,
     lockdep: !bool(p, 'no-lockdep'),
+    hw: oneOf(p, 'hw', ['x86', 'knl4']) as 'x86' | 'knl4' | undefined,
     config: {
       cpus: int(p, 'cpus', 1, 64),
       mmus: int(p, 'mmus', 1, 64),

@@ -104,6 +104,7 @@ function realRunReport(r: RealRunResult, mode: 'steps' | 'direct'): RunReport {
   const bugFlag =
     (spec.bug ? ` --bug ${spec.bug}` : '') +
     (spec.contract !== 2007 ? ` --lazy-contract ${spec.contract}` : '') +
+    (spec.hw !== 'x86' ? ` --hw ${spec.hw}` : '') +
     (spec.lockdep ? '' : ' --no-lockdep');
   const reproduce =
     `pnpm ptesim stress --scenario ${spec.scenario} --backend ${spec.backend}${bugFlag}` +

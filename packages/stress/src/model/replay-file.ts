@@ -81,9 +81,10 @@ export function readReplay(path: string): ReplayFile {
   if (!Number.isInteger(f.dataSeed) || !Number.isInteger(f.seed)) throw bad('bad seed');
   if (f.contract !== 2007 && f.contract !== 2025) throw bad('bad lazy contract');
   if (typeof f.lockdep !== 'boolean') throw bad('bad lockdep setting');
+  if (f.hw !== undefined && f.hw !== 'x86' && f.hw !== 'knl4') throw bad('bad hardware');
   const agents = c.cpus + c.mmus;
   if (!Array.isArray(f.schedule) || !f.schedule.every((t) => Number.isInteger(t) && t >= 0 && t < agents))
     throw bad('bad schedule');
   if (typeof f.violation?.kind !== 'string' || typeof f.traceHash !== 'string') throw bad('no recorded violation');
-  return { ...(f as ReplayFile), bug: f.bug ?? undefined };
+  return { ...(f as ReplayFile), bug: f.bug ?? undefined, hw: f.hw ?? 'x86' };
 }

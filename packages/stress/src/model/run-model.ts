@@ -51,6 +51,7 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
       budget: opts.budget,
       contract: opts.contract,
       lockdep: opts.lockdep,
+      hw: opts.hw,
       strategy: opts.strategy,
       foundBy: first.foundBy,
       seed: opts.seed,

@@ -44,6 +44,7 @@ export function buildRunReport(f: RunFacts): RunReport {
     executor: f.executor,
     ...(f.mode !== undefined ? { mode: f.mode } : {}),
     contract: spec.contract,
+    hw: spec.hw,
     lockdep: spec.lockdep,
     bug: spec.bug ?? null,
     config: { ...spec.config },

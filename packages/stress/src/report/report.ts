@@ -83,6 +83,8 @@ export interface RunReport {
   backend: string;
   executor: 'real' | 'model';
   contract: 2007 | 2025;
+  /** The MMU agents' processor model. */
+  hw: 'x86' | 'knl4';
   /** Was the lock-discipline checker on. */
   lockdep: boolean;
   /** How the real executor ran the model: generators back to back, or compiled out (direct). */

@@ -12,6 +12,7 @@ export function formatRun(r: RunReport): string {
   const extras = [
     r.mode === 'direct' ? 'direct' : '',
     r.contract === 2025 ? 'lazy contract 2025' : '',
+    r.hw !== 'x86' ? `hw ${r.hw}` : '',
     r.lockdep ? '' : 'checker off',
   ].filter(Boolean);
   const head =

@@ -17,6 +17,14 @@ import type { Rand } from '../../util/rand.ts';
 import { PARAVIRT_LAZY_NONE, type PvMmuOps } from './paravirt-types.ts';
 import { TlbCache } from './tlb-cache.ts';
 
+/**
+ * The processor the MMU agents model: `x86` sets A/D by a locked update that re-checks the PTE;
+ * `knl4` is Knights Landing with erratum KNL4, whose A/D update may land on a PTE another CPU has
+ * just cleared (arch/x86/include/asm/pgtable_types.h _PAGE_KNL_ERRATUM_MASK).
+ */
+export type Hardware = 'x86' | 'knl4';
+export const HARDWARE: readonly Hardware[] = ['x86', 'knl4'];
+
 /** Which lazy-mode contract the kernel follows: seed 000/002's (2007) or 691ee97e1a9d + nesting (2025). */
 export type LazyContract = 2007 | 2025;
 
@@ -35,6 +43,8 @@ export class ArchCpu implements ViolationSite {
   episode = 0;
   /** The TLB: MMU agents only (kernel CPUs here touch no user memory through the MMU). */
   readonly tlb: TlbCache | null;
+  /** The processor model (x86: as the SDM says; knl4: Xeon Phi with erratum KNL4 — see mmu.ts). */
+  hw: Hardware = 'x86';
   /** The last shootdown IPI this CPU took (its AG_TLB_ACK). */
   ipiTaken = 0;
   /** Harness (check/revoke.ts): the running kernel call's revocations, null outside one. */

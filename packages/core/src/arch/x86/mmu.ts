@@ -12,6 +12,8 @@
  *    with D as it now stands. If the PTE does not permit the access, the access faults (the caller
  *    runs the fault handler and retries).
  *
+ * On `knl4` hardware the A/D update is an unconditional locked OR (see walkAndUpdate).
+ *
  * A write bumps the frame's `version` — "the data changed" — inside the same access. The access is
  * bracketed by the agent's access sequence (odd while in flight), for tests and hang reports.
  * Shootdown IPIs are taken before and after each access (tlb.ts ipiPoint).
@@ -102,6 +104,14 @@ function* walkAndUpdate(cpu: ArchCpu, pgd: number, va: number, write: boolean): 
     if ((pte & need) !== need) return ~pte;
     if ((pte & set) === set) return translated(cpu, ptep, pte);
     yield POINT;
+    if (cpu.hw === 'knl4') {
+      // Erratum KNL4: the A/D update does not re-check the entry. If another CPU cleared it since
+      // the walk read it, the bits land anyway — on a none PTE — and the access faults.
+      const old = mem.or(ptep, set);
+      if ((old & need) === need) return translated(cpu, ptep, old | set);
+      if (!(old & _PAGE_PRESENT)) cpu.stats.knl4Strays++;
+      return ~old;
+    }
     if (mem.cmpxchg(ptep, pte, pte | set) === pte) return translated(cpu, ptep, pte | set);
     // else changed under us: walk again
   }

@@ -32,7 +32,13 @@ export const ptePresent = (pte: number): boolean => (pte & _PAGE_PRESENT) !== 0;
 export const pteWrite = (pte: number): boolean => (pte & _PAGE_RW) !== 0;
 export const pteDirty = (pte: number): boolean => (pte & _PAGE_DIRTY) !== 0;
 export const pteYoung = (pte: number): boolean => (pte & _PAGE_ACCESSED) !== 0;
-export const pteNone = (pte: number): boolean => pte === 0;
+/**
+ * A/D bits a Knights Landing may leave on a cleared PTE (erratum KNL4): pte_none ignores them
+ * (arch/x86/include/asm/pgtable_types.h, the x86-64/PAE value; 2-level i386 has no KNL).
+ */
+export const _PAGE_KNL_ERRATUM_MASK = _PAGE_DIRTY | _PAGE_ACCESSED;
+/** pte_none (arch/x86/include/asm/pgtable.h): `!(pte.pte & ~(_PAGE_KNL_ERRATUM_MASK))`. */
+export const pteNone = (pte: number): boolean => (pte & ~_PAGE_KNL_ERRATUM_MASK) === 0;
 export const ptePfn = (pte: number): number => pte >>> PAGE_SHIFT;
 export const pfnPte = (pfn: number, prot: number): number => (pfn << PAGE_SHIFT) | (prot & ~PTE_PFN_MASK);
 
