@@ -18,12 +18,17 @@ import {
   ipiPoint,
   leaveLazyMmu,
   leaveMm,
+  MM_TLB_FLUSH_PENDING,
   mmuAccess,
+  mprotect,
   PG_VERSION,
   ptlLock,
   ptlUnlock,
   readViolation,
   type Step,
+  VM_READ,
+  VM_SHARED,
+  VM_WRITE,
   xenStats,
 } from '../src/index.ts';
 import { machine, ptepOf, type Rig, run, Stepper } from './helpers.ts';
@@ -230,5 +235,40 @@ describe('the shootdown protocol', () => {
     expect(mmu.tlb?.used).toBe(0);
     run(ipiPoint(mmu)); // nothing more pending
     expect(mmu.stats.ipis).toBe(2);
+  });
+});
+
+describe("today's mprotect (the 2025 contract): an mmu_gather and pte_needs_flush", () => {
+  const RO = VM_READ | VM_SHARED;
+  const RW = VM_READ | VM_WRITE | VM_SHARED;
+
+  it('write-protecting flushes through the gather; the pending count rises and falls around it', () => {
+    const m = machine('native', {}, undefined, { contract: 2025 });
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true));
+    run(mprotect(cpu, m.layout.mm(0), VA, RO));
+    expect(mmu.tlb?.used).toBe(0);
+    expect(m.i32[m.layout.mm(0) + MM_TLB_FLUSH_PENDING]).toBe(0);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).not.toBe(ACCESS_OK);
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('nothing lost access (read-write to read-write): no flush, and the cached entry may keep writing', () => {
+    const m = machine('native', {}, undefined, { contract: 2025 });
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true));
+    run(mprotect(cpu, m.layout.mm(0), VA, RW));
+    expect(cpu.stats.tlbFlushes).toBe(0);
+    expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK);
+    expect(readViolation(m)).toBeUndefined(); // the native transaction's transient clear promised nothing
+  });
+
+  it('mprotect-no-flush in this shape: the write after mprotect(PROT_READ) returned is a stale-write', () => {
+    const m = machine('native', {}, 'mprotect-no-flush', { contract: 2025 });
+    const [cpu, , mmu] = m.cpus;
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true));
+    run(mprotect(cpu, m.layout.mm(0), VA, RO));
+    run(mmuAccess(mmu, mmu.task.pgd, VA, true));
+    expect(readViolation(m)).toMatchObject({ kind: 'stale-write', va: VA, other: 0 });
   });
 });

@@ -55,12 +55,25 @@ export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
 /**
  * A software write replaced `old` with `val` in the PTE at `ptep`: a cut if it took write access
  * away, covered by the running call. A cut outside any call never completes (an unmodelled caller:
- * no report, never a false one).
+ * no report, never a false one). A call that gives write access back to a PTE it cut (native
+ * ptep_modify_prot_start clears the PTE, commit restores it writable) promised nothing for it:
+ * the cut was transient, and today's mprotect rightly does not flush it (pte_needs_flush).
  */
 export function pteWritten(cpu: ArchCpu, ptep: number, old: number, val: number): void {
-  if ((old & WRITABLE) !== WRITABLE || (val & WRITABLE) === WRITABLE) return;
+  const scope = cpu.revoking;
+  if ((val & WRITABLE) === WRITABLE) {
+    if ((old & WRITABLE) !== WRITABLE && scope) {
+      for (let i = scope.length - 2; i >= 0; i -= 2)
+        if (scope[i] === ptep) {
+          scope.splice(i, 2);
+          break;
+        }
+    }
+    return;
+  }
+  if ((old & WRITABLE) !== WRITABLE) return;
   const cut = Atomics.add(cpu.i32, cpu.layout.revokeCut(ptep), 1) + 1;
-  cpu.revoking?.push(ptep, cut);
+  scope?.push(ptep, cut);
 }
 
 /** The running call's promise covers this PTE as it stands now: every cut made on it so far. */

@@ -74,16 +74,16 @@ export const AGENT_WORDS = 4 * LINE;
 export const MM_PAGE_TABLE_LOCK = 0;
 export const MM_MMAP_LOCK = LINE; // rwsem word: readers count, RWSEM_* flags
 export const MM_NR_VMAS = 2 * LINE;
-export const MM_VMAS = 2 * LINE + 1; // MAX_VMAS records of VMA_WORDS
-export const MM_TLB_FLUSH_PENDING = 3 * LINE; // inc_tlb_flush_pending / dec_tlb_flush_pending
-export const MM_CPUMASK = 3 * LINE + 1; // mm_cpumask: bit a = agent a may hold TLB entries of this mm
-export const MM_TLB_FLUSH_BATCHED = 3 * LINE + 2; // reclaim's deferred flushes: pending | flushed << 16 (mm/rmap.c)
+export const MM_VMAS = 3 * LINE; // MAX_VMAS records of VMA_WORDS (one line)
+export const MM_TLB_FLUSH_PENDING = 4 * LINE; // inc_tlb_flush_pending / dec_tlb_flush_pending
+export const MM_CPUMASK = 4 * LINE + 1; // mm_cpumask: bit a = agent a may hold TLB entries of this mm
+export const MM_TLB_FLUSH_BATCHED = 4 * LINE + 2; // reclaim's deferred flushes: pending | flushed << 16 (mm/rmap.c)
 export const VMA_START = 0; // first virtual page number
 export const VMA_END = 1; // one past the last
 export const VMA_FLAGS = 2; // VM_* flags
 export const VMA_PGOFF = 3; // file page of VMA_START
 export const VMA_WORDS = 4;
-const MM_WORDS = 4 * LINE;
+export const MM_WORDS = 5 * LINE;
 /**
  * Address spaces: one per task slot. mm 0 maps the shared file and every MMU agent runs in it;
  * mm 1 is task 1's, whose pgd shares the kernel mapping's entries (pgd_ctor's clone_pgd_range).

@@ -18,6 +18,7 @@ import { WAIT_FLUSH_ACK } from '../../check/wait.ts';
 import { AG_ACK_WAIT, AG_TLB_ACK, AG_TLB_REQ, MM_CPUMASK } from '../../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../../mem/step.ts';
 import type { ArchCpu } from './cpu.ts';
+import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, ptePfn } from './pte.ts';
 
 /** TLB_FLUSH_ALL as an end: the whole address space (flush_tlb_mm). Fits the hypercall's argument words. */
 export const TLB_FLUSH_ALL = 0x7fffffff;
@@ -124,4 +125,16 @@ export function* leaveMm(cpu: ArchCpu, mm: number): Step {
   cpu.ipiTaken = req;
   yield POINT;
   mem.store(layout.agent(cpu.id) + AG_TLB_ACK, req);
+}
+
+/**
+ * pte_needs_flush (arch/x86/include/asm/tlbflush.h): does changing `oldpte` to `newpte` leave TLB
+ * entries that must go? Not if the old entry was not present; yes if the frame changed, if D, P (or
+ * A — ignored here, as the kernel ignores it for PTEs) was cleared, or if RW or USER changed either way.
+ */
+export function pteNeedsFlush(oldpte: number, newpte: number): boolean {
+  if (!(oldpte & _PAGE_PRESENT)) return false;
+  if (ptePfn(oldpte) !== ptePfn(newpte)) return true;
+  const diff = (oldpte ^ newpte) & ~_PAGE_ACCESSED; // ignore_access
+  return (diff & oldpte & (_PAGE_DIRTY | _PAGE_PRESENT)) !== 0 || (diff & (_PAGE_RW | _PAGE_USER)) !== 0;
 }
