@@ -140,12 +140,15 @@ export const KINDS: readonly ViolationKind[] = [
   {
     code: V_STALE_WRITE,
     name: 'stale-write',
-    fields: { va: 'va', frame: 'frame', pte: 'pteNow', a: 'cutsSeen', b: 'revocationsComplete' },
+    fields: { va: 'va', frame: 'frame', pte: 'accessesSinceFill', a: 'cutsSeen', b: 'revocationsComplete' },
     explain: (v, layout) =>
-      `${layout.agentName(v.agent)} wrote frame ${v.frame} through a translation of va ${v.va} (a TLB entry, or ` +
-      `its walk in flight) made before the PTE lost write access (${v.b - v.a} revocation(s) it never saw), after ` +
-      `the kernel call that took the access away had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: ` +
-      `that call's TLB flush was missing or came too late (PTE now ${formatPte(v.pte)})`,
+      `${layout.agentName(v.agent)} wrote frame ${v.frame} through ` +
+      (v.pte > 0
+        ? `a TLB entry for va ${v.va} filled ${v.pte} access(es) earlier`
+        : `the walk of va ${v.va} in flight`) +
+      `, made before the PTE lost write access (${v.b - v.a} revocation(s) it never saw), after the kernel call ` +
+      `that took the access away had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: ` +
+      "that call's TLB flush was missing or came too late",
   },
   {
     code: V_WRITE_AFTER_FREE,

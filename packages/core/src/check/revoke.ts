@@ -19,7 +19,7 @@
  *   a kernel call that revokes:   const outer = beginRevoke(cpu); … endRevoke(cpu, outer)
  *   every software PTE write:     pteWritten(cpu, ptep, old, val)   (the backends, in the same step)
  *   mprotect, per PTE of its range: coverRevoked(cpu, ptep)         (under the ptl)
- *   the MMU, on a walk / a write: revokeCuts(cpu, ptep) / checkWrite(cpu, pgd, va, pfn, cuts)
+ *   the MMU, on a walk / a write: revokeCuts(cpu, ptep) / checkWrite(cpu, pgd, va, pfn, cuts, age)
  */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
@@ -87,15 +87,18 @@ export function revokeCuts(cpu: ArchCpu, ptep: number): number {
   return Atomics.load(cpu.i32, cpu.layout.revokeCut(ptep));
 }
 
-/** A write to `va` (page tables `pgd`) through a translation made when `cuts` revocations had been cut. */
-export function checkWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number, cuts: number): void {
+/**
+ * A write to `va` (page tables `pgd`) through a translation made when `cuts` revocations had been
+ * cut, `age` of this MMU's accesses ago (0: by this access's own walk).
+ */
+export function checkWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number, cuts: number, age = 0): void {
   const ptep = ptepOf(cpu.i32, cpu.layout, pgd, va);
   if (ptep < 0) return;
   const i32 = cpu.i32;
   const done = Atomics.load(i32, cpu.layout.revokeDone(ptep));
   if (done > cuts) {
     const by = Atomics.load(i32, cpu.layout.revokeBy(ptep)) - 1;
-    cpu.violation(V_STALE_WRITE, va, pfn, Atomics.load(i32, ptep), cuts, done, by);
+    cpu.violation(V_STALE_WRITE, va, pfn, age, cuts, done, by);
   }
   // A cut the translation did not see, not yet done: the write rode a deferred flush's window.
   else if (Atomics.load(i32, cpu.layout.revokeCut(ptep)) > cuts) cpu.stats.staleWindowWrites++;

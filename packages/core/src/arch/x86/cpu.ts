@@ -53,6 +53,8 @@ export class ArchCpu implements ViolationSite {
    * on it and the generation of the frame it maps. */
   walkCuts = 0;
   walkGen = 0;
+  /** Harness: MMU accesses made so far (a TLB entry remembers the one that filled it, for reports). */
+  accesses = 0;
   readonly i32: Int32Array;
 
   constructor(

@@ -47,6 +47,8 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
   // generation (check/revoke.ts, check/freed.ts).
   let cuts = 0;
   let gen = 0;
+  let age = 0; // accesses since the translation was made: 0 for a walk in this access
+  const access = ++cpu.accesses;
   const e = tlb?.lookup(va);
   if (e && (!write || (e.flags & (TLB_W | TLB_D)) === (TLB_W | TLB_D))) {
     cpu.stats.tlbHits++;
@@ -54,6 +56,7 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
     mem.tlbNote?.(va, pfn, e.flags, write ? TLB_WRITE : TLB_READ);
     cuts = e.cuts;
     gen = e.gen;
+    age = access - e.filledAt;
   } else {
     if (e && (e.flags & TLB_W) !== 0)
       cpu.stats.tlbHits++; // W without D: re-walk to set D
@@ -66,14 +69,14 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
       cuts = cpu.walkCuts;
       gen = cpu.walkGen;
       const flags = (pte & _PAGE_RW ? TLB_W : 0) | (pte & _PAGE_DIRTY ? TLB_D : 0);
-      tlb?.fill(va, pfn, flags, cuts, gen);
+      tlb?.fill(va, pfn, flags, cuts, gen, access);
       if (tlb) mem.tlbNote?.(va, pfn, flags, TLB_FILL);
     }
   }
   if (result === ACCESS_OK) {
     if (write) {
       yield POINT;
-      checkWrite(cpu, pgd, va, pfn, cuts); // through a TLB entry or the walk just made
+      checkWrite(cpu, pgd, va, pfn, cuts, age); // through a TLB entry or the walk just made
       checkFrameWrite(cpu, va, pfn, gen);
       mem.add(layout.page(pfn) + PG_VERSION, 1);
       cpu.stats.mmuWrites++;

@@ -19,6 +19,8 @@ export interface TlbEntry {
   cuts: number;
   /** Harness: the frame's generation then (check/freed.ts). */
   gen: number;
+  /** Harness: the owner's access that filled it (ArchCpu.accesses), for reports. */
+  filledAt: number;
 }
 
 export class TlbCache {
@@ -28,8 +30,9 @@ export class TlbCache {
   private readonly flags: Int32Array;
   private readonly cuts: Int32Array;
   private readonly gens: Int32Array;
+  private readonly filled: Int32Array;
   /** The entry lookup() found (reused: one lookup per access, no garbage per access). */
-  private readonly hit: TlbEntry = { pfn: 0, flags: 0, cuts: 0, gen: 0 };
+  private readonly hit: TlbEntry = { pfn: 0, flags: 0, cuts: 0, gen: 0, filledAt: 0 };
 
   constructor(readonly size: number) {
     this.tags = new Int32Array(size);
@@ -37,6 +40,7 @@ export class TlbCache {
     this.flags = new Int32Array(size);
     this.cuts = new Int32Array(size);
     this.gens = new Int32Array(size);
+    this.filled = new Int32Array(size);
   }
 
   /** The cached translation of `va`, or undefined. The result is valid until the next call. */
@@ -47,16 +51,18 @@ export class TlbCache {
     this.hit.flags = this.flags[s];
     this.hit.cuts = this.cuts[s];
     this.hit.gen = this.gens[s];
+    this.hit.filledAt = this.filled[s];
     return this.hit;
   }
 
-  fill(va: number, pfn: number, flags: number, cuts: number, gen: number): void {
+  fill(va: number, pfn: number, flags: number, cuts: number, gen: number, filledAt = 0): void {
     const s = va % this.size;
     this.tags[s] = va + 1;
     this.pfns[s] = pfn;
     this.flags[s] = flags;
     this.cuts[s] = cuts;
     this.gens[s] = gen;
+    this.filled[s] = filledAt;
   }
 
   /** invlpg */
