@@ -44,6 +44,35 @@ describe('correct code keeps every rule', () => {
         });
       }
 
+  // What a scenario declares interesting is what its correct code must be seen doing: an outcome
+  // never reached would be a window no oracle watches. Deterministic: the model executor.
+  for (const scenario of SCENARIOS)
+    for (const backend of ['native', 'xen'])
+      it(`${scenario.name}, ${backend}: the model reaches every interesting outcome in 3000 schedules`, async () => {
+        const r = await explore({
+          ...modelSetup({ scenario: scenario.name, backend, contract: 2025 }),
+          strategy: 'portfolio',
+          seed: 2,
+          schedules: 3000,
+          keepGoing: true,
+        });
+        for (const o of scenario.outcomes.filter((x) => x.expect === 'interesting'))
+          expect(o.count?.(r.totals), `${o.id} not seen`).toBeGreaterThan(0);
+      });
+
+  it('the check fails where a window cannot be reached: 2007 lazy sections run under the ptl, never switched out', async () => {
+    const r = await explore({
+      ...modelSetup({ scenario: 'lazy-ctxsw', backend: 'xen', contract: 2007 }),
+      strategy: 'portfolio',
+      seed: 2,
+      schedules: 3000,
+      keepGoing: true,
+    });
+    const outcome = findScenario('lazy-ctxsw')!.outcomes.find((o) => o.id === 'switched-in-lazy')!;
+    expect(outcome.count?.(r.totals)).toBe(0);
+    expect(r.totals.contextSwitches).toBeGreaterThan(0);
+  });
+
   it('the lazy-ctxsw scenario really switches tasks inside lazy sections and takes interrupts', async () => {
     const scenario = findScenario('lazy-ctxsw')!;
     const r = await runReal({
