@@ -201,7 +201,7 @@ export const BUGS: readonly BugInfo[] = [
     contract: 2007,
     hw: 'knl4',
     description:
-      'pte_none without _PAGE_KNL_ERRATUM_MASK on a Knights Landing (erratum KNL4): A/D set by an MMU on a PTE reclaim just cleared make it look like a swap entry, and the fault handler takes it for one (print_bad_pte)',
+      'pte_none without _PAGE_KNL_ERRATUM_MASK on a Knights Landing (erratum KNL4): A/D set by an MMU on a PTE reclaim just cleared make it look like a swap entry, and the fault handler takes it for one (do_swap_page: "Bad swap file entry")',
   },
 ];
 
