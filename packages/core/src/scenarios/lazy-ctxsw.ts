@@ -22,8 +22,8 @@ import type { EpisodeBudget, Role, Scenario } from './scenario.ts';
 import {
   finalWritebackCheck,
   mprotectShared,
-  SHARED_FILE_OUTCOMES,
   setupSharedFile,
+  sharedFileOutcomes,
   userAccesses,
 } from './shared-file.ts';
 
@@ -39,8 +39,7 @@ export const lazyCtxsw: Scenario = {
   defaults: { cpus: 2, mmus: 1, pages: 8 },
   modelDefaults: { cpus: 1, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
-  outcomes: [
-    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect !== 'forbidden'),
+  outcomes: sharedFileOutcomes([
     { id: 'switched', expect: 'acceptable', description: 'a context switch', count: (c) => c.contextSwitches },
     {
       id: 'switched-in-lazy',
@@ -54,8 +53,7 @@ export const lazyCtxsw: Scenario = {
       description: 'an interrupt handler ran in the middle of a kernel PTE update loop',
       count: (c) => c.interrupts,
     },
-    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect === 'forbidden'),
-  ],
+  ]),
   modelBudget: { ops: 4, untilFixedDone: false, backgroundOps: 1 },
 
   roles(config: LayoutConfig): Role[] {

@@ -16,24 +16,15 @@
  * the same PTE. Forbidden outcome: a write whose data never reaches disk (lost-dirty), a commit that
  * changes more than protection or lands over a software change (prot-commit, stale-commit).
  */
-import type { Cpu } from '../kernel/cpu.ts';
-import type { LayoutConfig } from '../mem/layout.ts';
-import type { Step } from '../mem/step.ts';
-import type { EpisodeBudget, Role, Scenario } from './scenario.ts';
+
+import type { Scenario } from './scenario.ts';
 import {
-  background,
   cleanOne,
   finalWritebackCheck,
-  mprotectShared,
+  mprotectAgainst,
   SHARED_FILE_OUTCOMES,
   setupSharedFile,
-  userAccesses,
 } from './shared-file.ts';
-
-const MPROTECT: Role = { name: 'mprotect', fixed: true };
-const MPROTECT_AND_CLEAN: Role = { name: 'mprotect+clean', fixed: true };
-const CLEANER: Role = { name: 'cleaner', fixed: false };
-const MMU: Role = { name: 'mmu', fixed: false };
 
 export const mprotectDirty: Scenario = {
   name: 'mprotect-dirty',
@@ -44,41 +35,7 @@ export const mprotectDirty: Scenario = {
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
   outcomes: SHARED_FILE_OUTCOMES,
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 2 },
-
-  roles(config: LayoutConfig): Role[] {
-    const roles: Role[] = [];
-    for (let c = 0; c < config.cpus; c++) {
-      if (config.cpus === 1) roles.push(MPROTECT_AND_CLEAN);
-      else roles.push(c === config.cpus - 1 ? CLEANER : MPROTECT);
-    }
-    for (let m = 0; m < config.mmus; m++) roles.push(MMU);
-    return roles;
-  },
-
+  ...mprotectAgainst(cleanOne, { op: 'cleaner', both: 'mprotect+clean' }),
   setup: setupSharedFile,
-
-  program(cpu: Cpu, role: Role, budget: EpisodeBudget): Step {
-    const fixed = cpu.layout.config.cpus === 1 ? 1 : cpu.layout.config.cpus - 1;
-    switch (role) {
-      case MPROTECT:
-        return mprotectLoop(cpu, budget.ops, false);
-      case MPROTECT_AND_CLEAN:
-        return mprotectLoop(cpu, budget.ops, true);
-      case CLEANER:
-        return background(cpu, budget, fixed, cleanOne);
-      default:
-        return userAccesses(cpu, budget, fixed);
-    }
-  },
-
   finalCheck: finalWritebackCheck,
 };
-
-function* mprotectLoop(cpu: Cpu, ops: number, alsoClean: boolean): Step {
-  let writable = true; // the VMA starts read-write: the first call write-protects
-  for (let i = 0; i < ops; i++) {
-    writable = !writable;
-    yield* mprotectShared(cpu, writable);
-    if (alsoClean) yield* cleanOne(cpu);
-  }
-}

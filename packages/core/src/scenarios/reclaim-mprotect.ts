@@ -19,62 +19,13 @@
  * and lost-dirty at reclaim's discard.
  */
 import type { Cpu } from '../kernel/cpu.ts';
-import type { LayoutConfig } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
 import { shrinkPageList } from '../mm/vmscan.ts';
-import type { EpisodeBudget, Outcome, Role, Scenario } from './scenario.ts';
-import {
-  background,
-  cleanOne,
-  finalWritebackCheck,
-  mprotectShared,
-  SHARED_FILE_OUTCOMES,
-  setupSharedFile,
-  userAccesses,
-} from './shared-file.ts';
-
-const MPROTECT: Role = { name: 'mprotect', fixed: true };
-const MPROTECT_AND_RECLAIM: Role = { name: 'mprotect+reclaim', fixed: true };
-const RECLAIM: Role = { name: 'reclaim', fixed: false };
-const MMU: Role = { name: 'mmu', fixed: false };
+import type { Scenario } from './scenario.ts';
+import { cleanOne, finalWritebackCheck, mprotectAgainst, setupSharedFile, sharedFileOutcomes } from './shared-file.ts';
 
 /** Share of the reclaim CPU's operations that shrink pages (the rest write back or age one). */
 const SHRINK_SHARE = 0.5;
-
-const OUTCOMES: readonly Outcome[] = [
-  ...SHARED_FILE_OUTCOMES.filter((o) => o.expect !== 'forbidden'),
-  {
-    id: 'reclaimed',
-    expect: 'acceptable',
-    description: 'reclaim dropped a clean page and freed it',
-    count: (c) => c.reclaimed,
-  },
-  {
-    id: 'refaulted',
-    expect: 'acceptable',
-    description: 'a fault read a dropped page back in',
-    count: (c) => c.refaults,
-  },
-  {
-    id: 'deferred-window',
-    expect: 'interesting',
-    description: 'a write through a TLB entry whose PTE reclaim had cleared, before the deferred flush',
-    count: (c) => c.staleWindowWrites,
-  },
-  {
-    id: 'knl4-stray',
-    expect: 'acceptable',
-    description: "an MMU's A/D update landed on a PTE reclaim had just cleared (--hw knl4 only)",
-    count: (c) => c.knl4Strays,
-  },
-  {
-    id: 'pending-flushed',
-    expect: 'acceptable',
-    description: 'flush_tlb_batched_pending found a deferred flush pending and flushed the mm',
-    count: (c) => c.batchedPendingFlushes,
-  },
-  ...SHARED_FILE_OUTCOMES.filter((o) => o.expect === 'forbidden'),
-];
 
 export const reclaimMprotect: Scenario = {
   name: 'reclaim-mprotect',
@@ -83,46 +34,43 @@ export const reclaimMprotect: Scenario = {
   // Two pages: a reclaim list can clear every PTE of the VMA, so mprotect finds nothing to flush.
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
-  outcomes: OUTCOMES,
+  outcomes: sharedFileOutcomes([
+    {
+      id: 'reclaimed',
+      expect: 'acceptable',
+      description: 'reclaim dropped a clean page and freed it',
+      count: (c) => c.reclaimed,
+    },
+    {
+      id: 'refaulted',
+      expect: 'acceptable',
+      description: 'a fault read a dropped page back in',
+      count: (c) => c.refaults,
+    },
+    {
+      id: 'deferred-window',
+      expect: 'interesting',
+      description: 'a write through a TLB entry whose PTE reclaim had cleared, before the deferred flush',
+      count: (c) => c.staleWindowWrites,
+    },
+    {
+      id: 'knl4-stray',
+      expect: 'acceptable',
+      description: "an MMU's A/D update landed on a PTE reclaim had just cleared (--hw knl4 only)",
+      count: (c) => c.knl4Strays,
+    },
+    {
+      id: 'pending-flushed',
+      expect: 'acceptable',
+      description: 'flush_tlb_batched_pending found a deferred flush pending and flushed the mm',
+      count: (c) => c.batchedPendingFlushes,
+    },
+  ]),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 3 },
-
-  roles(config: LayoutConfig): Role[] {
-    const roles: Role[] = [];
-    for (let c = 0; c < config.cpus; c++) {
-      if (config.cpus === 1) roles.push(MPROTECT_AND_RECLAIM);
-      else roles.push(c === config.cpus - 1 ? RECLAIM : MPROTECT);
-    }
-    for (let m = 0; m < config.mmus; m++) roles.push(MMU);
-    return roles;
-  },
-
+  ...mprotectAgainst(reclaimOne, { op: 'reclaim', both: 'mprotect+reclaim' }),
   setup: setupSharedFile,
-
-  program(cpu: Cpu, role: Role, budget: EpisodeBudget): Step {
-    const fixed = cpu.layout.config.cpus === 1 ? 1 : cpu.layout.config.cpus - 1;
-    switch (role) {
-      case MPROTECT:
-        return mprotectLoop(cpu, budget.ops, false);
-      case MPROTECT_AND_RECLAIM:
-        return mprotectLoop(cpu, budget.ops, true);
-      case RECLAIM:
-        return background(cpu, budget, fixed, reclaimOne);
-      default:
-        return userAccesses(cpu, budget, fixed);
-    }
-  },
-
   finalCheck: finalWritebackCheck,
 };
-
-function* mprotectLoop(cpu: Cpu, ops: number, alsoReclaim: boolean): Step {
-  let writable = true; // the VMA starts read-write: the first call write-protects
-  for (let i = 0; i < ops; i++) {
-    writable = !writable;
-    yield* mprotectShared(cpu, writable);
-    if (alsoReclaim) yield* reclaimOne(cpu);
-  }
-}
 
 /** Shrink a random run of the file's pages as one list, or write back / age one page. */
 function* reclaimOne(cpu: Cpu): Step {

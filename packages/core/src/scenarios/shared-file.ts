@@ -33,7 +33,7 @@ import { mprotect } from '../mm/mprotect.ts';
 import { pageReferenced } from '../mm/rmap.ts';
 import { VM_READ, VM_SHARED, VM_WRITE } from '../mm/vma.ts';
 import { writebackPage } from '../mm/writeback.ts';
-import type { EpisodeBudget, Outcome } from './scenario.ts';
+import type { EpisodeBudget, Outcome, Role, Scenario } from './scenario.ts';
 import { userAccess } from './user.ts';
 
 /**
@@ -204,4 +204,62 @@ export function* mprotectShared(cpu: Cpu, writable: boolean): Step {
 export function* finalWritebackCheck(cpu: Cpu): Step {
   for (let f = 0; f < cpu.layout.config.pages; f++) yield* writebackPage(cpu, f);
   checkNoLostDirty(cpu.i32, cpu.layout, cpu.id, cpu.episode);
+}
+
+/**
+ * A scenario's outcomes: the shared file's acceptable and interesting ones, then `extra`, then the
+ * forbidden ones (every violation kind keeps its one outcome).
+ */
+export function sharedFileOutcomes(extra: readonly Outcome[]): Outcome[] {
+  return [
+    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect !== 'forbidden'),
+    ...extra,
+    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect === 'forbidden'),
+  ];
+}
+
+/**
+ * The roles and programs of a scenario where mprotect CPUs flip the whole mapping between
+ * read-only and read-write, the last CPU runs `op` in the background (writeback, reclaim …) and
+ * the MMU agents read and write. With one CPU, that CPU does an `op` after each mprotect.
+ * The role names are what reports show: the background role's, and the one CPU's that does both.
+ */
+export function mprotectAgainst(
+  op: (cpu: Cpu) => Step,
+  names: { op: string; both: string },
+): Pick<Scenario, 'roles' | 'program'> {
+  const mprotectRole: Role = { name: 'mprotect', fixed: true };
+  const bothRole: Role = { name: names.both, fixed: true };
+  const opRole: Role = { name: names.op, fixed: false };
+  const mmuRole: Role = { name: 'mmu', fixed: false };
+  function* mprotectLoop(cpu: Cpu, ops: number, alsoOp: boolean): Step {
+    let writable = true; // the VMA starts read-write: the first call write-protects
+    for (let i = 0; i < ops; i++) {
+      writable = !writable;
+      yield* mprotectShared(cpu, writable);
+      if (alsoOp) yield* op(cpu);
+    }
+  }
+  return {
+    roles(config) {
+      const roles: Role[] = [];
+      for (let c = 0; c < config.cpus; c++)
+        roles.push(config.cpus === 1 ? bothRole : c === config.cpus - 1 ? opRole : mprotectRole);
+      for (let m = 0; m < config.mmus; m++) roles.push(mmuRole);
+      return roles;
+    },
+    program(cpu, role, budget) {
+      const fixed = cpu.layout.config.cpus === 1 ? 1 : cpu.layout.config.cpus - 1;
+      switch (role) {
+        case mprotectRole:
+          return mprotectLoop(cpu, budget.ops, false);
+        case bothRole:
+          return mprotectLoop(cpu, budget.ops, true);
+        case opRole:
+          return background(cpu, budget, fixed, op);
+        default:
+          return userAccesses(cpu, budget, fixed);
+      }
+    },
+  };
 }
