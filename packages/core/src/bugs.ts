@@ -20,6 +20,7 @@ export interface BugFlags {
   mprotectNoFlush: boolean;
   reclaimNoBatchedFlush: boolean;
   knl4NoNoneMask: boolean;
+  migrateNoFlushPending: boolean;
 }
 
 export interface BugInfo {
@@ -203,6 +204,16 @@ export const BUGS: readonly BugInfo[] = [
     description:
       'pte_none without _PAGE_KNL_ERRATUM_MASK on a Knights Landing (erratum KNL4): A/D set by an MMU on a PTE reclaim just cleared make it look like a swap entry, and the fault handler takes it for one (do_swap_page: "Bad swap file entry")',
   },
+  {
+    name: 'migrate-no-flush-pending',
+    kind: 'stale-write',
+    flag: 'migrateNoFlushPending',
+    backends: ['native', 'xen'],
+    scenario: 'migrate-prot',
+    contract: 2025,
+    description:
+      "pte_accessible before 20841405940e ignores mm_tlb_flush_pending: migration finds a PTE change_prot_numa just made PROT_NONE, skips ptep_clear_flush's flush, copies and frees the old frame while an MMU still writes it through its stale writable entry (a stale write, lost after the copy, landing after the free)",
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -222,6 +233,7 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   mprotectNoFlush: false,
   reclaimNoBatchedFlush: false,
   knl4NoNoneMask: false,
+  migrateNoFlushPending: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

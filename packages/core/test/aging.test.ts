@@ -28,7 +28,7 @@ const VA = 1;
  */
 function writeProtectThenWriteback(m: Rig): void {
   const [cpu0, cleaner] = m.cpus;
-  run(changePteRange(cpu0, cpu0.layout.mm(0), VA, VA + 1, PAGE_READONLY, false));
+  run(changePteRange(cpu0, cpu0.layout.mm(0), VA, VA + 1, PAGE_READONLY, 0));
   run(writebackPage(cleaner, VA));
 }
 

@@ -71,6 +71,11 @@ export function run<T>(gen: Step<T>): T {
   }
 }
 
+/** The MMU agents of the last rig, idle, take the shootdown IPIs sent to them (as in run()). */
+export function takeIdleIpis(except?: Cpu): void {
+  for (const c of current?.cpus ?? []) if (c.tlb && c !== except) drain(ipiPoint(c));
+}
+
 function drain(gen: Step): void {
   for (let r = gen.next(); r.done !== true; r = gen.next());
 }

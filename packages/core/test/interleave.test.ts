@@ -40,7 +40,7 @@ describe('a fault in the transaction window (native)', () => {
     const m = machine('native');
     const [cpu, , mmu] = m.cpus;
     const ptep = ptepOf(m, 2);
-    const mp = new Stepper(changePteRange(cpu, cpu.layout.mm(0), 0, 4, PAGE_READONLY, false));
+    const mp = new Stepper(changePteRange(cpu, cpu.layout.mm(0), 0, 4, PAGE_READONLY, 0));
     while (m.i32[ptep] !== 0) mp.step(); // start has cleared the PTE of va 2
     const orig = run(mmuAccess(mmu, mmu.task.pgd, 2, false));
     expect(orig).toBe(0); // the hardware found it cleared
@@ -59,7 +59,7 @@ describe('lazy MMU batch and the ptl (xen)', () => {
     const [cpu, cleaner] = m.cpus;
     const pv = cpu.pv as XenPvOps;
     const ptl = m.layout.ptl(0);
-    const mp = new Stepper(changePteRange(cpu, cpu.layout.mm(0), 0, 4, PAGE_SHARED, false));
+    const mp = new Stepper(changePteRange(cpu, cpu.layout.mm(0), 0, 4, PAGE_SHARED, 0));
     let unlockedWithQueue = false;
     let locked = false;
     while (mp.step()) {

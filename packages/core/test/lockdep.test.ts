@@ -164,7 +164,7 @@ describe('context switch (start/end_context_switch)', () => {
 describe('the prot transaction and the ptl', () => {
   it('change_pte_range keeps every rule (xen: batched, flushed before the unlock)', () => {
     const m = machine('xen', { pages: 8 });
-    run(changePteRange(m.cpus[0], m.cpus[0].layout.mm(0), 0, 8, PAGE_READONLY, false));
+    run(changePteRange(m.cpus[0], m.cpus[0].layout.mm(0), 0, 8, PAGE_READONLY, 0));
     expect(readViolation(m)).toBeUndefined();
   });
 
@@ -178,15 +178,15 @@ describe('the prot transaction and the ptl', () => {
     it(`${bug}: ${kind}`, () => {
       const m = machine('xen', { pages: 8 }, bug);
       // unpaired-commit needs a PTE whose protection does not change: make it read-only first
-      if (bug === 'unpaired-commit') run(changePteRange(m.cpus[1], m.cpus[1].layout.mm(0), 0, 8, PAGE_READONLY, false));
-      run(changePteRange(m.cpus[0], m.cpus[0].layout.mm(0), 0, 8, PAGE_READONLY, false));
+      if (bug === 'unpaired-commit') run(changePteRange(m.cpus[1], m.cpus[1].layout.mm(0), 0, 8, PAGE_READONLY, 0));
+      run(changePteRange(m.cpus[0], m.cpus[0].layout.mm(0), 0, 8, PAGE_READONLY, 0));
       expect(readViolation(m)?.kind).toBe(kind);
     });
   }
 
   it('the report snapshot shows what the CPU held and did', () => {
     const m = machine('xen', { pages: 8 }, 'lazy-read-hazard');
-    run(changePteRange(m.cpus[0], m.cpus[0].layout.mm(0), 0, 8, PAGE_READONLY, false));
+    run(changePteRange(m.cpus[0], m.cpus[0].layout.mm(0), 0, 8, PAGE_READONLY, 0));
     const [mine] = readSnapshots(m);
     expect(formatHeld(mine)).toEqual(['ptl[0]']);
     const events = formatEvents(mine);

@@ -33,7 +33,7 @@ export interface Counters {
    */
   raceWindowHits: number;
   /**
-   * Writes through a translation whose PTE had lost write access since, while the revoking call had
+   * Writes through a translation whose PTE had lost write access or D since, while the revoking call had
    * not completed yet — legal (the flush is still on its way), and the window every flush closes.
    */
   staleWindowWrites: number;
@@ -43,6 +43,12 @@ export interface Counters {
   /** Reclaim's deferred flushes done (try_to_unmap_flush), and those flush_tlb_batched_pending forced. */
   batchedFlushes: number;
   batchedPendingFlushes: number;
+  /** Pages migrated (migrate-prot), and faults that found a migration entry and waited for it. */
+  migrations: number;
+  migrationWaits: number;
+  /** change_prot_numa calls, and the NUMA hinting faults that made a PROT_NONE PTE accessible again. */
+  numaScans: number;
+  numaFaults: number;
   /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
   knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
@@ -82,6 +88,10 @@ export function newCounters(): Counters {
     refaults: 0,
     batchedFlushes: 0,
     batchedPendingFlushes: 0,
+    migrations: 0,
+    migrationWaits: 0,
+    numaScans: 0,
+    numaFaults: 0,
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,

@@ -79,6 +79,8 @@ export const V_STALE_WRITE = 18;
 export const V_WRITE_AFTER_FREE = 19;
 /** Reclaim dropped a page whose data disk lacks (check/oracle.ts). */
 export const V_LOST_DIRTY_RECLAIM = 20;
+/** Migration copied a page, and the old frame was written after the copy (check/oracle.ts). */
+export const V_LOST_DIRTY_MIGRATE = 21;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -104,6 +106,14 @@ export const KINDS: readonly ViolationKind[] = [
     explain: (v) =>
       `reclaim dropped frame ${v.frame} from the page cache as clean, but its data is not on disk ` +
       `(written up to version ${v.a}, disk holds ${v.b}): the write is lost`,
+  },
+  {
+    code: V_LOST_DIRTY_MIGRATE,
+    name: 'lost-dirty',
+    fields: { va: 'index', frame: 'oldFrame', pte: 'newFrame', a: 'copiedVersion', b: 'oldFrameVersion' },
+    explain: (v) =>
+      `migration copied file page ${v.va} from frame ${v.frame} (version ${v.a}) to frame ${v.pte}, but frame ${v.frame} ` +
+      `was written after the copy (version ${v.b} when freed): a translation of the old frame outlived try_to_migrate's flush, and the write is lost`,
   },
   {
     code: V_LOST_DIRTY_FINAL,
@@ -146,8 +156,8 @@ export const KINDS: readonly ViolationKind[] = [
       (v.pte > 0
         ? `a TLB entry for va ${v.va} filled ${v.pte} access(es) earlier`
         : `the walk of va ${v.va} in flight`) +
-      `, made before the PTE lost write access (${v.b - v.a} revocation(s) it never saw), after the kernel call ` +
-      `that took the access away had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: ` +
+      `, made before the PTE lost its write access or Dirty bit (${v.b - v.a} revocation(s) it never saw), after the kernel call ` +
+      `that took them away had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: ` +
       "that call's TLB flush was missing or came too late",
   },
   {

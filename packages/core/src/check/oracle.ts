@@ -7,6 +7,7 @@
  *  - At writeback (checkCleanPage): a page the kernel found clean must have its data on disk.
  *    Otherwise a write's dirty bit was dropped somewhere, and a reclaim now would lose the data.
  *  - At reclaim (checkDiscard): the page the kernel drops as clean must have its data on disk.
+ *  - At migration (checkMigrateCopy): the old frame, as it is freed, holds what was copied from it.
  *  - At the end of an episode (checkNoLostDirty), after all threads have quiesced and a final
  *    writeback of every cached page: each cached page's version equals its disk block.
  *
@@ -21,6 +22,7 @@ import { FILE_PAGES, type Layout, PG_INDEX, PG_VERSION } from '../mem/layout.ts'
 import {
   recordViolation,
   V_LOST_DIRTY_FINAL,
+  V_LOST_DIRTY_MIGRATE,
   V_LOST_DIRTY_RECLAIM,
   V_LOST_DIRTY_WRITEBACK,
   V_PROT_COMMIT,
@@ -38,6 +40,21 @@ export function checkDiscard(cpu: ArchCpu, frame: number, index: number, version
   if (version === disk) return;
   const { pte, writer } = describeFrame(cpu.i32, cpu.layout, frame);
   cpu.violation(V_LOST_DIRTY_RECLAIM, index, frame, pte, version, disk, writer);
+}
+
+/**
+ * Migration frees `src` (file page `index`) after copying version `copied` of it to `dst`: the
+ * frame must still hold that version (`now`) — a write after the copy went to a frame nobody reads.
+ */
+export function checkMigrateCopy(
+  cpu: ArchCpu,
+  index: number,
+  src: number,
+  dst: number,
+  copied: number,
+  now: number,
+): void {
+  if (now !== copied) cpu.violation(V_LOST_DIRTY_MIGRATE, index, src, dst, copied, now);
 }
 
 /** Check every cached page after the final writeback; returns the number of pages with lost data. */

@@ -1,10 +1,12 @@
 /**
  * The stale-write oracle: no write goes through a revoked translation.
  *
- * A *revocation* is a software write that takes write access away from a present, writable PTE
- * (clears P or RW): mprotect's commit, ptep_clear_flush's clear, reclaim's deferred clear. Each PTE
- * numbers its revocations as they are *cut* (at that write). A kernel call that takes write access
- * away *covers* what it revoked — the cuts it made, and for mprotect every PTE of its range as it
+ * A *revocation* is a software write that takes away from a mapping PTE (present, or PROT_NONE)
+ * something a cached writable, dirty translation relies on — P, RW or D: mprotect's commit,
+ * change_prot_numa's PROT_NONE, ptep_clear_flush's clear, page_mkclean's clean, reclaim's deferred
+ * clear. (D counts: once D is cleared, a translation that cached it writes without setting it
+ * again, and the page looks clean.) Each PTE numbers its revocations as they are *cut* (at that
+ * write). A kernel call that revokes *covers* what it revoked — the cuts it made, and for mprotect every PTE of its range as it
  * found it under the ptl, whoever cut it — and when the call *completes* (returns; for reclaim's
  * deferred flush, at try_to_unmap_flush) the kernel treats every covered cut as done: no
  * translation older than it may write any more. That is what its flush must make true.
@@ -23,10 +25,16 @@
  */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
-import { _PAGE_PRESENT, _PAGE_RW } from '../arch/x86/pte.ts';
+import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW } from '../arch/x86/pte.ts';
 import { V_STALE_WRITE } from './kinds.ts';
 
-const WRITABLE = _PAGE_PRESENT | _PAGE_RW;
+/** What a cached writable, dirty translation relies on. */
+const RELIED = _PAGE_PRESENT | _PAGE_RW | _PAGE_DIRTY;
+/** A scope entry that no later write drops (coverRevoked's). */
+const KEEP = -1;
+
+// A scope (cpu.revoking) holds triples: the PTE, the cut number, and the RELIED bits the PTE had
+// before the cut (KEEP for a covered PTE).
 
 /** Open a revocation scope for the running kernel call; returns the scope it nests in. */
 export function beginRevoke(cpu: ArchCpu): number[] | null {
@@ -39,7 +47,7 @@ export function beginRevoke(cpu: ArchCpu): number[] | null {
 export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
   const { i32, layout } = cpu;
   const covered = cpu.revoking ?? [];
-  for (let i = 0; i < covered.length; i += 2) {
+  for (let i = 0; i < covered.length; i += 3) {
     const done = layout.revokeDone(covered[i]);
     for (let d = Atomics.load(i32, done); d < covered[i + 1]; ) {
       if (Atomics.compareExchange(i32, done, d, covered[i + 1]) !== d) d = Atomics.load(i32, done);
@@ -53,33 +61,30 @@ export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
 }
 
 /**
- * A software write replaced `old` with `val` in the PTE at `ptep`: a cut if it took write access
- * away, covered by the running call. A cut outside any call never completes (an unmodelled caller:
- * no report, never a false one). A call that gives write access back to a PTE it cut (native
- * ptep_modify_prot_start clears the PTE, commit restores it writable) promised nothing for it:
+ * A software write replaced `old` with `val` in the PTE at `ptep`: a cut if it took P, RW or D from
+ * a mapping PTE, covered by the running call. A cut outside any call never completes (an
+ * unmodelled caller: no report, never a false one). A call that gives back everything it cut from
+ * a PTE (native ptep_modify_prot_start clears the PTE, commit restores it) promised nothing for it:
  * the cut was transient, and today's mprotect rightly does not flush it (pte_needs_flush).
  */
 export function pteWritten(cpu: ArchCpu, ptep: number, old: number, val: number): void {
   const scope = cpu.revoking;
-  if ((val & WRITABLE) === WRITABLE) {
-    if ((old & WRITABLE) !== WRITABLE && scope) {
-      for (let i = scope.length - 2; i >= 0; i -= 2)
-        if (scope[i] === ptep) {
-          scope.splice(i, 2);
-          break;
-        }
-    }
-    return;
+  if (scope) {
+    for (let i = scope.length - 3; i >= 0; i -= 3)
+      if (scope[i] === ptep) {
+        if (scope[i + 2] !== KEEP && (scope[i + 2] & ~val) === 0) scope.splice(i, 3);
+        break;
+      }
   }
-  if ((old & WRITABLE) !== WRITABLE) return;
+  if ((old & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0 || (old & ~val & RELIED) === 0) return;
   const cut = Atomics.add(cpu.i32, cpu.layout.revokeCut(ptep), 1) + 1;
-  scope?.push(ptep, cut);
+  scope?.push(ptep, cut, old & RELIED);
 }
 
 /** The running call's promise covers this PTE as it stands now: every cut made on it so far. */
 export function coverRevoked(cpu: ArchCpu, ptep: number): void {
   const cut = Atomics.load(cpu.i32, cpu.layout.revokeCut(ptep));
-  if (cut > 0) cpu.revoking?.push(ptep, cut);
+  if (cut > 0) cpu.revoking?.push(ptep, cut, KEEP);
 }
 
 /** Revocations cut on the PTE so far: what a translation made from a read of it now remembers. */

@@ -6,11 +6,13 @@ export const WRITER_PROT_COMMIT = 1;
 export const WRITER_MKCLEAN = 2;
 export const WRITER_FAULT = 3;
 export const WRITER_UNMAP = 4;
+export const WRITER_MIGRATE = 5;
 export const WRITER_NAMES: Record<number, string> = {
   [WRITER_PROT_COMMIT]: 'prot commit (change_pte_range)',
   [WRITER_MKCLEAN]: 'page_mkclean',
   [WRITER_FAULT]: 'fault handler',
   [WRITER_UNMAP]: 'try_to_unmap (reclaim)',
+  [WRITER_MIGRATE]: 'try_to_migrate / remove_migration_ptes',
 };
 
 /** The shadow word for "agent wrote it by `op`". */

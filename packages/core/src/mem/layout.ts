@@ -111,6 +111,7 @@ export const PG_MAPCOUNT = 1;
 export const PG_VERSION = 2; // bumped by every write any MMU makes to the frame
 export const PG_INDEX = 3; // page->index: the file page it caches, -1 when it caches none
 export const PG_NEXT = 4; // on the free list: the next free frame + 1, 0 the last
+export const PG_REFS = 5; // lookup references (folio_try_get); -1 frozen: free, or not yet published
 
 // violation record
 export const VI_FLAG = 0; // 0 free, 1 taken by the first reporter
@@ -409,7 +410,7 @@ const AGENT_FIELDS = [
   'ackWait',
 ];
 const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff'];
-const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'index', 'next'];
+const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'index', 'next', 'refs'];
 const MM_FIELDS: Record<number, string> = {
   [MM_PAGE_TABLE_LOCK]: 'page_table_lock',
   [MM_MMAP_LOCK]: 'mmap_lock',

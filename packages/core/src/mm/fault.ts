@@ -1,6 +1,7 @@
 /**
  * The page fault handler for the shared file mappings modelled here (mm/memory.c
- * handle_mm_fault → handle_pte_fault, do_fault, do_wp_page/wp_page_reuse). It runs on the CPU
+ * handle_mm_fault → handle_pte_fault: do_fault, do_swap_page's migration_entry_wait, do_numa_page,
+ * do_wp_page/wp_page_reuse). It runs on the CPU
  * that faulted — an MMU agent entering the kernel.
  *
  * The PTE the hardware walked (vmf->orig_pte) is re-checked under the pte lock: a fault taken in
@@ -11,12 +12,15 @@
 import {
   _PAGE_ACCESSED,
   formatPte,
+  isMigrationPte,
   pfnPte,
   pteMkdirty,
   pteMkwrite,
   pteMkyoung,
+  pteModify,
   pteNone,
   ptePresent,
+  pteProtnone,
   pteWrite,
 } from '../arch/x86/pte.ts';
 import { BUG_BAD_SWAP_PTE, KernelBug } from '../check/bug.ts';
@@ -27,7 +31,8 @@ import { POINT, type Step } from '../mem/step.ts';
 import { ptepSetAccessFlags } from './access-flags.ts';
 import { filemapFault } from './filemap.ts';
 import { lockPage, mmapReadLock, mmapReadUnlock, PG_dirty, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
-import { pteOffsetMap, ptepGet } from './pgtable.ts';
+import { migrationEntryWait } from './migrate.ts';
+import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { findVma, VM_READ, VM_WRITE, vmGetPageProt } from './vma.ts';
 
 /** The access may be retried. */
@@ -63,9 +68,17 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
     return;
   }
   if (!ptePresent(orig)) {
-    // do_swap_page: no swap (nor migration) entries exist here, so no non-present PTE may be other
-    // than none. One that is — stray A/D bits on a cleared PTE — is no entry of any swap device.
+    // do_swap_page: a migration entry waits for the migration; no swap entries exist here, so any
+    // other non-present PTE — stray A/D bits on a cleared PTE — is no entry of any swap device.
+    if (isMigrationPte(orig)) {
+      yield* migrationEntryWait(cpu, va);
+      return;
+    }
     throw new KernelBug(BUG_BAD_SWAP_PTE, `do_swap_page: Bad swap file entry ${formatPte(orig)} at va ${va}`);
+  }
+  if (pteProtnone(orig) && flags & (VM_READ | VM_WRITE)) {
+    yield* doNumaPage(cpu, flags, va, ptep, orig); // vma_is_accessible: a NUMA hinting fault
+    return;
   }
   yield* ptlLock(cpu, va);
   yield POINT;
@@ -118,6 +131,24 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   }
   yield* ptlUnlock(cpu, va);
   yield* unlockPage(cpu, frame);
+}
+
+/**
+ * do_numa_page (mm/memory.c) for a PROT_NONE PTE in an accessible VMA: under the ptl, if the PTE is
+ * still the one the hardware found, rebuild it with the VMA's protection, young — as a prot
+ * transaction outside lazy MMU mode (numa_rebuild_single_mapping: ptep_modify_prot_start, then
+ * commit). The model has one node: the page stays where it is (migrate-prot's migration CPU moves
+ * pages).
+ */
+function* doNumaPage(cpu: Cpu, flags: number, va: number, ptep: number, orig: number): Step {
+  cpu.stats.numaFaults++;
+  yield* ptlLock(cpu, va);
+  yield POINT;
+  if (ptepGet(cpu, ptep) === orig) {
+    const old = yield* ptepModifyProtStart(cpu, va, ptep);
+    yield* ptepModifyProtCommit(cpu, va, ptep, old, pteMkyoung(pteModify(old, vmGetPageProt(flags))));
+  } else cpu.stats.spuriousFaults++;
+  yield* ptlUnlock(cpu, va);
 }
 
 /**

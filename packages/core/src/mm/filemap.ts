@@ -14,19 +14,26 @@ import type { Cpu } from '../kernel/cpu.ts';
 import { FILE_PAGES, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { lockPage, unlockPage } from './locks.ts';
-import { allocPage, freePage } from './page-alloc.ts';
+import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
 
-/** find_lock_page: the frame caching file page `index`, locked and still cached; or -1. */
+/**
+ * find_lock_page: the frame caching file page `index`, locked and still cached; or -1. The lookup's
+ * reference (page-alloc.ts) keeps the frame from being freed between the slot's read and the check;
+ * the caller's page lock keeps it after that, so the reference is dropped on return.
+ */
 export function* findLockPage(cpu: Cpu, index: number): Step<number> {
   const slot = cpu.layout.file + FILE_PAGES + index;
   for (;;) {
     yield POINT;
     const frame = cpu.mem.load(slot);
     if (frame < 0) return -1;
+    if (!(yield* pageTryGet(cpu, frame))) continue; // being freed: the slot has moved on
     yield* lockPage(cpu, frame);
     yield POINT;
-    if (cpu.mem.load(slot) === frame) return frame;
-    yield* unlockPage(cpu, frame); // dropped from the page cache meanwhile: look again
+    const still = cpu.mem.load(slot) === frame;
+    if (!still) yield* unlockPage(cpu, frame); // dropped from the page cache meanwhile: look again
+    yield* pagePut(cpu, frame);
+    if (still) return frame;
   }
 }
 
@@ -53,9 +60,13 @@ export function* filemapFault(cpu: Cpu, index: number): Step<number> {
     mem.store(page + PG_MAPCOUNT, 0);
     yield POINT;
     mem.store(page + PG_FLAGS, 0);
+    yield* pageRefUnfreeze(cpu, fresh);
     yield POINT;
     if (mem.cmpxchg(layout.file + FILE_PAGES + index, -1, fresh) === -1) cpu.stats.refaults++;
-    else yield* freePage(cpu, fresh); // another fault read it first
+    else {
+      yield* pageRefFreeze(cpu, fresh); // another fault read it first; a stale lookup may hold it
+      yield* freePage(cpu, fresh);
+    }
   }
 }
 

@@ -45,6 +45,27 @@ export function* lockPage(cpu: Cpu, frame: number): Step {
   cpu.waitDone();
 }
 
+/** trylock_page (folio_trylock): the lock if it is free, without waiting. */
+export function* trylockPage(cpu: Cpu, frame: number): Step<boolean> {
+  yield POINT;
+  if (cpu.mem.or(cpu.layout.page(frame) + PG_FLAGS, PG_locked) & PG_locked) return false;
+  cpu.lockdep?.acquire(LC_PAGE_LOCK, frame);
+  return true;
+}
+
+/** folio_wait_locked: wait until the page is unlocked, without taking the lock. */
+export function* waitOnPageLocked(cpu: Cpu, frame: number): Step {
+  const word = cpu.layout.page(frame) + PG_FLAGS;
+  yield POINT;
+  if ((cpu.mem.load(word) & PG_locked) === 0) return;
+  cpu.waitOn(WAIT_LOCK, word, (LC_PAGE_LOCK << 16) | frame);
+  do {
+    yield SPIN;
+    if (cpu.tlb) yield* takeIpis(cpu);
+  } while (cpu.mem.load(word) & PG_locked);
+  cpu.waitDone();
+}
+
 /** unlock_page */
 export function* unlockPage(cpu: Cpu, frame: number): Step {
   cpu.lockdep?.release(LC_PAGE_LOCK, frame);

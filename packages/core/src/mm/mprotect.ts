@@ -7,11 +7,15 @@
  *   do {
  *       oldpte = *pte;
  *       if (pte_present(oldpte)) {
+ *           if (prot_numa && pte_protnone(oldpte)) continue;   // today's; avoids a TLB flush
  *           ptent = ptep_modify_prot_start(mm, addr, pte);
  *           ptent = pte_modify(ptent, newprot);
  *           if (dirty_accountable && pte_dirty(ptent))   // avoid write faults on known-dirty pages
  *               ptent = pte_mkwrite(ptent);
  *           ptep_modify_prot_commit(mm, addr, pte, ptent);
+ *       } else if (is_write_migration_entry(entry)) {  // both kernels: removal must not give write
+ *           make_migration_entry_read(&entry);          // back ("a protection check is difficult,
+ *           set_pte_at(mm, addr, pte, swp_entry_to_pte(entry));  // so just be safe")
  *       }
  *   } while (pte++, addr += PAGE_SIZE, addr != end);
  *   arch_leave_lazy_mmu_mode();
@@ -21,16 +25,23 @@
  * flush_tlb_range in change_protection; in today's (2025), do_mprotect_pkey's mmu_gather —
  * tlb_gather_mmu (mm_tlb_flush_pending is true from here), `if (pte_needs_flush(oldpte, ptent))
  * tlb_flush_pte_range(tlb, addr, PAGE_SIZE)` per PTE, and tlb_finish_mmu's flush.
+ *
+ * cp_flags (include/linux/mm.h): MM_CP_TRY_CHANGE_WRITABLE is today's name for the seed's
+ * dirty_accountable; MM_CP_PROT_NUMA makes PTEs PROT_NONE for NUMA hinting (mempolicy.ts).
  */
 
 import {
   _PAGE_CHG_MASK,
   _PAGE_RW,
   BUGGY_CHG_MASK_PFN,
+  isMigrationPte,
+  makeMigrationPte,
+  migrationEntry,
   pteDirty,
   pteMkwrite,
   pteModify,
   ptePresent,
+  pteProtnone,
 } from '../arch/x86/pte.ts';
 import { flushTlbRange, pteNeedsFlush } from '../arch/x86/tlb.ts';
 import { beginRevoke, coverRevoked, endRevoke } from '../check/revoke.ts';
@@ -44,9 +55,14 @@ import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from
 import { flushTlbBatchedPending } from './tlb-batch.ts';
 import { findVma, vmGetPageProt } from './vma.ts';
 
+/** cp_flags: make a clean PTE writable where it may be (the seed's dirty_accountable). */
+export const MM_CP_TRY_CHANGE_WRITABLE = 1 << 0;
+/** cp_flags: change_prot_numa — PROT_NONE for NUMA hinting faults, skipping PTEs already so. */
+export const MM_CP_PROT_NUMA = 1 << 1;
+
 /**
  * change_pte_range over virtual pages [start, end), which lie in one pte page.
- * Returns the number of PTEs changed (prot transactions committed).
+ * Returns the number of PTEs changed (prot transactions committed, migration entries made readable).
  */
 export function* changePteRange(
   cpu: Cpu,
@@ -54,7 +70,7 @@ export function* changePteRange(
   start: number,
   end: number,
   newprot: number,
-  dirtyAccountable: boolean,
+  cpFlags = 0,
   tlb: MmuGather | null = null,
 ): Step<number> {
   const pte0 = yield* pteOffsetMap(cpu, mm, start);
@@ -74,10 +90,17 @@ export function* changePteRange(
     yield POINT;
     const oldpte = ptepGet(cpu, ptep);
     if (revoking) coverRevoked(cpu, ptep); // harness: when this returns, no older translation may write
-    if (!ptePresent(oldpte)) continue;
+    if (!ptePresent(oldpte)) {
+      if (isMigrationPte(oldpte) && migrationEntry(oldpte).write) {
+        yield* cpu.pv.setPteAt(ptep, makeMigrationPte({ ...migrationEntry(oldpte), write: false }));
+        pages++;
+      }
+      continue;
+    }
+    if (cpFlags & MM_CP_PROT_NUMA && pteProtnone(oldpte)) continue;
     const startPte = yield* ptepModifyProtStart(cpu, va, ptep);
     let ptent = pteModify(startPte, newprot, cpu.bugs.chgMaskPfn ? BUGGY_CHG_MASK_PFN : _PAGE_CHG_MASK);
-    if (dirtyAccountable && pteDirty(ptent)) ptent = pteMkwrite(ptent);
+    if (cpFlags & MM_CP_TRY_CHANGE_WRITABLE && pteDirty(ptent)) ptent = pteMkwrite(ptent);
     // BUG(unpaired-commit): "nothing to change" — but start already cleared (native) or opened
     // the transaction, and it is never committed.
     if (cpu.bugs.unpairedCommit && ptent === startPte) continue;
@@ -110,13 +133,13 @@ export function* changeProtection(
   start: number,
   end: number,
   newprot: number,
-  dirtyAccountable: boolean,
+  cpFlags = 0,
   tlb: MmuGather | null = null,
 ): Step<number> {
   let pages = 0;
   for (let va = start; va < end; ) {
     const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
-    pages += yield* changePteRange(cpu, mm, va, next, newprot, dirtyAccountable, tlb);
+    pages += yield* changePteRange(cpu, mm, va, next, newprot, cpFlags, tlb);
     va = next;
   }
   // BUG(mprotect-no-flush): the PTEs changed, the TLBs keep the old translations.
@@ -127,7 +150,7 @@ export function* changeProtection(
 /**
  * sys_mprotect over one whole VMA (splitting VMAs is not modelled): under mmap_lock for write, set
  * the new vm_flags, then change_protection with the VMA's new page protection. The mappings here do
- * no write-notify, so `dirty_accountable` is false (see vmGetPageProt). The kernel's mm is
+ * no write-notify, so no MM_CP_TRY_CHANGE_WRITABLE (see vmGetPageProt). The kernel's mm is
  * current->mm; here the caller names it (lazy-ctxsw's task 1 mprotects the mapping of mm 0).
  */
 export function* mprotect(cpu: Cpu, mm: number, va: number, vmFlags: number): Step {
@@ -143,7 +166,7 @@ export function* mprotect(cpu: Cpu, mm: number, va: number, vmFlags: number): St
     const end = mem.load(vma + VMA_END);
     yield POINT;
     mem.store(vma + VMA_FLAGS, vmFlags);
-    yield* changeProtection(cpu, mm, start, end, vmGetPageProt(vmFlags), false, tlb);
+    yield* changeProtection(cpu, mm, start, end, vmGetPageProt(vmFlags), 0, tlb);
     cpu.stats.mprotects++;
   }
   if (tlb) yield* tlbFinishMmu(cpu, tlb);

@@ -3,15 +3,64 @@
  * under zone->lock, linked through struct page (PG_NEXT: next free frame + 1). A frame freed
  * while some CPU still translates to it can be handed out again in the same episode — what makes a
  * write after free observable once TLBs cache translations.
+ *
+ * And the page references that keep a frame from being freed under a lookup (include/linux/mm.h,
+ * page_ref.h): a page-cache lookup reads a slot, then takes a reference (folio_try_get) before it
+ * locks the page and checks the slot still holds it. Whoever frees a page it removed from the
+ * page cache first freezes its references (folio_ref_freeze) — here it waits for the lookups in
+ * flight to let go, where the kernel fails and retries the migration or reclaim. A free or
+ * newly allocated frame stays frozen until it is published (folio_ref_unfreeze), so a lookup that
+ * read a stale slot can never lock a frame someone is setting up.
  */
 import { noteFreed } from '../check/freed.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { LC_ZONE_LOCK } from '../locking/lock-classes.ts';
 import { spinLock, spinUnlock } from '../locking/spinlock.ts';
-import { type Layout, PG_INDEX, PG_NEXT, ZONE_FREE, ZONE_LOCK, ZONE_NR_FREE } from '../mem/layout.ts';
-import { POINT, type Step } from '../mem/step.ts';
+import { type Layout, PG_INDEX, PG_NEXT, PG_REFS, ZONE_FREE, ZONE_LOCK, ZONE_NR_FREE } from '../mem/layout.ts';
+import { POINT, SPIN, type Step } from '../mem/step.ts';
 
-/** alloc_page: a free frame, or -1 when none is left. */
+const FROZEN = -1;
+
+/**
+ * folio_try_get: a reference, unless the frame is frozen (being freed, free, or not yet
+ * published) — atomic_inc_not_zero's read and cmpxchg loop.
+ */
+export function* pageTryGet(cpu: Cpu, frame: number): Step<boolean> {
+  const word = cpu.layout.page(frame) + PG_REFS;
+  yield POINT;
+  for (let refs = cpu.mem.load(word); refs !== FROZEN; ) {
+    yield POINT;
+    const seen = cpu.mem.cmpxchg(word, refs, refs + 1);
+    if (seen === refs) return true;
+    refs = seen;
+  }
+  return false;
+}
+
+/** folio_put of a lookup reference. */
+export function* pagePut(cpu: Cpu, frame: number): Step {
+  yield POINT;
+  cpu.mem.add(cpu.layout.page(frame) + PG_REFS, -1);
+}
+
+/**
+ * folio_ref_freeze, before freeing a page that was in the page cache: wait until no lookup holds a
+ * reference, and freeze. (The kernel's freeze fails and its caller retries; waiting here keeps the
+ * callers simple. The waiter holds no lock, and a lookup holding a reference always lets go.)
+ */
+export function* pageRefFreeze(cpu: Cpu, frame: number): Step {
+  const word = cpu.layout.page(frame) + PG_REFS;
+  yield POINT;
+  while (cpu.mem.cmpxchg(word, 0, FROZEN) !== 0) yield SPIN;
+}
+
+/** folio_ref_unfreeze: a new page about to be published takes lookups from now on. */
+export function* pageRefUnfreeze(cpu: Cpu, frame: number): Step {
+  yield POINT;
+  cpu.mem.store(cpu.layout.page(frame) + PG_REFS, 0);
+}
+
+/** alloc_page: a free frame (its references frozen until published), or -1 when none is left. */
 export function* allocPage(cpu: Cpu): Step<number> {
   const { mem, layout } = cpu;
   const zone = layout.zone;
@@ -32,7 +81,7 @@ export function* allocPage(cpu: Cpu): Step<number> {
   return frame;
 }
 
-/** __free_page: put `frame` back at the head of the free list. */
+/** __free_page: put `frame` — frozen, or never published — back at the head of the free list. */
 export function* freePage(cpu: Cpu, frame: number): Step {
   const { mem, layout } = cpu;
   const zone = layout.zone;
@@ -55,6 +104,7 @@ export function initFreeFrames(i32: Int32Array, layout: Layout): void {
   for (let f = first; f < layout.frames; f++) {
     Atomics.store(i32, layout.page(f) + PG_NEXT, f + 1 < layout.frames ? f + 2 : 0);
     Atomics.store(i32, layout.page(f) + PG_INDEX, -1);
+    Atomics.store(i32, layout.page(f) + PG_REFS, FROZEN);
   }
   Atomics.store(i32, layout.zone + ZONE_FREE, first < layout.frames ? first + 1 : 0);
   Atomics.store(i32, layout.zone + ZONE_NR_FREE, layout.frames - first);

@@ -16,7 +16,7 @@
  * (a read of a PTE whose queued lazy-mode write has not landed, seed 000).
  */
 
-import { walkPte } from '../arch/x86/pgtable.ts';
+import { pteAccessible, walkPte } from '../arch/x86/pgtable.ts';
 import { pteMkold, pteYoung } from '../arch/x86/pte.ts';
 import { flushTlbPage } from '../arch/x86/tlb.ts';
 import { beginRevoke, endRevoke } from '../check/revoke.ts';
@@ -54,13 +54,16 @@ export function ptepGet(cpu: Cpu, ptep: number): number {
   return pte;
 }
 
-/** ptep_clear_flush (mm/pgtable-generic.c): get_and_clear, then flush the page so no in-flight write still uses it. */
+/**
+ * ptep_clear_flush (mm/pgtable-generic.c): get_and_clear, then — if a TLB may cache the old entry
+ * (pte_accessible) — flush the page so no in-flight write still uses it.
+ */
 export function* ptepClearFlush(cpu: Cpu, mm: number, va: number, ptep: number): Step<number> {
   const outer = beginRevoke(cpu);
   const pte = yield* cpu.pv.ptepGetAndClear(ptep);
   // BUG(clear-flush-no-flush): the PTE is cleared, the TLBs are not: a cached W+D translation keeps
   // writing the page without setting D again.
-  if (!cpu.bugs.clearFlushNoFlush) yield* flushTlbPage(cpu, mm, va);
+  if ((yield* pteAccessible(cpu, mm, pte)) && !cpu.bugs.clearFlushNoFlush) yield* flushTlbPage(cpu, mm, va);
   endRevoke(cpu, outer);
   return pte;
 }

@@ -15,7 +15,16 @@
  * since it may have been written).
  */
 
-import { pteDirty, pteMkclean, ptePfn, ptePresent, pteWrite, pteWrprotect } from '../arch/x86/pte.ts';
+import {
+  isMigrationPte,
+  migrationEntry,
+  pteDirty,
+  pteMkclean,
+  ptePfn,
+  ptePresent,
+  pteWrite,
+  pteWrprotect,
+} from '../arch/x86/pte.ts';
 import { WRITER_MKCLEAN, WRITER_UNMAP } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
@@ -36,26 +45,14 @@ import { setTlbUbcFlushPending } from './tlb-batch.ts';
 export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
   if (!(yield* pageMapped(cpu, frame))) return false;
   let ret = false;
-  yield* rmapWalkFile(cpu, cpu.layout.file, frame, function* (mm, va) {
-    if (yield* pageMkcleanOne(cpu, mm, va, frame)) ret = true;
-  });
-  return ret;
-}
-
-function* pageMkcleanOne(cpu: Cpu, mm: number, va: number, frame: number): Step<boolean> {
-  const ptep = yield* pteOffsetMapLock(cpu, mm, va);
-  if (ptep < 0) return false;
-  let ret = false;
-  yield POINT;
-  const pte = ptepGet(cpu, ptep);
-  if (ptePresent(pte) && ptePfn(pte) === frame && (pteDirty(pte) || pteWrite(pte))) {
+  yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep, pte) {
+    if (!pteDirty(pte) && !pteWrite(pte)) return;
     let entry = yield* ptepClearFlush(cpu, mm, va, ptep);
     entry = pteMkclean(pteWrprotect(entry));
     yield* cpu.pv.setPteAt(ptep, entry);
     cpu.noteWriter(ptep, WRITER_MKCLEAN);
     ret = true;
-  }
-  yield* pteUnmapUnlock(cpu, va);
+  });
   return ret;
 }
 
@@ -72,13 +69,8 @@ export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
   let referenced = 0;
   cpu.stats.agingScans++;
   if (!(yield* pageMapped(cpu, frame))) return 0;
-  yield* rmapWalkFile(cpu, cpu.layout.file, frame, function* (mm, va) {
-    const ptep = yield* pteOffsetMapLock(cpu, mm, va);
-    if (ptep < 0) return;
-    yield POINT;
-    const pte = ptepGet(cpu, ptep);
-    if (ptePresent(pte) && ptePfn(pte) === frame && (yield* ptepClearFlushYoung(cpu, ptep, pte))) referenced++;
-    yield* pteUnmapUnlock(cpu, va);
+  yield* pageVmaMappedWalk(cpu, frame, function* (_mm, _va, ptep, pte) {
+    if (yield* ptepClearFlushYoung(cpu, ptep, pte)) referenced++;
   });
   cpu.stats.youngCleared += referenced;
   return referenced;
@@ -93,26 +85,19 @@ export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
  */
 export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step {
   const page = cpu.layout.page(frame);
-  yield* rmapWalkFile(cpu, cpu.layout.file, frame, function* (mm, va) {
-    const ptep = yield* pteOffsetMapLock(cpu, mm, va);
-    if (ptep < 0) return;
-    yield POINT;
-    const pte = ptepGet(cpu, ptep);
-    if (ptePresent(pte) && ptePfn(pte) === frame) {
-      let pteval: number;
-      if (batchFlush) {
-        pteval = yield* cpu.pv.ptepGetAndClear(ptep);
-        yield* setTlbUbcFlushPending(cpu, mm, pteval);
-      } else pteval = yield* ptepClearFlush(cpu, mm, va, ptep);
-      cpu.noteWriter(ptep, WRITER_UNMAP);
-      if (pteDirty(pteval)) {
-        yield POINT;
-        cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
-      }
+  yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep) {
+    let pteval: number;
+    if (batchFlush) {
+      pteval = yield* cpu.pv.ptepGetAndClear(ptep);
+      yield* setTlbUbcFlushPending(cpu, mm, pteval);
+    } else pteval = yield* ptepClearFlush(cpu, mm, va, ptep);
+    cpu.noteWriter(ptep, WRITER_UNMAP);
+    if (pteDirty(pteval)) {
       yield POINT;
-      cpu.mem.add(page + PG_MAPCOUNT, -1);
+      cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
     }
-    yield* pteUnmapUnlock(cpu, va);
+    yield POINT;
+    cpu.mem.add(page + PG_MAPCOUNT, -1);
   });
 }
 
@@ -123,11 +108,42 @@ export function* pageMapped(cpu: Cpu, frame: number): Step<boolean> {
 }
 
 /**
- * rmap_walk_file: under the file's i_mmap_rwsem (read), `one(mm, va)` for every mapping of the
+ * page_vma_mapped_walk inside rmap_walk_file: for every mapping of the file page that locked page
+ * `frame` caches, under the PTE's ptl, `one(mm, va, ptep, pte, vma)` when the PTE maps `frame`
+ * (present, PROT_NONE included) — or, given `migrationOf` (PVMW_MIGRATION), when it holds a
+ * migration entry for that frame. `pte` is the value just read under the ptl.
+ */
+export function* pageVmaMappedWalk(
+  cpu: Cpu,
+  frame: number,
+  one: (mm: number, va: number, ptep: number, pte: number, vma: number) => Step,
+  migrationOf = -1,
+): Step {
+  yield* rmapWalkFile(cpu, cpu.layout.file, frame, function* (mm, va, vma) {
+    const ptep = yield* pteOffsetMapLock(cpu, mm, va);
+    if (ptep < 0) return;
+    yield POINT;
+    const pte = ptepGet(cpu, ptep);
+    const maps =
+      migrationOf < 0
+        ? ptePresent(pte) && ptePfn(pte) === frame
+        : isMigrationPte(pte) && migrationEntry(pte).pfn === migrationOf;
+    if (maps) yield* one(mm, va, ptep, pte, vma);
+    yield* pteUnmapUnlock(cpu, va);
+  });
+}
+
+/**
+ * rmap_walk_file: under the file's i_mmap_rwsem (read), `one(mm, va, vma)` for every mapping of the
  * file page that locked page `frame` caches (page->index). i_mmap holds the VMA records that map
  * the file; a VMA's mm (vma->vm_mm) is the mm record it lives in.
  */
-function* rmapWalkFile(cpu: Cpu, file: number, frame: number, one: (mm: number, va: number) => Step): Step {
+function* rmapWalkFile(
+  cpu: Cpu,
+  file: number,
+  frame: number,
+  one: (mm: number, va: number, vma: number) => Step,
+): Step {
   const mem = cpu.mem;
   yield POINT;
   const index = mem.load(cpu.layout.page(frame) + PG_INDEX);
@@ -138,7 +154,7 @@ function* rmapWalkFile(cpu: Cpu, file: number, frame: number, one: (mm: number, 
     yield POINT;
     const vma = mem.load(file + FILE_MMAPS + i);
     const va = yield* vmaAddress(cpu, vma, index);
-    if (va >= 0) yield* one(cpu.layout.mmOfVma(vma), va);
+    if (va >= 0) yield* one(cpu.layout.mmOfVma(vma), va, vma);
   }
   yield* iMmapUnlockRead(cpu, file);
 }

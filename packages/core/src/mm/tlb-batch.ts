@@ -16,7 +16,8 @@
  * and the flush shoots down each mm's cpumask as it stands then — the CPUs that can still hold an
  * entry (one that left the mm emptied its TLB when it left).
  */
-import { pteDirty, ptePresent } from '../arch/x86/pte.ts';
+import { pteAccessible } from '../arch/x86/pgtable.ts';
+import { pteDirty } from '../arch/x86/pte.ts';
 import { flushTlbMm } from '../arch/x86/tlb.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { MM_TLB_FLUSH_BATCHED } from '../mem/layout.ts';
@@ -28,8 +29,7 @@ const TLB_FLUSH_BATCH_PENDING_LARGE = TLB_FLUSH_BATCH_PENDING_MASK / 2;
 
 /** set_tlb_ubc_flush_pending: after try_to_unmap_one's ptep_get_and_clear, under the ptl. */
 export function* setTlbUbcFlushPending(cpu: Cpu, mm: number, pteval: number): Step {
-  // pte_accessible: a non-present entry was never cached (PROT_NONE is not modelled here).
-  if (!ptePresent(pteval)) return;
+  if (!(yield* pteAccessible(cpu, mm, pteval))) return; // never cached, or already flushed
   const ubc = cpu.task.tlbUbc;
   if (!ubc.mms.includes(mm)) ubc.mms.push(mm); // arch_tlbbatch_add_pending
   ubc.flushRequired = true;

@@ -25,7 +25,7 @@ import { PG_FLAGS } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage, removeMapping } from './filemap.ts';
 import { PG_dirty, unlockPage } from './locks.ts';
-import { freePage } from './page-alloc.ts';
+import { freePage, pageRefFreeze } from './page-alloc.ts';
 import { pageMapped, tryToUnmap } from './rmap.ts';
 import { tryToUnmapFlush } from './tlb-batch.ts';
 
@@ -49,7 +49,10 @@ export function* shrinkPageList(cpu: Cpu, indices: readonly number[]): Step<numb
   }
   yield* tryToUnmapFlush(cpu);
   endRevoke(cpu, outer);
-  for (const frame of freed) yield* freePage(cpu, frame);
+  for (const frame of freed) {
+    yield* pageRefFreeze(cpu, frame);
+    yield* freePage(cpu, frame);
+  }
   cpu.stats.reclaimed += freed.length;
   return freed.length;
 }

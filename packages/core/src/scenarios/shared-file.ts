@@ -79,7 +79,7 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
   {
     id: 'stale-write',
     expect: 'forbidden',
-    description: 'a write through a translation revoked before the revoking call returned',
+    description: 'a write through a translation older than a completed revocation (its flush missing or late)',
     kinds: ['stale-write'],
   },
   {
@@ -219,24 +219,23 @@ export function sharedFileOutcomes(extra: readonly Outcome[]): Outcome[] {
 }
 
 /**
- * The roles and programs of a scenario where mprotect CPUs flip the whole mapping between
- * read-only and read-write, the last CPU runs `op` in the background (writeback, reclaim …) and
- * the MMU agents read and write. With one CPU, that CPU does an `op` after each mprotect.
- * The role names are what reports show: the background role's, and the one CPU's that does both.
+ * The roles and programs of a scenario where CPUs with a fixed budget change the mapping's
+ * protection (`prot(cpu, i)`: their i-th operation), the last CPU runs `op` in the background
+ * (writeback, reclaim, migration …) and the MMU agents read and write. With one CPU, that CPU does
+ * an `op` after each `prot`. The role names are what reports show.
  */
-export function mprotectAgainst(
+export function protectAgainst(
+  prot: (cpu: Cpu, i: number) => Step,
   op: (cpu: Cpu) => Step,
-  names: { op: string; both: string },
+  names: { prot: string; op: string; both: string },
 ): Pick<Scenario, 'roles' | 'program'> {
-  const mprotectRole: Role = { name: 'mprotect', fixed: true };
+  const protRole: Role = { name: names.prot, fixed: true };
   const bothRole: Role = { name: names.both, fixed: true };
   const opRole: Role = { name: names.op, fixed: false };
   const mmuRole: Role = { name: 'mmu', fixed: false };
-  function* mprotectLoop(cpu: Cpu, ops: number, alsoOp: boolean): Step {
-    let writable = true; // the VMA starts read-write: the first call write-protects
+  function* protLoop(cpu: Cpu, ops: number, alsoOp: boolean): Step {
     for (let i = 0; i < ops; i++) {
-      writable = !writable;
-      yield* mprotectShared(cpu, writable);
+      yield* prot(cpu, i);
       if (alsoOp) yield* op(cpu);
     }
   }
@@ -244,17 +243,17 @@ export function mprotectAgainst(
     roles(config) {
       const roles: Role[] = [];
       for (let c = 0; c < config.cpus; c++)
-        roles.push(config.cpus === 1 ? bothRole : c === config.cpus - 1 ? opRole : mprotectRole);
+        roles.push(config.cpus === 1 ? bothRole : c === config.cpus - 1 ? opRole : protRole);
       for (let m = 0; m < config.mmus; m++) roles.push(mmuRole);
       return roles;
     },
     program(cpu, role, budget) {
       const fixed = cpu.layout.config.cpus === 1 ? 1 : cpu.layout.config.cpus - 1;
       switch (role) {
-        case mprotectRole:
-          return mprotectLoop(cpu, budget.ops, false);
+        case protRole:
+          return protLoop(cpu, budget.ops, false);
         case bothRole:
-          return mprotectLoop(cpu, budget.ops, true);
+          return protLoop(cpu, budget.ops, true);
         case opRole:
           return background(cpu, budget, fixed, op);
         default:
@@ -262,4 +261,20 @@ export function mprotectAgainst(
       }
     },
   };
+}
+
+/**
+ * mprotect's i-th call flips the whole mapping: read-only on even calls (the VMA starts
+ * read-write), read-write on odd ones.
+ */
+export function mprotectFlip(cpu: Cpu, i: number): Step {
+  return mprotectShared(cpu, i % 2 === 1);
+}
+
+/** protectAgainst with mprotect CPUs flipping the mapping (role name 'mprotect'). */
+export function mprotectAgainst(
+  op: (cpu: Cpu) => Step,
+  names: { op: string; both: string },
+): Pick<Scenario, 'roles' | 'program'> {
+  return protectAgainst(mprotectFlip, op, { prot: 'mprotect', ...names });
 }

@@ -134,7 +134,7 @@ function bareAccesses(i32: Int32Array, layout: Layout, rng: Rand, n: number): vo
 
 function modelRanges(cpu: Cpu, n: number): void {
   for (let i = 0; i < n; i++)
-    drive(changePteRange(cpu, cpu.layout.mm(0), 0, PAGES, i & 1 ? PAGE_SHARED : PAGE_READONLY, false));
+    drive(changePteRange(cpu, cpu.layout.mm(0), 0, PAGES, i & 1 ? PAGE_SHARED : PAGE_READONLY, 0));
 }
 
 /** change_pte_range's atomic operations by hand: lock, per PTE load + xchg + store, unlock. */

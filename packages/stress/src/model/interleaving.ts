@@ -7,6 +7,7 @@
  */
 import {
   formatPte,
+  isMigrationPte,
   type Layout,
   PG_dirty,
   PG_locked,
@@ -94,13 +95,15 @@ function valueFormat(layout: Layout, addr: number, where: string): (v: number) =
   return (v) => String(v);
 }
 
-/** "P RW A D" without the pfn (the column says which PTE). */
+/** "P|RW|A|D" without the pfn (the column says which PTE); a migration entry names its frame: "migration→0|W". */
 function compactPte(v: number): string {
-  return v === 0
-    ? 'none'
-    : formatPte(v)
-        .replace(/^pfn \d+ ?/, '')
-        .replace(/ /g, '|') || 'not-present';
+  if (v === 0) return 'none';
+  if (isMigrationPte(v)) return formatPte(v).replace('migration pfn ', 'migration→').replace(/ /g, '|');
+  return (
+    formatPte(v)
+      .replace(/^pfn \d+ ?/, '')
+      .replace(/ /g, '|') || 'not-present'
+  );
 }
 
 /**

@@ -9,6 +9,12 @@ export const _PAGE_RW = 0x002;
 export const _PAGE_USER = 0x004;
 export const _PAGE_ACCESSED = 0x020;
 export const _PAGE_DIRTY = 0x040;
+/**
+ * _PAGE_PROTNONE = _PAGE_GLOBAL: on a non-present PTE it marks PROT_NONE — the page is mapped (rmap,
+ * unmap and migration see it: pte_present) but every user access faults (the hardware sees P clear).
+ * NUMA balancing's hinting faults use it (change_prot_numa).
+ */
+export const _PAGE_PROTNONE = 0x100;
 
 export const PAGE_SHIFT = 12;
 /** PTE_PFN_MASK as an Int32 (0xfffff000). */
@@ -23,12 +29,19 @@ export const _PAGE_CHG_MASK = PTE_PFN_MASK | _PAGE_AD;
 /** BUG(chg-mask-pfn): a _PAGE_CHG_MASK one PFN bit short — pte_modify's result maps another page. */
 export const BUGGY_CHG_MASK_PFN = _PAGE_CHG_MASK & ~(1 << PAGE_SHIFT);
 /** The protection bits a prot transaction may change (Linus, seed 001: "protection bits only"). */
-export const _PAGE_PROT_MASK = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
+export const _PAGE_PROT_MASK = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_PROTNONE;
 
 export const PAGE_READONLY = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
 export const PAGE_SHARED = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED;
+export const PAGE_NONE = _PAGE_PROTNONE | _PAGE_ACCESSED;
 
-export const ptePresent = (pte: number): boolean => (pte & _PAGE_PRESENT) !== 0;
+/**
+ * pte_present (arch/x86/include/asm/pgtable.h): `pte_flags(a) & (_PAGE_PRESENT | _PAGE_PROTNONE)` —
+ * the kernel's view, a PROT_NONE PTE included. The hardware's is the P bit alone (mmu.ts).
+ */
+export const ptePresent = (pte: number): boolean => (pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0;
+/** pte_protnone: PROT_NONE, not present to the hardware. */
+export const pteProtnone = (pte: number): boolean => (pte & (_PAGE_PRESENT | _PAGE_PROTNONE)) === _PAGE_PROTNONE;
 export const pteWrite = (pte: number): boolean => (pte & _PAGE_RW) !== 0;
 export const pteDirty = (pte: number): boolean => (pte & _PAGE_DIRTY) !== 0;
 export const pteYoung = (pte: number): boolean => (pte & _PAGE_ACCESSED) !== 0;
@@ -57,11 +70,60 @@ export function pteModify(pte: number, newprot: number, chgMask = _PAGE_CHG_MASK
   return (pte & _PAGE_CHG_MASK & chgMask) | (newprot & ~_PAGE_CHG_MASK);
 }
 
-/** Human form of a PTE, for reports: "pfn 3 P RW A D" or "none". */
+/**
+ * Migration entries (include/linux/swapops.h): the non-present PTE try_to_migrate leaves while a
+ * page is copied — the old frame, readable or writable, and whether the PTE was young and dirty
+ * (make_migration_entry_young/dirty). The model's encoding keeps the frame in the PFN field and
+ * the rest in software bits 7, 9–11 — never in A/D, which a KNL4 may set on a cleared entry (x86-64
+ * keeps swap entries clear of them for that reason, arch/x86/include/asm/pgtable_64.h).
+ */
+const SWP_MIGRATION_READ = 0x200;
+const SWP_MIGRATION_WRITE = 0x400;
+const SWP_MIG_DIRTY = 0x800;
+const SWP_MIG_YOUNG = 0x080;
+const SWP_MIGRATION_MASK = SWP_MIGRATION_READ | SWP_MIGRATION_WRITE;
+
+export interface MigrationEntry {
+  pfn: number;
+  write: boolean;
+  young: boolean;
+  dirty: boolean;
+}
+
+/** make_{readable,writable}_migration_entry + swp_entry_to_pte */
+export function makeMigrationPte(e: MigrationEntry): number {
+  return (
+    (e.pfn << PAGE_SHIFT) |
+    (e.write ? SWP_MIGRATION_WRITE : SWP_MIGRATION_READ) |
+    (e.young ? SWP_MIG_YOUNG : 0) |
+    (e.dirty ? SWP_MIG_DIRTY : 0)
+  );
+}
+
+/** is_migration_entry(pte_to_swp_entry(pte)): a non-present PTE that is a migration entry. */
+export const isMigrationPte = (pte: number): boolean =>
+  !ptePresent(pte) && (pte & SWP_MIGRATION_MASK) !== 0 && (pte & SWP_MIGRATION_MASK) !== SWP_MIGRATION_MASK;
+
+/** The migration entry a PTE holds (call only when isMigrationPte). */
+export function migrationEntry(pte: number): MigrationEntry {
+  return {
+    pfn: ptePfn(pte),
+    write: (pte & SWP_MIGRATION_WRITE) !== 0,
+    young: (pte & SWP_MIG_YOUNG) !== 0,
+    dirty: (pte & SWP_MIG_DIRTY) !== 0,
+  };
+}
+
+/** Human form of a PTE, for reports: "pfn 3 P RW A D", "migration pfn 3 W" or "none". */
 export function formatPte(pte: number): string {
   if (pte === 0) return 'none';
+  if (isMigrationPte(pte)) {
+    const e = migrationEntry(pte);
+    return `migration pfn ${e.pfn} ${e.write ? 'W' : 'R'}${e.dirty ? ' D' : ''}`;
+  }
   const bits: string[] = [`pfn ${ptePfn(pte)}`];
   if (pte & _PAGE_PRESENT) bits.push('P');
+  if (pte & _PAGE_PROTNONE) bits.push('PROTNONE');
   if (pte & _PAGE_RW) bits.push('RW');
   if (pte & _PAGE_USER) bits.push('U');
   if (pte & _PAGE_ACCESSED) bits.push('A');

@@ -24,7 +24,7 @@
  */
 
 import type { ArchCpu } from '../../arch/x86/cpu.ts';
-import { _PAGE_AD, _PAGE_DIRTY, ptePfn, ptePresent } from '../../arch/x86/pte.ts';
+import { _PAGE_AD, _PAGE_DIRTY, _PAGE_PRESENT, ptePfn } from '../../arch/x86/pte.ts';
 import { nativeFlushTlbMulti } from '../../arch/x86/tlb.ts';
 import {
   EINVAL,
@@ -56,7 +56,7 @@ import { xenStats } from './counters.ts';
 export function* doMmuUpdate(cpu: ArchCpu, ptr: number, cmd: number, val: number, expect: number): Step<number> {
   if (cmd !== MMU_NORMAL_PT_UPDATE && cmd !== MMU_PT_UPDATE_PRESERVE_AD) return -ENOSYS;
   if (!cpu.layout.isPte(ptr)) return -EINVAL;
-  if (ptePresent(val) && ptePfn(val) >= cpu.layout.frames) return -EINVAL; // get_page_from_l1e
+  if (val & _PAGE_PRESENT && ptePfn(val) >= cpu.layout.frames) return -EINVAL; // get_page_from_l1e: hardware P only
   yield* xenPageLock(cpu, ptr);
   yield* updateIntpte(cpu, ptr, cmd, val, expect);
   yield* xenPageUnlock(cpu, ptr);
