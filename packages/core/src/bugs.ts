@@ -21,6 +21,7 @@ export interface BugFlags {
   reclaimNoBatchedFlush: boolean;
   knl4NoNoneMask: boolean;
   migrateNoFlushPending: boolean;
+  mprotectCleanWritable: boolean;
 }
 
 export interface BugInfo {
@@ -214,6 +215,16 @@ export const BUGS: readonly BugInfo[] = [
     description:
       "pte_accessible before 20841405940e ignores mm_tlb_flush_pending: migration finds a PTE change_prot_numa just made PROT_NONE, skips ptep_clear_flush's flush, copies and frees the old frame while an MMU still writes it through its stale writable entry (a stale write, lost after the copy, landing after the free)",
   },
+  {
+    name: 'mprotect-clean-writable',
+    kind: 'unnotified-write',
+    flag: 'mprotectCleanWritable',
+    backends: ['native', 'xen'],
+    scenario: 'writenotify',
+    contract: 2007,
+    description:
+      "change_pte_range on a write-notified mapping without dirty_accountable's pte_dirty test (today's can_change_pte_writable): mprotect(PROT_WRITE) makes clean PTEs writable, and the next write lands without page_mkwrite — the filesystem never hears of it",
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -234,6 +245,7 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   reclaimNoBatchedFlush: false,
   knl4NoNoneMask: false,
   migrateNoFlushPending: false,
+  mprotectCleanWritable: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

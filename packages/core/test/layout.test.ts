@@ -40,7 +40,7 @@ describe('the mm record', () => {
   it('the check finds the overlap it was written for (the VMA table at 2 LINE + 1, the flush state at 3 LINE)', () => {
     expect(
       overlap([
-        ['vmas', 33, MAX_VMAS * VMA_WORDS],
+        ['vmas', 33, 4 * 4], // the table then: 4 records of 4 words
         ['tlb_flush_pending', 48, 1],
       ]),
     ).toEqual(['vmas', 'tlb_flush_pending']);

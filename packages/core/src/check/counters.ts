@@ -49,6 +49,14 @@ export interface Counters {
   /** change_prot_numa calls, and the NUMA hinting faults that made a PROT_NONE PTE accessible again. */
   numaScans: number;
   numaFaults: number;
+  /**
+   * Write-notified mappings: write faults that went through page_mkwrite, those whose PTE had
+   * changed when finish_mkwrite_fault re-took the ptl (the fault is retried), and clean PTEs
+   * mprotect(PROT_WRITE) left read-only.
+   */
+  mkwrites: number;
+  mkwriteRaced: number;
+  keptReadonly: number;
   /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
   knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
@@ -92,6 +100,9 @@ export function newCounters(): Counters {
     migrationWaits: 0,
     numaScans: 0,
     numaFaults: 0,
+    mkwrites: 0,
+    mkwriteRaced: 0,
+    keptReadonly: 0,
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,

@@ -81,6 +81,8 @@ export const V_WRITE_AFTER_FREE = 19;
 export const V_LOST_DIRTY_RECLAIM = 20;
 /** Migration copied a page, and the old frame was written after the copy (check/oracle.ts). */
 export const V_LOST_DIRTY_MIGRATE = 21;
+/** A write to a clean page of a write-notified mapping (check/writenotify.ts). */
+export const V_UNNOTIFIED_WRITE = 22;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -159,6 +161,15 @@ export const KINDS: readonly ViolationKind[] = [
       `, made before the PTE lost its write access or Dirty bit (${v.b - v.a} revocation(s) it never saw), after the kernel call ` +
       `that took them away had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: ` +
       "that call's TLB flush was missing or came too late",
+  },
+  {
+    code: V_UNNOTIFIED_WRITE,
+    name: 'unnotified-write',
+    fields: { va: 'va', frame: 'frame', a: 'index' },
+    explain: (v, layout) =>
+      `${layout.agentName(v.agent)} wrote file page ${v.a} (frame ${v.frame}, va ${v.va}) of a write-notified mapping ` +
+      'while the page was clean: the write went through a writable PTE that page_mkwrite never saw (or a translation ' +
+      'that outlived the cleaning) — the filesystem was not told',
   },
   {
     code: V_WRITE_AFTER_FREE,

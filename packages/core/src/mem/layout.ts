@@ -27,7 +27,7 @@
 
 export const LINE = 16; // Int32 words in a 64-byte cache line
 export const PTRS_PER_PTE = 1024; // i386 non-PAE: 1024 4-byte PTEs per page
-export const MAX_VMAS = 4;
+export const MAX_VMAS = 3;
 
 // header
 export const HDR_EPISODE = 0; // episodes completed
@@ -82,7 +82,8 @@ export const VMA_START = 0; // first virtual page number
 export const VMA_END = 1; // one past the last
 export const VMA_FLAGS = 2; // VM_* flags
 export const VMA_PGOFF = 3; // file page of VMA_START
-export const VMA_WORDS = 4;
+export const VMA_PAGE_PROT = 4; // vm_page_prot: the protection of the PTEs a fault installs (vma_set_page_prot)
+export const VMA_WORDS = 5;
 export const MM_WORDS = 5 * LINE;
 /**
  * Address spaces: one per task slot. mm 0 maps the shared file and every MMU agent runs in it;
@@ -96,6 +97,9 @@ export const FILE_NR_MMAPS = LINE; // mappings in i_mmap
 export const FILE_MMAPS = LINE + 1; // MAX_MMAPS VMA records (word indices) that map the file
 export const MAX_MMAPS = 4;
 export const FILE_NR_PAGES = 2 * LINE; // pages in the page cache
+export const FILE_FLAGS = 2 * LINE + 1; // MAPPING_*: what kind of mapping the file gives (mm/vma.ts)
+/** FILE_FLAGS: the file has writeback and page_mkwrite — shared writable mappings are write-notified. */
+export const MAPPING_WRITENOTIFY = 1 << 0;
 export const FILE_PAGES = 3 * LINE; // the page cache: file page index → frame, -1 when not cached
 // then, at layout.fileDisk(index): the file's blocks on disk — the data version of each file page
 
@@ -112,6 +116,9 @@ export const PG_VERSION = 2; // bumped by every write any MMU makes to the frame
 export const PG_INDEX = 3; // page->index: the file page it caches, -1 when it caches none
 export const PG_NEXT = 4; // on the free list: the next free frame + 1, 0 the last
 export const PG_REFS = 5; // lookup references (folio_try_get); -1 frozen: free, or not yet published
+// PG_FLAGS bits (include/linux/page-flags.h)
+export const PG_locked = 1 << 0;
+export const PG_dirty = 1 << 1;
 
 // violation record
 export const VI_FLAG = 0; // 0 free, 1 taken by the first reporter
@@ -409,7 +416,7 @@ const AGENT_FIELDS = [
   'episode',
   'ackWait',
 ];
-const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff'];
+const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff', 'page_prot'];
 const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'index', 'next', 'refs'];
 const MM_FIELDS: Record<number, string> = {
   [MM_PAGE_TABLE_LOCK]: 'page_table_lock',
@@ -423,6 +430,7 @@ const FILE_FIELDS: Record<number, string> = {
   [FILE_I_MMAP]: 'i_mmap_rwsem',
   [FILE_NR_MMAPS]: 'nr_mmaps',
   [FILE_NR_PAGES]: 'nrpages',
+  [FILE_FLAGS]: 'flags',
 };
 const ZONE_FIELDS: Record<number, string> = { [ZONE_LOCK]: 'lock', [ZONE_FREE]: 'free', [ZONE_NR_FREE]: 'nr_free' };
 

@@ -14,11 +14,13 @@ import {
   formatPte,
   isMigrationPte,
   pfnPte,
+  pteDirty,
   pteMkdirty,
   pteMkwrite,
   pteMkyoung,
   pteModify,
   pteNone,
+  ptePfn,
   ptePresent,
   pteProtnone,
   pteWrite,
@@ -26,14 +28,24 @@ import {
 import { BUG_BAD_SWAP_PTE, KernelBug } from '../check/bug.ts';
 import { WRITER_FAULT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_FLAGS, PG_MAPCOUNT, VMA_FLAGS, VMA_PGOFF, VMA_START } from '../mem/layout.ts';
+import {
+  FILE_FLAGS,
+  PG_dirty,
+  PG_FLAGS,
+  PG_MAPCOUNT,
+  VMA_FLAGS,
+  VMA_PAGE_PROT,
+  VMA_PGOFF,
+  VMA_START,
+} from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { ptepSetAccessFlags } from './access-flags.ts';
-import { filemapFault } from './filemap.ts';
-import { lockPage, mmapReadLock, mmapReadUnlock, PG_dirty, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
+import { filemapFault, pageMkwrite } from './filemap.ts';
+import { lockPage, mmapReadLock, mmapReadUnlock, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
 import { migrationEntryWait } from './migrate.ts';
+import { pagePut, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
-import { findVma, VM_READ, VM_WRITE, vmGetPageProt } from './vma.ts';
+import { findVma, VM_READ, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
 
 /** The access may be retried. */
 export const FAULT_RETRY = 0;
@@ -77,7 +89,7 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
     throw new KernelBug(BUG_BAD_SWAP_PTE, `do_swap_page: Bad swap file entry ${formatPte(orig)} at va ${va}`);
   }
   if (pteProtnone(orig) && flags & (VM_READ | VM_WRITE)) {
-    yield* doNumaPage(cpu, flags, va, ptep, orig); // vma_is_accessible: a NUMA hinting fault
+    yield* doNumaPage(cpu, vma, flags, va, ptep, orig); // vma_is_accessible: a NUMA hinting fault
     return;
   }
   yield* ptlLock(cpu, va);
@@ -87,7 +99,7 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
     // !pte_same: someone changed it since the walk; just retry the access.
     cpu.stats.spuriousFaults++;
   } else if (write && !pteWrite(pte)) {
-    yield* doWpPage(cpu, va, ptep, pte);
+    yield* doWpPage(cpu, flags, va, ptep, pte);
     return; // do_wp_page drops the ptl itself
   } else {
     // Spurious: the walk's PTE permits the access; make sure A (and D) are set, then retry.
@@ -101,9 +113,11 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
 
 /**
  * do_fault → __do_fault → finish_fault for a shared file page: filemap_fault returns the page of
- * the faulting index locked (read back in if reclaim dropped it); under the ptl the PTE is set,
- * unless someone did; then the page is unlocked. The page lock keeps reclaim from dropping the
- * page between the lookup and the mapping.
+ * the faulting index locked (read back in if reclaim dropped it); under the ptl the PTE is set from
+ * vm_page_prot (writable and dirty for a write), unless someone did; then the page is unlocked. The
+ * page lock keeps reclaim from dropping the page between the lookup and the mapping. A write fault
+ * on a write-notified mapping (do_shared_fault) first unlocks the page and tells the filesystem
+ * (page_mkwrite), which marks it dirty and returns it locked — or gone, and the fault is retried.
  */
 function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, write: boolean): Step {
   const { mem, layout } = cpu;
@@ -112,6 +126,16 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   yield POINT;
   const pgoff = mem.load(vma + VMA_PGOFF);
   const frame = yield* filemapFault(cpu, pgoff + (va - start));
+  if (write && (yield* hasPageMkwrite(cpu, flags))) {
+    // do_shared_fault: the reference filemap_fault returned keeps the frame while it is unlocked.
+    yield* pageGet(cpu, frame);
+    yield* unlockPage(cpu, frame);
+    const locked = yield* pageMkwrite(cpu, frame);
+    yield* pagePut(cpu, frame);
+    if (!locked) return;
+  }
+  yield POINT;
+  const pageProt = mem.load(vma + VMA_PAGE_PROT);
   yield* ptlLock(cpu, va);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
@@ -121,7 +145,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
     cpu.stats.spuriousFaults++;
     if (ptePresent(pte)) cpu.stats.raceWindowHits++;
   } else {
-    let entry = pfnPte(frame, vmGetPageProt(flags)) | _PAGE_ACCESSED;
+    let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
     if (write) entry = pteMkwrite(pteMkdirty(entry));
     yield* cpu.pv.setPteAt(ptep, entry);
     cpu.noteWriter(ptep, WRITER_FAULT);
@@ -133,6 +157,17 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   yield* unlockPage(cpu, frame);
 }
 
+/** vma->vm_ops->page_mkwrite on a shared mapping: is it write-notified (mm/vma.ts)? */
+function* hasPageMkwrite(cpu: Cpu, flags: number): Step<boolean> {
+  yield POINT;
+  return vmaWantsWritenotify(flags, cpu.mem.load(cpu.layout.file + FILE_FLAGS));
+}
+
+/** folio_get on a page known to be live (mapped, or locked in the page cache): never frozen. */
+function* pageGet(cpu: Cpu, frame: number): Step {
+  if (!(yield* pageTryGet(cpu, frame))) throw new Error(`frame ${frame}: frozen while mapped or locked`);
+}
+
 /**
  * do_numa_page (mm/memory.c) for a PROT_NONE PTE in an accessible VMA: under the ptl, if the PTE is
  * still the one the hardware found, rebuild it with the VMA's protection, young — as a prot
@@ -140,29 +175,49 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
  * commit). The model has one node: the page stays where it is (migrate-prot's migration CPU moves
  * pages).
  */
-function* doNumaPage(cpu: Cpu, flags: number, va: number, ptep: number, orig: number): Step {
+function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, orig: number): Step {
   cpu.stats.numaFaults++;
+  yield POINT;
+  const pageProt = cpu.mem.load(vma + VMA_PAGE_PROT);
   yield* ptlLock(cpu, va);
   yield POINT;
   if (ptepGet(cpu, ptep) === orig) {
     const old = yield* ptepModifyProtStart(cpu, va, ptep);
-    yield* ptepModifyProtCommit(cpu, va, ptep, old, pteMkyoung(pteModify(old, vmGetPageProt(flags))));
+    let pte = pteMkyoung(pteModify(old, pageProt));
+    // A write-notified mapping's read-only vm_page_prot: writable again only if dirty
+    // (vma_wants_manual_pte_write_upgrade && can_change_pte_writable).
+    if (!pteWrite(pte) && flags & VM_WRITE && pteDirty(pte)) pte = pteMkwrite(pte);
+    yield* ptepModifyProtCommit(cpu, va, ptep, old, pte);
   } else cpu.stats.spuriousFaults++;
   yield* ptlUnlock(cpu, va);
 }
 
 /**
- * do_wp_page for a shared page (wp_page_shared → wp_page_reuse), entered with the ptl held: the
- * page is reused in place, `entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)))`; then, with the
- * ptl dropped, the page is locked and marked dirty (fault_dirty_shared_page) — in that order,
- * because the page lock ranks above the ptl (mm/rmap.c: page lock → i_mmap_rwsem → ptl).
+ * do_wp_page for a shared page (wp_page_shared), entered with the ptl held.
+ *
+ * Without write-notify (wp_page_reuse): the page is reused in place,
+ * `entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)))`; then, with the ptl dropped, the page is
+ * locked and marked dirty (fault_dirty_shared_page) — in that order, because the page lock ranks
+ * above the ptl (mm/rmap.c: page lock → i_mmap_rwsem → ptl).
+ *
+ * Write-notified: with a reference held and the ptl dropped, page_mkwrite marks the page dirty and
+ * returns it locked; finish_mkwrite_fault re-takes the ptl and, only if the PTE is still the one
+ * the hardware found (pte_same), makes it writable and dirty; else the fault is retried.
  */
-function* doWpPage(cpu: Cpu, va: number, ptep: number, orig: number): Step {
-  const frame = orig >>> 12;
+function* doWpPage(cpu: Cpu, flags: number, va: number, ptep: number, orig: number): Step {
+  const frame = ptePfn(orig);
   cpu.stats.wpFaults++;
-  const entry = pteMkwrite(pteMkdirty(pteMkyoung(orig)));
-  yield* ptepSetAccessFlags(cpu, ptep, entry, true);
-  cpu.noteWriter(ptep, WRITER_FAULT);
+  if (yield* hasPageMkwrite(cpu, flags)) {
+    yield* pageGet(cpu, frame);
+    yield* ptlUnlock(cpu, va);
+    if (yield* pageMkwrite(cpu, frame)) {
+      yield* finishMkwriteFault(cpu, va, ptep, orig);
+      yield* unlockPage(cpu, frame);
+    }
+    yield* pagePut(cpu, frame);
+    return;
+  }
+  yield* wpPageReuse(cpu, ptep, orig);
   // BUG(wp-lock-page-under-ptl): the page lock taken while still holding the ptl — the reverse of
   // writeback's page lock → i_mmap → ptl: an ABBA deadlock waiting to happen.
   if (!cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
@@ -171,6 +226,21 @@ function* doWpPage(cpu: Cpu, va: number, ptep: number, orig: number): Step {
   cpu.mem.or(cpu.layout.page(frame) + PG_FLAGS, PG_dirty);
   yield* unlockPage(cpu, frame);
   if (cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
+}
+
+/** finish_mkwrite_fault: under the ptl again, reuse the page only if the PTE did not change. */
+function* finishMkwriteFault(cpu: Cpu, va: number, ptep: number, orig: number): Step {
+  yield* ptlLock(cpu, va);
+  yield POINT;
+  if (ptepGet(cpu, ptep) === orig) yield* wpPageReuse(cpu, ptep, orig);
+  else cpu.stats.mkwriteRaced++;
+  yield* ptlUnlock(cpu, va);
+}
+
+/** wp_page_reuse: the PTE writable, dirty and young, under the ptl. */
+function* wpPageReuse(cpu: Cpu, ptep: number, orig: number): Step {
+  yield* ptepSetAccessFlags(cpu, ptep, pteMkwrite(pteMkdirty(pteMkyoung(orig))), true);
+  cpu.noteWriter(ptep, WRITER_FAULT);
 }
 
 /** pte_none — BUG(knl4-no-none-mask): before the KNL4 fix, without the erratum mask (pte == 0). */

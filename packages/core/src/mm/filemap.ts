@@ -8,10 +8,11 @@
  *   find_lock_page(mapping, index)        → findLockPage(cpu, index)        (-1 when not cached)
  *   filemap_fault's lookup, read on miss  → filemapFault(cpu, index)        (the page, locked)
  *   __remove_mapping (reclaim)            → removeMapping(cpu, frame, index)
+ *   filemap_page_mkwrite                  → pageMkwrite(cpu, frame)         (write-notified mappings)
  */
 import { checkDiscard } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { FILE_PAGES, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION } from '../mem/layout.ts';
+import { FILE_PAGES, PG_dirty, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { lockPage, unlockPage } from './locks.ts';
 import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
@@ -85,4 +86,23 @@ export function* removeMapping(cpu: Cpu, frame: number, index: number): Step {
   mem.store(layout.file + FILE_PAGES + index, -1);
   yield POINT;
   mem.store(layout.page(frame) + PG_INDEX, -1); // folio->mapping = NULL
+}
+
+/**
+ * filemap_page_mkwrite (mm/filemap.c), the filesystem told a write is coming: lock the page; if it
+ * is still in the page cache, mark it dirty and return it locked (VM_FAULT_LOCKED); else unlock and
+ * return false (VM_FAULT_NOPAGE: the fault is retried). The caller holds a reference.
+ */
+export function* pageMkwrite(cpu: Cpu, frame: number): Step<boolean> {
+  const page = cpu.layout.page(frame);
+  cpu.stats.mkwrites++;
+  yield* lockPage(cpu, frame);
+  yield POINT;
+  if (cpu.mem.load(page + PG_INDEX) < 0) {
+    yield* unlockPage(cpu, frame); // truncated, reclaimed or migrated meanwhile
+    return false;
+  }
+  yield POINT;
+  cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
+  return true;
 }

@@ -11,11 +11,8 @@ import type { Cpu } from '../kernel/cpu.ts';
 import { LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../locking/lock-classes.ts';
 import { downRead, downWrite, upRead, upWrite } from '../locking/rwsem.ts';
 import { spinLock, spinUnlock } from '../locking/spinlock.ts';
-import { FILE_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PTRS_PER_PTE } from '../mem/layout.ts';
+import { FILE_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PG_locked, PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
-
-export const PG_locked = 1 << 0;
-export const PG_dirty = 1 << 1;
 
 /** The split pte lock of the pte page mapping virtual page `va` (pte_lockptr + spin_lock). */
 export function* ptlLock(cpu: Cpu, va: number): Step {

@@ -10,8 +10,8 @@
  *   folio_mc_copy(dst, src)          the data (here: the version) moves
  *   folio_migrate_mapping            the page cache slot holds dst
  *   folio_migrate_flags              PG_dirty moves
- *   remove_migration_ptes(src, dst)  each migration entry becomes a PTE of dst, with the VMA's
- *                                    protection read under the ptl (so a racing mprotect is seen)
+ *   remove_migration_ptes(src, dst)  each migration entry becomes a PTE of dst, with vm_page_prot
+ *                                    read under the ptl (so a racing mprotect is seen)
  *   folio_unlock(dst), folio_unlock(src), free src
  *
  * Once the copy is made, nothing may write src again: every translation of it had to be gone when
@@ -37,14 +37,13 @@ import {
 import { checkMigrateCopy } from '../check/oracle.ts';
 import { WRITER_MIGRATE } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { FILE_PAGES, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION, VMA_FLAGS } from '../mem/layout.ts';
+import { FILE_PAGES, PG_dirty, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION, VMA_PAGE_PROT } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage } from './filemap.ts';
-import { PG_dirty, ptlLock, ptlUnlock, trylockPage, unlockPage, waitOnPageLocked } from './locks.ts';
+import { ptlLock, ptlUnlock, trylockPage, unlockPage, waitOnPageLocked } from './locks.ts';
 import { allocPage, freePage, pageRefFreeze, pageRefUnfreeze } from './page-alloc.ts';
 import { pteOffsetMap, ptepClearFlush, ptepGet } from './pgtable.ts';
 import { pageMapped, pageVmaMappedWalk } from './rmap.ts';
-import { vmGetPageProt } from './vma.ts';
 
 /** Migrate file page `index` to a new frame. Returns whether it moved (false: not cached, or no free frame). */
 export function* migratePage(cpu: Cpu, index: number): Step<boolean> {
@@ -126,7 +125,7 @@ function* removeMigrationPtes(cpu: Cpu, src: number, dst: number): Step {
     function* (_mm, _va, ptep, pte, vma) {
       const e = migrationEntry(pte);
       yield POINT;
-      let entry = pfnPte(dst, vmGetPageProt(mem.load(vma + VMA_FLAGS)));
+      let entry = pfnPte(dst, mem.load(vma + VMA_PAGE_PROT));
       if (!e.young) entry = pteMkold(entry);
       yield POINT;
       if (e.dirty && mem.load(layout.page(dst) + PG_FLAGS) & PG_dirty) entry = pteMkdirty(entry);

@@ -42,6 +42,7 @@ import {
   pteModify,
   ptePresent,
   pteProtnone,
+  pteWrite,
 } from '../arch/x86/pte.ts';
 import { flushTlbRange, pteNeedsFlush } from '../arch/x86/tlb.ts';
 import { beginRevoke, coverRevoked, endRevoke } from '../check/revoke.ts';
@@ -53,9 +54,9 @@ import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { type MmuGather, tlbFinishMmu, tlbGatherMmu } from './mmu-gather.ts';
 import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { flushTlbBatchedPending } from './tlb-batch.ts';
-import { findVma, vmGetPageProt } from './vma.ts';
+import { findVma, vmaSetPageProt } from './vma.ts';
 
-/** cp_flags: make a clean PTE writable where it may be (the seed's dirty_accountable). */
+/** cp_flags: a write-notified mapping — make a PTE writable only where it is dirty (the seed's dirty_accountable). */
 export const MM_CP_TRY_CHANGE_WRITABLE = 1 << 0;
 /** cp_flags: change_prot_numa — PROT_NONE for NUMA hinting faults, skipping PTEs already so. */
 export const MM_CP_PROT_NUMA = 1 << 1;
@@ -100,7 +101,13 @@ export function* changePteRange(
     if (cpFlags & MM_CP_PROT_NUMA && pteProtnone(oldpte)) continue;
     const startPte = yield* ptepModifyProtStart(cpu, va, ptep);
     let ptent = pteModify(startPte, newprot, cpu.bugs.chgMaskPfn ? BUGGY_CHG_MASK_PFN : _PAGE_CHG_MASK);
-    if (cpFlags & MM_CP_TRY_CHANGE_WRITABLE && pteDirty(ptent)) ptent = pteMkwrite(ptent);
+    // can_change_pte_writable for a shared mapping: only a dirty PTE may skip the write fault.
+    // BUG(mprotect-clean-writable): the dirty test dropped — a clean PTE becomes writable, and the
+    // next write goes through without page_mkwrite.
+    if (cpFlags & MM_CP_TRY_CHANGE_WRITABLE && !pteWrite(ptent)) {
+      if (pteDirty(ptent) || cpu.bugs.mprotectCleanWritable) ptent = pteMkwrite(ptent);
+      else cpu.stats.keptReadonly++;
+    }
     // BUG(unpaired-commit): "nothing to change" — but start already cleared (native) or opened
     // the transaction, and it is never committed.
     if (cpu.bugs.unpairedCommit && ptent === startPte) continue;
@@ -149,9 +156,10 @@ export function* changeProtection(
 
 /**
  * sys_mprotect over one whole VMA (splitting VMAs is not modelled): under mmap_lock for write, set
- * the new vm_flags, then change_protection with the VMA's new page protection. The mappings here do
- * no write-notify, so no MM_CP_TRY_CHANGE_WRITABLE (see vmGetPageProt). The kernel's mm is
- * current->mm; here the caller names it (lazy-ctxsw's task 1 mprotects the mapping of mm 0).
+ * the new vm_flags and vm_page_prot (vma_set_page_prot), then change_protection with the new
+ * vm_page_prot — on a write-notified mapping read-only, with MM_CP_TRY_CHANGE_WRITABLE (the seed's
+ * `dirty_accountable = vma_wants_writenotify(vma)`): only dirty PTEs become writable. The kernel's
+ * mm is current->mm; here the caller names it (lazy-ctxsw's task 1 mprotects the mapping of mm 0).
  */
 export function* mprotect(cpu: Cpu, mm: number, va: number, vmFlags: number): Step {
   const mem = cpu.mem;
@@ -166,7 +174,8 @@ export function* mprotect(cpu: Cpu, mm: number, va: number, vmFlags: number): St
     const end = mem.load(vma + VMA_END);
     yield POINT;
     mem.store(vma + VMA_FLAGS, vmFlags);
-    yield* changeProtection(cpu, mm, start, end, vmGetPageProt(vmFlags), 0, tlb);
+    const { prot, writenotify } = yield* vmaSetPageProt(cpu, vma, vmFlags);
+    yield* changeProtection(cpu, mm, start, end, prot, writenotify ? MM_CP_TRY_CHANGE_WRITABLE : 0, tlb);
     cpu.stats.mprotects++;
   }
   if (tlb) yield* tlbFinishMmu(cpu, tlb);

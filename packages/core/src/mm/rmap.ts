@@ -30,6 +30,7 @@ import type { Cpu } from '../kernel/cpu.ts';
 import {
   FILE_MMAPS,
   FILE_NR_MMAPS,
+  PG_dirty,
   PG_FLAGS,
   PG_INDEX,
   PG_MAPCOUNT,
@@ -38,7 +39,7 @@ import {
   VMA_START,
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
-import { iMmapLockRead, iMmapUnlockRead, PG_dirty } from './locks.ts';
+import { iMmapLockRead, iMmapUnlockRead } from './locks.ts';
 import { pteOffsetMapLock, ptepClearFlush, ptepClearFlushYoung, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 import { setTlbUbcFlushPending } from './tlb-batch.ts';
 

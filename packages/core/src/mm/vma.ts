@@ -1,11 +1,20 @@
 /**
- * The mm's VMA table: MAX_VMAS records of (start, end, vm_flags, pgoff) in virtual page numbers,
- * guarded by mmap_lock (readers: faults; writer: mprotect).
+ * The mm's VMA table: MAX_VMAS records of (start, end, vm_flags, pgoff, vm_page_prot) in virtual
+ * page numbers, guarded by mmap_lock (readers: faults; writer: mprotect).
+ *
+ * The mappings Linux has for a shared file, by what the file's mapping can do (FILE_FLAGS):
+ *  - no write-notify (shmem/tmpfs-like, the seeds' `dirty_accountable == 0`): a writable VMA's PTEs
+ *    are writable from the start, clean; the hardware sets D on the first write, and D is found
+ *    when the page is cleaned or unmapped.
+ *  - write-notify (MAPPING_WRITENOTIFY: a file with writeback and page_mkwrite;
+ *    vma_wants_writenotify): vm_page_prot is read-only even for a writable VMA, so a PTE becomes
+ *    writable only through the write fault — page_mkwrite marks the page dirty first — and
+ *    mprotect(PROT_WRITE) makes only dirty PTEs writable (MM_CP_TRY_CHANGE_WRITABLE).
  */
 
 import { PAGE_READONLY, PAGE_SHARED } from '../arch/x86/pte.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { MM_NR_VMAS, VMA_END, VMA_START } from '../mem/layout.ts';
+import { FILE_FLAGS, MAPPING_WRITENOTIFY, MM_NR_VMAS, VMA_END, VMA_PAGE_PROT, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 
 // vm_flags (include/linux/mm.h)
@@ -13,13 +22,35 @@ export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_SHARED = 0x8;
 
-/**
- * vm_get_page_prot() for the shared mappings modelled here. The mapping does no write-notify
- * (no dirty accounting, as for seed 004's `dirty_accountable == 0`), so a writable VMA gets
- * writable PTEs that start clean and the hardware must set D on the first write.
- */
+/** vm_get_page_prot() for a shared mapping: writable PTEs for a writable VMA. */
 export function vmGetPageProt(vmFlags: number): number {
   return vmFlags & VM_WRITE ? PAGE_SHARED : PAGE_READONLY;
+}
+
+/** vma_wants_writenotify for a shared file mapping with `vmFlags`, of a file with `fileFlags`. */
+export function vmaWantsWritenotify(vmFlags: number, fileFlags: number): boolean {
+  return (vmFlags & (VM_SHARED | VM_WRITE)) === (VM_SHARED | VM_WRITE) && (fileFlags & MAPPING_WRITENOTIFY) !== 0;
+}
+
+/**
+ * vm_page_prot as vma_set_page_prot computes it: write-notified mappings get the protection of a
+ * private one (`vm_flags & ~VM_SHARED`: read-only PTEs), so the first write faults.
+ */
+export function vmPageProt(vmFlags: number, fileFlags: number): number {
+  return vmaWantsWritenotify(vmFlags, fileFlags) ? PAGE_READONLY : vmGetPageProt(vmFlags);
+}
+
+/**
+ * vma_set_page_prot(vma) after vm_flags became `vmFlags`: vm_page_prot from the flags and the file
+ * (vma->vm_file->f_mapping). Returns the new vm_page_prot, and whether the mapping is write-notified.
+ */
+export function* vmaSetPageProt(cpu: Cpu, vma: number, vmFlags: number): Step<{ prot: number; writenotify: boolean }> {
+  yield POINT;
+  const fileFlags = cpu.mem.load(cpu.layout.file + FILE_FLAGS);
+  const prot = vmPageProt(vmFlags, fileFlags);
+  yield POINT;
+  cpu.mem.store(vma + VMA_PAGE_PROT, prot);
+  return { prot, writenotify: vmaWantsWritenotify(vmFlags, fileFlags) };
 }
 
 /** find_vma(mm, addr): the VMA record (word index) of mm record `mm` containing virtual page `va`, or -1. */

@@ -21,10 +21,10 @@
  */
 import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_FLAGS } from '../mem/layout.ts';
+import { PG_dirty, PG_FLAGS } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage, removeMapping } from './filemap.ts';
-import { PG_dirty, unlockPage } from './locks.ts';
+import { unlockPage } from './locks.ts';
 import { freePage, pageRefFreeze } from './page-alloc.ts';
 import { pageMapped, tryToUnmap } from './rmap.ts';
 import { tryToUnmapFlush } from './tlb-batch.ts';

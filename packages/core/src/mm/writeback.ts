@@ -9,10 +9,10 @@
  */
 import { checkCleanPage } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_FLAGS, PG_VERSION } from '../mem/layout.ts';
+import { PG_dirty, PG_FLAGS, PG_VERSION } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage } from './filemap.ts';
-import { PG_dirty, unlockPage } from './locks.ts';
+import { unlockPage } from './locks.ts';
 import { pageMkclean } from './rmap.ts';
 
 /** write_one_page for file page `index`, if it is cached. */

@@ -4,8 +4,9 @@ import { migrateProt } from './migrate-prot.ts';
 import { mprotectDirty } from './mprotect-dirty.ts';
 import { reclaimMprotect } from './reclaim-mprotect.ts';
 import type { Scenario } from './scenario.ts';
+import { writenotify } from './writenotify.ts';
 
-export const SCENARIOS: readonly Scenario[] = [mprotectDirty, lazyCtxsw, reclaimMprotect, migrateProt];
+export const SCENARIOS: readonly Scenario[] = [mprotectDirty, lazyCtxsw, reclaimMprotect, migrateProt, writenotify];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

@@ -6,12 +6,13 @@
  * the final writeback and the no-lost-dirty oracle.
  */
 
-import { _PAGE_ACCESSED, PAGE_SHARED, pfnPte } from '../arch/x86/pte.ts';
+import { _PAGE_ACCESSED, pfnPte } from '../arch/x86/pte.ts';
 import { leaveMm } from '../arch/x86/tlb.ts';
 import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
   CTL_FIXED_DONE,
+  FILE_FLAGS,
   FILE_MMAPS,
   FILE_NR_MMAPS,
   FILE_NR_PAGES,
@@ -23,6 +24,7 @@ import {
   PTRS_PER_PTE,
   VMA_END,
   VMA_FLAGS,
+  VMA_PAGE_PROT,
   VMA_PGOFF,
   VMA_START,
 } from '../mem/layout.ts';
@@ -31,7 +33,7 @@ import { findLockPage } from '../mm/filemap.ts';
 import { unlockPage } from '../mm/locks.ts';
 import { mprotect } from '../mm/mprotect.ts';
 import { pageReferenced } from '../mm/rmap.ts';
-import { VM_READ, VM_SHARED, VM_WRITE } from '../mm/vma.ts';
+import { VM_READ, VM_SHARED, VM_WRITE, vmPageProt } from '../mm/vma.ts';
 import { writebackPage } from '../mm/writeback.ts';
 import type { EpisodeBudget, Outcome, Role, Scenario } from './scenario.ts';
 import { userAccess } from './user.ts';
@@ -75,6 +77,12 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
     expect: 'forbidden',
     description: 'a write landed in a frame after it was freed',
     kinds: ['write-after-free'],
+  },
+  {
+    id: 'unnotified-write',
+    expect: 'forbidden',
+    description: 'a write to a clean page of a write-notified mapping (page_mkwrite skipped)',
+    kinds: ['unnotified-write'],
   },
   {
     id: 'stale-write',
@@ -125,17 +133,31 @@ const DONE_POLL = 8;
  * free, every CPU on task 0's tables): the file's pages in its page cache (file page f is frame
  * f), mapped by mm 0's one VMA and nowhere else; every pte page in mm 0's pgd, and in mm 1's the
  * entries of the kernel mapping (pgd_ctor's clone_pgd_range); the user PTEs populated.
+ *
+ * `fileFlags` says what kind of mapping the file gives (mm/vma.ts): without write-notify the PTEs
+ * of a writable VMA start writable and clean, with it read-only and clean (as read faults leave
+ * them). `vmFlags` are the VMA's flags (shared, readable; writable unless told otherwise).
  */
-export function setupSharedFile(i32: Int32Array, layout: Layout): void {
+export function sharedFileSetup(fileFlags: number, vmFlags = VM_READ | VM_WRITE | VM_SHARED): Scenario['setup'] {
+  return (i32, layout) => setup(i32, layout, fileFlags, vmFlags);
+}
+
+/** The shared file without write-notify (shmem-like: clean writable PTEs exist). */
+export const setupSharedFile = sharedFileSetup(0);
+
+function setup(i32: Int32Array, layout: Layout, fileFlags: number, vmFlags: number): void {
   const { pages } = layout.config;
   const mm = layout.mm(0);
   const file = layout.file;
+  const pageProt = vmPageProt(vmFlags, fileFlags);
+  Atomics.store(i32, file + FILE_FLAGS, fileFlags);
   Atomics.store(i32, mm + MM_NR_VMAS, 1);
   const vma = layout.vma(mm, 0);
   Atomics.store(i32, vma + VMA_START, 0);
   Atomics.store(i32, vma + VMA_END, pages);
-  Atomics.store(i32, vma + VMA_FLAGS, VM_READ | VM_WRITE | VM_SHARED);
+  Atomics.store(i32, vma + VMA_FLAGS, vmFlags);
   Atomics.store(i32, vma + VMA_PGOFF, 0);
+  Atomics.store(i32, vma + VMA_PAGE_PROT, pageProt);
   Atomics.store(i32, file + FILE_NR_MMAPS, 1);
   Atomics.store(i32, file + FILE_MMAPS, vma);
   Atomics.store(i32, file + FILE_NR_PAGES, pages);
@@ -145,9 +167,9 @@ export function setupSharedFile(i32: Int32Array, layout: Layout): void {
   for (let n = kernelFrom; n < layout.ptePages; n++)
     Atomics.store(i32, layout.pgdOf(layout.mm(1)) + n, layout.ptePage(n));
   for (let va = 0; va < pages; va++) {
-    // Populated, writable, clean: the first write of each must set D; the odd ones old, so the
-    // first access of each must set A. The kernel range stays empty.
-    const prot = va % 2 === 0 ? PAGE_SHARED : PAGE_SHARED & ~_PAGE_ACCESSED;
+    // Populated with vm_page_prot, clean: the first write of each must set D (or, write-notified,
+    // fault); the odd ones old, so the first access of each must set A. The kernel range stays empty.
+    const prot = va % 2 === 0 ? pageProt : pageProt & ~_PAGE_ACCESSED;
     Atomics.store(i32, layout.ptep(va), pfnPte(va, prot));
   }
   for (let f = 0; f < pages; f++) {

@@ -20,6 +20,7 @@
  */
 import { checkFrameWrite, frameGen } from '../../check/freed.ts';
 import { checkWrite, revokeCuts } from '../../check/revoke.ts';
+import { checkNotifiedWrite } from '../../check/writenotify.ts';
 import { AG_ACCESS_SEQ, PG_VERSION } from '../../mem/layout.ts';
 import { POINT, type Step } from '../../mem/step.ts';
 import type { ArchCpu } from './cpu.ts';
@@ -78,6 +79,7 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
       yield POINT;
       checkWrite(cpu, pgd, va, pfn, cuts, age); // through a TLB entry or the walk just made
       checkFrameWrite(cpu, va, pfn, gen);
+      checkNotifiedWrite(cpu, va, pfn);
       mem.add(layout.page(pfn) + PG_VERSION, 1);
       cpu.stats.mmuWrites++;
     }
