@@ -6,15 +6,20 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACCESS_OK,
+  FILE_PAGES,
   findLockPage,
   mmuAccess,
   mprotect,
   PG_dirty,
   PG_FLAGS,
+  PG_locked,
+  PG_REFS,
   pageReferenced,
   pteDirty,
   pteWrite,
   readViolation,
+  removeMapping,
+  shrinkPageList,
   unlockPage,
   userAccess,
   VM_READ,
@@ -64,8 +69,8 @@ describe('write faults on a write-notified mapping', () => {
     const write = new Stepper(userAccess(mmu, 0, true));
     // Let the fault reach page_mkwrite: the ptl dropped, the page lock not yet taken.
     const frame = run(findLockPage(cleaner, 0));
-    for (let i = 0; i < 500 && mmu.stats.mkwrites === 0; i++) write.step();
-    expect(mmu.stats.mkwrites).toBe(1);
+    for (let i = 0; i < 500 && write.spins === 0; i++) write.step(); // blocks on the page lock
+    expect(write.spins).toBeGreaterThan(0);
     run(pageReferenced(cleaner, frame)); // aging makes the PTE old under the fault
     run(unlockPage(cleaner, frame));
     for (let i = 0; i < 10_000 && !write.done; i++) {
@@ -74,7 +79,50 @@ describe('write faults on a write-notified mapping', () => {
     }
     expect(write.value).toBe(true);
     expect(mmu.stats.mkwriteRaced).toBe(1);
+    expect(mmu.stats.mkwrites).toBe(2); // the raced one, and the retry's
     expect(pteWrite(pte(m, 0))).toBe(true);
+    expect(readViolation(m)).toBeUndefined();
+  });
+});
+
+describe('do_shared_fault: a write to a none PTE of a write-notified mapping', () => {
+  it('goes through page_mkwrite: the PTE is installed writable and dirty, the page dirty', () => {
+    const m = rig();
+    const [, reclaimer, mmu] = m.cpus;
+    expect(run(shrinkPageList(reclaimer, [1]))).toBe(1); // clean: dropped, the PTE none
+    expect(pte(m, 1)).toBe(0);
+    expect(run(userAccess(mmu, 1, true))).toBe(true);
+    expect(mmu.stats.mkwrites).toBe(1);
+    expect(pteWrite(pte(m, 1)) && pteDirty(pte(m, 1))).toBe(true);
+    expect(pageDirty(m, m.i32[m.layout.file + FILE_PAGES + 1])).toBe(true);
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('page_mkwrite finds the page gone from the page cache (VM_FAULT_NOPAGE): the fault is retried', () => {
+    const m = rig();
+    const [, cleaner, mmu] = m.cpus;
+    run(shrinkPageList(cleaner, [1])); // the PTE none, the page read back in by the fault
+    const write = new Stepper(userAccess(mmu, 1, true));
+    const frame = () => m.i32[m.layout.file + FILE_PAGES + 1];
+    // Until the fault holds its reference and has unlocked the page for page_mkwrite.
+    const between = () =>
+      frame() >= 0 &&
+      m.i32[m.layout.page(frame()) + PG_REFS] === 1 &&
+      (m.i32[m.layout.page(frame()) + PG_FLAGS] & PG_locked) === 0;
+    for (let i = 0; i < 2000 && !between(); i++) write.step();
+    expect(between()).toBe(true);
+    const f = frame();
+    expect(run(findLockPage(cleaner, 1))).toBe(f);
+    run(removeMapping(cleaner, f, 1)); // dropped while page_mkwrite waits for the lock
+    run(unlockPage(cleaner, f));
+    for (let i = 0; i < 10_000 && !write.done; i++) {
+      write.step();
+      takeIdleIpis(mmu);
+    }
+    expect(write.value).toBe(true);
+    expect(mmu.stats.mkwrites).toBe(1); // the retry's; the first found the page gone
+    expect(frame()).not.toBe(f);
+    expect(pteWrite(pte(m, 1))).toBe(true);
     expect(readViolation(m)).toBeUndefined();
   });
 });

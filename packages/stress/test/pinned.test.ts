@@ -38,20 +38,22 @@ import { shrinkSchedule } from '../src/model/shrink.ts';
 //    reads the file's mapping kind and stores it; a fault reads it) and do_wp_page asks whether the
 //    mapping is write-notified (write-notify, issue 9). lazy-ctxsw (2025): 829; 1503.
 //    reclaim-mprotect: 7050; 7510. migrate-prot: 18,534; 19,835.
+//  - 9/1146/80,531; 9/1233/91,864 until do_wp_page held a page reference across the dropped ptl
+//    (folio_get), as migration_entry_wait does. migrate-prot: 18,861; 20,162.
 // The newer scenarios are pinned at bound 1: bound 2 runs for many minutes.
 const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
   ['mprotect-dirty', 2007, 'native', 0, 9],
   ['mprotect-dirty', 2007, 'native', 1, 1146],
-  ['mprotect-dirty', 2007, 'native', 2, 80_531],
+  ['mprotect-dirty', 2007, 'native', 2, 80_555],
   ['mprotect-dirty', 2007, 'xen', 0, 9],
   ['mprotect-dirty', 2007, 'xen', 1, 1233],
-  ['mprotect-dirty', 2007, 'xen', 2, 91_864],
+  ['mprotect-dirty', 2007, 'xen', 2, 91_888],
   ['lazy-ctxsw', 2025, 'native', 2, 871],
   ['lazy-ctxsw', 2025, 'xen', 2, 1545],
   ['reclaim-mprotect', 2025, 'native', 1, 7156],
   ['reclaim-mprotect', 2025, 'xen', 1, 7616],
-  ['migrate-prot', 2025, 'native', 1, 18_861],
-  ['migrate-prot', 2025, 'xen', 1, 20_162],
+  ['migrate-prot', 2025, 'native', 1, 18_812],
+  ['migrate-prot', 2025, 'xen', 1, 20_113],
   ['writenotify', 2025, 'native', 1, 3441],
   ['writenotify', 2025, 'xen', 1, 3751],
 ];
@@ -69,7 +71,12 @@ describe('pinned DFS state spaces of the correct code', () => {
       expect(r.complete).toBe(true);
       expect(r.failures).toBe(0);
       expect(r.executions).toBe(executions);
-      if (scenarioName === 'mprotect-dirty' && bound === 2) expect(r.totals.raceWindowHits).toBeGreaterThan(0);
+      // Xen's window (an A/D bit kept by the PRESERVE_AD commit) is on data seed 1's paths; native's
+      // (a fault from inside start … commit) is not — the portfolio reaches it (lockdep-zoo.test.ts).
+      // Until a fault counted any PTE it found set again (page_mkclean's clear and set too), native
+      // seemed to reach it here.
+      if (scenarioName === 'mprotect-dirty' && backend === 'xen' && bound === 2)
+        expect(r.totals.raceWindowHits).toBeGreaterThan(0);
     });
   }
 });

@@ -43,17 +43,12 @@ export function checkDiscard(cpu: ArchCpu, frame: number, index: number, version
 }
 
 /**
- * Migration frees `src` (file page `index`) after copying version `copied` of it to `dst`: the
- * frame must still hold that version (`now`) — a write after the copy went to a frame nobody reads.
+ * Migration frees `src` (file page `index`) after copying version `copied` of it to `dst`: in the
+ * step it becomes free, the frame must still hold that version — a write after the copy went to a
+ * frame nobody reads.
  */
-export function checkMigrateCopy(
-  cpu: ArchCpu,
-  index: number,
-  src: number,
-  dst: number,
-  copied: number,
-  now: number,
-): void {
+export function checkMigrateCopy(cpu: ArchCpu, index: number, src: number, dst: number, copied: number): void {
+  const now = Atomics.load(cpu.i32, cpu.layout.page(src) + PG_VERSION);
   if (now !== copied) cpu.violation(V_LOST_DIRTY_MIGRATE, index, src, dst, copied, now);
 }
 

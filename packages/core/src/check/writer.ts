@@ -1,7 +1,10 @@
 /**
- * Who last rewrote a PTE: a harness annotation in the shadow array, never read by the model. The
- * oracles and the hypervisor name that agent in their reports.
+ * Who last rewrote a PTE: a harness annotation in the shadow array, never read by the model's
+ * decisions. The oracles and the hypervisor name that agent in their reports; counters use it to
+ * say which window a fault came from.
  */
+import type { Layout } from '../mem/layout.ts';
+
 export const WRITER_PROT_COMMIT = 1;
 export const WRITER_MKCLEAN = 2;
 export const WRITER_FAULT = 3;
@@ -17,6 +20,11 @@ export const WRITER_NAMES: Record<number, string> = {
 
 /** The shadow word for "agent wrote it by `op`". */
 export const encodeWriter = (agent: number, op: number): number => (agent + 1) | (op << 8);
+
+/** The operation that last rewrote the PTE at `ptep` (harness read, for counters), or 0. */
+export function lastWriterOp(i32: Int32Array, layout: Layout, ptep: number): number {
+  return decodeWriter(Atomics.load(i32, layout.shadow(ptep)))?.op ?? 0;
+}
 
 /** Decode a shadow word: the agent and the operation that last rewrote a PTE, or undefined. */
 export function decodeWriter(word: number): { agent: number; op: number } | undefined {

@@ -26,7 +26,7 @@ import {
   pteWrite,
 } from '../arch/x86/pte.ts';
 import { BUG_BAD_SWAP_PTE, KernelBug } from '../check/bug.ts';
-import { WRITER_FAULT } from '../check/writer.ts';
+import { lastWriterOp, WRITER_FAULT, WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
   FILE_FLAGS,
@@ -127,7 +127,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   const pgoff = mem.load(vma + VMA_PGOFF);
   const frame = yield* filemapFault(cpu, pgoff + (va - start));
   if (write && (yield* hasPageMkwrite(cpu, flags))) {
-    // do_shared_fault: the reference filemap_fault returned keeps the frame while it is unlocked.
+    // do_shared_fault: a reference (filemap_fault returns one) keeps the frame while it is unlocked.
     yield* pageGet(cpu, frame);
     yield* unlockPage(cpu, frame);
     const locked = yield* pageMkwrite(cpu, frame);
@@ -140,10 +140,10 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   if (!isNone(cpu, pte)) {
-    // The PTE the hardware found cleared is back: a fault from inside another CPU's prot
-    // transaction window (native start clears the PTE; the only path that restores one here).
+    // Someone set the PTE the hardware found none. If a prot commit did, the fault came from inside
+    // its transaction window (native start clears the PTE, commit restores it): the race window.
     cpu.stats.spuriousFaults++;
-    if (ptePresent(pte)) cpu.stats.raceWindowHits++;
+    if (ptePresent(pte) && lastWriterOp(cpu.i32, layout, ptep) === WRITER_PROT_COMMIT) cpu.stats.raceWindowHits++;
   } else {
     let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
     if (write) entry = pteMkwrite(pteMkdirty(entry));
@@ -176,7 +176,6 @@ function* pageGet(cpu: Cpu, frame: number): Step {
  * pages).
  */
 function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, orig: number): Step {
-  cpu.stats.numaFaults++;
   yield POINT;
   const pageProt = cpu.mem.load(vma + VMA_PAGE_PROT);
   yield* ptlLock(cpu, va);
@@ -188,6 +187,7 @@ function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: num
     // (vma_wants_manual_pte_write_upgrade && can_change_pte_writable).
     if (!pteWrite(pte) && flags & VM_WRITE && pteDirty(pte)) pte = pteMkwrite(pte);
     yield* ptepModifyProtCommit(cpu, va, ptep, old, pte);
+    cpu.stats.numaFaults++;
   } else cpu.stats.spuriousFaults++;
   yield* ptlUnlock(cpu, va);
 }
@@ -207,25 +207,27 @@ function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: num
 function* doWpPage(cpu: Cpu, flags: number, va: number, ptep: number, orig: number): Step {
   const frame = ptePfn(orig);
   cpu.stats.wpFaults++;
+  // folio_get: once the ptl is dropped, the reference keeps the frame from being freed under us
+  // (migration or reclaim may unmap the page meanwhile).
+  yield* pageGet(cpu, frame);
   if (yield* hasPageMkwrite(cpu, flags)) {
-    yield* pageGet(cpu, frame);
     yield* ptlUnlock(cpu, va);
     if (yield* pageMkwrite(cpu, frame)) {
       yield* finishMkwriteFault(cpu, va, ptep, orig);
       yield* unlockPage(cpu, frame);
     }
-    yield* pagePut(cpu, frame);
-    return;
+  } else {
+    yield* wpPageReuse(cpu, ptep, orig);
+    // BUG(wp-lock-page-under-ptl): the page lock taken while still holding the ptl — the reverse of
+    // writeback's page lock → i_mmap → ptl: an ABBA deadlock waiting to happen.
+    if (!cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
+    yield* lockPage(cpu, frame);
+    yield POINT;
+    cpu.mem.or(cpu.layout.page(frame) + PG_FLAGS, PG_dirty); // fault_dirty_shared_page
+    yield* unlockPage(cpu, frame);
+    if (cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
   }
-  yield* wpPageReuse(cpu, ptep, orig);
-  // BUG(wp-lock-page-under-ptl): the page lock taken while still holding the ptl — the reverse of
-  // writeback's page lock → i_mmap → ptl: an ABBA deadlock waiting to happen.
-  if (!cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
-  yield* lockPage(cpu, frame);
-  yield POINT;
-  cpu.mem.or(cpu.layout.page(frame) + PG_FLAGS, PG_dirty);
-  yield* unlockPage(cpu, frame);
-  if (cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
+  yield* pagePut(cpu, frame);
 }
 
 /** finish_mkwrite_fault: under the ptl again, reuse the page only if the PTE did not change. */

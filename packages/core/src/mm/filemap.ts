@@ -95,7 +95,6 @@ export function* removeMapping(cpu: Cpu, frame: number, index: number): Step {
  */
 export function* pageMkwrite(cpu: Cpu, frame: number): Step<boolean> {
   const page = cpu.layout.page(frame);
-  cpu.stats.mkwrites++;
   yield* lockPage(cpu, frame);
   yield POINT;
   if (cpu.mem.load(page + PG_INDEX) < 0) {
@@ -104,5 +103,6 @@ export function* pageMkwrite(cpu: Cpu, frame: number): Step<boolean> {
   }
   yield POINT;
   cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
+  cpu.stats.mkwrites++;
   return true;
 }

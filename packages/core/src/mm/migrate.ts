@@ -15,9 +15,9 @@
  *   folio_unlock(dst), folio_unlock(src), free src
  *
  * Once the copy is made, nothing may write src again: every translation of it had to be gone when
- * try_to_migrate's flushes returned. The oracle checks at the free that src still holds what was
- * copied (a later write would be lost); write-after-free watches what comes after the free. A
- * fault on a migration entry waits for the page lock and retries (migrationEntryWait).
+ * try_to_migrate's flushes returned. The oracle checks, in the step src is freed, that it still
+ * holds what was copied (a later write would be lost); write-after-free watches what comes after.
+ * A fault on a migration entry waits for the page lock and retries (migrationEntryWait).
  *
  * The model migrates synchronously (MIGRATE_SYNC: no TTU_BATCH_FLUSH), as the 2013 kernels of
  * 20841405940e did; the batched variant's flush is reclaim's (tlb-batch.ts).
@@ -41,7 +41,7 @@ import { FILE_PAGES, PG_dirty, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION, VMA_
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage } from './filemap.ts';
 import { ptlLock, ptlUnlock, trylockPage, unlockPage, waitOnPageLocked } from './locks.ts';
-import { allocPage, freePage, pageRefFreeze, pageRefUnfreeze } from './page-alloc.ts';
+import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMap, ptepClearFlush, ptepGet } from './pgtable.ts';
 import { pageMapped, pageVmaMappedWalk } from './rmap.ts';
 
@@ -65,6 +65,9 @@ export function* migratePage(cpu: Cpu, index: number): Step<boolean> {
   if (!(yield* trylockPage(cpu, dst))) throw new Error(`frame ${dst}: locked while only its allocator knew it`);
   yield* pageRefUnfreeze(cpu, dst);
   if (yield* pageMapped(cpu, src)) yield* tryToMigrate(cpu, src);
+  // Faults map a page only under its lock, which this CPU holds: nothing can map it again. (The
+  // kernel checks, and gives up with -EAGAIN.)
+  if (yield* pageMapped(cpu, src)) throw new Error(`frame ${src}: still mapped after try_to_migrate`);
   // folio_mc_copy: what src holds now is what dst gets; nothing may write src after this read.
   yield POINT;
   const copied = mem.load(layout.page(src) + PG_VERSION);
@@ -84,10 +87,9 @@ export function* migratePage(cpu: Cpu, index: number): Step<boolean> {
   yield* removeMigrationPtes(cpu, src, dst);
   yield* unlockPage(cpu, dst);
   yield* unlockPage(cpu, src);
-  yield POINT;
-  checkMigrateCopy(cpu, index, src, dst, copied, mem.load(layout.page(src) + PG_VERSION));
   yield* pageRefFreeze(cpu, src);
-  yield* freePage(cpu, src);
+  // Harness: in the step src becomes free, it must still hold what was copied.
+  yield* freePage(cpu, src, () => checkMigrateCopy(cpu, index, src, dst, copied));
   cpu.stats.migrations++;
   return true;
 }
@@ -150,8 +152,12 @@ export function* migrationEntryWait(cpu: Cpu, va: number): Step {
   yield* ptlLock(cpu, va);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
+  // get_page_unless_zero under the ptl: the frame cannot be freed while we wait on its lock.
+  const frame = isMigrationPte(pte) ? migrationEntry(pte).pfn : -1;
+  const held = frame >= 0 && (yield* pageTryGet(cpu, frame));
   yield* ptlUnlock(cpu, va);
-  if (!isMigrationPte(pte)) return;
+  if (!held) return;
   cpu.stats.migrationWaits++;
-  yield* waitOnPageLocked(cpu, migrationEntry(pte).pfn);
+  yield* waitOnPageLocked(cpu, frame);
+  yield* pagePut(cpu, frame);
 }

@@ -4,13 +4,16 @@
  * while some CPU still translates to it can be handed out again in the same episode — what makes a
  * write after free observable once TLBs cache translations.
  *
- * And the page references that keep a frame from being freed under a lookup (include/linux/mm.h,
- * page_ref.h): a page-cache lookup reads a slot, then takes a reference (folio_try_get) before it
- * locks the page and checks the slot still holds it. Whoever frees a page it removed from the
- * page cache first freezes its references (folio_ref_freeze) — here it waits for the lookups in
- * flight to let go, where the kernel fails and retries the migration or reclaim. A free or
- * newly allocated frame stays frozen until it is published (folio_ref_unfreeze), so a lookup that
- * read a stale slot can never lock a frame someone is setting up.
+ * And the page references that keep a frame from being freed under a lookup or a fault (include/
+ * linux/mm.h, page_ref.h): a page-cache lookup reads a slot, then takes a reference (folio_try_get)
+ * before it locks the page and checks the slot still holds it; a fault that drops the ptl or the
+ * page lock holds one. A free or newly allocated frame stays frozen until it is published
+ * (folio_ref_unfreeze), so a lookup that read a stale slot can never lock a frame someone is
+ * setting up. Where the model differs: the kernel freezes the references *before* it removes a
+ * page from the page cache (folio_migrate_mapping, __remove_mapping) and gives up — migration
+ * retries, reclaim keeps the page — if anyone holds one; the model freezes just before the free
+ * and waits for the holders to let go. It so explores migrations and reclaims the kernel would
+ * have abandoned, never fewer.
  */
 import { noteFreed } from '../check/freed.ts';
 import type { Cpu } from '../kernel/cpu.ts';
@@ -44,9 +47,9 @@ export function* pagePut(cpu: Cpu, frame: number): Step {
 }
 
 /**
- * folio_ref_freeze, before freeing a page that was in the page cache: wait until no lookup holds a
- * reference, and freeze. (The kernel's freeze fails and its caller retries; waiting here keeps the
- * callers simple. The waiter holds no lock, and a lookup holding a reference always lets go.)
+ * folio_ref_freeze, before freeing a page that was in the page cache: wait until no one holds a
+ * reference, and freeze. (The kernel's freeze fails and its caller gives up; see above.) The
+ * waiter holds no lock, and every holder lets go without waiting for it.
  */
 export function* pageRefFreeze(cpu: Cpu, frame: number): Step {
   const word = cpu.layout.page(frame) + PG_REFS;
@@ -81,8 +84,11 @@ export function* allocPage(cpu: Cpu): Step<number> {
   return frame;
 }
 
-/** __free_page: put `frame` — frozen, or never published — back at the head of the free list. */
-export function* freePage(cpu: Cpu, frame: number): Step {
+/**
+ * __free_page: put `frame` — frozen, or never published — back at the head of the free list.
+ * `onFree` (harness) runs in the step the frame becomes free.
+ */
+export function* freePage(cpu: Cpu, frame: number, onFree?: () => void): Step {
   const { mem, layout } = cpu;
   const zone = layout.zone;
   yield* spinLock(cpu, zone + ZONE_LOCK, LC_ZONE_LOCK, 0);
@@ -92,6 +98,7 @@ export function* freePage(cpu: Cpu, frame: number): Step {
   mem.store(layout.page(frame) + PG_NEXT, head);
   yield POINT;
   mem.store(zone + ZONE_FREE, frame + 1);
+  onFree?.();
   noteFreed(cpu, frame); // harness, in the step the frame becomes free
   yield POINT;
   mem.add(zone + ZONE_NR_FREE, 1);

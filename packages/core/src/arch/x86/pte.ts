@@ -74,8 +74,9 @@ export function pteModify(pte: number, newprot: number, chgMask = _PAGE_CHG_MASK
  * Migration entries (include/linux/swapops.h): the non-present PTE try_to_migrate leaves while a
  * page is copied — the old frame, readable or writable, and whether the PTE was young and dirty
  * (make_migration_entry_young/dirty). The model's encoding keeps the frame in the PFN field and
- * the rest in software bits 7, 9–11 — never in A/D, which a KNL4 may set on a cleared entry (x86-64
- * keeps swap entries clear of them for that reason, arch/x86/include/asm/pgtable_64.h).
+ * the rest in bits 7 and 9–11, which the hardware ignores in a non-present PTE — never in P, in
+ * PROTNONE (bit 8), or in A/D, which a KNL4 may set on a cleared entry (x86-64 keeps swap entries
+ * clear of them for that reason, arch/x86/include/asm/pgtable_64.h).
  */
 const SWP_MIGRATION_READ = 0x200;
 const SWP_MIGRATION_WRITE = 0x400;
