@@ -25,6 +25,7 @@ import { migratePage } from '../mm/migrate.ts';
 import type { Scenario } from './scenario.ts';
 import {
   cleanOne,
+  DEFERRED_WINDOW,
   finalWritebackCheck,
   mprotectFlip,
   protectAgainst,
@@ -55,12 +56,7 @@ export const migrateProt: Scenario = {
       description: 'a NUMA hinting fault made a PROT_NONE PTE accessible again',
       count: (c) => c.numaFaults,
     },
-    {
-      id: 'deferred-window',
-      expect: 'interesting',
-      description: 'a write through a TLB entry whose PTE had lost write access or D, before the flush came',
-      count: (c) => c.staleWindowWrites,
-    },
+    DEFERRED_WINDOW,
   ]),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 3 },
   ...protectAgainst(numaOrMprotect, migrateOne, { prot: 'numa', op: 'migrate', both: 'numa+migrate' }),

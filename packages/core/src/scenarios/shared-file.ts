@@ -121,6 +121,17 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
   },
 ];
 
+/**
+ * The window every flush closes, for scenarios whose revocations defer their flush: a write
+ * through a TLB entry made before its PTE lost W or D, while the revoking call had not completed.
+ */
+export const DEFERRED_WINDOW: Outcome = {
+  id: 'deferred-window',
+  expect: 'interesting',
+  description: 'a write through a TLB entry whose PTE had lost write access or D, before the flush came',
+  count: (c) => c.staleWindowWrites,
+};
+
 /** Share of MMU accesses that are writes. */
 const WRITE_SHARE = 0.7;
 /** Share of the cleaner's operations that age a page (page_referenced) rather than write it back. */

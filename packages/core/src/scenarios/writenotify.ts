@@ -17,7 +17,14 @@
  */
 import { MAPPING_WRITENOTIFY } from '../mem/layout.ts';
 import type { Scenario } from './scenario.ts';
-import { cleanOne, finalWritebackCheck, mprotectAgainst, sharedFileOutcomes, sharedFileSetup } from './shared-file.ts';
+import {
+  cleanOne,
+  DEFERRED_WINDOW,
+  finalWritebackCheck,
+  mprotectAgainst,
+  sharedFileOutcomes,
+  sharedFileSetup,
+} from './shared-file.ts';
 
 export const writenotify: Scenario = {
   name: 'writenotify',
@@ -44,12 +51,7 @@ export const writenotify: Scenario = {
       description: 'the PTE changed while page_mkwrite ran (pte_same failed): the fault was retried',
       count: (c) => c.mkwriteRaced,
     },
-    {
-      id: 'deferred-window',
-      expect: 'interesting',
-      description: 'a write through a TLB entry whose PTE had lost write access or D, before the flush came',
-      count: (c) => c.staleWindowWrites,
-    },
+    DEFERRED_WINDOW,
   ]),
   // Two mprotect calls: read-only, then read-write — the call that must keep clean PTEs read-only.
   modelBudget: { ops: 2, untilFixedDone: false, backgroundOps: 3 },
