@@ -22,6 +22,7 @@ export interface BugFlags {
   knl4NoNoneMask: boolean;
   migrateNoFlushPending: boolean;
   mprotectCleanWritable: boolean;
+  pageoutBeforeFlush: boolean;
 }
 
 export interface BugInfo {
@@ -225,6 +226,19 @@ export const BUGS: readonly BugInfo[] = [
     description:
       "change_pte_range on a write-notified mapping without dirty_accountable's pte_dirty test (today's can_change_pte_writable): mprotect(PROT_WRITE) makes clean PTEs writable, and the next write lands without page_mkwrite — the filesystem never hears of it",
   },
+  {
+    name: 'pageout-before-flush',
+    kind: 'lost-dirty',
+    flag: 'pageoutBeforeFlush',
+    backends: ['native', 'xen'],
+    scenario: 'reclaim-swap',
+    contract: 2025,
+    // The write must land inside pageout's few steps with the MMU's entry filled before the unmap:
+    // two preemptions, which the bounded search reaches in order and random orderings seldom.
+    modelStrategy: 'dfs',
+    description:
+      'shrink_folio_list writes a dirty anonymous page to swap without try_to_unmap_flush_dirty first — the rule of d950c9477d51 ("mm: defer flush of writable TLB entries": a dirty PTE\'s TLB entry "must be flushed before IO is initiated"): an MMU keeps writing through its writable, dirty TLB entry after the data went to the slot, and the page is then dropped from the swap cache as clean — the write is lost',
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -246,6 +260,7 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   knl4NoNoneMask: false,
   migrateNoFlushPending: false,
   mprotectCleanWritable: false,
+  pageoutBeforeFlush: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

@@ -40,6 +40,7 @@ export * from './mm/mmu-gather.ts';
 export * from './mm/mprotect.ts';
 export * from './mm/page-alloc.ts';
 export * from './mm/rmap.ts';
+export * from './mm/swap-state.ts';
 export * from './mm/tlb-batch.ts';
 export * from './mm/vma.ts';
 export * from './mm/vmalloc.ts';

@@ -40,6 +40,13 @@ export interface Counters {
   /** Reclaim: pages dropped from the page cache and freed; faults that read a page back in. */
   reclaimed: number;
   refaults: number;
+  /**
+   * Anonymous memory: pages written to their swap slot (swap_writepage), faults that read a page
+   * back from swap, and swap faults that found the page still in the swap cache.
+   */
+  swapouts: number;
+  swapins: number;
+  swapCacheHits: number;
   /** Reclaim's deferred flushes done (try_to_unmap_flush), and those flush_tlb_batched_pending forced. */
   batchedFlushes: number;
   batchedPendingFlushes: number;
@@ -94,6 +101,9 @@ export function newCounters(): Counters {
     staleWindowWrites: 0,
     reclaimed: 0,
     refaults: 0,
+    swapouts: 0,
+    swapins: 0,
+    swapCacheHits: 0,
     batchedFlushes: 0,
     batchedPendingFlushes: 0,
     migrations: 0,

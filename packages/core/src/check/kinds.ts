@@ -83,6 +83,8 @@ export const V_LOST_DIRTY_RECLAIM = 20;
 export const V_LOST_DIRTY_MIGRATE = 21;
 /** A write to a clean page of a write-notified mapping (check/writenotify.ts). */
 export const V_UNNOTIFIED_WRITE = 22;
+/** Reclaim dropped an anonymous page from the swap cache whose data its swap slot lacks (check/oracle.ts). */
+export const V_LOST_DIRTY_SWAP = 23;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -108,6 +110,14 @@ export const KINDS: readonly ViolationKind[] = [
     explain: (v) =>
       `reclaim dropped frame ${v.frame} from the page cache as clean, but its data is not on disk ` +
       `(written up to version ${v.a}, disk holds ${v.b}): the write is lost`,
+  },
+  {
+    code: V_LOST_DIRTY_SWAP,
+    name: 'lost-dirty',
+    fields: { va: 'va', frame: 'frame', pte: 'pteNow', a: 'writtenVersion', b: 'slotVersion' },
+    explain: (v) =>
+      `reclaim dropped anonymous frame ${v.frame} from the swap cache as clean, but its swap slot does not ` +
+      `hold its data (written up to version ${v.a}, the slot holds ${v.b}): the write is lost`,
   },
   {
     code: V_LOST_DIRTY_MIGRATE,

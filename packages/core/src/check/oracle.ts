@@ -6,7 +6,8 @@
  *
  *  - At writeback (checkCleanPage): a page the kernel found clean must have its data on disk.
  *    Otherwise a write's dirty bit was dropped somewhere, and a reclaim now would lose the data.
- *  - At reclaim (checkDiscard): the page the kernel drops as clean must have its data on disk.
+ *  - At reclaim (checkDiscard): the page the kernel drops as clean must have its data on disk —
+ *    an anonymous page, in its swap slot.
  *  - At migration (checkMigrateCopy): the old frame, as it is freed, holds what was copied from it.
  *  - At the end of an episode (checkNoLostDirty), after all threads have quiesced and a final
  *    writeback of every cached page: each cached page's version equals its disk block.
@@ -24,6 +25,7 @@ import {
   V_LOST_DIRTY_FINAL,
   V_LOST_DIRTY_MIGRATE,
   V_LOST_DIRTY_RECLAIM,
+  V_LOST_DIRTY_SWAP,
   V_LOST_DIRTY_WRITEBACK,
   V_PROT_COMMIT,
 } from './violation.ts';
@@ -35,11 +37,21 @@ export function checkCleanPage(cpu: ArchCpu, frame: number, versionBefore: numbe
   cpu.violation(V_LOST_DIRTY_WRITEBACK, va, frame, pte, versionBefore, disk, writer);
 }
 
-/** Reclaim drops `frame` (file page `index`) as clean: its data must be on disk. */
-export function checkDiscard(cpu: ArchCpu, frame: number, index: number, version: number, disk: number): void {
+/**
+ * Reclaim drops `frame` (page `index` of the file, or with `swap` an anonymous page whose swap slot
+ * is `index`) as clean: its data must be on disk, or in the slot.
+ */
+export function checkDiscard(
+  cpu: ArchCpu,
+  frame: number,
+  index: number,
+  version: number,
+  disk: number,
+  swap: boolean,
+): void {
   if (version === disk) return;
   const { pte, writer } = describeFrame(cpu.i32, cpu.layout, frame);
-  cpu.violation(V_LOST_DIRTY_RECLAIM, index, frame, pte, version, disk, writer);
+  cpu.violation(swap ? V_LOST_DIRTY_SWAP : V_LOST_DIRTY_RECLAIM, index, frame, pte, version, disk, writer);
 }
 
 /**

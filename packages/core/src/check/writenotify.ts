@@ -8,7 +8,7 @@
  * allocated the block, and dirty accounting and writeback throttling never saw it.
  */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
-import { FILE_FLAGS, MAPPING_WRITENOTIFY, PG_dirty, PG_FLAGS, PG_INDEX } from '../mem/layout.ts';
+import { FILE_FLAGS, MAPPING_WRITENOTIFY, PG_anon, PG_dirty, PG_FLAGS, PG_INDEX } from '../mem/layout.ts';
 import { V_UNNOTIFIED_WRITE } from './kinds.ts';
 
 /** A hardware write to `frame` through va `va` lands now (harness reads, in the write's step). */
@@ -18,5 +18,7 @@ export function checkNotifiedWrite(cpu: ArchCpu, va: number, frame: number): voi
   const page = layout.page(frame);
   const index = Atomics.load(i32, page + PG_INDEX);
   if (index < 0) return; // not a file page (write-after-free watches freed frames)
-  if ((Atomics.load(i32, page + PG_FLAGS) & PG_dirty) === 0) cpu.violation(V_UNNOTIFIED_WRITE, va, frame, 0, index);
+  const flags = Atomics.load(i32, page + PG_FLAGS);
+  if (flags & PG_anon) return; // anonymous memory: no filesystem to tell
+  if ((flags & PG_dirty) === 0) cpu.violation(V_UNNOTIFIED_WRITE, va, frame, 0, index);
 }

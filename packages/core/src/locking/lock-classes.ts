@@ -1,7 +1,7 @@
 /**
  * Lock classes, for the lock-discipline checker and reports: which kind of lock a lock word is.
- * The kernel's documented order (mm/rmap.c): mmap_lock → page lock → i_mmap_rwsem →
- * page_table_lock / pte lock → zone->lock. Plain data, beside the locks (mm/locks.ts), imported by the checker.
+ * The kernel's documented order (mm/rmap.c): mmap_lock → page lock → i_mmap_rwsem or
+ * anon_vma->rwsem → page_table_lock / pte lock → zone->lock. Plain data, beside the locks (mm/locks.ts), imported by the checker.
  */
 export const LC_MMAP_LOCK = 1;
 export const LC_PAGE_LOCK = 2;
@@ -12,6 +12,8 @@ export const LC_PAGE_TABLE_LOCK = 5;
 export const LC_XEN_PAGE_LOCK = 6;
 /** zone->lock of the page allocator: innermost, nothing is taken under it. */
 export const LC_ZONE_LOCK = 7;
+/** anon_vma->rwsem: the rmap walk's lock for anonymous pages, where i_mmap_rwsem is for file pages. */
+export const LC_ANON_VMA = 8;
 export const LOCK_CLASS_NAMES = [
   '?',
   'mmap_lock',
@@ -21,6 +23,7 @@ export const LOCK_CLASS_NAMES = [
   'page_table_lock',
   'xen_page_lock',
   'zone_lock',
+  'anon_vma',
 ];
 
 export function lockName(cls: number, inst: number): string {

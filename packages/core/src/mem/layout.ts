@@ -6,7 +6,9 @@
  *   ctl           what scenario programs may read about the episode (fixed agents done)
  *   mms           NR_MMS mm records: page_table_lock, mmap_lock, the VMA table, tlb_flush_pending
  *                 and cpumask (one line each)
- *   file          the shared file: i_mmap_rwsem, its mappings (mm, vma), its page cache
+ *   file          the shared file: i_mmap_rwsem, its mappings (mm, vma), its page cache, its disk
+ *   swap          the swap device's address space (swapper_space): the swap cache, the swap slots
+ *   anonVma       the anon_vma of the anonymous mapping: its rwsem and the VMAs in it
  *   zone          the frame allocator: zone->lock and the free list
  *   pgds          per mm, one word per pte page: word index of that pte page, 0 = none
  *   ptl           the split pte lock of each pte page                          (one line each)
@@ -27,7 +29,7 @@
 
 export const LINE = 16; // Int32 words in a 64-byte cache line
 export const PTRS_PER_PTE = 1024; // i386 non-PAE: 1024 4-byte PTEs per page
-export const MAX_VMAS = 3;
+export const MAX_VMAS = 2;
 
 // header
 export const HDR_EPISODE = 0; // episodes completed
@@ -83,7 +85,8 @@ export const VMA_END = 1; // one past the last
 export const VMA_FLAGS = 2; // VM_* flags
 export const VMA_PGOFF = 3; // file page of VMA_START
 export const VMA_PAGE_PROT = 4; // vm_page_prot: the protection of the PTEs a fault installs (vma_set_page_prot)
-export const VMA_WORDS = 5;
+export const VMA_FILE = 5; // vm_file: the address space record it maps, 0 for anonymous memory
+export const VMA_WORDS = 6;
 export const MM_WORDS = 5 * LINE;
 /**
  * Address spaces: one per task slot. mm 0 maps the shared file and every MMU agent runs in it;
@@ -91,17 +94,25 @@ export const MM_WORDS = 5 * LINE;
  */
 export const NR_MMS = 2;
 
-// file record (struct address_space of the shared file)
-export const FILE_I_MMAP = 0; // i_mmap_rwsem (the rmap walk's lock), rwsem encoding
-export const FILE_NR_MMAPS = LINE; // mappings in i_mmap
-export const FILE_MMAPS = LINE + 1; // MAX_MMAPS VMA records (word indices) that map the file
+// An rmap root — the first two lines of a file's address_space (i_mmap_rwsem, i_mmap) and of an
+// anon_vma (its rwsem, its VMAs): the lock the rmap walk takes for read and the VMAs it visits.
+export const RMAP_LOCK = 0; // rwsem encoding
+export const RMAP_NR_VMAS = LINE;
+export const RMAP_VMAS = LINE + 1; // MAX_MMAPS VMA records (word indices)
 export const MAX_MMAPS = 4;
+const ANON_VMA_WORDS = 2 * LINE;
+
+// address_space record (the shared file's, and swapper_space: the swap cache)
+export const FILE_I_MMAP = RMAP_LOCK; // i_mmap_rwsem (the rmap walk's lock)
+export const FILE_NR_MMAPS = RMAP_NR_VMAS; // mappings in i_mmap
+export const FILE_MMAPS = RMAP_VMAS; // the VMA records that map the file
 export const FILE_NR_PAGES = 2 * LINE; // pages in the page cache
 export const FILE_FLAGS = 2 * LINE + 1; // MAPPING_*: what kind of mapping the file gives (mm/vma.ts)
 /** FILE_FLAGS: the file has writeback and page_mkwrite — shared writable mappings are write-notified. */
 export const MAPPING_WRITENOTIFY = 1 << 0;
 export const FILE_PAGES = 3 * LINE; // the page cache: file page index → frame, -1 when not cached
-// then, at layout.fileDisk(index): the file's blocks on disk — the data version of each file page
+// then, at layout.disk(mapping, index): the blocks on disk — the data version of each page (for
+// the swap device: of each swap slot)
 
 // zone (the page allocator): zone->lock and the free list of frames, linked through PG_NEXT
 export const ZONE_LOCK = 0;
@@ -119,6 +130,10 @@ export const PG_REFS = 5; // lookup references (folio_try_get); -1 frozen: free,
 // PG_FLAGS bits (include/linux/page-flags.h)
 export const PG_locked = 1 << 0;
 export const PG_dirty = 1 << 1;
+/** An anonymous page (folio->mapping is an anon_vma: PAGE_MAPPING_ANON); PG_INDEX is its linear page index. */
+export const PG_anon = 1 << 2;
+/** In the swap cache (folio->swap: the model's swap slot of an anon page is its index). */
+export const PG_swapcache = 1 << 3;
 
 // violation record
 export const VI_FLAG = 0; // 0 free, 1 taken by the first reporter
@@ -143,7 +158,7 @@ export const TASKS_PER_CPU = 2;
 export const VMAP_PAGES = 4;
 const VMAP_SLOTS = TASKS_PER_CPU + 1;
 /** Lock classes for the checker's dependency matrix (check/lockdep.ts names them). */
-export const LOCK_CLASSES = 8;
+export const LOCK_CLASSES = 9;
 
 export interface LayoutConfig {
   /** Simulated kernel CPUs. */
@@ -171,6 +186,9 @@ export class Layout {
   readonly ctl: number;
   readonly mmBase: number;
   readonly file: number;
+  /** swapper_space: the swap cache (FILE_PAGES: swap slot → frame) and the swap slots' data. */
+  readonly swap: number;
+  readonly anonVma: number;
   readonly zone: number;
   readonly pgdBase: number;
   readonly ptlBase: number;
@@ -180,8 +198,6 @@ export class Layout {
   /** One past the last word of model memory. */
   readonly modelEnd: number;
   readonly shadowBase: number;
-  /** The file's disk blocks (the data version writeback last wrote for each file page). */
-  readonly fileDiskBase: number;
   /** Per frame: how many times it was freed (check/freed.ts, harness). */
   readonly frameGenBase: number;
   /** Per PTE: write revocations cut, and complete (check/revoke.ts). */
@@ -218,9 +234,11 @@ export class Layout {
     this.mmBase = at;
     at += NR_MMS * MM_WORDS;
     this.file = at;
-    at += FILE_PAGES + roundLine(pages);
-    this.fileDiskBase = at;
-    at += roundLine(pages);
+    at += this.mappingWords();
+    this.swap = at;
+    at += this.mappingWords();
+    this.anonVma = at;
+    at += ANON_VMA_WORDS;
     this.zone = at;
     at += ZONE_WORDS;
     this.pgdBase = at;
@@ -299,9 +317,20 @@ export class Layout {
   shadow(ptep: number): number {
     return ptep - this.ptesBase + this.shadowBase;
   }
-  /** The disk block of file page `index`: the data version last written back. */
+  /** Words of an address_space record (file or swap): header, page cache slots, disk blocks. */
+  private mappingWords(): number {
+    return FILE_PAGES + 2 * roundLine(this.config.pages);
+  }
+  /**
+   * The disk block of page `index` of address space `mapping` (the file, or the swap device): the
+   * data version last written there.
+   */
+  disk(mapping: number, index: number): number {
+    return mapping + FILE_PAGES + roundLine(this.config.pages) + index;
+  }
+  /** The disk block of file page `index`. */
   fileDisk(index: number): number {
-    return this.fileDiskBase + index;
+    return this.disk(this.file, index);
   }
   /** The harness's count of how many times `frame` was freed (check/freed.ts). */
   frameGen(frame: number): number {
@@ -363,12 +392,20 @@ export class Layout {
           : (MM_FIELDS[o] ?? `[${o}]`);
       return `mm${n}.${field}`;
     }
+    if (i < this.anonVma) {
+      const [name, base, cache] = i < this.swap ? ['file', this.file, 'page_cache'] : ['swap', this.swap, 'swap_cache'];
+      const o = i - base;
+      const slots = roundLine(this.config.pages);
+      if (o >= FILE_PAGES + slots) return `${name}.disk[${o - FILE_PAGES - slots}]`;
+      if (o >= FILE_PAGES) return `${name}.${cache}[${o - FILE_PAGES}]`;
+      if (o >= FILE_MMAPS && o < FILE_MMAPS + MAX_MMAPS) return `${name}.i_mmap[${o - FILE_MMAPS}]`;
+      return `${name}.${FILE_FIELDS[o] ?? `[${o}]`}`;
+    }
     if (i < this.zone) {
-      if (i >= this.fileDiskBase) return `file.disk[${i - this.fileDiskBase}]`;
-      const o = i - this.file;
-      if (o >= FILE_PAGES) return `file.page_cache[${o - FILE_PAGES}]`;
-      if (o >= FILE_MMAPS && o < FILE_MMAPS + MAX_MMAPS) return `file.i_mmap[${o - FILE_MMAPS}]`;
-      return `file.${FILE_FIELDS[o] ?? `[${o}]`}`;
+      const o = i - this.anonVma;
+      if (o === RMAP_LOCK) return 'anon_vma.rwsem';
+      if (o === RMAP_NR_VMAS) return 'anon_vma.nr_vmas';
+      return o > RMAP_NR_VMAS && o < RMAP_VMAS + MAX_MMAPS ? `anon_vma.vmas[${o - RMAP_VMAS}]` : `anon_vma[${o}]`;
     }
     if (i < this.pgdBase) return `zone.${ZONE_FIELDS[i - this.zone] ?? `[${i - this.zone}]`}`;
     if (i < this.ptlBase) {
@@ -416,7 +453,7 @@ const AGENT_FIELDS = [
   'episode',
   'ackWait',
 ];
-const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff', 'page_prot'];
+const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff', 'page_prot', 'file'];
 const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'index', 'next', 'refs'];
 const MM_FIELDS: Record<number, string> = {
   [MM_PAGE_TABLE_LOCK]: 'page_table_lock',

@@ -1,8 +1,8 @@
 /**
- * The page fault handler for the shared file mappings modelled here (mm/memory.c
- * handle_mm_fault → handle_pte_fault: do_fault, do_swap_page's migration_entry_wait, do_numa_page,
- * do_wp_page/wp_page_reuse). It runs on the CPU
- * that faulted — an MMU agent entering the kernel.
+ * The page fault handler for the mappings modelled here — shared file mappings and anonymous
+ * memory (mm/memory.c handle_mm_fault → handle_pte_fault: do_fault or do_anonymous_page,
+ * do_swap_page — a swap entry, or a migration entry's migration_entry_wait — do_numa_page,
+ * do_wp_page/wp_page_reuse). It runs on the CPU that faulted — an MMU agent entering the kernel.
  *
  * The PTE the hardware walked (vmf->orig_pte) is re-checked under the pte lock: a fault taken in
  * another CPU's lazy or transaction window (seed 000: "spurious faults ... must re-check the PTE
@@ -13,6 +13,7 @@ import {
   _PAGE_ACCESSED,
   formatPte,
   isMigrationPte,
+  isSwapPte,
   pfnPte,
   pteDirty,
   pteMkdirty,
@@ -24,15 +25,20 @@ import {
   ptePresent,
   pteProtnone,
   pteWrite,
+  swpOffset,
 } from '../arch/x86/pte.ts';
 import { BUG_BAD_SWAP_PTE, KernelBug } from '../check/bug.ts';
 import { lastWriterOp, WRITER_FAULT, WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
   FILE_FLAGS,
+  PG_anon,
   PG_dirty,
   PG_FLAGS,
+  PG_INDEX,
   PG_MAPCOUNT,
+  PG_VERSION,
+  VMA_FILE,
   VMA_FLAGS,
   VMA_PAGE_PROT,
   VMA_PGOFF,
@@ -43,8 +49,9 @@ import { ptepSetAccessFlags } from './access-flags.ts';
 import { filemapFault, pageMkwrite } from './filemap.ts';
 import { lockPage, mmapReadLock, mmapReadUnlock, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
 import { migrationEntryWait } from './migrate.ts';
-import { pagePut, pageTryGet } from './page-alloc.ts';
+import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
+import { folioFreeSwap, swapCacheFault } from './swap-state.ts';
 import { findVma, VM_READ, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
 
 /** The access may be retried. */
@@ -58,32 +65,53 @@ export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: nu
   yield* mmapReadLock(cpu, mm);
   const vma = yield* findVma(cpu, mm, va);
   let flags = 0;
+  let anon = false;
   if (vma >= 0) {
     yield POINT;
     flags = mem.load(vma + VMA_FLAGS);
+    yield POINT;
+    anon = mem.load(vma + VMA_FILE) === 0; // vma_is_anonymous
   }
   if (vma < 0 || !(flags & VM_READ) || (write && !(flags & VM_WRITE))) {
     yield* mmapReadUnlock(cpu, mm);
     cpu.stats.segv++;
     return FAULT_SIGSEGV;
   }
-  yield* handlePteFault(cpu, vma, flags, va, write, origPte);
+  const fault: Fault = { vma, flags, anon, va, write };
+  yield* handlePteFault(cpu, fault, origPte);
   yield* mmapReadUnlock(cpu, mm);
   return FAULT_RETRY;
 }
 
-function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write: boolean, orig: number): Step {
+/** struct vm_fault, as far as the handlers here need it. */
+interface Fault {
+  vma: number;
+  /** vma->vm_flags */
+  flags: number;
+  /** vma_is_anonymous(vma) */
+  anon: boolean;
+  va: number;
+  write: boolean;
+}
+
+function* handlePteFault(cpu: Cpu, fault: Fault, orig: number): Step {
+  const { vma, flags, va, write } = fault;
   const ptep = yield* pteOffsetMap(cpu, cpu.mm, va);
   if (ptep < 0) throw new Error(`va ${va}: no pte page (pte page allocation is not modelled)`);
   if (isNone(cpu, orig)) {
-    yield* doFault(cpu, vma, flags, va, ptep, write);
+    if (fault.anon) yield* doAnonymousPage(cpu, fault, ptep);
+    else yield* doFault(cpu, vma, flags, va, ptep, write);
     return;
   }
   if (!ptePresent(orig)) {
-    // do_swap_page: a migration entry waits for the migration; no swap entries exist here, so any
+    // do_swap_page: a migration entry waits for the migration, a swap entry is read back in; any
     // other non-present PTE — stray A/D bits on a cleared PTE — is no entry of any swap device.
     if (isMigrationPte(orig)) {
       yield* migrationEntryWait(cpu, va);
+      return;
+    }
+    if (isSwapPte(orig) && fault.anon) {
+      yield* doSwapPage(cpu, fault, ptep, orig);
       return;
     }
     throw new KernelBug(BUG_BAD_SWAP_PTE, `do_swap_page: Bad swap file entry ${formatPte(orig)} at va ${va}`);
@@ -99,7 +127,7 @@ function* handlePteFault(cpu: Cpu, vma: number, flags: number, va: number, write
     // !pte_same: someone changed it since the walk; just retry the access.
     cpu.stats.spuriousFaults++;
   } else if (write && !pteWrite(pte)) {
-    yield* doWpPage(cpu, flags, va, ptep, pte);
+    yield* doWpPage(cpu, fault, ptep, pte);
     return; // do_wp_page drops the ptl itself
   } else {
     // Spurious: the walk's PTE permits the access; make sure A (and D) are set, then retry.
@@ -139,12 +167,8 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   yield* ptlLock(cpu, va);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
-  if (!isNone(cpu, pte)) {
-    // Someone set the PTE the hardware found none. If a prot commit did, the fault came from inside
-    // its transaction window (native start clears the PTE, commit restores it): the race window.
-    cpu.stats.spuriousFaults++;
-    if (ptePresent(pte) && lastWriterOp(cpu.i32, layout, ptep) === WRITER_PROT_COMMIT) cpu.stats.raceWindowHits++;
-  } else {
+  if (!isNone(cpu, pte)) populateRaced(cpu, ptep, pte);
+  else {
     let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
     if (write) entry = pteMkwrite(pteMkdirty(entry));
     yield* cpu.pv.setPteAt(ptep, entry);
@@ -152,6 +176,105 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
     yield POINT;
     mem.add(layout.page(frame) + PG_MAPCOUNT, 1); // page_add_file_rmap
     cpu.stats.populated++;
+  }
+  yield* ptlUnlock(cpu, va);
+  yield* unlockPage(cpu, frame);
+}
+
+/**
+ * A fault that found none under the ptl a PTE someone has set since the walk. If a prot commit set
+ * it, the fault came from inside its transaction window (native start clears the PTE, commit
+ * restores it): the race window.
+ */
+function populateRaced(cpu: Cpu, ptep: number, pte: number): void {
+  cpu.stats.spuriousFaults++;
+  if (ptePresent(pte) && lastWriterOp(cpu.i32, cpu.layout, ptep) === WRITER_PROT_COMMIT) cpu.stats.raceWindowHits++;
+}
+
+/**
+ * do_anonymous_page: a new zeroed page (no zero page: a read fault allocates too, as with
+ * mm_forbids_zeropage), anonymous at its linear index; under the ptl, unless someone set the PTE
+ * meanwhile, the PTE from vm_page_prot — writable and dirty in a writable VMA, read or write fault
+ * alike (`if (vma->vm_flags & VM_WRITE) entry = pte_mkwrite(pte_mkdirty(entry))`) — and the page
+ * joins the anon_vma (folio_add_new_anon_rmap). A page that lost the race is freed.
+ */
+function* doAnonymousPage(cpu: Cpu, fault: Fault, ptep: number): Step {
+  const { mem, layout } = cpu;
+  const { vma, flags, va } = fault;
+  const frame = yield* allocPage(cpu);
+  if (frame < 0) throw new Error(`no free frame for an anonymous page at va ${va} (the model's frames ran out)`);
+  const page = layout.page(frame);
+  yield POINT;
+  const pgoff = mem.load(vma + VMA_PGOFF);
+  yield POINT;
+  const index = pgoff + va - mem.load(vma + VMA_START); // linear_page_index
+  yield POINT;
+  mem.store(page + PG_VERSION, 0); // zeroed: the data of a page never written
+  yield POINT;
+  mem.store(page + PG_INDEX, index);
+  yield POINT;
+  mem.store(page + PG_MAPCOUNT, 0);
+  yield POINT;
+  mem.store(page + PG_FLAGS, PG_anon);
+  yield* pageRefUnfreeze(cpu, frame);
+  yield POINT;
+  const pageProt = mem.load(vma + VMA_PAGE_PROT);
+  yield* ptlLock(cpu, va);
+  yield POINT;
+  const pte = ptepGet(cpu, ptep);
+  const raced = !isNone(cpu, pte);
+  if (raced) populateRaced(cpu, ptep, pte);
+  else {
+    let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
+    if (flags & VM_WRITE) entry = pteMkwrite(pteMkdirty(entry));
+    yield* cpu.pv.setPteAt(ptep, entry);
+    cpu.noteWriter(ptep, WRITER_FAULT);
+    yield POINT;
+    mem.add(page + PG_MAPCOUNT, 1);
+    cpu.stats.populated++;
+  }
+  yield* ptlUnlock(cpu, va);
+  if (raced) {
+    yield* pageRefFreeze(cpu, frame);
+    yield* freePage(cpu, frame);
+  }
+}
+
+/**
+ * do_swap_page for a swap entry: the page from the swap cache, or read back from the slot, locked
+ * and still the cache's for that slot; under the ptl, if the PTE is still the entry the hardware
+ * found (pte_same — another fault may have mapped the page meanwhile), the page is mapped again.
+ * Every anonymous page here is exclusive (no fork), so the two contracts differ only in the PTE:
+ *
+ *  - 2025 (today's do_swap_page): writable in a writable VMA — dirty only for a write fault — and
+ *    on a write fault the swap copy is dropped (should_try_to_free_swap → folio_free_swap: out of
+ *    the swap cache, PG_dirty). After a read fault the page stays in the swap cache, clean, with a
+ *    clean writable PTE: the next write's D is what tells reclaim the slot is stale.
+ *  - 2007 (2.6.24): vm_page_prot (read-only for a private mapping); a write fault makes it
+ *    writable and dirty (can_share_swap_page), and the page stays in the swap cache.
+ */
+function* doSwapPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
+  const { mem, layout } = cpu;
+  const { vma, flags, va, write } = fault;
+  const frame = yield* swapCacheFault(cpu, swpOffset(orig));
+  yield POINT;
+  const pageProt = mem.load(vma + VMA_PAGE_PROT);
+  yield* ptlLock(cpu, va);
+  yield POINT;
+  if (ptepGet(cpu, ptep) !== orig) cpu.stats.spuriousFaults++;
+  else {
+    let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
+    if (cpu.contract === 2025) {
+      if (flags & VM_WRITE) entry = pteMkwrite(entry);
+      if (write) {
+        entry = pteMkdirty(entry);
+        yield* folioFreeSwap(cpu, frame);
+      }
+    } else if (write) entry = pteMkwrite(pteMkdirty(entry));
+    yield* cpu.pv.setPteAt(ptep, entry);
+    cpu.noteWriter(ptep, WRITER_FAULT);
+    yield POINT;
+    mem.add(layout.page(frame) + PG_MAPCOUNT, 1); // folio_add_anon_rmap_ptes
   }
   yield* ptlUnlock(cpu, va);
   yield* unlockPage(cpu, frame);
@@ -193,7 +316,12 @@ function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: num
 }
 
 /**
- * do_wp_page for a shared page (wp_page_shared), entered with the ptl held.
+ * do_wp_page, entered with the ptl held.
+ *
+ * An anonymous page is exclusive here (no fork: PageAnonExclusive; in 2007 can_share_swap_page),
+ * so it is reused in place under the ptl: wp_page_reuse.
+ *
+ * A shared page (wp_page_shared):
  *
  * Without write-notify (wp_page_reuse): the page is reused in place,
  * `entry = maybe_mkwrite(pte_mkdirty(pte_mkyoung(orig)))`; then, with the ptl dropped, the page is
@@ -204,9 +332,15 @@ function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: num
  * returns it locked; finish_mkwrite_fault re-takes the ptl and, only if the PTE is still the one
  * the hardware found (pte_same), makes it writable and dirty; else the fault is retried.
  */
-function* doWpPage(cpu: Cpu, flags: number, va: number, ptep: number, orig: number): Step {
+function* doWpPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
+  const { flags, va } = fault;
   const frame = ptePfn(orig);
   cpu.stats.wpFaults++;
+  if (fault.anon) {
+    yield* wpPageReuse(cpu, ptep, orig);
+    yield* ptlUnlock(cpu, va);
+    return;
+  }
   // folio_get: once the ptl is dropped, the reference keeps the frame from being freed under us
   // (migration or reclaim may unmap the page meanwhile).
   yield* pageGet(cpu, frame);

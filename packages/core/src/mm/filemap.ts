@@ -1,18 +1,21 @@
 /**
- * The shared file's page cache (mm/filemap.c), as far as faults, writeback and reclaim use it: a
- * slot per file page holding the frame that caches it, or -1. A page is found and locked, then
+ * The page cache (mm/filemap.c), as far as faults, writeback and reclaim use it: a slot per page of
+ * an address space holding the frame that caches it, or -1 — the shared file's, and swapper_space
+ * (the swap cache, indexed by swap slot: mm/swap-state.ts). A page is found and locked, then
  * checked to be still the one cached for its index (a reclaim may have dropped it meanwhile:
  * `folio->mapping` gone), as filemap_fault and find_lock_page do. A miss allocates a frame and
  * reads the page from disk.
  *
- *   find_lock_page(mapping, index)        → findLockPage(cpu, index)        (-1 when not cached)
- *   filemap_fault's lookup, read on miss  → filemapFault(cpu, index)        (the page, locked)
- *   __remove_mapping (reclaim)            → removeMapping(cpu, frame, index)
- *   filemap_page_mkwrite                  → pageMkwrite(cpu, frame)         (write-notified mappings)
+ *   find_lock_page(mapping, index)        → findLockPage(cpu, index, mapping)   (-1 when not cached)
+ *   filemap_fault's lookup, read on miss  → filemapFault(cpu, index)            (the page, locked)
+ *   __remove_mapping (reclaim)            → removeMapping(cpu, frame, index, mapping)
+ *   filemap_page_mkwrite                  → pageMkwrite(cpu, frame)             (write-notified mappings)
+ *
+ * `mapping` defaults to the shared file's.
  */
 import { checkDiscard } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { FILE_PAGES, PG_dirty, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION } from '../mem/layout.ts';
+import { FILE_PAGES, PG_dirty, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_swapcache, PG_VERSION } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { lockPage, unlockPage } from './locks.ts';
 import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
@@ -22,8 +25,8 @@ import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGe
  * reference (page-alloc.ts) keeps the frame from being freed between the slot's read and the check;
  * the caller's page lock keeps it after that, so the reference is dropped on return.
  */
-export function* findLockPage(cpu: Cpu, index: number): Step<number> {
-  const slot = cpu.layout.file + FILE_PAGES + index;
+export function* findLockPage(cpu: Cpu, index: number, mapping = cpu.layout.file): Step<number> {
+  const slot = mapping + FILE_PAGES + index;
   for (;;) {
     yield POINT;
     const frame = cpu.mem.load(slot);
@@ -38,21 +41,31 @@ export function* findLockPage(cpu: Cpu, index: number): Step<number> {
   }
 }
 
+/** filemap_fault's part: the file page of `index`, locked (VM_FAULT_LOCKED), read in on a miss. */
+export function filemapFault(cpu: Cpu, index: number): Step<number> {
+  return findOrReadPage(cpu, cpu.layout.file, index, 0);
+}
+
 /**
- * filemap_fault's part: the page of `index`, locked (VM_FAULT_LOCKED). On a miss, a new frame is
- * read from disk — its data is the version writeback last wrote — and added to the page cache
- * (the xarray's cmpxchg: of two faults racing on one miss, one frame wins, the other is freed).
+ * The page of `index` in address space `mapping`, locked. On a miss, a new frame — with page flags
+ * `pgFlags` — is read from disk (its data is the version last written there) and added to the
+ * cache (the xarray's cmpxchg: of two faults racing on one miss, one frame wins, the other is
+ * freed). Counts a refault (file) or a swap-in (swap cache) for each read that won, and a swap-cache
+ * hit for a swap-cache page found at once.
  */
-export function* filemapFault(cpu: Cpu, index: number): Step<number> {
+export function* findOrReadPage(cpu: Cpu, mapping: number, index: number, pgFlags: number): Step<number> {
   const { mem, layout } = cpu;
-  for (;;) {
-    const frame = yield* findLockPage(cpu, index);
-    if (frame >= 0) return frame;
+  for (let first = true; ; first = false) {
+    const frame = yield* findLockPage(cpu, index, mapping);
+    if (frame >= 0) {
+      if (first && mapping === layout.swap) cpu.stats.swapCacheHits++;
+      return frame;
+    }
     const fresh = yield* allocPage(cpu);
     if (fresh < 0) throw new Error(`no free frame for file page ${index} (the model's frames ran out)`);
     const page = layout.page(fresh);
     yield POINT;
-    const disk = mem.load(layout.fileDisk(index)); // the read I/O
+    const disk = mem.load(layout.disk(mapping, index)); // the read I/O
     yield POINT;
     mem.store(page + PG_VERSION, disk);
     yield POINT;
@@ -60,11 +73,13 @@ export function* filemapFault(cpu: Cpu, index: number): Step<number> {
     yield POINT;
     mem.store(page + PG_MAPCOUNT, 0);
     yield POINT;
-    mem.store(page + PG_FLAGS, 0);
+    mem.store(page + PG_FLAGS, pgFlags);
     yield* pageRefUnfreeze(cpu, fresh);
     yield POINT;
-    if (mem.cmpxchg(layout.file + FILE_PAGES + index, -1, fresh) === -1) cpu.stats.refaults++;
-    else {
+    if (mem.cmpxchg(mapping + FILE_PAGES + index, -1, fresh) === -1) {
+      if (mapping === layout.swap) cpu.stats.swapins++;
+      else cpu.stats.refaults++;
+    } else {
       yield* pageRefFreeze(cpu, fresh); // another fault read it first; a stale lookup may hold it
       yield* freePage(cpu, fresh);
     }
@@ -72,20 +87,31 @@ export function* filemapFault(cpu: Cpu, index: number): Step<number> {
 }
 
 /**
- * __remove_mapping: drop the locked, unmapped, clean page from the page cache. Its data is
- * discarded here — the kernel believes disk has it, and the oracle checks that belief.
+ * __remove_mapping: drop the locked, unmapped, clean page from the page cache of `mapping` — from
+ * the swap cache, __delete_from_swap_cache. Its data is discarded here — the kernel believes disk
+ * (the swap slot) has it, and the oracle checks that belief.
  */
-export function* removeMapping(cpu: Cpu, frame: number, index: number): Step {
+export function* removeMapping(cpu: Cpu, frame: number, index: number, mapping = cpu.layout.file): Step {
   const { mem, layout } = cpu;
   yield POINT;
   const version = mem.load(layout.page(frame) + PG_VERSION);
   yield POINT;
-  const disk = mem.load(layout.fileDisk(index));
-  checkDiscard(cpu, frame, index, version, disk);
+  const disk = mem.load(layout.disk(mapping, index));
+  checkDiscard(cpu, frame, index, version, disk, mapping === layout.swap);
+  yield* deleteFromPageCache(cpu, frame, index, mapping);
+}
+
+/**
+ * The page leaves the cache: its slot is emptied, and the page forgets it — a file page's
+ * folio->mapping = NULL, an anonymous page's PG_swapcache (it stays anonymous).
+ */
+export function* deleteFromPageCache(cpu: Cpu, frame: number, index: number, mapping: number): Step {
+  const { mem, layout } = cpu;
   yield POINT;
-  mem.store(layout.file + FILE_PAGES + index, -1);
+  mem.store(mapping + FILE_PAGES + index, -1);
   yield POINT;
-  mem.store(layout.page(frame) + PG_INDEX, -1); // folio->mapping = NULL
+  if (mapping === layout.swap) mem.and(layout.page(frame) + PG_FLAGS, ~PG_swapcache);
+  else mem.store(layout.page(frame) + PG_INDEX, -1);
 }
 
 /**

@@ -8,10 +8,10 @@
 import { takeIpis } from '../arch/x86/tlb.ts';
 import { WAIT_LOCK } from '../check/wait.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../locking/lock-classes.ts';
+import { LC_ANON_VMA, LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../locking/lock-classes.ts';
 import { downRead, downWrite, upRead, upWrite } from '../locking/rwsem.ts';
 import { spinLock, spinUnlock } from '../locking/spinlock.ts';
-import { FILE_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PG_locked, PTRS_PER_PTE } from '../mem/layout.ts';
+import { FILE_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PG_locked, PTRS_PER_PTE, RMAP_LOCK } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
 /** The split pte lock of the pte page mapping virtual page `va` (pte_lockptr + spin_lock). */
@@ -78,3 +78,6 @@ export const mmapWriteUnlock = (cpu: Cpu, mm: number): Step => upWrite(cpu, mm +
 /** i_mmap_lock_read(mapping) / unlock: file record `file`'s rmap tree, for the rmap walks. */
 export const iMmapLockRead = (cpu: Cpu, file: number): Step => downRead(cpu, file + FILE_I_MMAP, LC_I_MMAP);
 export const iMmapUnlockRead = (cpu: Cpu, file: number): Step => upRead(cpu, file + FILE_I_MMAP, LC_I_MMAP);
+/** anon_vma_lock_read(anon_vma) / unlock: the rmap tree of anonymous pages. */
+export const anonVmaLockRead = (cpu: Cpu, av: number): Step => downRead(cpu, av + RMAP_LOCK, LC_ANON_VMA);
+export const anonVmaUnlockRead = (cpu: Cpu, av: number): Step => upRead(cpu, av + RMAP_LOCK, LC_ANON_VMA);

@@ -40,6 +40,7 @@ import {
   pteDirty,
   pteMkwrite,
   pteModify,
+  ptePfn,
   ptePresent,
   pteProtnone,
   pteWrite,
@@ -47,14 +48,14 @@ import {
 import { flushTlbRange, pteNeedsFlush } from '../arch/x86/tlb.ts';
 import { beginRevoke, coverRevoked, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
+import { PG_anon, PG_FLAGS, PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { type MmuGather, tlbFinishMmu, tlbGatherMmu } from './mmu-gather.ts';
 import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { flushTlbBatchedPending } from './tlb-batch.ts';
-import { findVma, vmaSetPageProt } from './vma.ts';
+import { findVma, VM_READ, VM_SHARED, VM_WRITE, vmaSetPageProt } from './vma.ts';
 
 /** cp_flags: a write-notified mapping — make a PTE writable only where it is dirty (the seed's dirty_accountable). */
 export const MM_CP_TRY_CHANGE_WRITABLE = 1 << 0;
@@ -101,11 +102,8 @@ export function* changePteRange(
     if (cpFlags & MM_CP_PROT_NUMA && pteProtnone(oldpte)) continue;
     const startPte = yield* ptepModifyProtStart(cpu, va, ptep);
     let ptent = pteModify(startPte, newprot, cpu.bugs.chgMaskPfn ? BUGGY_CHG_MASK_PFN : _PAGE_CHG_MASK);
-    // can_change_pte_writable for a shared mapping: only a dirty PTE may skip the write fault.
-    // BUG(mprotect-clean-writable): the dirty test dropped — a clean PTE becomes writable, and the
-    // next write goes through without page_mkwrite.
     if (cpFlags & MM_CP_TRY_CHANGE_WRITABLE && !pteWrite(ptent)) {
-      if (pteDirty(ptent) || cpu.bugs.mprotectCleanWritable) ptent = pteMkwrite(ptent);
+      if (yield* canChangePteWritable(cpu, ptent)) ptent = pteMkwrite(ptent);
       else cpu.stats.keptReadonly++;
     }
     // BUG(unpaired-commit): "nothing to change" — but start already cleared (native) or opened
@@ -128,6 +126,21 @@ export function* changePteRange(
     yield* ptlUnlock(cpu, start);
   }
   return pages;
+}
+
+/**
+ * can_change_pte_writable (mm/mprotect.c): may this PTE become writable without the write fault?
+ * An anonymous page only a private mapping maps (PageAnonExclusive — every anonymous page here: no
+ * fork) may; a shared mapping's page only if the PTE is dirty — the filesystem has been told
+ * (page_mkwrite) and writeback has not cleaned it since. (The model's private mappings are
+ * anonymous, so the page's PG_anon says which of the kernel's two branches applies.)
+ */
+function* canChangePteWritable(cpu: Cpu, pte: number): Step<boolean> {
+  yield POINT;
+  if (cpu.mem.load(cpu.layout.page(ptePfn(pte)) + PG_FLAGS) & PG_anon) return true; // vm_normal_page
+  // BUG(mprotect-clean-writable): the dirty test dropped — a clean PTE becomes writable, and the
+  // next write goes through without page_mkwrite.
+  return pteDirty(pte) || cpu.bugs.mprotectCleanWritable;
 }
 
 /**
@@ -156,12 +169,18 @@ export function* changeProtection(
 
 /**
  * sys_mprotect over one whole VMA (splitting VMAs is not modelled): under mmap_lock for write, set
- * the new vm_flags and vm_page_prot (vma_set_page_prot), then change_protection with the new
- * vm_page_prot — on a write-notified mapping read-only, with MM_CP_TRY_CHANGE_WRITABLE (the seed's
- * `dirty_accountable = vma_wants_writenotify(vma)`): only dirty PTEs become writable. The kernel's
- * mm is current->mm; here the caller names it (lazy-ctxsw's task 1 mprotects the mapping of mm 0).
+ * the new vm_flags — `prot`'s VM_READ / VM_WRITE in place of the VMA's, the rest kept (mprotect_fixup's
+ * newflags) — and vm_page_prot (vma_set_page_prot), then change_protection with the new
+ * vm_page_prot, and MM_CP_TRY_CHANGE_WRITABLE where PTEs may be made writable by hand:
+ *  - 2007: the seed's `dirty_accountable = vma_wants_writenotify(vma)` — on a write-notified
+ *    mapping, whose vm_page_prot is read-only, dirty PTEs become writable; a private mapping's
+ *    PTEs stay read-only (PAGE_COPY) and each first write takes do_wp_page;
+ *  - 2025: vma_wants_manual_pte_write_upgrade — the same for shared mappings, and any writable
+ *    private one, whose exclusive anonymous pages become writable at once.
+ * The kernel's mm is current->mm; here the caller names it (lazy-ctxsw's task 1 mprotects the
+ * mapping of mm 0).
  */
-export function* mprotect(cpu: Cpu, mm: number, va: number, vmFlags: number): Step {
+export function* mprotect(cpu: Cpu, mm: number, va: number, prot: number): Step {
   const mem = cpu.mem;
   yield* mmapWriteLock(cpu, mm);
   const outer = beginRevoke(cpu);
@@ -173,9 +192,12 @@ export function* mprotect(cpu: Cpu, mm: number, va: number, vmFlags: number): St
     yield POINT;
     const end = mem.load(vma + VMA_END);
     yield POINT;
+    const vmFlags = (mem.load(vma + VMA_FLAGS) & ~(VM_READ | VM_WRITE)) | (prot & (VM_READ | VM_WRITE));
+    yield POINT;
     mem.store(vma + VMA_FLAGS, vmFlags);
-    const { prot, writenotify } = yield* vmaSetPageProt(cpu, vma, vmFlags);
-    yield* changeProtection(cpu, mm, start, end, prot, writenotify ? MM_CP_TRY_CHANGE_WRITABLE : 0, tlb);
+    const { pageProt, writenotify } = yield* vmaSetPageProt(cpu, vma, vmFlags);
+    const manualUpgrade = vmFlags & VM_SHARED ? writenotify : cpu.contract === 2025 && (vmFlags & VM_WRITE) !== 0;
+    yield* changeProtection(cpu, mm, start, end, pageProt, manualUpgrade ? MM_CP_TRY_CHANGE_WRITABLE : 0, tlb);
     cpu.stats.mprotects++;
   }
   if (tlb) yield* tlbFinishMmu(cpu, tlb);

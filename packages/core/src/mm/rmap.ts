@@ -1,5 +1,6 @@
 /**
- * The rmap walks of a file page (mm/rmap.c): page_mkclean, page_referenced and try_to_unmap.
+ * The rmap walks (mm/rmap.c): page_mkclean, page_referenced and try_to_unmap — of a file page
+ * through the file's i_mmap, of an anonymous page through its anon_vma (rmap_walk_anon).
  *
  * page_mkclean: walk every mapping of a file page (under i_mmap_rwsem, read) and write-protect
  * and clean its PTEs, so the next write faults or sets D again. Per PTE, page_mkclean_one does
@@ -17,6 +18,7 @@
 
 import {
   isMigrationPte,
+  makeSwapPte,
   migrationEntry,
   pteDirty,
   pteMkclean,
@@ -28,18 +30,20 @@ import {
 import { WRITER_MKCLEAN, WRITER_UNMAP } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
-  FILE_MMAPS,
-  FILE_NR_MMAPS,
+  PG_anon,
   PG_dirty,
   PG_FLAGS,
   PG_INDEX,
   PG_MAPCOUNT,
+  PG_swapcache,
+  RMAP_NR_VMAS,
+  RMAP_VMAS,
   VMA_END,
   VMA_PGOFF,
   VMA_START,
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
-import { iMmapLockRead, iMmapUnlockRead } from './locks.ts';
+import { anonVmaLockRead, anonVmaUnlockRead, iMmapLockRead, iMmapUnlockRead } from './locks.ts';
 import { pteOffsetMapLock, ptepClearFlush, ptepClearFlushYoung, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 import { setTlbUbcFlushPending } from './tlb-batch.ts';
 
@@ -78,14 +82,22 @@ export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
 }
 
 /**
- * try_to_unmap for a locked file page (try_to_unmap_one per mapping, under its ptl): clear the PTE
- * — with TTU_BATCH_FLUSH by ptep_get_and_clear, the flush deferred to the task's batch
+ * try_to_unmap for a locked page (try_to_unmap_one per mapping, under its ptl): clear the PTE —
+ * with TTU_BATCH_FLUSH by ptep_get_and_clear, the flush deferred to the task's batch
  * (set_tlb_ubc_flush_pending; try_to_unmap_flush does it later), else ptep_clear_flush — then move
  * D to the page (folio_mark_dirty) and drop the mapcount. A file page leaves no entry behind: the
- * next access faults and finds the page in the page cache, or reads it back in.
+ * next access faults and finds the page in the page cache, or reads it back in. An anonymous page
+ * — in the swap cache by now (add_to_swap) — leaves a swap entry for its slot (set_pte_at of
+ * swp_entry_to_pte), which the next access's do_swap_page follows.
  */
 export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step {
   const page = cpu.layout.page(frame);
+  yield POINT;
+  const flags = cpu.mem.load(page + PG_FLAGS);
+  const anon = (flags & PG_anon) !== 0;
+  if (anon && !(flags & PG_swapcache)) throw new Error(`frame ${frame}: an anonymous page unmapped before add_to_swap`);
+  yield POINT;
+  const slot = cpu.mem.load(page + PG_INDEX); // page_swap_entry: the model's slot of an anon page is its index
   yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep) {
     let pteval: number;
     if (batchFlush) {
@@ -97,6 +109,7 @@ export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step 
       yield POINT;
       cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
     }
+    if (anon) yield* cpu.pv.setPteAt(ptep, makeSwapPte(slot));
     yield POINT;
     cpu.mem.add(page + PG_MAPCOUNT, -1);
   });
@@ -109,8 +122,8 @@ export function* pageMapped(cpu: Cpu, frame: number): Step<boolean> {
 }
 
 /**
- * page_vma_mapped_walk inside rmap_walk_file: for every mapping of the file page that locked page
- * `frame` caches, under the PTE's ptl, `one(mm, va, ptep, pte, vma)` when the PTE maps `frame`
+ * page_vma_mapped_walk inside rmap_walk_file or rmap_walk_anon: for every mapping of locked page
+ * `frame`, under the PTE's ptl, `one(mm, va, ptep, pte, vma)` when the PTE maps `frame`
  * (present, PROT_NONE included) — or, given `migrationOf` (PVMW_MIGRATION), when it holds a
  * migration entry for that frame. `pte` is the value just read under the ptl.
  */
@@ -120,7 +133,7 @@ export function* pageVmaMappedWalk(
   one: (mm: number, va: number, ptep: number, pte: number, vma: number) => Step,
   migrationOf = -1,
 ): Step {
-  yield* rmapWalkFile(cpu, cpu.layout.file, frame, function* (mm, va, vma) {
+  yield* rmapWalk(cpu, frame, function* (mm, va, vma) {
     const ptep = yield* pteOffsetMapLock(cpu, mm, va);
     if (ptep < 0) return;
     yield POINT;
@@ -135,32 +148,32 @@ export function* pageVmaMappedWalk(
 }
 
 /**
- * rmap_walk_file: under the file's i_mmap_rwsem (read), `one(mm, va, vma)` for every mapping of the
- * file page that locked page `frame` caches (page->index). i_mmap holds the VMA records that map
- * the file; a VMA's mm (vma->vm_mm) is the mm record it lives in.
+ * rmap_walk_file / rmap_walk_anon: under the rmap root's lock (read) — the file's i_mmap_rwsem, or
+ * for an anonymous page the anon_vma's rwsem — `one(mm, va, vma)` for every mapping of locked page
+ * `frame` at its page->index (a file page's index in the file, an anonymous page's linear page
+ * index). The root lists the VMA records; a VMA's mm (vma->vm_mm) is the mm record it lives in.
+ * The model has one anon_vma (no fork: every anonymous page is exclusive to its one mapping).
  */
-function* rmapWalkFile(
-  cpu: Cpu,
-  file: number,
-  frame: number,
-  one: (mm: number, va: number, vma: number) => Step,
-): Step {
-  const mem = cpu.mem;
+function* rmapWalk(cpu: Cpu, frame: number, one: (mm: number, va: number, vma: number) => Step): Step {
+  const { mem, layout } = cpu;
   yield POINT;
-  const index = mem.load(cpu.layout.page(frame) + PG_INDEX);
-  yield* iMmapLockRead(cpu, file);
+  const anon = (mem.load(layout.page(frame) + PG_FLAGS) & PG_anon) !== 0;
   yield POINT;
-  const n = mem.load(file + FILE_NR_MMAPS);
+  const index = mem.load(layout.page(frame) + PG_INDEX);
+  const root = anon ? layout.anonVma : layout.file;
+  yield* anon ? anonVmaLockRead(cpu, root) : iMmapLockRead(cpu, root);
+  yield POINT;
+  const n = mem.load(root + RMAP_NR_VMAS);
   for (let i = 0; i < n; i++) {
     yield POINT;
-    const vma = mem.load(file + FILE_MMAPS + i);
+    const vma = mem.load(root + RMAP_VMAS + i);
     const va = yield* vmaAddress(cpu, vma, index);
-    if (va >= 0) yield* one(cpu.layout.mmOfVma(vma), va, vma);
+    if (va >= 0) yield* one(layout.mmOfVma(vma), va, vma);
   }
-  yield* iMmapUnlockRead(cpu, file);
+  yield* anon ? anonVmaUnlockRead(cpu, root) : iMmapUnlockRead(cpu, root);
 }
 
-/** vma_address: the virtual page mapping file page `index` in VMA record `vma`, or -1. */
+/** vma_address: the virtual page mapping page `index` (vm_pgoff units) in VMA record `vma`, or -1. */
 function* vmaAddress(cpu: Cpu, vma: number, index: number): Step<number> {
   const mem = cpu.mem;
   yield POINT;

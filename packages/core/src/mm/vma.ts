@@ -1,6 +1,8 @@
 /**
- * The mm's VMA table: MAX_VMAS records of (start, end, vm_flags, pgoff, vm_page_prot) in virtual
- * page numbers, guarded by mmap_lock (readers: faults; writer: mprotect).
+ * The mm's VMA table: MAX_VMAS records of (start, end, vm_flags, pgoff, vm_page_prot, vm_file) in
+ * virtual page numbers, guarded by mmap_lock (readers: faults; writer: mprotect). A VMA maps the
+ * shared file (vm_file: its address space record) or is anonymous memory (vm_file 0: private,
+ * its pages reclaimed to swap — mm/swap-state.ts).
  *
  * The mappings Linux has for a shared file, by what the file's mapping can do (FILE_FLAGS):
  *  - no write-notify (shmem/tmpfs-like, the seeds' `dirty_accountable == 0`): a writable VMA's PTEs
@@ -22,9 +24,13 @@ export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_SHARED = 0x8;
 
-/** vm_get_page_prot() for a shared mapping: writable PTEs for a writable VMA. */
+/**
+ * vm_get_page_prot() (x86's protection_map): writable PTEs only for a shared writable VMA; a private
+ * one gets PAGE_COPY, read-only, so that writes fault and copy on write (on x86 without NX,
+ * PAGE_COPY is PAGE_READONLY).
+ */
 export function vmGetPageProt(vmFlags: number): number {
-  return vmFlags & VM_WRITE ? PAGE_SHARED : PAGE_READONLY;
+  return (vmFlags & (VM_SHARED | VM_WRITE)) === (VM_SHARED | VM_WRITE) ? PAGE_SHARED : PAGE_READONLY;
 }
 
 /** vma_wants_writenotify for a shared file mapping with `vmFlags`, of a file with `fileFlags`. */
@@ -44,13 +50,17 @@ export function vmPageProt(vmFlags: number, fileFlags: number): number {
  * vma_set_page_prot(vma) after vm_flags became `vmFlags`: vm_page_prot from the flags and the file
  * (vma->vm_file->f_mapping). Returns the new vm_page_prot, and whether the mapping is write-notified.
  */
-export function* vmaSetPageProt(cpu: Cpu, vma: number, vmFlags: number): Step<{ prot: number; writenotify: boolean }> {
+export function* vmaSetPageProt(
+  cpu: Cpu,
+  vma: number,
+  vmFlags: number,
+): Step<{ pageProt: number; writenotify: boolean }> {
   yield POINT;
   const fileFlags = cpu.mem.load(cpu.layout.file + FILE_FLAGS);
   const prot = vmPageProt(vmFlags, fileFlags);
   yield POINT;
   cpu.mem.store(vma + VMA_PAGE_PROT, prot);
-  return { prot, writenotify: vmaWantsWritenotify(vmFlags, fileFlags) };
+  return { pageProt: prot, writenotify: vmaWantsWritenotify(vmFlags, fileFlags) };
 }
 
 /** find_vma(mm, addr): the VMA record (word index) of mm record `mm` containing virtual page `va`, or -1. */

@@ -1,51 +1,69 @@
 /**
- * Reclaim of pages of the shared file: shrink_folio_list (mm/vmscan.c) over a list of file pages,
- * in the order that matters for the TLB:
+ * Reclaim (mm/vmscan.c shrink_folio_list) over a list of pages — of the shared file, or anonymous
+ * pages going to swap — in the order that matters for the TLB and for the data:
  *
- *   per page:  folio_lock                      (if still cached)
- *              try_to_unmap(TTU_BATCH_FLUSH)   PTEs cleared under their ptl, flushes deferred;
- *                                              a dirty PTE's D → PG_dirty
- *              dirty: keep it                  (reclaim leaves dirty file pages to the flusher
- *                                              threads: folio_set_reclaim, activate_locked)
- *              clean: __remove_mapping         (dropped from the page cache: its data is on disk)
+ *   per page:  folio_lock
+ *              anon, not in swap cache:  add_to_swap          (a slot; the page dirty: not there yet)
+ *              try_to_unmap(TTU_BATCH_FLUSH)                   PTEs cleared under their ptl, flushes
+ *                                                              deferred; a dirty PTE's D → PG_dirty;
+ *                                                              an anon PTE becomes a swap entry
+ *              dirty file page: keep it                        (left to the flusher threads:
+ *                                                              folio_set_reclaim, activate_locked)
+ *              dirty anon page: try_to_unmap_flush_dirty       ("Flush the TLB if a writable entry
+ *                                                              potentially exists to avoid CPU
+ *                                                              writes after I/O starts")
+ *                               pageout                        PG_dirty cleared, the data to the slot
+ *              clean: __remove_mapping                         (out of the page cache / swap cache:
+ *                                                              its data is on disk / in the slot)
  *              folio_unlock
- *   then:      try_to_unmap_flush              (the deferred flush, at the end of the list)
- *              free the dropped pages          (only now: no TLB entry can reach them)
+ *   then:      try_to_unmap_flush                              (the deferred flush, at the end)
+ *              free the dropped pages                          (only now: no TLB entry can reach them)
  *
  * Between a page's unmap and the flush at the end of the list, an MMU may still write through a
- * writable, dirty TLB entry of it — legal, since the page is kept dirty — but any path that finds
- * the PTE cleared must not assume no such entry exists: flush_tlb_batched_pending.
+ * writable, dirty TLB entry of it — legal while the page is kept, or written only after
+ * try_to_unmap_flush_dirty — but any path that finds the PTE cleared must not assume no such entry
+ * exists: flush_tlb_batched_pending.
  *
  * The revocation scope (check/revoke.ts) spans the list: the PTEs it cleared are promised
  * unwritable only once try_to_unmap_flush has run.
  */
+import { ptePfn, ptePresent } from '../arch/x86/pte.ts';
 import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_dirty, PG_FLAGS } from '../mem/layout.ts';
+import { PG_anon, PG_dirty, PG_FLAGS, PG_INDEX, PG_swapcache } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage, removeMapping } from './filemap.ts';
-import { unlockPage } from './locks.ts';
-import { freePage, pageRefFreeze } from './page-alloc.ts';
+import { lockPage, trylockPage, unlockPage } from './locks.ts';
+import { freePage, pagePut, pageRefFreeze, pageTryGet } from './page-alloc.ts';
+import { pteOffsetMapLock, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 import { pageMapped, tryToUnmap } from './rmap.ts';
-import { tryToUnmapFlush } from './tlb-batch.ts';
+import { addToSwap, swapWritepage } from './swap-state.ts';
+import { tryToUnmapFlush, tryToUnmapFlushDirty } from './tlb-batch.ts';
 
 /** Reclaim the file pages `indices`. Returns how many frames were freed. */
-export function* shrinkPageList(cpu: Cpu, indices: readonly number[]): Step<number> {
+export function shrinkPageList(cpu: Cpu, indices: readonly number[]): Step<number> {
+  return shrinkFolioList(cpu, indices, (c, index) => findLockPage(c, index));
+}
+
+/** Reclaim to swap the anonymous pages mapped at virtual pages `vas` of mm record `mm`. Returns how many were freed. */
+export function shrinkAnonList(cpu: Cpu, mm: number, vas: readonly number[]): Step<number> {
+  return shrinkFolioList(cpu, vas, (c, va) => isolateAnonPage(c, mm, va));
+}
+
+/**
+ * shrink_folio_list over the pages `isolate` returns locked for each candidate (or -1: nothing to
+ * reclaim there).
+ */
+function* shrinkFolioList(
+  cpu: Cpu,
+  candidates: readonly number[],
+  isolate: (cpu: Cpu, candidate: number) => Step<number>,
+): Step<number> {
   const outer = beginRevoke(cpu);
   const freed: number[] = [];
-  for (const index of indices) {
-    const frame = yield* findLockPage(cpu, index);
-    if (frame < 0) continue;
-    if (yield* pageMapped(cpu, frame)) yield* tryToUnmap(cpu, frame, true);
-    // Still mapped (not here: faults map a page only under its lock), or dirty: keep it.
-    if (!(yield* pageMapped(cpu, frame))) {
-      yield POINT;
-      if ((cpu.mem.load(cpu.layout.page(frame) + PG_FLAGS) & PG_dirty) === 0) {
-        yield* removeMapping(cpu, frame, index);
-        freed.push(frame);
-      }
-    }
-    yield* unlockPage(cpu, frame);
+  for (const candidate of candidates) {
+    const frame = yield* isolate(cpu, candidate);
+    if (frame >= 0 && (yield* shrinkFolio(cpu, frame))) freed.push(frame);
   }
   yield* tryToUnmapFlush(cpu);
   endRevoke(cpu, outer);
@@ -55,4 +73,86 @@ export function* shrinkPageList(cpu: Cpu, indices: readonly number[]): Step<numb
   }
   cpu.stats.reclaimed += freed.length;
   return freed.length;
+}
+
+/**
+ * The loop body of shrink_folio_list for locked page `frame`. Returns whether the page left its
+ * cache (the caller frees it after the flush); the page is unlocked either way.
+ */
+function* shrinkFolio(cpu: Cpu, frame: number): Step<boolean> {
+  const { mem, layout } = cpu;
+  const page = layout.page(frame);
+  yield POINT;
+  const flags = mem.load(page + PG_FLAGS);
+  const anon = (flags & PG_anon) !== 0;
+  if (anon && !(flags & PG_swapcache) && !(yield* addToSwap(cpu, frame))) return yield* keep(cpu, frame);
+  if (yield* pageMapped(cpu, frame)) yield* tryToUnmap(cpu, frame, true);
+  // Still mapped (not here: faults map a page only under its lock): activate_locked.
+  if (yield* pageMapped(cpu, frame)) return yield* keep(cpu, frame);
+  yield POINT;
+  if (mem.load(page + PG_FLAGS) & PG_dirty) {
+    if (!anon) return yield* keep(cpu, frame); // the flusher threads write dirty file pages
+    // BUG(pageout-before-flush): the page goes to I/O while a writable, dirty TLB entry of it may
+    // live on until the flush at the end of the list; a write through it lands after the data
+    // was read for the slot, and the page is then freed as clean.
+    if (!cpu.bugs.pageoutBeforeFlush) yield* tryToUnmapFlushDirty(cpu);
+    if (!(yield* pageout(cpu, frame))) return false; // written, and in use again: keep (unlocked)
+    // __remove_mapping's folio_ref_freeze fails while a PTE maps the page (each mapping holds a
+    // reference): a swap fault may have mapped it again while the write had it unlocked.
+    if (yield* pageMapped(cpu, frame)) return yield* keep(cpu, frame);
+  }
+  yield POINT;
+  const index = mem.load(page + PG_INDEX);
+  yield* removeMapping(cpu, frame, index, anon ? layout.swap : layout.file);
+  yield* unlockPage(cpu, frame);
+  return true;
+}
+
+/** keep_locked / activate_locked: the page stays; unlock it. */
+function* keep(cpu: Cpu, frame: number): Step<boolean> {
+  yield* unlockPage(cpu, frame);
+  return false;
+}
+
+/**
+ * pageout of a locked, dirty swap-cache page: folio_clear_dirty_for_io (the page is unmapped, so
+ * there is no PTE to clean), swap_writepage — which unlocks the page — and, the write being
+ * synchronous, folio_trylock again. Returns true with the page locked and clean, ready to be
+ * dropped; false (unlocked) if someone holds the lock or dirtied it again meanwhile.
+ */
+function* pageout(cpu: Cpu, frame: number): Step<boolean> {
+  const page = cpu.layout.page(frame);
+  yield POINT;
+  if ((cpu.mem.and(page + PG_FLAGS, ~PG_dirty) & PG_dirty) === 0) return true; // PAGE_CLEAN
+  yield* swapWritepage(cpu, frame);
+  yield* unlockPage(cpu, frame);
+  if (!(yield* trylockPage(cpu, frame))) return false;
+  yield POINT;
+  if (cpu.mem.load(page + PG_FLAGS) & PG_dirty) return yield* keep(cpu, frame);
+  return true;
+}
+
+/**
+ * kswapd's isolate_lru_folios for the anonymous page at `va`: the model keeps no LRU, so it finds
+ * the page through the PTE under the ptl, taking the reference isolation takes; then the page
+ * lock. The page is returned locked if it is still anonymous memory in use — mapped, or in the
+ * swap cache, which no one changes without its lock — else -1.
+ */
+export function* isolateAnonPage(cpu: Cpu, mm: number, va: number): Step<number> {
+  const ptep = yield* pteOffsetMapLock(cpu, mm, va);
+  if (ptep < 0) return -1;
+  yield POINT;
+  const pte = ptepGet(cpu, ptep);
+  const frame = ptePresent(pte) ? ptePfn(pte) : -1;
+  const got = frame >= 0 && (yield* pageTryGet(cpu, frame));
+  yield* pteUnmapUnlock(cpu, va);
+  if (!got) return -1;
+  yield* lockPage(cpu, frame);
+  yield POINT;
+  const flags = cpu.mem.load(cpu.layout.page(frame) + PG_FLAGS);
+  const inUse = (flags & PG_anon) !== 0 && ((flags & PG_swapcache) !== 0 || (yield* pageMapped(cpu, frame)));
+  yield* pagePut(cpu, frame);
+  if (inUse) return frame;
+  yield* unlockPage(cpu, frame);
+  return -1;
 }

@@ -3,10 +3,18 @@ import { lazyCtxsw } from './lazy-ctxsw.ts';
 import { migrateProt } from './migrate-prot.ts';
 import { mprotectDirty } from './mprotect-dirty.ts';
 import { reclaimMprotect } from './reclaim-mprotect.ts';
+import { reclaimSwap } from './reclaim-swap.ts';
 import type { Scenario } from './scenario.ts';
 import { writenotify } from './writenotify.ts';
 
-export const SCENARIOS: readonly Scenario[] = [mprotectDirty, lazyCtxsw, reclaimMprotect, migrateProt, writenotify];
+export const SCENARIOS: readonly Scenario[] = [
+  mprotectDirty,
+  lazyCtxsw,
+  reclaimMprotect,
+  migrateProt,
+  writenotify,
+  reclaimSwap,
+];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name === name);

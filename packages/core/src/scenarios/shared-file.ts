@@ -19,10 +19,12 @@ import {
   FILE_PAGES,
   type Layout,
   MM_NR_VMAS,
+  PG_FLAGS,
   PG_INDEX,
   PG_MAPCOUNT,
   PTRS_PER_PTE,
   VMA_END,
+  VMA_FILE,
   VMA_FLAGS,
   VMA_PAGE_PROT,
   VMA_PGOFF,
@@ -158,34 +160,62 @@ export const setupSharedFile = sharedFileSetup(0);
 
 function setup(i32: Int32Array, layout: Layout, fileFlags: number, vmFlags: number): void {
   const { pages } = layout.config;
-  const mm = layout.mm(0);
   const file = layout.file;
   const pageProt = vmPageProt(vmFlags, fileFlags);
+  setupTables(i32, layout);
   Atomics.store(i32, file + FILE_FLAGS, fileFlags);
-  Atomics.store(i32, mm + MM_NR_VMAS, 1);
-  const vma = layout.vma(mm, 0);
-  Atomics.store(i32, vma + VMA_START, 0);
-  Atomics.store(i32, vma + VMA_END, pages);
-  Atomics.store(i32, vma + VMA_FLAGS, vmFlags);
-  Atomics.store(i32, vma + VMA_PGOFF, 0);
-  Atomics.store(i32, vma + VMA_PAGE_PROT, pageProt);
+  const vma = setupVma(i32, layout, vmFlags, pageProt, file);
   Atomics.store(i32, file + FILE_NR_MMAPS, 1);
   Atomics.store(i32, file + FILE_MMAPS, vma);
   Atomics.store(i32, file + FILE_NR_PAGES, pages);
   for (let f = 0; f < pages; f++) Atomics.store(i32, file + FILE_PAGES + f, f);
+  // Populated with vm_page_prot, clean: the first write of each must set D (or, write-notified,
+  // fault).
+  populate(i32, layout, pageProt, 0);
+}
+
+/**
+ * What every episode starts from, whatever mm 0 maps: every pte page in mm 0's pgd, and in mm 1's
+ * the entries of the kernel mapping (pgd_ctor's clone_pgd_range); nothing in the file's page cache
+ * or in the swap cache.
+ */
+export function setupTables(i32: Int32Array, layout: Layout): void {
+  const mm = layout.mm(0);
   for (let n = 0; n < layout.ptePages; n++) Atomics.store(i32, layout.pgdOf(mm) + n, layout.ptePage(n));
   const kernelFrom = Math.floor(layout.vmallocStart / PTRS_PER_PTE);
   for (let n = kernelFrom; n < layout.ptePages; n++)
     Atomics.store(i32, layout.pgdOf(layout.mm(1)) + n, layout.ptePage(n));
-  for (let va = 0; va < pages; va++) {
-    // Populated with vm_page_prot, clean: the first write of each must set D (or, write-notified,
-    // fault); the odd ones old, so the first access of each must set A. The kernel range stays empty.
-    const prot = va % 2 === 0 ? pageProt : pageProt & ~_PAGE_ACCESSED;
-    Atomics.store(i32, layout.ptep(va), pfnPte(va, prot));
+  for (let i = 0; i < layout.config.pages; i++) {
+    Atomics.store(i32, layout.file + FILE_PAGES + i, -1);
+    Atomics.store(i32, layout.swap + FILE_PAGES + i, -1);
   }
-  for (let f = 0; f < pages; f++) {
-    Atomics.store(i32, layout.page(f) + PG_MAPCOUNT, 1);
-    Atomics.store(i32, layout.page(f) + PG_INDEX, f);
+}
+
+/** mm 0's one VMA, over virtual pages [0, pages) at page offset 0, mapping `file` (0: anonymous). */
+export function setupVma(i32: Int32Array, layout: Layout, vmFlags: number, pageProt: number, file: number): number {
+  const mm = layout.mm(0);
+  Atomics.store(i32, mm + MM_NR_VMAS, 1);
+  const vma = layout.vma(mm, 0);
+  Atomics.store(i32, vma + VMA_START, 0);
+  Atomics.store(i32, vma + VMA_END, layout.config.pages);
+  Atomics.store(i32, vma + VMA_FLAGS, vmFlags);
+  Atomics.store(i32, vma + VMA_PGOFF, 0);
+  Atomics.store(i32, vma + VMA_PAGE_PROT, pageProt);
+  Atomics.store(i32, vma + VMA_FILE, file);
+  return vma;
+}
+
+/**
+ * Frame f mapped at virtual page f with protection `prot`, mapped once, its page flags `pgFlags`
+ * and page->index f; the odd pages old (A clear, as an aging pass leaves them), so the hardware's
+ * A-only update runs from the first access. The kernel range stays empty.
+ */
+export function populate(i32: Int32Array, layout: Layout, prot: number, pgFlags: number): void {
+  for (let va = 0; va < layout.config.pages; va++) {
+    Atomics.store(i32, layout.ptep(va), pfnPte(va, va % 2 === 0 ? prot : prot & ~_PAGE_ACCESSED));
+    Atomics.store(i32, layout.page(va) + PG_MAPCOUNT, 1);
+    Atomics.store(i32, layout.page(va) + PG_INDEX, va);
+    Atomics.store(i32, layout.page(va) + PG_FLAGS, pgFlags);
   }
 }
 

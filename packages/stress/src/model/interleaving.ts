@@ -8,12 +8,16 @@
 import {
   formatPte,
   isMigrationPte,
+  isSwapPte,
   type Layout,
+  PG_anon,
   PG_dirty,
   PG_locked,
+  PG_swapcache,
   PG_VERSION,
   RWSEM_FLAG_WAITERS,
   RWSEM_WRITER_LOCKED,
+  swpOffset,
   TLB_D,
   TLB_W,
   type ViolationRecord,
@@ -34,8 +38,10 @@ export function formatInterleaving(
     violation && violation.frame >= 0
       ? new Set([
           layout.page(violation.frame) + PG_VERSION,
-          // the disk block of the page it caches (mm 0 maps file page f at va f)
-          ...(violation.va >= 0 && violation.va < layout.config.pages ? [layout.fileDisk(violation.va)] : []),
+          // the disk block — or swap slot — of the page it holds (mm 0 maps page f at va f)
+          ...(violation.va >= 0 && violation.va < layout.config.pages
+            ? [layout.fileDisk(violation.va), layout.disk(layout.swap, violation.va)]
+            : []),
         ])
       : new Set<number>();
   const relevant = (i: number) =>
@@ -81,7 +87,7 @@ function valueFormat(layout: Layout, addr: number, where: string): (v: number) =
   if (layout.isPte(addr)) return compactPte;
   if (where.startsWith('ptl[') || where.endsWith('.page_table_lock') || where === 'zone.lock')
     return (v) => (v === 0 ? 'free' : `held:${layout.agentName(v - 1)}`);
-  if (where.endsWith('.mmap_lock') || where === 'file.i_mmap_rwsem')
+  if (where.endsWith('.mmap_lock') || where === 'file.i_mmap_rwsem' || where === 'anon_vma.rwsem')
     return (v) => {
       const parts: string[] = [];
       if (v & RWSEM_WRITER_LOCKED) parts.push('W');
@@ -91,14 +97,26 @@ function valueFormat(layout: Layout, addr: number, where: string): (v: number) =
       return parts.length > 0 ? parts.join('+') : 'free';
     };
   if (where.endsWith('.flags') && where.startsWith('page['))
-    return (v) => [v & PG_locked ? 'locked' : '', v & PG_dirty ? 'dirty' : ''].filter(Boolean).join('+') || '0';
+    return (v) =>
+      [
+        v & PG_locked ? 'locked' : '',
+        v & PG_dirty ? 'dirty' : '',
+        v & PG_anon ? 'anon' : '',
+        v & PG_swapcache ? 'swapcache' : '',
+      ]
+        .filter(Boolean)
+        .join('+') || '0';
   return (v) => String(v);
 }
 
-/** "P|RW|A|D" without the pfn (the column says which PTE); a migration entry names its frame: "migration→0|W". */
+/**
+ * "P|RW|A|D" without the pfn (the column says which PTE); a migration entry names its frame
+ * ("migration→0|W"), a swap entry its slot ("swap→0").
+ */
 function compactPte(v: number): string {
   if (v === 0) return 'none';
   if (isMigrationPte(v)) return formatPte(v).replace('migration pfn ', 'migration→').replace(/ /g, '|');
+  if (isSwapPte(v)) return `swap→${swpOffset(v)}`;
   return (
     formatPte(v)
       .replace(/^pfn \d+ ?/, '')

@@ -115,9 +115,26 @@ export function migrationEntry(pte: number): MigrationEntry {
   };
 }
 
-/** Human form of a PTE, for reports: "pfn 3 P RW A D", "migration pfn 3 W" or "none". */
+/**
+ * Swap entries (swp_entry_to_pte): the non-present PTE try_to_unmap leaves for an anonymous page
+ * written to swap — the swap slot in the PFN field, both migration type bits set (the model's one
+ * swap device; a migration entry sets exactly one of them).
+ */
+const SWP_SWAPFILE = SWP_MIGRATION_MASK;
+
+/** swp_entry_to_pte(swp_entry(0, slot)) */
+export const makeSwapPte = (slot: number): number => (slot << PAGE_SHIFT) | SWP_SWAPFILE;
+
+/** A non-present PTE holding a swap entry of the swap device (not a migration entry). */
+export const isSwapPte = (pte: number): boolean => !ptePresent(pte) && (pte & SWP_MIGRATION_MASK) === SWP_SWAPFILE;
+
+/** swp_offset(pte_to_swp_entry(pte)): the swap slot (call only when isSwapPte). */
+export const swpOffset = (pte: number): number => pte >>> PAGE_SHIFT;
+
+/** Human form of a PTE, for reports: "pfn 3 P RW A D", "migration pfn 3 W", "swap slot 3" or "none". */
 export function formatPte(pte: number): string {
   if (pte === 0) return 'none';
+  if (isSwapPte(pte)) return `swap slot ${swpOffset(pte)}`;
   if (isMigrationPte(pte)) {
     const e = migrationEntry(pte);
     return `migration pfn ${e.pfn} ${e.write ? 'W' : 'R'}${e.dirty ? ' D' : ''}`;
