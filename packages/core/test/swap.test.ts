@@ -126,6 +126,40 @@ describe('an anonymous page to swap and back', () => {
   });
 });
 
+describe('swap_map: a swap-in claims the slot first (swapcache_prepare)', () => {
+  it('a fault whose entry another fault freed meanwhile reads nothing, strands no page, and retries', () => {
+    const m = machine('native', { pages: 2, mmus: 2 }, undefined, { scenario: 'reclaim-swap', contract: 2025 });
+    const [, reclaimer, a, b] = m.cpus;
+    run(shrinkAnonList(reclaimer, m.layout.mm(0), [0]));
+    expect(m.i32[m.layout.swapMap(0)]).toBe(1); // one swap PTE, no cached page
+    const late = new Stepper(userAccess(a, 0, true));
+    while (a.stats.faults === 0 && late.step()); // a walked the swap PTE and entered the fault
+    expect(run(userAccess(b, 0, true))).toBe(true); // b swaps it in: swap_free, folio_free_swap
+    expect(m.i32[m.layout.swapMap(0)]).toBe(0);
+    expect(late.finish()).toBe(true); // -ENOENT: a retried and found the page b mapped
+    expect(a.stats.swapins).toBe(0);
+    expect(swapCached(m, 0)).toBe(-1); // no second copy left behind in the swap cache
+    expect(version(m, ptePfn(m.i32[ptepOf(m, 0)]))).toBe(2);
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('a fault that finds the page being read in waits for it: one copy, read once', () => {
+    const m = machine('native', { pages: 2, mmus: 2 }, undefined, { scenario: 'reclaim-swap', contract: 2025 });
+    const [, reclaimer, a, b] = m.cpus;
+    run(shrinkAnonList(reclaimer, m.layout.mm(0), [0]));
+    const first = new Stepper(userAccess(a, 0, false));
+    while (swapCached(m, 0) < 0 && first.step()); // a's new page is in the swap cache, locked, not read yet
+    expect(pageFlags(m, swapCached(m, 0)) & PG_locked).toBe(PG_locked);
+    const second = new Stepper(userAccess(b, 0, false)).steps(200);
+    expect(second.done).toBe(false); // waiting for the page lock
+    expect(first.finish()).toBe(true);
+    expect(second.finish()).toBe(true);
+    expect(a.stats.swapins + b.stats.swapins).toBe(1);
+    expect(b.stats.swapCacheHits).toBe(1);
+    expect(readViolation(m)).toBeUndefined();
+  });
+});
+
 describe('try_to_unmap_flush_dirty before pageout (d950c9477d51)', () => {
   /**
    * The MMU holds a writable, dirty TLB entry of va 0; reclaim unmaps it with the flush deferred and

@@ -19,7 +19,7 @@ import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
 import { _PAGE_AD, _PAGE_PROT_MASK, ptePfn } from '../arch/x86/pte.ts';
 import { decodeWriter } from '../check/writer.ts';
-import { FILE_PAGES, type Layout, PG_INDEX, PG_VERSION } from '../mem/layout.ts';
+import { FILE_PAGES, type Layout, PG_dirty, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION } from '../mem/layout.ts';
 import {
   recordViolation,
   V_LOST_DIRTY_FINAL,
@@ -64,20 +64,35 @@ export function checkMigrateCopy(cpu: ArchCpu, index: number, src: number, dst: 
   if (now !== copied) cpu.violation(V_LOST_DIRTY_MIGRATE, index, src, dst, copied, now);
 }
 
-/** Check every cached page after the final writeback; returns the number of pages with lost data. */
+/**
+ * Check every cached page after the final writeback (or reclaim): a file page must hold what disk
+ * has; a page left in the swap cache, unless dirty or mapped (its data then lives in memory), what
+ * its slot has. Returns the number of pages with lost data.
+ */
 export function checkNoLostDirty(i32: Int32Array, layout: Layout, agent: number, episode: number): number {
   let lost = 0;
-  for (let index = 0; index < layout.config.pages; index++) {
-    const f = Atomics.load(i32, layout.file + FILE_PAGES + index);
-    if (f < 0) continue; // not cached: reclaim checked its data when it dropped it
-    const v = Atomics.load(i32, layout.page(f) + PG_VERSION);
-    const disk = Atomics.load(i32, layout.fileDisk(index));
-    if (v === disk) continue;
-    lost++;
-    const { va, pte, writer } = describeFrame(i32, layout, f);
-    recordViolation({ i32, layout }, V_LOST_DIRTY_FINAL, agent, episode, va, f, pte, v, disk, writer);
-  }
+  for (const mapping of [layout.file, layout.swap])
+    for (let index = 0; index < layout.config.pages; index++) {
+      const f = Atomics.load(i32, mapping + FILE_PAGES + index);
+      if (f < 0) continue; // not cached: reclaim checked its data when it dropped it
+      const page = layout.page(f);
+      if (
+        mapping === layout.swap &&
+        (Atomics.load(i32, page + PG_FLAGS) & PG_dirty || Atomics.load(i32, page + PG_MAPCOUNT) > 0)
+      )
+        continue;
+      if (lostAt(i32, layout, agent, episode, f, Atomics.load(i32, layout.disk(mapping, index)))) lost++;
+    }
   return lost;
+}
+
+/** One cached page at the end: does it hold what its disk block (or slot) `disk` has? Records a violation if not. */
+function lostAt(i32: Int32Array, layout: Layout, agent: number, episode: number, f: number, disk: number): boolean {
+  const v = Atomics.load(i32, layout.page(f) + PG_VERSION);
+  if (v === disk) return false;
+  const { va, pte, writer } = describeFrame(i32, layout, f);
+  recordViolation({ i32, layout }, V_LOST_DIRTY_FINAL, agent, episode, va, f, pte, v, disk, writer);
+  return true;
 }
 
 /**

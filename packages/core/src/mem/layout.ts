@@ -135,6 +135,11 @@ export const PG_anon = 1 << 2;
 /** In the swap cache (folio->swap: the model's swap slot of an anon page is its index). */
 export const PG_swapcache = 1 << 3;
 
+// swap_map (layout.swapMap(slot); include/linux/swap.h): how many swap PTEs refer to the slot, and
+// whether a page holds it in the swap cache.
+export const SWAP_COUNT_MASK = 0xffff;
+export const SWAP_HAS_CACHE = 1 << 16;
+
 // violation record
 export const VI_FLAG = 0; // 0 free, 1 taken by the first reporter
 export const VI_KIND = 1;
@@ -317,9 +322,9 @@ export class Layout {
   shadow(ptep: number): number {
     return ptep - this.ptesBase + this.shadowBase;
   }
-  /** Words of an address_space record (file or swap): header, page cache slots, disk blocks. */
+  /** Words of an address_space record (file or swap): header, page cache slots, disk blocks, swap_map. */
   private mappingWords(): number {
-    return FILE_PAGES + 2 * roundLine(this.config.pages);
+    return FILE_PAGES + 3 * roundLine(this.config.pages);
   }
   /**
    * The disk block of page `index` of address space `mapping` (the file, or the swap device): the
@@ -327,6 +332,13 @@ export class Layout {
    */
   disk(mapping: number, index: number): number {
     return mapping + FILE_PAGES + roundLine(this.config.pages) + index;
+  }
+  /**
+   * swap_map[slot] of the swap device: the swap PTEs that refer to the slot, and SWAP_HAS_CACHE
+   * (mm/swap-state.ts).
+   */
+  swapMap(slot: number): number {
+    return this.swap + FILE_PAGES + 2 * roundLine(this.config.pages) + slot;
   }
   /** The disk block of file page `index`. */
   fileDisk(index: number): number {
@@ -396,6 +408,7 @@ export class Layout {
       const [name, base, cache] = i < this.swap ? ['file', this.file, 'page_cache'] : ['swap', this.swap, 'swap_cache'];
       const o = i - base;
       const slots = roundLine(this.config.pages);
+      if (o >= FILE_PAGES + 2 * slots) return `${name}.swap_map[${o - FILE_PAGES - 2 * slots}]`;
       if (o >= FILE_PAGES + slots) return `${name}.disk[${o - FILE_PAGES - slots}]`;
       if (o >= FILE_PAGES) return `${name}.${cache}[${o - FILE_PAGES}]`;
       if (o >= FILE_MMAPS && o < FILE_MMAPS + MAX_MMAPS) return `${name}.i_mmap[${o - FILE_MMAPS}]`;

@@ -51,7 +51,7 @@ import { lockPage, mmapReadLock, mmapReadUnlock, ptlLock, ptlUnlock, unlockPage 
 import { migrationEntryWait } from './migrate.ts';
 import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
-import { folioFreeSwap, swapCacheFault } from './swap-state.ts';
+import { folioFreeSwap, swapCacheFault, swapFree } from './swap-state.ts';
 import { findVma, VM_READ, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
 
 /** The access may be retried. */
@@ -243,7 +243,8 @@ function* doAnonymousPage(cpu: Cpu, fault: Fault, ptep: number): Step {
 /**
  * do_swap_page for a swap entry: the page from the swap cache, or read back from the slot, locked
  * and still the cache's for that slot; under the ptl, if the PTE is still the entry the hardware
- * found (pte_same — another fault may have mapped the page meanwhile), the page is mapped again.
+ * found (pte_same — another fault may have mapped the page meanwhile), the entry is freed
+ * (swap_free) and the page mapped again.
  * Every anonymous page here is exclusive (no fork), so the two contracts differ only in the PTE:
  *
  *  - 2025 (today's do_swap_page): writable in a writable VMA — dirty only for a write fault — and
@@ -256,13 +257,19 @@ function* doAnonymousPage(cpu: Cpu, fault: Fault, ptep: number): Step {
 function* doSwapPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
   const { mem, layout } = cpu;
   const { vma, flags, va, write } = fault;
-  const frame = yield* swapCacheFault(cpu, swpOffset(orig));
+  const slot = swpOffset(orig);
+  const frame = yield* swapCacheFault(cpu, slot);
+  if (frame < 0) {
+    cpu.stats.spuriousFaults++; // the entry was freed: another fault mapped the page; retry
+    return;
+  }
   yield POINT;
   const pageProt = mem.load(vma + VMA_PAGE_PROT);
   yield* ptlLock(cpu, va);
   yield POINT;
   if (ptepGet(cpu, ptep) !== orig) cpu.stats.spuriousFaults++;
   else {
+    yield* swapFree(cpu, slot);
     let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
     if (cpu.contract === 2025) {
       if (flags & VM_WRITE) entry = pteMkwrite(entry);

@@ -15,7 +15,18 @@
  */
 import { checkDiscard } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { FILE_PAGES, PG_dirty, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_swapcache, PG_VERSION } from '../mem/layout.ts';
+import { LC_PAGE_LOCK } from '../locking/lock-classes.ts';
+import {
+  FILE_PAGES,
+  PG_dirty,
+  PG_FLAGS,
+  PG_INDEX,
+  PG_locked,
+  PG_MAPCOUNT,
+  PG_swapcache,
+  PG_VERSION,
+  SWAP_HAS_CACHE,
+} from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { lockPage, unlockPage } from './locks.ts';
 import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
@@ -46,14 +57,26 @@ export function filemapFault(cpu: Cpu, index: number): Step<number> {
   return findOrReadPage(cpu, cpu.layout.file, index, 0);
 }
 
+/** What swapcache_prepare says about reading a slot: read it, it is gone, or look again. */
+export type MayRead = 'read' | 'gone' | 'again';
+
 /**
  * The page of `index` in address space `mapping`, locked. On a miss, a new frame — with page flags
- * `pgFlags` — is read from disk (its data is the version last written there) and added to the
- * cache (the xarray's cmpxchg: of two faults racing on one miss, one frame wins, the other is
- * freed). Counts a refault (file) or a swap-in (swap cache) for each read that won, and a swap-cache
- * hit for a swap-cache page found at once.
+ * `pgFlags` — goes into the cache locked (the xarray's cmpxchg: of two faults racing on one miss,
+ * one frame wins, the other is freed), and only then is read from disk (its data is the version
+ * last written there): whoever finds it meanwhile waits for the lock, so no one reads the disk
+ * block into a second copy that could go stale (filemap_create_folio, __read_swap_cache_async:
+ * add locked, then read). Counts a refault (file) or a swap-in (swap cache) for each read, and a
+ * swap-cache hit for a swap-cache page found at once. `mayRead` (the swap cache's
+ * swapcache_prepare) may refuse the read — the entry is gone: -1 — or send the lookup round again.
  */
-export function* findOrReadPage(cpu: Cpu, mapping: number, index: number, pgFlags: number): Step<number> {
+export function* findOrReadPage(
+  cpu: Cpu,
+  mapping: number,
+  index: number,
+  pgFlags: number,
+  mayRead?: () => Step<MayRead>,
+): Step<number> {
   const { mem, layout } = cpu;
   for (let first = true; ; first = false) {
     const frame = yield* findLockPage(cpu, index, mapping);
@@ -61,28 +84,35 @@ export function* findOrReadPage(cpu: Cpu, mapping: number, index: number, pgFlag
       if (first && mapping === layout.swap) cpu.stats.swapCacheHits++;
       return frame;
     }
+    const may = mayRead ? yield* mayRead() : 'read';
+    if (may === 'gone') return -1;
+    if (may === 'again') continue;
     const fresh = yield* allocPage(cpu);
-    if (fresh < 0) throw new Error(`no free frame for file page ${index} (the model's frames ran out)`);
+    if (fresh < 0) throw new Error(`no free frame for page ${index} (the model's frames ran out)`);
     const page = layout.page(fresh);
-    yield POINT;
-    const disk = mem.load(layout.disk(mapping, index)); // the read I/O
-    yield POINT;
-    mem.store(page + PG_VERSION, disk);
     yield POINT;
     mem.store(page + PG_INDEX, index);
     yield POINT;
     mem.store(page + PG_MAPCOUNT, 0);
+    cpu.lockdep?.acquire(LC_PAGE_LOCK, fresh); // __folio_set_locked: no one can see it yet
     yield POINT;
-    mem.store(page + PG_FLAGS, pgFlags);
+    mem.store(page + PG_FLAGS, pgFlags | PG_locked);
     yield* pageRefUnfreeze(cpu, fresh);
     yield POINT;
-    if (mem.cmpxchg(mapping + FILE_PAGES + index, -1, fresh) === -1) {
-      if (mapping === layout.swap) cpu.stats.swapins++;
-      else cpu.stats.refaults++;
-    } else {
-      yield* pageRefFreeze(cpu, fresh); // another fault read it first; a stale lookup may hold it
+    if (mem.cmpxchg(mapping + FILE_PAGES + index, -1, fresh) !== -1) {
+      // Another fault added it first; a stale lookup may hold a reference to ours.
+      yield* unlockPage(cpu, fresh);
+      yield* pageRefFreeze(cpu, fresh);
       yield* freePage(cpu, fresh);
+      continue;
     }
+    yield POINT;
+    const disk = mem.load(layout.disk(mapping, index)); // the read I/O, into the locked page
+    yield POINT;
+    mem.store(page + PG_VERSION, disk);
+    if (mapping === layout.swap) cpu.stats.swapins++;
+    else cpu.stats.refaults++;
+    return fresh;
   }
 }
 
@@ -103,15 +133,21 @@ export function* removeMapping(cpu: Cpu, frame: number, index: number, mapping =
 
 /**
  * The page leaves the cache: its slot is emptied, and the page forgets it — a file page's
- * folio->mapping = NULL, an anonymous page's PG_swapcache (it stays anonymous).
+ * folio->mapping = NULL, an anonymous page's PG_swapcache (it stays anonymous), and the swap slot
+ * loses its SWAP_HAS_CACHE (put_swap_folio).
  */
 export function* deleteFromPageCache(cpu: Cpu, frame: number, index: number, mapping: number): Step {
   const { mem, layout } = cpu;
   yield POINT;
   mem.store(mapping + FILE_PAGES + index, -1);
   yield POINT;
-  if (mapping === layout.swap) mem.and(layout.page(frame) + PG_FLAGS, ~PG_swapcache);
-  else mem.store(layout.page(frame) + PG_INDEX, -1);
+  if (mapping !== layout.swap) {
+    mem.store(layout.page(frame) + PG_INDEX, -1);
+    return;
+  }
+  mem.and(layout.page(frame) + PG_FLAGS, ~PG_swapcache);
+  yield POINT;
+  mem.and(layout.swapMap(index), ~SWAP_HAS_CACHE); // put_swap_folio
 }
 
 /**

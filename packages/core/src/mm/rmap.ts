@@ -45,6 +45,7 @@ import {
 import { POINT, type Step } from '../mem/step.ts';
 import { anonVmaLockRead, anonVmaUnlockRead, iMmapLockRead, iMmapUnlockRead } from './locks.ts';
 import { pteOffsetMapLock, ptepClearFlush, ptepClearFlushYoung, ptepGet, pteUnmapUnlock } from './pgtable.ts';
+import { swapDuplicate } from './swap-state.ts';
 import { setTlbUbcFlushPending } from './tlb-batch.ts';
 
 export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
@@ -109,7 +110,10 @@ export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step 
       yield POINT;
       cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
     }
-    if (anon) yield* cpu.pv.setPteAt(ptep, makeSwapPte(slot));
+    if (anon) {
+      yield* swapDuplicate(cpu, slot);
+      yield* cpu.pv.setPteAt(ptep, makeSwapPte(slot));
+    }
     yield POINT;
     cpu.mem.add(page + PG_MAPCOUNT, -1);
   });

@@ -1,39 +1,57 @@
 /**
  * The swap cache and the swap device (mm/swap_state.c, mm/swapfile.c, mm/page_io.c), as far as
  * reclaim and the swap fault use them. The swap cache is swapper_space: an address space like the
- * file's (mm/filemap.ts), indexed by swap slot; the slots' data are its disk blocks.
+ * file's (mm/filemap.ts), indexed by swap slot; the slots' data are its disk blocks; swap_map
+ * counts, per slot, the swap PTEs that refer to it and whether a page holds it in the swap cache
+ * (SWAP_HAS_CACHE).
  *
  *   add_to_swap(folio)             → addToSwap(cpu, frame)       reclaim, before try_to_unmap
+ *   swap_duplicate(entry)          → swapDuplicate(cpu, slot)    try_to_unmap, per swap PTE made
  *   swap_writepage (pageout)       → swapWritepage(cpu, frame)   the page's data to its slot
  *   swap_cache_get_folio /
  *   swapin_readahead + folio_lock  → swapCacheFault(cpu, slot)   do_swap_page's page, locked
+ *   swap_free(entry)               → swapFree(cpu, slot)         do_swap_page, once the PTE is the page's
  *   folio_free_swap(folio)         → folioFreeSwap(cpu, frame)   do_swap_page, on a write fault
- *   __delete_from_swap_cache       → removeMapping(…, layout.swap) in reclaim (filemap.ts)
+ *   __delete_from_swap_cache +
+ *   put_swap_folio                 → removeMapping(…, layout.swap) in reclaim (filemap.ts)
  *
  * Where the model is simpler than the kernel: one swap device whose slot for an anonymous page is
- * the page's linear index, reserved for it for good — folio_alloc_swap never fails, and the
- * swap_map counts are not kept (without fork a slot has at most one swap PTE and one cached page,
- * so swap_free has nothing to decide). The write is synchronous, as on a zram-like device:
- * pageout returns with the data in the slot, and reclaim may free the page in the same pass
- * (shrink_folio_list's "A synchronous write - probably a ramdisk" case).
+ * the page's linear index — folio_alloc_swap takes that slot or fails; no fork, so a slot's count
+ * is 0 or 1. The write is synchronous (pageout reads the data and writes the slot before it
+ * unlocks the page; the kernel sets PG_writeback and unlocks first — a swap fault may map the page
+ * during the I/O, which the model does not explore); swap-in always goes through the swap cache
+ * (the SWP_SYNCHRONOUS_IO shortcut that skips it is not modelled).
  */
 import type { Cpu } from '../kernel/cpu.ts';
-import { FILE_PAGES, PG_anon, PG_dirty, PG_FLAGS, PG_INDEX, PG_swapcache, PG_VERSION } from '../mem/layout.ts';
-import { POINT, type Step } from '../mem/step.ts';
-import { deleteFromPageCache, findOrReadPage } from './filemap.ts';
+import {
+  FILE_PAGES,
+  PG_anon,
+  PG_dirty,
+  PG_FLAGS,
+  PG_INDEX,
+  PG_swapcache,
+  PG_VERSION,
+  SWAP_COUNT_MASK,
+  SWAP_HAS_CACHE,
+} from '../mem/layout.ts';
+import { POINT, SPIN, type Step } from '../mem/step.ts';
+import { deleteFromPageCache, findOrReadPage, type MayRead } from './filemap.ts';
 
 /**
- * add_to_swap for a locked anonymous page not yet in the swap cache: a slot (its own), the page in
- * the swap cache at that slot, and folio_mark_dirty — the slot holds nothing of this page yet.
- * Returns false if the slot's cache entry is taken (it cannot be: the slot is this page's alone).
+ * add_to_swap for a locked anonymous page not yet in the swap cache: its slot (SWAP_HAS_CACHE on a
+ * free slot: folio_alloc_swap), the page in the swap cache at that slot, and folio_mark_dirty —
+ * the slot holds nothing of this page yet. False if the slot is not free (then reclaim keeps the
+ * page).
  */
 export function* addToSwap(cpu: Cpu, frame: number): Step<boolean> {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
   yield POINT;
-  const slot = mem.load(page + PG_INDEX); // folio_alloc_swap
+  const slot = mem.load(page + PG_INDEX);
   yield POINT;
-  if (mem.cmpxchg(layout.swap + FILE_PAGES + slot, -1, frame) !== -1) return false;
+  if (mem.cmpxchg(layout.swapMap(slot), 0, SWAP_HAS_CACHE) !== 0) return false;
+  yield POINT;
+  mem.store(layout.swap + FILE_PAGES + slot, frame);
   yield POINT;
   mem.or(page + PG_FLAGS, PG_swapcache);
   yield POINT;
@@ -41,10 +59,21 @@ export function* addToSwap(cpu: Cpu, frame: number): Step<boolean> {
   return true;
 }
 
+/** swap_duplicate: one more swap PTE refers to `slot` (try_to_unmap, before set_pte_at). */
+export function* swapDuplicate(cpu: Cpu, slot: number): Step {
+  yield POINT;
+  cpu.mem.add(cpu.layout.swapMap(slot), 1);
+}
+
+/** swap_free: a swap PTE of `slot` became the page's PTE again (do_swap_page, under the ptl). */
+export function* swapFree(cpu: Cpu, slot: number): Step {
+  yield POINT;
+  cpu.mem.add(cpu.layout.swapMap(slot), -1);
+}
+
 /**
  * swap_writepage of a locked swap-cache page whose PG_dirty pageout just cleared
- * (folio_clear_dirty_for_io): the data as it is now goes to the page's slot. The write unlocks the
- * page, as ->writepage does.
+ * (folio_clear_dirty_for_io): the data as it is now goes to the page's slot.
  */
 export function* swapWritepage(cpu: Cpu, frame: number): Step {
   const { mem, layout } = cpu;
@@ -61,22 +90,43 @@ export function* swapWritepage(cpu: Cpu, frame: number): Step {
 /**
  * do_swap_page's page for swap slot `slot`, locked and still the swap cache's for that slot: found
  * there (swap_cache_get_folio), or read back from the slot into a new anonymous page that joins the
- * swap cache (swapin_readahead → read_swap_cache_async).
+ * swap cache first (swapin_readahead → __read_swap_cache_async). -1 when the slot no longer holds
+ * a swap PTE's data (another fault mapped the page meanwhile): the fault is retried.
  */
 export function swapCacheFault(cpu: Cpu, slot: number): Step<number> {
-  return findOrReadPage(cpu, cpu.layout.swap, slot, PG_anon | PG_swapcache);
+  return findOrReadPage(cpu, cpu.layout.swap, slot, PG_anon | PG_swapcache, () => swapcachePrepare(cpu, slot));
 }
 
 /**
- * folio_free_swap, for a locked page in the swap cache whose slot no PTE refers to any more: drop it
- * from the swap cache (the slot's copy is forgotten) and mark it dirty — its data now lives only
- * in memory, and the next reclaim must write it again.
+ * swapcache_prepare: claim the slot's swap-cache entry for a read — refused if no swap PTE refers
+ * to the slot any more (-ENOENT: the fault is retried), or if a page holds it already or is being
+ * added or removed (-EEXIST: wait, and look again).
+ */
+function* swapcachePrepare(cpu: Cpu, slot: number): Step<MayRead> {
+  const word = cpu.layout.swapMap(slot);
+  yield POINT;
+  const map = cpu.mem.load(word);
+  if ((map & SWAP_COUNT_MASK) === 0) return 'gone';
+  if (map & SWAP_HAS_CACHE) {
+    yield SPIN;
+    return 'again';
+  }
+  yield POINT;
+  return cpu.mem.cmpxchg(word, map, map | SWAP_HAS_CACHE) === map ? 'read' : 'again';
+}
+
+/**
+ * folio_free_swap, for a locked page in the swap cache: if no swap PTE refers to its slot any more
+ * (folio_swapped), drop it from the swap cache (the slot's copy is forgotten) and mark it dirty —
+ * its data now lives only in memory, and the next reclaim must write it again.
  */
 export function* folioFreeSwap(cpu: Cpu, frame: number): Step {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
   yield POINT;
   const slot = mem.load(page + PG_INDEX);
+  yield POINT;
+  if (mem.load(layout.swapMap(slot)) & SWAP_COUNT_MASK) return;
   yield* deleteFromPageCache(cpu, frame, slot, layout.swap);
   yield POINT;
   mem.or(page + PG_FLAGS, PG_dirty); // folio_set_dirty

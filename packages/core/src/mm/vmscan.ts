@@ -33,7 +33,7 @@ import type { Cpu } from '../kernel/cpu.ts';
 import { PG_anon, PG_dirty, PG_FLAGS, PG_INDEX, PG_swapcache } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage, removeMapping } from './filemap.ts';
-import { lockPage, trylockPage, unlockPage } from './locks.ts';
+import { trylockPage, unlockPage } from './locks.ts';
 import { freePage, pagePut, pageRefFreeze, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMapLock, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 import { pageMapped, tryToUnmap } from './rmap.ts';
@@ -134,8 +134,8 @@ function* pageout(cpu: Cpu, frame: number): Step<boolean> {
 
 /**
  * kswapd's isolate_lru_folios for the anonymous page at `va`: the model keeps no LRU, so it finds
- * the page through the PTE under the ptl, taking the reference isolation takes; then the page
- * lock. The page is returned locked if it is still anonymous memory in use — mapped, or in the
+ * the page through the PTE under the ptl, taking the reference isolation takes; then
+ * shrink_folio_list's folio_trylock (a page someone holds is left alone). The page is returned locked if it is still anonymous memory in use — mapped, or in the
  * swap cache, which no one changes without its lock — else -1.
  */
 export function* isolateAnonPage(cpu: Cpu, mm: number, va: number): Step<number> {
@@ -147,7 +147,10 @@ export function* isolateAnonPage(cpu: Cpu, mm: number, va: number): Step<number>
   const got = frame >= 0 && (yield* pageTryGet(cpu, frame));
   yield* pteUnmapUnlock(cpu, va);
   if (!got) return -1;
-  yield* lockPage(cpu, frame);
+  if (!(yield* trylockPage(cpu, frame))) {
+    yield* pagePut(cpu, frame); // shrink_folio_list's folio_trylock: someone holds it — keep it
+    return -1;
+  }
   yield POINT;
   const flags = cpu.mem.load(cpu.layout.page(frame) + PG_FLAGS);
   const inUse = (flags & PG_anon) !== 0 && ((flags & PG_swapcache) !== 0 || (yield* pageMapped(cpu, frame)));

@@ -141,8 +141,9 @@ function* reclaimOne(cpu: Cpu): Step {
 }
 
 /**
- * After all agents quiesced: reclaim every page to swap — each drop checks that its slot holds the
- * page's last write — then the file's check (nothing cached: it finds nothing).
+ * After all agents quiesced: reclaim every mapped page to swap — each drop checks that its slot
+ * holds the page's last write — then every page still cached: a file page against disk (none
+ * here), a clean unmapped swap-cache page against its slot.
  */
 function* finalSwapCheck(cpu: Cpu): Step {
   const { layout } = cpu;
