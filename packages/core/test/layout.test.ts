@@ -1,6 +1,9 @@
 /** The shared-memory layout: a record's fields never overlap (one did: VMA 3's pgoff was tlb_flush_pending). */
 import { describe, expect, it } from 'vitest';
 import {
+  FILE_PAGES,
+  Layout,
+  MAX_MMAPS,
   MAX_VMAS,
   MM_CPUMASK,
   MM_MMAP_LOCK,
@@ -10,6 +13,8 @@ import {
   MM_TLB_FLUSH_PENDING,
   MM_VMAS,
   MM_WORDS,
+  NR_MMS,
+  RMAP_VMAS,
   VMA_WORDS,
 } from '../src/index.ts';
 
@@ -44,5 +49,38 @@ describe('the mm record', () => {
         ['tlb_flush_pending', 48, 1],
       ]),
     ).toEqual(['vmas', 'tlb_flush_pending']);
+  });
+});
+
+describe('the address spaces (the file, swapper_space) and the anon_vma', () => {
+  const layout = new Layout({ cpus: 2, mmus: 2, pages: 5 });
+  const { pages } = layout.config;
+  const fields: [string, number, number][] = [];
+  for (const [name, at] of [
+    ['file', layout.file],
+    ['swap', layout.swap],
+  ] as const) {
+    fields.push([`${name}.header`, at, FILE_PAGES]);
+    fields.push([`${name}.cache`, at + FILE_PAGES, pages]);
+    fields.push([`${name}.disk`, layout.disk(at, 0), pages]);
+  }
+  fields.push(['swap_map', layout.swapMap(0), pages]);
+  fields.push(['anon_vma', layout.anonVma, RMAP_VMAS + MAX_MMAPS]);
+
+  it('no two of their words are one, and all lie in model memory between the mm records and the zone', () => {
+    expect(overlap(fields)).toBeUndefined();
+    for (const [name, at, n] of fields) {
+      expect(at, name).toBeGreaterThanOrEqual(layout.mm(NR_MMS - 1) + MM_WORDS);
+      expect(at + n, name).toBeLessThanOrEqual(layout.zone);
+      expect(layout.isModelWord(at) && layout.isModelWord(at + n - 1), name).toBe(true);
+    }
+  });
+
+  it('reports name their words', () => {
+    expect(layout.describe(layout.swapMap(3))).toBe('swap.swap_map[3]');
+    expect(layout.describe(layout.disk(layout.swap, 2))).toBe('swap.disk[2]');
+    expect(layout.describe(layout.swap + FILE_PAGES + 1)).toBe('swap.swap_cache[1]');
+    expect(layout.describe(layout.fileDisk(4))).toBe('file.disk[4]');
+    expect(layout.describe(layout.anonVma + RMAP_VMAS)).toBe('anon_vma.vmas[0]');
   });
 });

@@ -70,7 +70,9 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
     cpus: over.cpus ?? defaults.cpus,
     mmus: over.mmus ?? defaults.mmus,
     pages: over.pages ?? defaults.pages,
-    ...(over.tlbEntries !== undefined ? { tlbEntries: over.tlbEntries } : {}),
+    ...((over.tlbEntries ?? defaults.tlbEntries) !== undefined
+      ? { tlbEntries: over.tlbEntries ?? defaults.tlbEntries }
+      : {}),
   };
   new Layout(config); // refuses a configuration it cannot lay out (RangeError, one line)
   return {

@@ -48,7 +48,10 @@ const FILE_ONLY = new Set(['written-back', 'found-clean']);
 export const reclaimSwap: Scenario = {
   name: 'reclaim-swap',
   description: 'anonymous memory reclaimed to swap (deferred flush, flush before pageout) vs mprotect and swap-in',
-  defaults: { cpus: 2, mmus: 2, pages: 4 },
+  // A TLB of half the pages: its capacity misses keep the MMUs walking, which the native prot
+  // transaction's window (a walk between start's clear and commit) needs — with every page cached,
+  // writable and dirty, real runs saw it 0–9 times in 10 s; with two entries, 6–15.
+  defaults: { cpus: 2, mmus: 2, pages: 4, tlbEntries: 2 },
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
   outcomes: sharedFileOutcomes([
