@@ -22,7 +22,15 @@ import type { Cpu } from '../kernel/cpu.ts';
 import type { Step } from '../mem/step.ts';
 import { shrinkPageList } from '../mm/vmscan.ts';
 import type { Scenario } from './scenario.ts';
-import { cleanOne, finalWritebackCheck, mprotectAgainst, setupSharedFile, sharedFileOutcomes } from './shared-file.ts';
+import {
+  cleanOne,
+  finalWritebackCheck,
+  mprotectAgainst,
+  PENDING_FLUSHED,
+  randomRun,
+  setupSharedFile,
+  sharedFileOutcomes,
+} from './shared-file.ts';
 
 /** Share of the reclaim CPU's operations that shrink pages (the rest write back or age one). */
 const SHRINK_SHARE = 0.5;
@@ -59,12 +67,7 @@ export const reclaimMprotect: Scenario = {
       description: "an MMU's A/D update landed on a PTE reclaim had just cleared (--hw knl4 only)",
       count: (c) => c.knl4Strays,
     },
-    {
-      id: 'pending-flushed',
-      expect: 'acceptable',
-      description: 'flush_tlb_batched_pending found a deferred flush pending and flushed the mm',
-      count: (c) => c.batchedPendingFlushes,
-    },
+    PENDING_FLUSHED,
   ]),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 3 },
   ...mprotectAgainst(reclaimOne, { op: 'reclaim', both: 'mprotect+reclaim' }),
@@ -78,11 +81,5 @@ function* reclaimOne(cpu: Cpu): Step {
     yield* cleanOne(cpu);
     return;
   }
-  const { pages } = cpu.layout.config;
-  const first = cpu.rng.below(pages);
-  const n = 1 + cpu.rng.below(pages - first);
-  yield* shrinkPageList(
-    cpu,
-    Array.from({ length: n }, (_, i) => first + i),
-  );
+  yield* shrinkPageList(cpu, randomRun(cpu));
 }

@@ -33,8 +33,10 @@ import type { Scenario } from './scenario.ts';
 import {
   DEFERRED_WINDOW,
   mprotectShared,
+  PENDING_FLUSHED,
   populate,
   protectAgainst,
+  randomRun,
   setupTables,
   setupVma,
   sharedFileOutcomes,
@@ -81,12 +83,7 @@ export const reclaimSwap: Scenario = {
       description: 'a swap fault found the page still in the swap cache (reclaim had not dropped it yet)',
       count: (c) => c.swapCacheHits,
     },
-    {
-      id: 'pending-flushed',
-      expect: 'acceptable',
-      description: 'flush_tlb_batched_pending found a deferred flush pending and flushed the mm',
-      count: (c) => c.batchedPendingFlushes,
-    },
+    PENDING_FLUSHED,
     DEFERRED_WINDOW,
   ]).filter((o) => !FILE_ONLY.has(o.id)),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 3 },
@@ -128,13 +125,7 @@ function* reclaimOne(cpu: Cpu): Step {
   const { pages } = cpu.layout.config;
   const mm = cpu.layout.mm(0);
   if (cpu.rng.chance(SHRINK_SHARE)) {
-    const first = cpu.rng.below(pages);
-    const n = 1 + cpu.rng.below(pages - first);
-    yield* shrinkAnonList(
-      cpu,
-      mm,
-      Array.from({ length: n }, (_, i) => first + i),
-    );
+    yield* shrinkAnonList(cpu, mm, randomRun(cpu));
     return;
   }
   const frame = yield* isolateAnonPage(cpu, mm, cpu.rng.below(pages));

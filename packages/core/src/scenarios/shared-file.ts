@@ -134,6 +134,22 @@ export const DEFERRED_WINDOW: Outcome = {
   count: (c) => c.staleWindowWrites,
 };
 
+/** What flush_tlb_batched_pending did, for scenarios where reclaim defers its flush. */
+export const PENDING_FLUSHED: Outcome = {
+  id: 'pending-flushed',
+  expect: 'acceptable',
+  description: 'flush_tlb_batched_pending found a deferred flush pending and flushed the mm',
+  count: (c) => c.batchedPendingFlushes,
+};
+
+/** A random run of the mapping's pages — a reclaim list: pages first .. first + n - 1. */
+export function randomRun(cpu: Cpu): number[] {
+  const { pages } = cpu.layout.config;
+  const first = cpu.rng.below(pages);
+  const n = 1 + cpu.rng.below(pages - first);
+  return Array.from({ length: n }, (_, i) => first + i);
+}
+
 /** Share of MMU accesses that are writes. */
 const WRITE_SHARE = 0.7;
 /** Share of the cleaner's operations that age a page (page_referenced) rather than write it back. */
