@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `ptesim` bin of packages/stress: load tsx's hooks, then the TypeScript CLI.
-import { register } from 'tsx/esm/api';
+// The `ptesim` bin (and `pnpm ptesim`): the CLI prebuilt to JavaScript and cached, keyed to the
+// sources (packages/workers/src/build/bundle.mjs), so no call compiles TypeScript unless a source
+// changed since the last one.
+import { bundle, bundleUrl } from '../../workers/src/build/bundle.mjs';
 
-register();
-await import('../src/cli/main.ts');
+await import(bundleUrl(await bundle('packages/stress/src/cli/main.ts')));

@@ -8,7 +8,7 @@
  * released together, so their race windows overlap by construction, not by luck.
  */
 
-import { workerData } from 'node:worker_threads';
+import { type MessagePort, workerData } from 'node:worker_threads';
 import {
   AG_ACK_WAIT,
   AG_EPISODE,
@@ -31,6 +31,7 @@ import {
   WAIT_EXITED,
 } from '@ptesim/core';
 import { barrierWait } from './barrier.ts';
+import { serveControl } from './control.ts';
 import { watchRun } from './direct/spin-pause.mjs';
 import { leftoverGenerators } from './direct/verify.ts';
 import { drive, isAbandoned } from './driver.ts';
@@ -45,6 +46,8 @@ export interface AgentTask {
   maxEpisodes: number;
   /** Harness self-test: a fault planted in one agent (inject.ts). */
   inject?: Injection | undefined;
+  /** The control plane's port (control.ts): stats snapshots and stop, served between episodes. */
+  control?: MessagePort | undefined;
 }
 
 export interface AgentResult {
@@ -53,7 +56,7 @@ export interface AgentResult {
   counters: Counters;
 }
 
-export default function runAgent(task: AgentTask): AgentResult {
+export default async function runAgent(task: AgentTask): Promise<AgentResult> {
   if (workerData?.mode === 'direct') {
     const left = leftoverGenerators();
     if (left.length > 0) throw new Error(`direct compilation left generators in the model: ${left.join(', ')}`);
@@ -65,9 +68,16 @@ export default function runAgent(task: AgentTask): AgentResult {
   const parties = layout.agents;
   const block = layout.agent(task.agent);
   const inject = task.inject?.agent === task.agent ? task.inject : undefined;
+  const control =
+    task.control &&
+    serveControl(task.control, {
+      stats: () => ({ ...cpu.stats }),
+      stop: () => void Atomics.store(i32, HDR_STOP, 1),
+    });
   watchRun(i32, HDR_ABORT, HDR_VIOLATIONS, cpu.tlb ? block + AG_TLB_REQ : -1, block + AG_ACK_WAIT);
   Atomics.add(i32, HDR_STARTED, 1); // the watchdog's clock starts when every agent is here
   for (;;) {
+    await control?.turn(); // between episodes: the control plane's calls are answered here
     barrierWait(i32, parties, block); // start gate: the state is fresh, everyone leaves together
     if (Atomics.load(i32, HDR_HALT) !== 0) break;
     cpu.beginEpisode(Atomics.load(i32, HDR_EPISODE));
@@ -96,5 +106,6 @@ export default function runAgent(task: AgentTask): AgentResult {
     }
   }
   publishWait(i32, block, WAIT_EXITED, 0, 0);
+  task.control?.close();
   return { agent: task.agent, role: role.name, counters: cpu.stats };
 }

@@ -5,7 +5,6 @@
  * dead worker or a run that stopped making progress into a harness error (exit 3) — a hang report
  * naming what every agent waits on — never a pass.
  */
-import { fileURLToPath } from 'node:url';
 import {
   type AgentWaitState,
   addCounters,
@@ -26,6 +25,8 @@ import {
 import { Piscina } from 'piscina';
 import type { AgentResult, AgentTask } from './agent.ts';
 import { abortRun } from './barrier.ts';
+import { bundle } from './build/bundle.mjs';
+import { RunControl } from './control.ts';
 import { INJECT_EPISODE, type Injection, type InjectKind } from './inject.ts';
 
 /** The run (resolved with resolveRunSpec for a real run), and how long and how it is watched. */
@@ -59,6 +60,17 @@ export interface Progress {
   episodes: number;
   elapsedMs: number;
   violations: boolean;
+  /** From the latest stats snapshot of the control plane (undefined before the first answer). */
+  transactions?: number | undefined;
+  raceWindowHits?: number | undefined;
+}
+
+/** A point of the run's timeline: cumulative figures from a stats snapshot. */
+export interface RunSample {
+  tMs: number;
+  episodes: number;
+  transactions: number;
+  raceWindowHits: number;
 }
 
 /** What the watchdog saw when it declared the run hung. */
@@ -91,9 +103,12 @@ export interface RealRunResult {
   hang?: HangReport | undefined;
   /** Stopped early because shouldStop said so. */
   interrupted: boolean;
+  /** The control plane's stats snapshots, about every progressMs, and the totals at the end. */
+  samples: RunSample[];
 }
 
-const ENTRY = fileURLToPath(new URL('./agent-entry.mjs', import.meta.url));
+/** The agents' code: the model, prebuilt in the run's mode (build/bundle.mjs). */
+const AGENT_ENTRY = 'packages/workers/src/agent.ts';
 /** The hang threshold's floor, and its value before any episode has ended (worker start-up included). */
 const MIN_HANG_MS = 2000;
 const FIRST_EPISODE_HANG_MS = 10_000;
@@ -119,14 +134,17 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
     episode: opts.inject.episode ?? INJECT_EPISODE,
   };
 
+  const mode = opts.mode ?? 'steps';
   const pool = new Piscina({
-    filename: ENTRY,
+    filename: await bundle(AGENT_ENTRY, { mode }),
     minThreads: layout.agents,
     maxThreads: layout.agents,
     concurrentTasksPerWorker: 1,
     idleTimeout: 1000,
-    workerData: { mode: opts.mode ?? 'steps' },
+    workerData: { mode },
   });
+  const control = new RunControl(layout.agents);
+  const samples: RunSample[] = [];
   const abort = new AbortController();
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -135,8 +153,14 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   let interrupted = false;
 
   const tasks = Array.from({ length: layout.agents }, (_, agent) => {
-    const task: AgentTask = { sab, spec, agent, maxEpisodes: opts.episodes ?? 0, inject };
-    return (pool.run(task, { signal: abort.signal }) as Promise<AgentResult>).catch((e: unknown) => {
+    const port = control.agentPorts[agent];
+    const task: AgentTask = { sab, spec, agent, maxEpisodes: opts.episodes ?? 0, inject, control: port };
+    const run = pool.run(task, { signal: abort.signal, transferList: [port] }) as Promise<AgentResult>;
+    run.then(
+      () => control.ended(agent),
+      () => control.ended(agent),
+    );
+    return run.catch((e: unknown) => {
       // One agent failing strands the others at the barrier: abort them all, keep the first cause.
       const why = e instanceof Error ? (e.stack ?? e.message) : String(e);
       error ??= `agent ${agent} (${layout.agentName(agent)}) failed: ${why}`;
@@ -152,15 +176,18 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   let lastEpisodes = 0;
   let lastProgressAt = t0;
   let lastPrint = t0;
+  let snapshotting = false;
+  let latest: RunSample | undefined;
   const paces: number[] = [];
   const monitor = setInterval(() => {
     const now = performance.now();
     const episodes = Atomics.load(i32, HDR_EPISODE);
     if (Atomics.load(i32, HDR_STOP) === 0) {
       if (opts.timeMs !== undefined && now - t0 >= opts.timeMs) Atomics.store(i32, HDR_STOP, 1);
-      else if (opts.shouldStop?.()) {
+      else if (opts.shouldStop?.() && !interrupted) {
+        // Through the control plane; straight into shared memory if no agent answers.
         interrupted = true;
-        Atomics.store(i32, HDR_STOP, 1);
+        void control.stop().then((asked) => asked || Atomics.store(i32, HDR_STOP, 1));
       }
     }
     if (!started) {
@@ -185,9 +212,28 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
         declareHang(`no episode completed for ${fmtSec(now - lastProgressAt)}${stopping}`, threshold, median, episodes);
       }
     }
-    if (opts.onProgress && now - lastPrint >= (opts.progressMs ?? 1000)) {
+    if (now - lastPrint >= (opts.progressMs ?? 1000) && !snapshotting) {
       lastPrint = now;
-      opts.onProgress({ episodes, elapsedMs: now - t0, violations: readViolation({ i32, layout }) !== undefined });
+      snapshotting = true;
+      void control.snapshot().then((snap) => {
+        snapshotting = false;
+        if (snap?.answered === layout.agents) {
+          latest = {
+            tMs: Math.round(now - t0),
+            episodes,
+            transactions: snap.totals.transactions,
+            raceWindowHits: snap.totals.raceWindowHits,
+          };
+          samples.push(latest);
+        }
+        opts.onProgress?.({
+          episodes,
+          elapsedMs: now - t0,
+          violations: readViolation({ i32, layout }) !== undefined,
+          transactions: latest?.transactions,
+          raceWindowHits: latest?.raceWindowHits,
+        });
+      });
     }
   }, WATCH_MS);
 
@@ -202,15 +248,25 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   clearInterval(monitor);
   const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  control.close();
   await pool.destroy();
 
   const agents = results.filter((r): r is AgentResult => r !== undefined);
   const totals = newCounters();
   for (const a of agents) addCounters(totals, a.counters);
   const violation = readViolation({ i32, layout });
+  const episodesDone = Atomics.load(i32, HDR_EPISODE);
+  if (agents.length === layout.agents)
+    samples.push({
+      tMs: Math.round(elapsedMs),
+      episodes: episodesDone,
+      transactions: totals.transactions,
+      raceWindowHits: totals.raceWindowHits,
+    });
   return {
+    samples,
     spec,
-    episodes: Atomics.load(i32, HDR_EPISODE),
+    episodes: episodesDone,
     elapsedMs,
     cpuTimeMs: (cpu.user + cpu.system) / 1000,
     agents,

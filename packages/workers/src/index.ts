@@ -1,5 +1,7 @@
 export type { AgentResult, AgentTask } from './agent.ts';
 export { abortRun, barrierWait, RunAborted } from './barrier.ts';
+export { bundle, REPO_ROOT, sourceKey } from './build/bundle.mjs';
+export { RunControl } from './control.ts';
 export { leftoverGenerators } from './direct/verify.ts';
 export { drive, runSteps } from './driver.ts';
 export {
@@ -8,6 +10,7 @@ export {
   type Progress,
   type RealRunOptions,
   type RealRunResult,
+  type RunSample,
   runReal,
 } from './executor.ts';
 export { runInWorker } from './in-worker.ts';

@@ -39,7 +39,7 @@ describe('stripInterleavingPoints', () => {
 
 describe('the model compiled direct, on real threads', () => {
   it('leaves no generator function in the model', async () => {
-    const verify = new URL('../src/direct/verify.ts', import.meta.url).href;
+    const verify = 'packages/workers/src/direct/verify.ts';
     expect(await runInWorker<string[]>('direct', verify, 'leftoverGenerators')).toEqual([]);
     // and the check can fail: in the generator form everything is one
     expect((await runInWorker<string[]>('steps', verify, 'leftoverGenerators')).length).toBeGreaterThan(10);

@@ -53,7 +53,8 @@ export type ExecutorKind = 'real' | 'model';
 export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): RunSpec {
   const bug = input.bug === undefined ? undefined : findBug(input.bug);
   if (input.bug !== undefined && !bug) throw new RangeError(`unknown bug '${input.bug}' (see: ptesim list)`);
-  const scenarioName = input.scenario ?? bug?.scenario ?? 'mprotect-dirty';
+  const bugScenario = executor === 'real' ? (bug?.realScenario ?? bug?.scenario) : bug?.scenario;
+  const scenarioName = input.scenario ?? bugScenario ?? 'mprotect-dirty';
   const scenario = findScenario(scenarioName);
   if (!scenario)
     throw new RangeError(`unknown scenario '${scenarioName}' (have: ${SCENARIOS.map((s) => s.name).join(', ')})`);

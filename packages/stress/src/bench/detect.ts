@@ -29,17 +29,14 @@ export async function measureDetection(seeds: readonly number[], limitMs: number
   const out: Detection[] = [];
   for (const bug of BUGS) {
     const backend = bug.backends[bug.backends.length - 1];
-    const config = findScenario(bug.scenario)!.defaults;
     const ms: (number | null)[] = [];
     const episodes: (number | null)[] = [];
     const kinds: (string | null)[] = [];
     for (const seed of seeds) {
       const r = await runReal({
-        scenario: bug.scenario,
+        // The bug brings its scenario (for real threads: its realScenario), configuration and contract.
         backend,
         bug: bug.name,
-        contract: bug.contract,
-        config,
         seed,
         timeMs: limitMs,
       });

@@ -1,6 +1,6 @@
 /** Options shared by `stress` and `explore`: what to run, on which backends, in what configuration. */
 import { defaultBackends, findBug, type RunSpecInput, resolveRunSpec } from '@ptesim/core';
-import { checkReportPath } from '../report/file.ts';
+import { REPORT_FLAGS, type ReportPaths, reportPaths } from '../report/outputs.ts';
 import { bool, type FlagSpec, int, oneOf, type Parsed, str, UsageError } from './args.ts';
 
 export const TARGET_FLAGS: Record<string, FlagSpec> = {
@@ -15,7 +15,7 @@ export const TARGET_FLAGS: Record<string, FlagSpec> = {
   'lazy-contract': { value: true, help: '2007 (default; seeds 000/002) | 2025 (691ee97e1a9d + nesting)' },
   hw: { value: true, help: 'x86 (default) | knl4 (Knights Landing: A/D may land on a just-cleared PTE, erratum KNL4)' },
   'no-lockdep': { value: false, help: 'turn the lock-discipline checker off (for throughput comparisons)' },
-  json: { value: true, help: 'write the JSON report to FILE' },
+  ...REPORT_FLAGS,
 };
 
 export interface Target {
@@ -23,7 +23,8 @@ export interface Target {
   input: Omit<RunSpecInput, 'backend' | 'seed'>;
   /** The backends to run: the one named, or every one the bug applies to (or all). */
   backends: string[];
-  jsonPath: string | undefined;
+  /** The report files asked for (checked writable). */
+  reports: ReportPaths;
 }
 
 /** Parse what to run. Every name and combination is checked now (exit 2), before any run starts. */
@@ -48,10 +49,8 @@ export function parseTarget(p: Parsed): Target {
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const jsonPath = str(p, 'json');
-  // Fail now, not after a long run, if the report cannot be written (creating nothing).
-  if (jsonPath !== undefined) checkReportPath(jsonPath);
-  return { input, backends, jsonPath };
+  // Fail now, not after a long run, if a report cannot be written (creating nothing).
+  return { input, backends, reports: reportPaths(p) };
 }
 
 /** The bug if it exists (an unknown one is reported by resolveRunSpec with the right message). */

@@ -4,7 +4,7 @@
  * marked `interrupted`; the second aborts at once (report files are atomic: nothing half-written is
  * left). Exit 130 for SIGINT, 143 for SIGTERM — or 1 if a violation was already found.
  *
- * `pnpm ptesim` runs us under pnpm, sh and tsx; a signal sent to the process group (Ctrl-C, a CI
+ * `pnpm ptesim` runs us under pnpm and sh; a signal sent to the process group (Ctrl-C, a CI
  * job's cancel) reaches us once directly and again as each wrapper relays it. Copies that arrive
  * within RELAY_MS of the first are those relays, not a second request.
  */

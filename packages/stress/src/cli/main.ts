@@ -5,8 +5,11 @@
 import { BENCH_FLAGS, BENCHMARKS, benchCommand } from '../commands/bench.ts';
 import { EXPLORE_FLAGS, exploreCommand } from '../commands/explore.ts';
 import { listCommand } from '../commands/list.ts';
+import { MERGE_FLAGS, mergeCommand } from '../commands/merge.ts';
 import { replayCommand } from '../commands/replay.ts';
+import { SOAK_FLAGS, soakCommand } from '../commands/soak.ts';
 import { STRESS_FLAGS, stressCommand } from '../commands/stress.ts';
+import { ZOO_FLAGS, zooCommand } from '../commands/zoo.ts';
 import { VERSION } from '../version.ts';
 import { type FlagSpec, helpRequested, UsageError } from './args.ts';
 import { flagHelp } from './common.ts';
@@ -19,6 +22,9 @@ usage:
   ptesim stress [options]          a stress run (default: mprotect-dirty, every backend, 5 s each, real threads)
   ptesim explore [options]         the model executor: random, PCT or bounded-exhaustive schedules
   ptesim replay FILE               re-execute a failing schedule step for step
+  ptesim zoo [options]             every known bug × backend × executor: caught, with its kind, how fast
+  ptesim soak --time-budget T      the correct code in rotation until the budget is spent (--shard I/N)
+  ptesim merge FILE...             combine the JSON reports of soak shards
   ptesim bench [throughput|detect|step] [options]   speed figures, measured in one run
 
 stress options:
@@ -52,6 +58,24 @@ const COMMANDS: Record<string, Command> = {
     about: 'the model executor: random, PCT or bounded-exhaustive schedules',
     flags: EXPLORE_FLAGS,
     run: (argv) => exploreCommand(argv),
+  },
+  zoo: {
+    usage: 'ptesim zoo [options]',
+    about: 'every known bug × backend × executor: caught or not, with its expected kind, and how fast',
+    flags: ZOO_FLAGS,
+    run: (argv) => zooCommand(argv),
+  },
+  soak: {
+    usage: 'ptesim soak --time-budget 10m [--shard I/N] [options]',
+    about: 'every correct scenario × backend × contract × executor with fresh seeds until the budget is spent',
+    flags: SOAK_FLAGS,
+    run: (argv) => soakCommand(argv),
+  },
+  merge: {
+    usage: 'ptesim merge FILE... [--json F] [--junit F] [--html F]',
+    about: 'combine the JSON reports of soak shards into one report',
+    flags: MERGE_FLAGS,
+    run: (argv) => mergeCommand(argv),
   },
   replay: {
     usage: 'ptesim replay FILE',

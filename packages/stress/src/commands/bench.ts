@@ -1,11 +1,12 @@
 /**
- * `ptesim bench [throughput|detect|step] [--json F]`: speed figures as measured ratios and rates in
+ * `ptesim bench [startup|throughput|lockdep|detect|step|model] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
 import { BACKENDS } from '@ptesim/core';
 import { runInWorker } from '@ptesim/workers';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
+import { measureCommandStartup } from '../bench/startup.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput } from '../bench/throughput.ts';
 import { duration, type FlagSpec, int, parseArgs, str, UsageError } from '../cli/args.ts';
@@ -20,7 +21,7 @@ export const BENCH_FLAGS: Record<string, FlagSpec> = {
 };
 
 /** The benchmarks, in the order they run. */
-export const BENCHMARKS = ['throughput', 'lockdep', 'detect', 'step', 'model'] as const;
+export const BENCHMARKS = ['startup', 'throughput', 'lockdep', 'detect', 'step', 'model'] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
   const p = parseArgs(argv, BENCH_FLAGS, 'bench');
@@ -39,7 +40,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const results: Record<string, unknown> = { tool: 'ptesim', version: VERSION, command: 'bench' };
 
   if (which.includes('step')) {
-    const module = new URL('../bench/step-cost.ts', import.meta.url).href;
+    const module = 'packages/stress/src/bench/step-cost.ts';
     const steps = await runInWorker<StepCost>('steps', module, 'measureStepCost');
     const direct = await runInWorker<StepCost>('direct', module, 'measureStepCost');
     results.step = { steps, direct };
@@ -57,6 +58,14 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     console.log(
       `  steps mode: ${steps.stepsPerAccess.toFixed(2)} shared steps per MMU access, ` +
         `${steps.overheadPerStepNs.toFixed(1)} ns of overhead per step`,
+    );
+  }
+  if (which.includes('startup')) {
+    const s = measureCommandStartup();
+    results.startup = s;
+    console.log(
+      `start-up (median of ${s.rounds}, node on the bin): list ${s.listMs} ms; a one-episode real run ` +
+        `${s.oneEpisodeMs} ms (+${s.realRunOverheadMs} ms over list); list compiled by tsx on every call ${s.tsxListMs} ms`,
     );
   }
   if (which.includes('throughput')) {

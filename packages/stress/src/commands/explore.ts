@@ -41,7 +41,7 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;
   const schedules = int(p, 'schedules', 1, 1e9) ?? (strategy === 'dfs' ? 1e9 : 10_000);
   const timeMs = duration(p, 'time');
-  return runBackends('explore', argv, startedAt, seed, target.backends, target.jsonPath, exploreBackend);
+  return runBackends('explore', argv, startedAt, seed, target.backends, target.reports, exploreBackend);
 
   async function exploreBackend(backend: string, interrupts: Interrupts): Promise<RunReport> {
     const run = await runModel({

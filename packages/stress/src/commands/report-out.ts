@@ -1,19 +1,19 @@
-/** Running a command's backends and finishing it: the report object, the JSON file, the summary, the exit code. */
+/** Running a command's backends and finishing it: the report object, the report files, the summary, the exit code. */
 import { Interrupts } from '../cli/interrupt.ts';
-import { writeFileAtomic } from '../report/file.ts';
+import { type ReportPaths, writeReports } from '../report/outputs.ts';
 import { combineVerdicts, exitCode, type Report, type RunReport } from '../report/report.ts';
 import { formatReport } from '../report/summary.ts';
 import { VERSION } from '../version.ts';
 
-export function finishReport(
+export async function finishReport(
   command: string,
   argv: readonly string[],
   startedAt: Date,
   seed: number,
   runs: RunReport[],
-  jsonPath: string | undefined,
+  paths: ReportPaths,
   interrupts?: Interrupts,
-): number {
+): Promise<number> {
   const report: Report = {
     tool: 'ptesim',
     version: VERSION,
@@ -25,7 +25,7 @@ export function finishReport(
     interrupted: interrupts?.requested ?? false,
     runs,
   };
-  if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
+  await writeReports(report, paths);
   console.log(formatReport(report));
   return exitCode(report.verdict, interrupts?.exitCode);
 }
@@ -41,7 +41,7 @@ export async function runBackends(
   startedAt: Date,
   seed: number,
   backends: readonly string[],
-  jsonPath: string | undefined,
+  paths: ReportPaths,
   runOne: (backend: string, interrupts: Interrupts) => Promise<RunReport>,
 ): Promise<number> {
   const interrupts = new Interrupts().install();
@@ -53,7 +53,7 @@ export async function runBackends(
       runs.push(run);
       if (run.verdict === 'error') break;
     }
-    return finishReport(command, argv, startedAt, seed, runs, jsonPath, interrupts);
+    return await finishReport(command, argv, startedAt, seed, runs, paths, interrupts);
   } finally {
     interrupts.dispose();
   }

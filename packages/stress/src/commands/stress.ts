@@ -4,13 +4,13 @@
  * executor runs the same programs under a seeded random scheduler (and shrinks and replays what
  * fails). Without options: mprotect-dirty on every backend, 5 s each, real threads.
  */
-import { findScenario, Layout, resolveRunSpec } from '@ptesim/core';
-import { INJECT_EPISODE, INJECTIONS, type InjectKind, type RealRunResult, runReal } from '@ptesim/workers';
+import { resolveRunSpec } from '@ptesim/core';
+import { INJECT_EPISODE, INJECTIONS, type InjectKind, runReal } from '@ptesim/workers';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
 import type { Interrupts } from '../cli/interrupt.ts';
 import { runModel } from '../model/run-model.ts';
-import { buildRunReport, violationReport } from '../report/build.ts';
+import { realRunReport } from '../report/real-run.ts';
 import type { RunReport } from '../report/report.ts';
 import { runBackends } from './report-out.ts';
 
@@ -52,7 +52,7 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
     throw new UsageError(
       `--inject strikes in episode ${INJECT_EPISODE + 1}: give --episodes ${INJECT_EPISODE + 1} or more`,
     );
-  return runBackends('stress', argv, startedAt, seed, target.backends, target.jsonPath, (backend, interrupts) =>
+  return runBackends('stress', argv, startedAt, seed, target.backends, target.reports, (backend, interrupts) =>
     executor === 'model' ? modelRun(backend, interrupts) : realRun(backend, interrupts),
   );
 
@@ -93,52 +93,4 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
     });
     return realRunReport(result, mode ?? 'steps');
   }
-}
-
-/** A real run's report: what to run again, the explore command for the same kind, the agents. */
-function realRunReport(r: RealRunResult, mode: 'steps' | 'direct'): RunReport {
-  const { spec } = r;
-  const { config } = spec;
-  const layout = new Layout(config);
-  const roles = findScenario(spec.scenario)!.roles(config);
-  const bugFlag =
-    (spec.bug ? ` --bug ${spec.bug}` : '') +
-    (spec.contract !== 2007 ? ` --lazy-contract ${spec.contract}` : '') +
-    (spec.hw !== 'x86' ? ` --hw ${spec.hw}` : '') +
-    (spec.lockdep ? '' : ' --no-lockdep');
-  const reproduce =
-    `pnpm ptesim stress --scenario ${spec.scenario} --backend ${spec.backend}${bugFlag}` +
-    `${mode === 'direct' ? ' --mode direct' : ''} ` +
-    `--cpus ${config.cpus} --mmus ${config.mmus} --pages ${config.pages} --seed ${spec.seed}`;
-  const explore = `pnpm ptesim explore --scenario ${spec.scenario} --backend ${spec.backend}${bugFlag}`;
-  return buildRunReport({
-    spec,
-    executor: 'real',
-    mode,
-    episodes: r.episodes,
-    elapsedMs: r.elapsedMs,
-    cpuTimeMs: r.cpuTimeMs,
-    totals: r.totals,
-    agents: r.agents.map((a) => ({
-      agent: a.agent,
-      name: layout.agentName(a.agent),
-      role: roles[a.agent]?.name ?? a.role,
-      counters: a.counters,
-    })),
-    violations: r.violation
-      ? [
-          violationReport(layout, r.violation, {
-            seed: spec.seed,
-            episode: r.violation.episode,
-            countInRun: r.violation.count,
-            reproduce,
-            explore,
-            snapshots: r.snapshots,
-          }),
-        ]
-      : [],
-    error: r.error,
-    hang: r.hang,
-    interrupted: r.interrupted,
-  });
 }

@@ -26,7 +26,7 @@ export interface ExploreOptions extends ModelSetup {
   timeMs?: number | undefined;
   /** Keep going after a failure (count failures) instead of stopping at the first. */
   keepGoing?: boolean | undefined;
-  onProgress?: ((executions: number, elapsedMs: number) => void) | undefined;
+  onProgress?: ((executions: number, elapsedMs: number, raceWindowHits: number) => void) | undefined;
   /** Polled between executions: true stops the search there (Ctrl-C). */
   shouldStop?: (() => boolean) | undefined;
 }
@@ -125,7 +125,7 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
     const now = performance.now();
     if (opts.onProgress && now - lastProgress > 1000) {
       lastProgress = now;
-      opts.onProgress(executions, now - t0);
+      opts.onProgress(executions, now - t0, totals.raceWindowHits);
     }
   }
   return {

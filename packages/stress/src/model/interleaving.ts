@@ -3,7 +3,8 @@
  * one column per simulated CPU/MMU, one row per shared step — the operation, the word, old → new.
  * Rows that touch the violation's PTE or frame are marked `*`; the race window — a thread's read
  * or clear of that PTE and its next write of it, with another thread touching the PTE in between —
- * is drawn with `|` in the margin.
+ * is drawn with `|` in the margin. The rows are computed once, as data (interleavingTable): the
+ * JSON report carries them, and the HTML report draws them as a swimlane.
  */
 import {
   formatPte,
@@ -25,6 +26,37 @@ import {
 import { OP_LOAD, OP_NAMES, OP_TLB, type Trace } from './trace.ts';
 
 const COL = 36;
+/** The separator before the final phase's rows. */
+export const FINAL_CHECK_LABEL = 'final writeback and check (cpu0, all others done)';
+/** Rows kept in a report's table: a shrunk failure is ~150 rows, an unshrunk one can be far more. */
+export const MAX_TABLE_ROWS = 2000;
+/** Rows a capped table keeps before the first marked one: what led up to the race. */
+const LEAD_IN_ROWS = 20;
+
+/** One shared step of the interleaving, in the column of the agent that did it. */
+export interface InterleavingRow {
+  /** 1-based step number (the trace index + 1). */
+  step: number;
+  /** The agent's index into `agents`. */
+  agent: number;
+  /** The operation, the word, old → new (or the value loaded). */
+  text: string;
+  /** It touches the violation's PTE or frame (`*`). */
+  touchesViolation: boolean;
+  /** It lies in the race window (`|`). */
+  inWindow: boolean;
+}
+
+/** The interleaving as data: the text form below and the HTML report's swimlane draw the same rows. */
+export interface InterleavingTable {
+  /** Column names: cpu0, cpu1, mmu0 ... */
+  agents: string[];
+  /** Trace index where the final writeback and check starts: rows with step > finalFrom are the check's. */
+  finalFrom: number;
+  rows: InterleavingRow[];
+  /** Rows left out by capInterleaving (their step numbers are missing from `rows`). */
+  truncated: number;
+}
 
 export function formatInterleaving(
   trace: Trace,
@@ -32,7 +64,33 @@ export function formatInterleaving(
   violation: ViolationRecord | undefined,
   finalFrom: number,
 ): string {
-  const agents = layout.agents;
+  return renderInterleaving(interleavingTable(trace, layout, violation, finalFrom));
+}
+
+/** The text form of a table: the margin marks, one padded column per agent. */
+export function renderInterleaving(table: InterleavingTable): string {
+  const lines: string[] = [];
+  lines.push(['step ', ' ', ...table.agents.map((name) => name.padEnd(COL))].join(''));
+  lines.push('-'.repeat(7 + table.agents.length * COL));
+  for (const row of table.rows) {
+    if (row.step === table.finalFrom + 1) lines.push(`${'-'.repeat(5)} ${FINAL_CHECK_LABEL}`);
+    const cells = table.agents.map((_, a) => (a === row.agent ? row.text : '').padEnd(COL));
+    const mark = row.inWindow ? '|' : ' ';
+    const star = row.touchesViolation ? '*' : ' ';
+    lines.push(`${String(row.step).padStart(4)}${mark}${star} ${cells.join('').trimEnd()}`);
+  }
+  return lines.join('\n');
+}
+
+/** Every row of a failing execution. */
+export function interleavingTable(
+  trace: Trace,
+  layout: Layout,
+  violation: ViolationRecord | undefined,
+  finalFrom: number,
+): InterleavingTable {
+  const agents: string[] = [];
+  for (let a = 0; a < layout.agents; a++) agents.push(layout.agentName(a));
   const pteWord = violation && violation.va >= 0 ? layout.ptePage(0) + violation.va : -1;
   const frameWords =
     violation && violation.frame >= 0
@@ -49,22 +107,30 @@ export function formatInterleaving(
       ? violation !== undefined && trace.addr[i] === violation.va
       : trace.addr[i] === pteWord || frameWords.has(trace.addr[i]);
   const window = raceWindow(trace, pteWord, finalFrom);
+  const rows: InterleavingRow[] = [];
+  for (let i = 0; i < trace.length; i++)
+    rows.push({
+      step: i + 1,
+      agent: trace.thread[i],
+      text: cell(trace, layout, i),
+      touchesViolation: relevant(i),
+      inWindow: window.has(i),
+    });
+  return { agents, finalFrom, rows, truncated: 0 };
+}
 
-  const lines: string[] = [];
-  const header = ['step ', ' '];
-  for (let a = 0; a < agents; a++) header.push(layout.agentName(a).padEnd(COL));
-  lines.push(header.join(''));
-  lines.push('-'.repeat(7 + agents * COL));
-  for (let i = 0; i < trace.length; i++) {
-    if (i === finalFrom) lines.push(`${'-'.repeat(5)} final writeback and check (cpu0, all others done)`);
-    const cells: string[] = [];
-    for (let a = 0; a < agents; a++)
-      cells.push(a === trace.thread[i] ? cell(trace, layout, i).padEnd(COL) : ' '.repeat(COL));
-    const mark = window.has(i) ? '|' : ' ';
-    const star = relevant(i) ? '*' : ' ';
-    lines.push(`${String(i + 1).padStart(4)}${mark}${star} ${cells.join('').trimEnd()}`);
-  }
-  return lines.join('\n');
+/**
+ * At most `maxRows` consecutive rows of `table`: from a little before the first row that touches
+ * the violation or lies in the race window; `truncated` counts the rows left out.
+ */
+export function capInterleaving(table: InterleavingTable, maxRows: number): InterleavingTable {
+  const total = table.rows.length;
+  if (total <= maxRows) return table;
+  // none marked (-1): from the start
+  const firstMarked = table.rows.findIndex((r) => r.touchesViolation || r.inWindow);
+  const from = Math.max(0, Math.min(firstMarked - LEAD_IN_ROWS, total - maxRows));
+  const rows = table.rows.slice(from, from + maxRows);
+  return { ...table, rows, truncated: table.truncated + total - rows.length };
 }
 
 function cell(trace: Trace, layout: Layout, i: number): string {

@@ -4,7 +4,7 @@ import { explainViolation } from '../report/explain.ts';
 import type { RunReport, ViolationReport } from '../report/report.ts';
 import { ModelExecutor } from './execution.ts';
 import { type ExploreOptions, type ExploreResult, explore } from './explore.ts';
-import { formatInterleaving } from './interleaving.ts';
+import { capInterleaving, interleavingTable, MAX_TABLE_ROWS, renderInterleaving } from './interleaving.ts';
 import { writeReplay } from './replay-file.ts';
 import { shrinkSchedule, switches } from './shrink.ts';
 
@@ -60,16 +60,20 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
       violation: { kind: v.kind, message },
       traceHash,
     });
-    interleaving = formatInterleaving(shrunk.trace, machine.layout, v, shrunk.finalFrom);
+    const table = interleavingTable(shrunk.trace, machine.layout, v, shrunk.finalFrom);
+    interleaving = renderInterleaving(table);
     violations = [
-      violationReport(machine.layout, v, {
-        seed: opts.seed,
-        episode: first.execution,
-        countInRun: result.failures,
-        reproduce: `pnpm ptesim replay ${replayFile}`,
-        replayFile,
-        snapshots: opts.lockdep ? shrunk.snapshots : undefined,
-      }),
+      {
+        ...violationReport(machine.layout, v, {
+          seed: opts.seed,
+          episode: first.execution,
+          countInRun: result.failures,
+          reproduce: `pnpm ptesim replay ${replayFile}`,
+          replayFile,
+          snapshots: opts.lockdep ? shrunk.snapshots : undefined,
+        }),
+        interleaving: capInterleaving(table, MAX_TABLE_ROWS),
+      },
     ];
   }
   return {

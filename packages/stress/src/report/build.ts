@@ -14,7 +14,7 @@ import {
 } from '@ptesim/core';
 import type { HangReport } from '@ptesim/workers';
 import { explainViolation, involvedAgents, lockdepReport } from './explain.ts';
-import type { AgentReport, ModelRunInfo, OutcomeReport, RunReport, ViolationReport } from './report.ts';
+import type { AgentReport, ModelRunInfo, OutcomeReport, RunReport, RunSample, ViolationReport } from './report.ts';
 
 /** What a run was and what it did: the executor-specific parts of a report. */
 export interface RunFacts {
@@ -33,6 +33,7 @@ export interface RunFacts {
   hang?: HangReport | undefined;
   interrupted: boolean;
   model?: ModelRunInfo | undefined;
+  samples?: RunSample[] | undefined;
 }
 
 export function buildRunReport(f: RunFacts): RunReport {
@@ -71,6 +72,7 @@ export function buildRunReport(f: RunFacts): RunReport {
     ...(f.hang !== undefined ? { hang: f.hang } : {}),
     interrupted: f.interrupted,
     ...(f.model !== undefined ? { model: f.model } : {}),
+    ...(f.samples !== undefined ? { samples: f.samples } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * violations. The human summary is rendered from the same object (report/summary.ts).
  */
 import type { Counters } from '@ptesim/core';
-import type { HangReport } from '@ptesim/workers';
+import type { HangReport, RunSample } from '@ptesim/workers';
 
 export type Verdict = 'pass' | 'fail' | 'error';
 
@@ -29,6 +29,8 @@ export interface ViolationReport {
   replayFile?: string | undefined;
   /** With the checker on: the rule, and what each CPU involved held and did just before. */
   lockdep?: LockdepReport | undefined;
+  /** Model runs: the (shrunk) failing execution's interleaving as rows, for the HTML report's swimlane. */
+  interleaving?: import('../model/interleaving.ts').InterleavingTable | undefined;
 }
 
 export interface AgentStateReport {
@@ -118,7 +120,14 @@ export interface RunReport {
   hang?: HangReport | undefined;
   /** Stopped early by SIGINT/SIGTERM: the figures cover what ran. */
   interrupted?: boolean | undefined;
+  /** Real runs: the live figures sampled over the run (the stats snapshots of the control plane). */
+  samples?: RunSample[] | undefined;
+  /** zoo: the kind the bug's registry entry expects, and whether the run found exactly that. */
+  expected?: { kind: string; caught: boolean } | undefined;
 }
+
+/** A point of a real run's timeline: cumulative figures at tMs after the start (workers' control plane). */
+export type { RunSample };
 
 export interface OutcomeReport {
   id: string;
@@ -139,6 +148,30 @@ export interface Report {
   /** Stopped by SIGINT/SIGTERM: the runs are what ran until then (later runs never started). */
   interrupted: boolean;
   runs: RunReport[];
+  /** soak (and a merge of soak shards): the plan and how the budget went. */
+  soak?: SoakInfo | undefined;
+  /** merge: the reports combined, as given. */
+  mergedFrom?: string[] | undefined;
+}
+
+/** One unit of soak work: a correct scenario on one backend, contract and executor. */
+export interface SoakItem {
+  /** `scenario/backend/contract/executor`: the item's name in plans, JUnit and the coverage chart. */
+  id: string;
+  scenario: string;
+  backend: string;
+  contract: 2007 | 2025;
+  executor: 'real' | 'model';
+}
+
+export interface SoakInfo {
+  budgetMs: number;
+  /** 1-based shard index and the shard count (1/1: unsharded). Merged reports: every shard, in order. */
+  shards: { index: number; count: number }[];
+  /** This shard's items (merged: the union), in plan order. */
+  plan: SoakItem[];
+  /** Rounds over the plan started (the last may be partial when the budget ran out). */
+  rounds: number;
 }
 
 /** The worst verdict wins: error > fail > pass. */

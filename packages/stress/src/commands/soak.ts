@@ -1,0 +1,144 @@
+/**
+ * `ptesim soak --time-budget 10m [--shard I/N]`: the correct code, every scenario × backend ×
+ * contract × executor in rotation with fresh seeds until the budget is spent (campaign/soak.ts).
+ * A violation does not end the soak: every one is reported, with its reproduce command and (model
+ * runs) replay file. Exit 0 clean, 1 a violation, 3 a run the harness could not finish, 130/143
+ * interrupted (finished runs kept).
+ */
+import { availableParallelism } from 'node:os';
+import { type BugInfo, findBug } from '@ptesim/core';
+import { runCampaign } from '../campaign/campaign.ts';
+import { JobPool } from '../campaign/pool.ts';
+import { runSeed, SoakScheduler, shardOf, soakPlan } from '../campaign/soak.ts';
+import { formatSoak } from '../campaign/soak-report.ts';
+import { StatusLine } from '../campaign/status-line.ts';
+import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
+import { Interrupts } from '../cli/interrupt.ts';
+import { REPORT_FLAGS, reportPaths, writeReports } from '../report/outputs.ts';
+import { combineVerdicts, exitCode, type Report, type RunReport } from '../report/report.ts';
+import { VERSION } from '../version.ts';
+
+export const SOAK_FLAGS: Record<string, FlagSpec> = {
+  'time-budget': { value: true, help: 'wall time of the whole soak, e.g. 10m (required)' },
+  shard: { value: true, help: 'I/N: this machine runs shard I of N (default 1/1)' },
+  executor: { value: true, help: 'real | model | both (default both)' },
+  bug: {
+    value: true,
+    help: 'switch a known bug on in every item it applies to (its scenario and backends): a soak that must fail',
+  },
+  seed: { value: true, help: "the soak's seed; every run's seed derives from it (default random; printed)" },
+  'replay-dir': { value: true, help: 'where the model runs write replay files (default ptesim-replays)' },
+  'dry-run': { value: false, help: 'print the plan of this shard and exit' },
+  ...REPORT_FLAGS,
+  quiet: { value: false, help: 'no live status line' },
+};
+
+export async function soakCommand(argv: readonly string[], startedAt = new Date()): Promise<number> {
+  const p = parseArgs(argv, SOAK_FLAGS, 'soak');
+  if (p.positionals.length > 0) throw new UsageError(`soak takes no positional arguments, got '${p.positionals[0]}'`);
+  const [index, count] = parseShard(str(p, 'shard') ?? '1/1');
+  const which = oneOf(p, 'executor', ['real', 'model', 'both']) ?? 'both';
+  const whole = soakPlan().filter((item) => which === 'both' || item.executor === which);
+  const plan = shardOf(whole, index, count);
+  if (bool(p, 'dry-run')) {
+    console.log(plan.map((item) => item.id).join('\n'));
+    return 0;
+  }
+  const bugName = str(p, 'bug');
+  const bug = bugName === undefined ? undefined : findBug(bugName);
+  if (bugName !== undefined && !bug) throw new UsageError(`unknown bug '${bugName}' (see: ptesim list)`);
+  const budgetMs = duration(p, 'time-budget');
+  if (budgetMs === undefined) throw new UsageError('soak needs --time-budget, e.g. --time-budget 10m');
+  const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? Math.floor(Math.random() * 2 ** 31);
+  const replayDir = str(p, 'replay-dir') ?? 'ptesim-replays';
+  const paths = reportPaths(p);
+
+  const interrupts = new Interrupts().install();
+  const pool = new JobPool(availableParallelism());
+  const line = new StatusLine(bool(p, 'quiet'));
+  const runs: RunReport[] = [];
+  const planIndex = new Map(whole.map((item, i) => [item.id, i]));
+  const scheduler = new SoakScheduler(
+    plan,
+    budgetMs,
+    pool.cores,
+    (item) => pool.cost({ id: item.id, executor: item.executor, input: { ...item, seed: 0 }, timeMs: 0, replayDir }),
+    (item, round, sliceMs) => ({
+      id: `${item.id}#${round + 1}`,
+      executor: item.executor,
+      input: {
+        scenario: item.scenario,
+        backend: item.backend,
+        contract: item.contract,
+        seed: runSeed(seed, planIndex.get(item.id)!, round),
+        bug:
+          bug && bugScenario(bug, item.executor) === item.scenario && bug.backends.includes(item.backend)
+            ? bug.name
+            : undefined,
+      },
+      timeMs: sliceMs,
+      replayDir,
+    }),
+  );
+  const t0 = performance.now();
+  line.log(
+    `soak: shard ${index}/${count}, ${plan.length} items (scenario × backend × contract × executor), ` +
+      `budget ${(budgetMs / 1000).toFixed(0)} s, ${pool.cores} cores, seed ${seed}`,
+  );
+  try {
+    await runCampaign(
+      pool,
+      {
+        next: () => scheduler.next(),
+        done: (job, run) => {
+          runs.push(run);
+          if (run.verdict !== 'pass')
+            line.log(
+              `soak: ${job.id} ${run.verdict.toUpperCase()}: ${run.violations[0]?.kind ?? run.error?.split('\n')[0]}`,
+            );
+        },
+        status: (elapsed) => {
+          const failing = runs.filter((r) => r.verdict !== 'pass').length;
+          return (
+            `soak ${index}/${count}  ${runs.length} runs (round ${scheduler.rounds})  ` +
+            `${(elapsed / 1000).toFixed(0)}/${(budgetMs / 1000).toFixed(0)} s  ` +
+            `ETA ${Math.max(0, (budgetMs - elapsed) / 1000).toFixed(0)} s  ${failing} failing`
+          );
+        },
+      },
+      line,
+      interrupts,
+    );
+  } finally {
+    await pool.close();
+    interrupts.dispose();
+  }
+  const report: Report = {
+    tool: 'ptesim',
+    version: VERSION,
+    command: 'soak',
+    argv: [...argv],
+    startedAt: startedAt.toISOString(),
+    verdict: combineVerdicts(runs.map((r) => r.verdict)),
+    seed,
+    interrupted: interrupts.requested,
+    runs,
+    soak: { budgetMs, shards: [{ index, count }], plan, rounds: scheduler.rounds },
+  };
+  await writeReports(report, paths);
+  console.log(formatSoak(report, performance.now() - t0));
+  return exitCode(report.verdict, interrupts.exitCode);
+}
+
+/** The scenario a bug is found in by each executor (BugInfo.realScenario). */
+function bugScenario(bug: BugInfo, executor: 'real' | 'model'): string {
+  return executor === 'real' ? (bug.realScenario ?? bug.scenario) : bug.scenario;
+}
+
+function parseShard(s: string): [number, number] {
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (!m) throw new UsageError(`--shard must be I/N, e.g. 2/3; got '${s}'`);
+  const [index, count] = [Number(m[1]), Number(m[2])];
+  if (count < 1 || index < 1 || index > count) throw new UsageError(`--shard ${s}: I must be between 1 and N`);
+  return [index, count];
+}
