@@ -369,6 +369,38 @@ describe('zoo and soak end to end', () => {
     expect(r.stdout).toMatch(/run again: pnpm ptesim replay /);
   });
 
+  it("a real run's violation in a soak gets the replay file of the model executor's search for its kind", async () => {
+    const json = join(dir, 'soak-real.json');
+    // chg-mask-pfn is found in the first episodes on real threads and at the first schedules by the
+    // model: the plan's first real item (mprotect-dirty, native, 2007) is where it applies.
+    const r = await pnpmPtesim([
+      'soak',
+      '--time-budget',
+      '4s',
+      '--executor',
+      'real',
+      '--shard',
+      '1/24',
+      '--bug',
+      'chg-mask-pfn',
+      '--seed',
+      '5',
+      '--json',
+      json,
+      '--replay-dir',
+      dir,
+      '--quiet',
+    ]);
+    expect(r.code).toBe(1);
+    const rep = readJson(json);
+    expect(rep.runs.every((x) => x.executor === 'real')).toBe(true); // the search is not a soak run
+    const v = rep.runs.find((x) => x.verdict === 'fail')!.violations[0];
+    expect(v.kind).toBe('prot-commit');
+    expect(v.replayFile?.startsWith(dir)).toBe(true);
+    expect(v.replaySearch).toMatch(/^replay file \(the model executor found prot-commit/);
+    expect(r.stdout).toContain(v.replaySearch);
+  });
+
   it('Ctrl-C on a soak keeps every finished run in the report, marked interrupted (exit 130)', async () => {
     const json = join(dir, 'soak-int.json');
     const r = await pnpmPtesim(

@@ -1,7 +1,8 @@
 /**
- * Running a campaign's jobs on the pool: at most one job waiting per core (a soak sizes each slice
- * when its job starts), Ctrl-C taken as "finish what runs, start nothing new, keep every result",
- * and the live status line fed from the pool's comlink progress calls.
+ * Running a campaign's jobs on the pool until no job is left to start and none is running: at most
+ * one job waiting per core (a soak sizes each slice when its job is handed out), Ctrl-C taken as
+ * "finish what runs, start nothing new, keep every result", and the live status line fed from the
+ * pool's comlink progress calls.
  */
 import type { Interrupts } from '../cli/interrupt.ts';
 import type { RunReport } from '../report/report.ts';
@@ -45,7 +46,12 @@ export async function runCampaign(
       while (inflight.size >= pool.cores) await Promise.race(inflight);
       if (interrupts.requested) break;
       const job = hooks.next();
-      if (job === undefined) break;
+      if (job === undefined) {
+        // Nothing to start now; a job still running may bring more (a soak's replay search).
+        if (inflight.size === 0) break;
+        await Promise.race(inflight);
+        continue;
+      }
       const p: Promise<void> = pool.run(job).then((run) => {
         inflight.delete(p);
         hooks.done(job, run);

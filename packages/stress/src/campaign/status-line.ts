@@ -6,8 +6,6 @@
  */
 import { createLogUpdate } from 'log-update';
 
-const PLAIN_EVERY_MS = 10_000;
-
 export class StatusLine {
   private readonly tty: boolean;
   private readonly live: ReturnType<typeof createLogUpdate> | undefined;
@@ -16,6 +14,8 @@ export class StatusLine {
   constructor(
     private readonly quiet: boolean,
     private readonly stream: NodeJS.WriteStream = process.stderr,
+    /** Off a terminal: at most one line this often. */
+    private readonly plainEveryMs = 10_000,
   ) {
     this.tty = stream.isTTY === true;
     this.live = this.tty && !quiet ? createLogUpdate(stream) : undefined;
@@ -29,7 +29,7 @@ export class StatusLine {
       return;
     }
     const now = performance.now();
-    if (now - this.lastPlain < PLAIN_EVERY_MS) return;
+    if (now - this.lastPlain < this.plainEveryMs) return;
     this.lastPlain = now;
     this.stream.write(`${text}\n`);
   }

@@ -8,8 +8,9 @@
 import { availableParallelism } from 'node:os';
 import { type BugInfo, findBug } from '@ptesim/core';
 import { runCampaign } from '../campaign/campaign.ts';
+import type { Job } from '../campaign/job.ts';
 import { JobPool } from '../campaign/pool.ts';
-import { runSeed, SoakScheduler, shardOf, soakPlan } from '../campaign/soak.ts';
+import { MIN_SLICE_MS, runSeed, SoakScheduler, shardOf, soakPlan } from '../campaign/soak.ts';
 import { formatSoak } from '../campaign/soak-report.ts';
 import { StatusLine } from '../campaign/status-line.ts';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
@@ -80,6 +81,10 @@ export async function soakCommand(argv: readonly string[], startedAt = new Date(
       replayDir,
     }),
   );
+  // A real run's violation cannot be replayed: the model executor searches for the same kind in
+  // the same configuration (ahead of the plan's next item), and its replay file goes with it.
+  const followUps: Job[] = [];
+  const searchFor = new Map<string, RunReport>();
   const t0 = performance.now();
   line.log(
     `soak: shard ${index}/${count}, ${plan.length} items (scenario × backend × contract × executor), ` +
@@ -89,9 +94,19 @@ export async function soakCommand(argv: readonly string[], startedAt = new Date(
     await runCampaign(
       pool,
       {
-        next: () => scheduler.next(),
+        next: () => followUps.shift() ?? scheduler.next(),
         done: (job, run) => {
+          const failed = searchFor.get(job.id);
+          if (failed) {
+            attachReplay(failed, run);
+            return;
+          }
           runs.push(run);
+          if (run.executor === 'real' && run.violations.length > 0 && !pool.stopping) {
+            const search = replaySearchJob(job, run);
+            searchFor.set(search.id, run);
+            followUps.push(search);
+          }
           if (run.verdict !== 'pass')
             line.log(
               `soak: ${job.id} ${run.verdict.toUpperCase()}: ${run.violations[0]?.kind ?? run.error?.split('\n')[0]}`,
@@ -133,6 +148,41 @@ export async function soakCommand(argv: readonly string[], startedAt = new Date(
 /** The scenario a bug is found in by each executor (BugInfo.realScenario). */
 function bugScenario(bug: BugInfo, executor: 'real' | 'model'): string {
   return executor === 'real' ? (bug.realScenario ?? bug.scenario) : bug.scenario;
+}
+
+/** SEARCH_MS at most: the time goes to the plan's other items. */
+const SEARCH_MS = 30_000;
+
+/** The model executor's search for a real run's violation: same scenario, backend, contract, bug. */
+function replaySearchJob(job: Job, run: RunReport): Job {
+  return {
+    id: `${job.id} replay search`,
+    executor: 'model',
+    input: {
+      scenario: run.scenario,
+      backend: run.backend,
+      contract: run.contract,
+      bug: run.bug ?? undefined,
+      seed: run.seed,
+    },
+    timeMs: Math.min(SEARCH_MS, Math.max(job.timeMs, MIN_SLICE_MS)),
+    replayDir: job.replayDir,
+  };
+}
+
+/** The search's replay file goes with the real run's violation when it found the same kind. */
+function attachReplay(real: RunReport, search: RunReport): void {
+  const v = real.violations[0];
+  const found = search.violations[0];
+  if (found?.kind === v.kind && found.replayFile !== undefined) {
+    v.replayFile = found.replayFile;
+    v.replaySearch =
+      `replay file (the model executor found ${v.kind} in the same configuration at schedule ` +
+      `#${search.model?.firstFailureAt}): ${found.replayFile}`;
+  } else
+    v.replaySearch =
+      `no replay file: the model executor found ${found ? `${found.kind}, not ${v.kind},` : `no ${v.kind}`} ` +
+      `in ${search.model?.executions ?? 0} schedules (${(search.elapsedMs / 1000).toFixed(0)} s); search longer: ${v.explore ?? 'ptesim explore'}`;
 }
 
 function parseShard(s: string): [number, number] {

@@ -6,6 +6,7 @@
  */
 import { resolveRunSpec } from '@ptesim/core';
 import { INJECT_EPISODE, INJECTIONS, type InjectKind, runReal } from '@ptesim/workers';
+import { rate, StatusLine } from '../campaign/status-line.ts';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
 import type { Interrupts } from '../cli/interrupt.ts';
@@ -73,7 +74,7 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
   async function realRun(backend: string, interrupts: Interrupts): Promise<RunReport> {
     const spec = resolveRunSpec({ ...target.input, backend, seed }, 'real');
     const label = `[${spec.scenario}/${backend}]`;
-    let lastPrint = 0;
+    const line = new StatusLine(quiet, process.stderr, 2000);
     const result = await runReal({
       ...spec,
       mode,
@@ -83,14 +84,18 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
       inject: inject && { kind: inject },
       shouldStop: () => interrupts.requested,
       onProgress: (pr) => {
-        if (quiet || pr.elapsedMs - lastPrint < 2000) return;
-        lastPrint = pr.elapsedMs;
         const of = timeMs !== undefined ? `/${(timeMs / 1000).toFixed(0)}s` : '';
-        process.stderr.write(
-          `${label} ${(pr.elapsedMs / 1000).toFixed(1)}s${of}  episodes ${pr.episodes}${pr.violations ? '  violation found, stopping' : ''}\n`,
+        const s = pr.elapsedMs / 1000;
+        const hits =
+          pr.raceWindowHits !== undefined
+            ? `  race-window hits ${pr.raceWindowHits} (${rate(pr.raceWindowHits / s)}/s)`
+            : '';
+        line.update(
+          `${label} ${s.toFixed(1)}s${of}  episodes ${pr.episodes}${hits}${pr.violations ? '  violation found, stopping' : ''}`,
         );
       },
     });
+    line.done();
     return realRunReport(result, mode ?? 'steps');
   }
 }

@@ -58,8 +58,20 @@ function runLabel(run: RunReport, index: number): string {
   return `#${index + 1} ${run.scenario}/${run.backend}${run.bug ? ` ${run.bug}` : ''} (${run.executor})`;
 }
 
-function verdictBadge(verdict: Verdict): string {
-  return `<span class="verdict ${verdict}">${verdict.toUpperCase()}</span>`;
+/** A run's verdict as its report means it: a zoo run passes when it caught its bug (CAUGHT), fails when it missed it. */
+function runVerdict(r: RunReport): { verdict: Verdict; label: string } {
+  if (r.expected && r.verdict !== 'error')
+    return r.expected.caught ? { verdict: 'pass', label: 'CAUGHT' } : { verdict: 'fail', label: 'MISSED' };
+  return { verdict: r.verdict, label: r.verdict.toUpperCase() };
+}
+
+function verdictBadge(verdict: Verdict, label = verdict.toUpperCase()): string {
+  return `<span class="verdict ${verdict}">${esc(label)}</span>`;
+}
+
+function runBadge(r: RunReport): string {
+  const { verdict, label } = runVerdict(r);
+  return verdictBadge(verdict, label);
 }
 
 /** The kind a zoo run found, or null when it found nothing. */
@@ -74,7 +86,10 @@ function header(report: Report): string {
     ['started', esc(report.startedAt)],
     ['command line', `<code>ptesim ${esc([report.command, ...report.argv].join(' '))}</code>`],
     ['version', esc(report.version)],
-    ['runs', `${report.runs.length} (${report.runs.filter((r) => r.verdict !== 'pass').length} not passing)`],
+    [
+      'runs',
+      `${report.runs.length} (${report.runs.filter((r) => runVerdict(r).verdict !== 'pass').length} not passing)`,
+    ],
   ];
   if (report.soak) {
     const s = report.soak;
@@ -131,9 +146,9 @@ function runsTable(runs: RunReport[]): string {
       fmtMs(r.elapsedMs),
       // as in the text summary: a pass that never hit its race window proves nothing
       `${fmtInt(r.raceWindowHits)}${r.windowHit || r.verdict !== 'pass' ? '' : ' <span class="warn" title="a pass that never hit its race window proves nothing">(never hit)</span>'}`,
-      verdictBadge(r.verdict),
+      runBadge(r),
     ];
-    return `<tr class="${r.verdict}">${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+    return `<tr class="${runVerdict(r).verdict}">${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   });
   return `<section><h2>Verdicts</h2>
 <div class="scroll"><table class="verdicts"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>
@@ -142,7 +157,7 @@ function runsTable(runs: RunReport[]): string {
 }
 
 function runSection(run: RunReport, index: number): string {
-  const parts = [`<h3 id="run-${index + 1}">${esc(runLabel(run, index))} ${verdictBadge(run.verdict)}</h3>`];
+  const parts = [`<h3 id="run-${index + 1}">${esc(runLabel(run, index))} ${runBadge(run)}</h3>`];
   if (run.interrupted) parts.push('<p class="interrupted">interrupted: the figures cover what ran</p>');
   if (run.error) parts.push(`<pre class="error">${esc(run.error)}</pre>`);
   parts.push(countersTable(run));
@@ -150,7 +165,7 @@ function runSection(run: RunReport, index: number): string {
   if (run.verdict !== 'pass')
     parts.push(`<details><summary>text summary</summary><pre>${esc(formatRun(run))}</pre></details>`);
   parts.push(...run.violations.map(violationBlock));
-  return `<article class="run ${run.verdict}">${parts.join('\n')}</article>`;
+  return `<article class="run ${runVerdict(run).verdict}">${parts.join('\n')}</article>`;
 }
 
 /** The run's counters, nonzero ones only (the zeros are counted), four name/value pairs a row. */

@@ -25,8 +25,13 @@ export interface ViolationReport {
   reproduce: string;
   /** Real runs: the model-executor command that finds the same kind of violation step by step. */
   explore?: string | undefined;
-  /** Model runs: the replay file of the (shrunk) failing schedule. */
+  /**
+   * Model runs: the replay file of the (shrunk) failing schedule. A soak's real runs: the replay
+   * file of the model executor's search for the same kind of violation, if it found one.
+   */
   replayFile?: string | undefined;
+  /** A soak's real runs: what the model executor's search for this kind found, in words. */
+  replaySearch?: string | undefined;
   /** With the checker on: the rule, and what each CPU involved held and did just before. */
   lockdep?: LockdepReport | undefined;
   /** Model runs: the (shrunk) failing execution's interleaving as rows, for the HTML report's swimlane. */

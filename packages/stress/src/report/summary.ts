@@ -104,6 +104,7 @@ function formatViolations(r: RunReport): string[] {
     if (v.countInRun > 1) lines.push(`    (${v.countInRun} violations in this run; the first is shown)`);
     lines.push(`    run again: ${v.reproduce}`);
     if (v.explore) lines.push(`    see the interleaving: ${v.explore}`);
+    if (v.replaySearch) lines.push(`    ${v.replaySearch}`);
     if (v.lockdep) lines.push(...formatLockdep(v.lockdep));
   }
   return lines;
