@@ -7,7 +7,8 @@ import { soakItemId } from '../report/junit.ts';
 import type { Report, RunReport } from '../report/report.ts';
 import { formatRun } from '../report/summary.ts';
 
-export function formatSoak(report: Report, wallMs: number): string {
+/** `wallMs`: how long the soak took (a merge of shards has no one figure: undefined). */
+export function formatSoak(report: Report, wallMs?: number): string {
   const soak = report.soak!;
   const byItem = new Map<string, RunReport[]>(soak.plan.map((item) => [item.id, []]));
   for (const r of report.runs) byItem.get(soakItemId(r))?.push(r);
@@ -48,7 +49,9 @@ export function formatSoak(report: Report, wallMs: number): string {
     ...(failing.length > 0 ? ['', `${failing.length} failing run(s):`, '', ...failing.map(formatRun)] : []),
     '',
     `soak: shard(s) ${shards}, ${soak.plan.length} items, ${report.runs.length} runs in ${soak.rounds} round(s), ` +
-      `budget ${(soak.budgetMs / 1000).toFixed(0)} s, took ${(wallMs / 1000).toFixed(1)} s` +
+      `budget ${(soak.budgetMs / 1000).toFixed(0)} s` +
+      (wallMs !== undefined ? `, took ${(wallMs / 1000).toFixed(1)} s` : '') +
+      (report.mergedFrom ? `, merged from ${report.mergedFrom.length} report(s)` : '') +
       (notRun > 0 ? `, ${notRun} item(s) never ran` : '') +
       ` — verdict ${report.verdict}${report.interrupted ? ' (interrupted)' : ''}`,
   ].join('\n');

@@ -23,7 +23,7 @@ export async function mergeCommand(argv: readonly string[], startedAt = new Date
     startedAt,
   );
   await writeReports(merged, paths);
-  console.log(formatSoak(merged, Math.max(...merged.runs.map((r) => r.elapsedMs), 0)));
+  console.log(formatSoak(merged));
   return exitCode(merged.verdict);
 }
 
