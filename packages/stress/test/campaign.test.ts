@@ -114,14 +114,13 @@ describe('the soak plan and its shards', () => {
 
 describe('the time budget splits itself across the work left', () => {
   const items: SoakItem[] = soakPlan().slice(0, 4);
-  /** A scheduler on a fake clock; each job "runs" for its slice, one at a time. */
-  function simulate(budgetMs: number, weight = (_: SoakItem) => 1) {
-    let now = 0;
-    const s = new SoakScheduler(
+  /** A scheduler of `items` on the clock `now`, one core, every item of weight 1. */
+  const scheduler = (budgetMs: number, now: () => number) =>
+    new SoakScheduler(
       items,
       budgetMs,
       1,
-      weight,
+      () => 1,
       (item, round, sliceMs) => ({
         id: `${item.id}#${round}`,
         executor: item.executor,
@@ -129,8 +128,12 @@ describe('the time budget splits itself across the work left', () => {
         timeMs: sliceMs,
         replayDir: '',
       }),
-      () => now,
+      now,
     );
+  /** Each job "runs" for its slice, one at a time, on a fake clock. */
+  function simulate(budgetMs: number) {
+    let now = 0;
+    const s = scheduler(budgetMs, () => now);
     const jobs = [];
     for (let job = s.next(); job !== undefined; job = s.next()) {
       jobs.push(job);
@@ -157,20 +160,7 @@ describe('the time budget splits itself across the work left', () => {
 
   it('adapts: an overrun shortens the slices left', () => {
     let now = 0;
-    const s = new SoakScheduler(
-      items,
-      40_000,
-      1,
-      () => 1,
-      (item, round, sliceMs) => ({
-        id: `${item.id}#${round}`,
-        executor: item.executor,
-        input: { backend: item.backend, seed: 0 },
-        timeMs: sliceMs,
-        replayDir: '',
-      }),
-      () => now,
-    );
+    const s = scheduler(40_000, () => now);
     const first = s.next()!;
     expect(first.timeMs).toBe(10_000);
     now += 25_000; // the first run took far longer than its slice

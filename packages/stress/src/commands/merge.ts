@@ -3,12 +3,11 @@
  * and HTML — as if one machine had run the whole plan. The shards must be of one soak: the same
  * plan split the same way, each shard once, their plans disjoint.
  */
-import { readFileSync } from 'node:fs';
 import { formatSoak } from '../campaign/soak-report.ts';
 import { type FlagSpec, parseArgs, UsageError } from '../cli/args.ts';
+import { readJsonFile } from '../report/file.ts';
 import { REPORT_FLAGS, reportPaths, writeReports } from '../report/outputs.ts';
-import { combineVerdicts, exitCode, type Report } from '../report/report.ts';
-import { VERSION } from '../version.ts';
+import { exitCode, makeReport, type Report } from '../report/report.ts';
 
 export const MERGE_FLAGS: Record<string, FlagSpec> = { ...REPORT_FLAGS };
 
@@ -28,18 +27,7 @@ export async function mergeCommand(argv: readonly string[], startedAt = new Date
 }
 
 function readReport(file: string): Report {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  let r: Report;
-  try {
-    r = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${file} is not JSON (a ptesim soak --json report is)`);
-  }
+  const r = readJsonFile(file, 'the JSON report of a ptesim soak') as Report;
   if (r?.tool !== 'ptesim' || !r.soak || !Array.isArray(r.runs))
     throw new UsageError(`${file} is not the JSON report of a ptesim soak`);
   return r;
@@ -74,17 +62,14 @@ export function mergeSoakReports(
   const missing = Array.from({ length: count }, (_, i) => `${i + 1}/${count}`).filter((k) => !seen.has(k));
   if (missing.length > 0)
     process.stderr.write(`ptesim merge: shard(s) ${missing.join(', ')} not given: their items are not in the report\n`);
-  return {
-    tool: 'ptesim',
-    version: VERSION,
+  return makeReport({
     command: 'merge',
-    argv: [...argv],
-    startedAt: startedAt.toISOString(),
-    verdict: combineVerdicts(runs.map((r) => r.verdict)),
+    argv,
+    startedAt,
     // The first shard's (a CI matrix gives them one); every run carries its own seed.
     seed: ordered[0].r.seed,
-    interrupted: ordered.some((s) => s.r.interrupted),
     runs,
+    interrupted: ordered.some((s) => s.r.interrupted),
     soak: {
       budgetMs: Math.max(...ordered.map((s) => s.r.soak!.budgetMs)),
       shards: ordered.flatMap((s) => s.shard),
@@ -92,5 +77,5 @@ export function mergeSoakReports(
       rounds: Math.max(...ordered.map((s) => s.r.soak!.rounds)),
     },
     mergedFrom: ordered.map((s) => s.file),
-  };
+  });
 }

@@ -1,9 +1,8 @@
 /** Running a command's backends and finishing it: the report object, the report files, the summary, the exit code. */
 import { Interrupts } from '../cli/interrupt.ts';
 import { type ReportPaths, writeReports } from '../report/outputs.ts';
-import { combineVerdicts, exitCode, type Report, type RunReport } from '../report/report.ts';
+import { exitCode, makeReport, type RunReport } from '../report/report.ts';
 import { formatReport } from '../report/summary.ts';
-import { VERSION } from '../version.ts';
 
 export async function finishReport(
   command: string,
@@ -14,17 +13,14 @@ export async function finishReport(
   paths: ReportPaths,
   interrupts?: Interrupts,
 ): Promise<number> {
-  const report: Report = {
-    tool: 'ptesim',
-    version: VERSION,
+  const report = makeReport({
     command,
-    argv: [...argv],
-    startedAt: startedAt.toISOString(),
-    verdict: combineVerdicts(runs.map((r) => r.verdict)),
+    argv,
+    startedAt,
     seed,
-    interrupted: interrupts?.requested ?? false,
     runs,
-  };
+    interrupted: interrupts?.requested ?? false,
+  });
   await writeReports(report, paths);
   console.log(formatReport(report));
   return exitCode(report.verdict, interrupts?.exitCode);

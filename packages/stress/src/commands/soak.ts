@@ -16,8 +16,7 @@ import { StatusLine } from '../campaign/status-line.ts';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { Interrupts } from '../cli/interrupt.ts';
 import { REPORT_FLAGS, reportPaths, writeReports } from '../report/outputs.ts';
-import { combineVerdicts, exitCode, type Report, type RunReport } from '../report/report.ts';
-import { VERSION } from '../version.ts';
+import { exitCode, makeReport, type RunReport } from '../report/report.ts';
 
 export const SOAK_FLAGS: Record<string, FlagSpec> = {
   'time-budget': { value: true, help: 'wall time of the whole soak, e.g. 10m (required)' },
@@ -128,18 +127,15 @@ export async function soakCommand(argv: readonly string[], startedAt = new Date(
     await pool.close();
     interrupts.dispose();
   }
-  const report: Report = {
-    tool: 'ptesim',
-    version: VERSION,
+  const report = makeReport({
     command: 'soak',
-    argv: [...argv],
-    startedAt: startedAt.toISOString(),
-    verdict: combineVerdicts(runs.map((r) => r.verdict)),
+    argv,
+    startedAt,
     seed,
-    interrupted: interrupts.requested,
     runs,
+    interrupted: interrupts.requested,
     soak: { budgetMs, shards: [{ index, count }], plan, rounds: scheduler.rounds },
-  };
+  });
   await writeReports(report, paths);
   console.log(formatSoak(report, performance.now() - t0));
   return exitCode(report.verdict, interrupts.exitCode);

@@ -12,8 +12,7 @@ import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError }
 import { Interrupts } from '../cli/interrupt.ts';
 import { didYouMean } from '../cli/suggest.ts';
 import { REPORT_FLAGS, reportPaths, writeReports } from '../report/outputs.ts';
-import { exitCode, type Report, type RunReport } from '../report/report.ts';
-import { VERSION } from '../version.ts';
+import { exitCode, makeReport, type RunReport } from '../report/report.ts';
 
 export const ZOO_FLAGS: Record<string, FlagSpec> = {
   'time-per-bug': { value: true, help: 'time each run gets to catch its bug (default 5s)' },
@@ -84,17 +83,15 @@ export async function zooCommand(argv: readonly string[], startedAt = new Date()
   }
   // In plan order; the runs that never started (interrupted) are left out and the report says so.
   const done = jobs.map((j) => runs.get(j.id)).filter((r): r is RunReport => r !== undefined);
-  const report: Report = {
-    tool: 'ptesim',
-    version: VERSION,
+  const report = makeReport({
     command: 'zoo',
-    argv: [...argv],
-    startedAt: startedAt.toISOString(),
-    verdict: zooVerdict(done),
+    argv,
+    startedAt,
     seed,
-    interrupted: interrupts.requested || done.length < jobs.length,
     runs: done,
-  };
+    verdict: zooVerdict(done),
+    interrupted: interrupts.requested || done.length < jobs.length,
+  });
   await writeReports(report, paths);
   console.log(formatZoo(report, performance.now() - t0));
   return exitCode(report.verdict, interrupts.exitCode);

@@ -4,11 +4,11 @@
  * that wrote it and what it found. Reading one is strict: a corrupt file or one from an
  * incompatible format is a UsageError (exit 2, one line).
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { resolveRunSpec } from '@ptesim/core';
 import { UsageError } from '../cli/args.ts';
-import { writeFileAtomic } from '../report/file.ts';
+import { readJsonFile, writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
 import type { ModelSetup } from './execution.ts';
 
@@ -44,18 +44,7 @@ export function writeReplay(dir: string, r: Omit<ReplayFile, 'ptesim' | 'format'
 }
 
 export function readReplay(path: string): ReplayFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    throw new UsageError(`${path} is not a replay file: not valid JSON`);
-  }
+  const data = readJsonFile(path, 'a replay file');
   const bad = (what: string) => new UsageError(`${path} is not a usable replay file: ${what}`);
   if (typeof data !== 'object' || data === null || (data as { ptesim?: unknown }).ptesim !== 'replay')
     throw bad('no "ptesim": "replay" marker');

@@ -4,7 +4,7 @@
  * same folder and renamed over the target, so a reader — or a CI job cancelled halfway — never
  * sees a partial or empty report.
  */
-import { accessSync, constants, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../cli/args.ts';
 
@@ -42,5 +42,20 @@ function statOrUndefined(p: string) {
     return statSync(p);
   } catch {
     return undefined;
+  }
+}
+
+/** A JSON file given on the command line, parsed; `what` names what it should be, for the one-line errors. */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${path} is not ${what}: not valid JSON`);
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { Counters } from '@ptesim/core';
 import type { HangReport, RunSample } from '@ptesim/workers';
+import { VERSION } from '../version.ts';
 
 export type Verdict = 'pass' | 'fail' | 'error';
 
@@ -190,4 +191,31 @@ export function combineVerdicts(verdicts: readonly Verdict[]): Verdict {
 export function exitCode(verdict: Verdict, interruptedCode?: number): number {
   if (verdict === 'pass') return interruptedCode ?? 0;
   return verdict === 'fail' ? 1 : 3;
+}
+
+/** A command's report: what every command's report starts with, then its runs. Verdict: the worst run's unless given. */
+export function makeReport(r: {
+  command: string;
+  argv: readonly string[];
+  startedAt: Date;
+  seed: number;
+  runs: RunReport[];
+  interrupted: boolean;
+  verdict?: Verdict | undefined;
+  soak?: SoakInfo | undefined;
+  mergedFrom?: string[] | undefined;
+}): Report {
+  return {
+    tool: 'ptesim',
+    version: VERSION,
+    command: r.command,
+    argv: [...r.argv],
+    startedAt: r.startedAt.toISOString(),
+    verdict: r.verdict ?? combineVerdicts(r.runs.map((x) => x.verdict)),
+    seed: r.seed,
+    interrupted: r.interrupted,
+    runs: r.runs,
+    ...(r.soak !== undefined ? { soak: r.soak } : {}),
+    ...(r.mergedFrom !== undefined ? { mergedFrom: r.mergedFrom } : {}),
+  };
 }
