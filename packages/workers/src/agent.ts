@@ -16,6 +16,7 @@ import {
   AtomicsMem,
   type Counters,
   CTL_FIXED_DONE,
+  formatEvents,
   HDR_ABANDONED,
   HDR_ABORT,
   HDR_EPISODE,
@@ -73,6 +74,7 @@ export default async function runAgent(task: AgentTask): Promise<AgentResult> {
     serveControl(task.control, {
       stats: () => ({ ...cpu.stats }),
       stop: () => void Atomics.store(i32, HDR_STOP, 1),
+      events: () => formatEvents(i32, block),
     });
   watchRun(i32, HDR_ABORT, HDR_VIOLATIONS, cpu.tlb ? block + AG_TLB_REQ : -1, block + AG_ACK_WAIT);
   Atomics.add(i32, HDR_STARTED, 1); // the watchdog's clock starts when every agent is here
@@ -106,6 +108,8 @@ export default async function runAgent(task: AgentTask): Promise<AgentResult> {
     }
   }
   publishWait(i32, block, WAIT_EXITED, 0, 0);
+  // A run that found a violation: the coordinator takes every agent's event ring for the report.
+  if (Atomics.load(i32, HDR_VIOLATIONS) !== 0) await control?.linger();
   task.control?.close();
   return { agent: task.agent, role: role.name, counters: cpu.stats };
 }

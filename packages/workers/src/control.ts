@@ -1,8 +1,10 @@
 /**
  * The control plane of a real run, over comlink: what the coordinator asks of running agents that
- * is not per step — a stats snapshot (the live progress line, the run's timeline) and a request to
- * stop at the next episode boundary. Never on the race path: an agent answers only between
- * episodes, when it gives its event loop a turn (at most every TURN_MS).
+ * is not per step — a stats snapshot (the live progress line, the run's timeline), a request to
+ * stop at the next episode boundary, and, after a violation, each agent's event ring for the
+ * report (agents linger after the run until the coordinator has it, or LINGER_MS). Never on the
+ * race path: an agent answers only between episodes, when it gives its event loop a turn (at most
+ * every TURN_MS), or while it lingers.
  *
  * A comlink call pending on a dead worker is never settled (DESIGN.md §8), so every call here is
  * raced against the agent's end — its piscina task settling, which is how a worker's exit or error
@@ -20,14 +22,33 @@ export interface AgentControl {
   stats(): Counters;
   /** Ask the run to stop at the next episode boundary. */
   stop(): void;
+  /** Its event ring (the checker's recent events), oldest first, in words. */
+  events(): string[];
+  /** The coordinator has what it wanted: stop lingering. */
+  release(): void;
 }
+
+/** The part of AgentControl an agent implements; release() is the control plane's own. */
+export type AgentApi = Omit<AgentControl, 'release'>;
 
 /** How often, at most, an agent lets its event loop take control messages (between episodes). */
 const TURN_MS = 20;
+/** How long an agent waits, after a run with a violation, for the coordinator to take its events. */
+export const LINGER_MS = 1000;
 
-/** Agent side: serve `api` on `port`; `turn()` is awaited between episodes. */
-export function serveControl(port: MessagePort, api: AgentControl): { turn(): Promise<void> | undefined } {
-  Comlink.expose(api, nodeEndpoint(port));
+/**
+ * Agent side: serve `api` on `port`. `turn()` is awaited between episodes; `linger()` at the end
+ * of a run whose report will want the agents' event rings.
+ */
+export function serveControl(
+  port: MessagePort,
+  api: AgentApi,
+): { turn(): Promise<void> | undefined; linger(): Promise<void> } {
+  let released: () => void = () => {};
+  const release = new Promise<void>((resolve) => {
+    released = resolve;
+  });
+  Comlink.expose({ ...api, release: () => released() } satisfies AgentControl, nodeEndpoint(port));
   let last = performance.now();
   return {
     turn() {
@@ -35,6 +56,13 @@ export function serveControl(port: MessagePort, api: AgentControl): { turn(): Pr
       if (now - last < TURN_MS) return undefined;
       last = now;
       return new Promise((resolve) => setImmediate(resolve));
+    },
+    linger() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, LINGER_MS);
+      });
+      return Promise.race([release, timeout]).finally(() => clearTimeout(timer));
     },
   };
 }
@@ -80,6 +108,16 @@ export class RunControl {
     const totals = newCounters();
     for (const c of got) addCounters(totals, c);
     return { totals, answered: got.length };
+  }
+
+  /**
+   * Every agent's event ring (undefined for one that did not answer within `timeoutMs`), then
+   * release them: they linger for this after a run with a violation.
+   */
+  async eventRings(timeoutMs = LINGER_MS): Promise<(string[] | undefined)[]> {
+    const rings = await Promise.all(this.proxies.map((p, a) => this.call(a, () => p.events(), timeoutMs)));
+    await Promise.all(this.proxies.map((p, a) => this.call(a, () => p.release(), 200)));
+    return rings;
   }
 
   /** Ask for a stop through the first agent that answers; false if none did within `timeoutMs`. */

@@ -13,6 +13,7 @@ import {
   HDR_EPISODE,
   HDR_STARTED,
   HDR_STOP,
+  HDR_VIOLATIONS,
   Machine,
   newCounters,
   type RunSpec,
@@ -105,6 +106,8 @@ export interface RealRunResult {
   interrupted: boolean;
   /** The control plane's stats snapshots, about every progressMs, and the totals at the end. */
   samples: RunSample[];
+  /** After a violation: every agent's event ring at the end of the run (undefined: it did not answer). */
+  eventRings?: (string[] | undefined)[] | undefined;
 }
 
 /** The agents' code: the model, prebuilt in the run's mode (build/bundle.mjs). */
@@ -177,6 +180,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   let lastProgressAt = t0;
   let lastPrint = t0;
   let snapshotting = false;
+  let eventRings: Promise<(string[] | undefined)[]> | undefined;
   let latest: RunSample | undefined;
   const paces: number[] = [];
   const monitor = setInterval(() => {
@@ -212,6 +216,8 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
         declareHang(`no episode completed for ${fmtSec(now - lastProgressAt)}${stopping}`, threshold, median, episodes);
       }
     }
+    // After a violation the agents linger at the end for their event rings (control.ts).
+    if (eventRings === undefined && Atomics.load(i32, HDR_VIOLATIONS) !== 0) eventRings = control.eventRings();
     if (now - lastPrint >= (opts.progressMs ?? 1000) && !snapshotting) {
       lastPrint = now;
       snapshotting = true;
@@ -246,6 +252,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
 
   const results = await Promise.all(tasks);
   clearInterval(monitor);
+  const rings = await eventRings;
   const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   control.close();
@@ -265,6 +272,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
     });
   return {
     samples,
+    eventRings: rings,
     spec,
     episodes: episodesDone,
     elapsedMs,

@@ -37,6 +37,25 @@ describe('stats snapshots over comlink', () => {
     expect(last.episodes).toBe(r.episodes);
   });
 
+  it("after a violation every agent's event ring comes over the control plane; a clean run has none to give", async () => {
+    const failing = await runReal({
+      scenario: 'mprotect-dirty',
+      backend: 'native',
+      bug: 'chg-mask-pfn',
+      seed: 2,
+      timeMs: 60_000,
+    });
+    expect(failing.violation?.kind).toBe('prot-commit');
+    expect(failing.eventRings).toHaveLength(4);
+    for (const ring of failing.eventRings!) {
+      expect(ring?.length).toBeGreaterThan(0);
+      expect(ring!.some((e) => e.startsWith('lock '))).toBe(true);
+    }
+    const clean = await runReal({ scenario: 'mprotect-dirty', backend: 'native', seed: 2, episodes: 20 });
+    expect(clean.violation).toBeUndefined();
+    expect(clean.eventRings).toBeUndefined();
+  });
+
   it('a call to an agent that never answers times out; one whose agent ended settles at once', async () => {
     const control = new RunControl(2); // nobody serves the agents' ports
     const t0 = performance.now();

@@ -11,7 +11,12 @@ export function listCommand(argv: readonly string[]): number {
   out.push('backends:');
   for (const b of BACKENDS) out.push(`  ${b.name.padEnd(w)}${b.description}`);
   out.push('bugs (--bug NAME):');
-  for (const b of BUGS) out.push(`  ${b.name.padEnd(w)}[${b.backends.join(', ')}] ${b.description}`);
+  for (const b of BUGS) {
+    // Where each executor finds it, and the kind the zoo holds it to.
+    const where = b.realScenario ? `${b.scenario}; real threads: ${b.realScenario}` : b.scenario;
+    const kinds = [b.kind, ...(b.alsoFoundAs ?? [])].join(' or ');
+    out.push(`  ${b.name.padEnd(w)}[${b.backends.join(', ')}] (${where}; found as ${kinds}) ${b.description}`);
+  }
   console.log(out.join('\n'));
   return 0;
 }

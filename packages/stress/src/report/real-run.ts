@@ -34,6 +34,7 @@ export function realRunReport(r: RealRunResult, mode: 'steps' | 'direct'): RunRe
       name: layout.agentName(a.agent),
       role: roles[a.agent]?.name ?? a.role,
       counters: a.counters,
+      ...(r.eventRings?.[a.agent] !== undefined ? { lastEvents: r.eventRings[a.agent] } : {}),
     })),
     violations: r.violation
       ? [

@@ -84,6 +84,8 @@ export interface AgentReport {
   name: string;
   role: string;
   counters: Counters;
+  /** A real run with a violation: its event ring at the end of the run, taken over the control plane. */
+  lastEvents?: string[] | undefined;
 }
 
 export interface RunReport {

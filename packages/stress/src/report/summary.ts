@@ -56,6 +56,11 @@ export function formatRun(r: RunReport): string {
     );
   }
   lines.push(...formatViolations(r));
+  const rings = r.agents.filter((a) => (a.lastEvents?.length ?? 0) > 0);
+  if (r.violations.length > 0 && rings.length > 0) {
+    lines.push('  every agent at the end of the run (its event ring):');
+    for (const a of rings) lines.push(`    ${a.name} (${a.role}): ... ${a.lastEvents!.slice(-6).join(' · ')}`);
+  }
   if (r.error) lines.push(...`  HARNESS ERROR: ${r.error}`.split('\n'));
   if (r.hang) lines.push(...formatHang(r.hang, r.lockdep));
   if (r.interrupted) lines.push('  INTERRUPTED: stopped early by a signal; the figures cover what ran');
