@@ -79,7 +79,9 @@ export default async function runAgent(task: AgentTask): Promise<AgentResult> {
   watchRun(i32, HDR_ABORT, HDR_VIOLATIONS, cpu.tlb ? block + AG_TLB_REQ : -1, block + AG_ACK_WAIT);
   Atomics.add(i32, HDR_STARTED, 1); // the watchdog's clock starts when every agent is here
   for (;;) {
-    await control?.turn(); // between episodes: the control plane's calls are answered here
+    // Between episodes the control plane's calls are answered (an await only when it is time to).
+    const turn = control?.turn();
+    if (turn) await turn;
     barrierWait(i32, parties, block); // start gate: the state is fresh, everyone leaves together
     if (Atomics.load(i32, HDR_HALT) !== 0) break;
     cpu.beginEpisode(Atomics.load(i32, HDR_EPISODE));

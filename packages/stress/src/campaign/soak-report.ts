@@ -3,16 +3,13 @@
  * then every failing run in full — the violation, the command that runs it again, the replay file —
  * and the verdict. Also what `ptesim merge` prints for the shards it combined.
  */
-import { soakItemId } from '../report/junit.ts';
-import type { Report, RunReport } from '../report/report.ts';
+import { type Report, type RunReport, runsByItem } from '../report/report.ts';
 import { formatRun } from '../report/summary.ts';
 
 /** `wallMs`: how long the soak took (a merge of shards has no one figure: undefined). */
 export function formatSoak(report: Report, wallMs?: number): string {
   const soak = report.soak!;
-  const byItem = new Map<string, RunReport[]>(soak.plan.map((item) => [item.id, []]));
-  for (const r of report.runs) byItem.get(soakItemId(r))?.push(r);
-  const rows = [...byItem].map(([id, runs]) => {
+  const rows = runsByItem(report).map(({ item: { id }, runs }) => {
     const verdict =
       runs.length === 0
         ? 'NOT RUN'

@@ -8,7 +8,7 @@
  * unsharded plan.
  */
 import { BACKENDS, SCENARIOS } from '@ptesim/core';
-import type { SoakItem } from '../report/report.ts';
+import { type SoakItem, soakItemId } from '../report/report.ts';
 import type { Job } from './job.ts';
 
 export const MIN_SLICE_MS = 2000;
@@ -21,13 +21,10 @@ export function soakPlan(): SoakItem[] {
   return SCENARIOS.flatMap((s) =>
     BACKENDS.flatMap((b) =>
       CONTRACTS.flatMap((contract) =>
-        EXECUTORS.map((executor) => ({
-          id: `${s.name}/${b.name}/${contract}/${executor}`,
-          scenario: s.name,
-          backend: b.name,
-          contract,
-          executor,
-        })),
+        EXECUTORS.map((executor) => {
+          const item = { scenario: s.name, backend: b.name, contract, executor };
+          return { id: soakItemId(item), ...item };
+        }),
       ),
     ),
   );

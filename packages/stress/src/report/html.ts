@@ -10,7 +10,14 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { FINAL_CHECK_LABEL, type InterleavingTable } from '../model/interleaving.ts';
-import type { Report, RunReport, RunSample, Verdict, ViolationReport } from './report.ts';
+import {
+  type Report,
+  type RunReport,
+  type RunSample,
+  runsByItem,
+  type Verdict,
+  type ViolationReport,
+} from './report.ts';
 import { formatRun } from './summary.ts';
 
 export async function renderHtmlReport(report: Report): Promise<string> {
@@ -435,23 +442,15 @@ function timelineChart(runs: RunReport[]): Chart {
 
 /** soak: every plan item (scenario × backend/contract/executor) and how often it ran; failures outlined red. */
 function coverageChart(report: Report): Chart {
-  const cells = new Map<string, { scenario: string; item: string; runs: number; episodes: number; failures: number }>();
-  const cell = (scenario: string, backend: string, contract: number, executor: string) => {
-    const item = `${backend}/${contract}/${executor}`;
-    const key = `${scenario}/${item}`;
-    const c = cells.get(key) ?? { scenario, item, runs: 0, episodes: 0, failures: 0 };
-    cells.set(key, c);
-    return c;
-  };
-  for (const p of report.soak?.plan ?? []) cell(p.scenario, p.backend, p.contract, p.executor);
-  for (const r of report.runs) {
-    const c = cell(r.scenario, r.backend, r.contract, r.executor);
-    c.runs++;
-    c.episodes += r.episodes;
-    if (r.verdict !== 'pass') c.failures++;
-  }
-  const most = Math.max(...[...cells.values()].map((c) => c.runs));
-  const values = [...cells.values()].map((c) => ({
+  const cells = runsByItem(report).map(({ item, runs }) => ({
+    scenario: item.scenario,
+    item: `${item.backend}/${item.contract}/${item.executor}`,
+    runs: runs.length,
+    episodes: runs.reduce((t, r) => t + r.episodes, 0),
+    failures: runs.filter((r) => r.verdict !== 'pass').length,
+  }));
+  const most = Math.max(...cells.map((c) => c.runs));
+  const values = cells.map((c) => ({
     ...c,
     label: c.failures > 0 ? `${c.runs} ✗${c.failures}` : String(c.runs),
     // white on the darker half of the scale

@@ -6,7 +6,7 @@
  * the violation, the command that reproduces it and the replay file; a harness failure is an
  * <error>. Built with xmlbuilder2, which escapes what the messages contain.
  */
-import type { Report, RunReport, ViolationReport } from './report.ts';
+import { type Report, type RunReport, runsByItem, type ViolationReport } from './report.ts';
 
 interface Case {
   classname: string;
@@ -91,11 +91,7 @@ function zooCase(r: RunReport): Case {
 }
 
 function soakCases(report: Report): Case[] {
-  const byItem = new Map<string, RunReport[]>();
-  for (const item of report.soak!.plan) byItem.set(item.id, []);
-  for (const r of report.runs) byItem.get(soakItemId(r))?.push(r);
-  return [...byItem].map(([id, runs]) => {
-    const [scenario, backend, contract, executor] = id.split('/');
+  return runsByItem(report).map(({ item: { scenario, backend, contract, executor }, runs }) => {
     const failing = runs.flatMap((r) => r.violations);
     const errors = runs.filter((r) => r.error);
     const c: Case = {
@@ -116,11 +112,6 @@ function soakCases(report: Report): Case[] {
       };
     return c;
   });
-}
-
-/** The soak item a run belongs to (SoakItem.id). */
-export function soakItemId(r: Pick<RunReport, 'scenario' | 'backend' | 'contract' | 'executor'>): string {
-  return `${r.scenario}/${r.backend}/${r.contract}/${r.executor}`;
 }
 
 function runCase(command: string, r: RunReport): Case {

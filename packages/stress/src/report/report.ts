@@ -221,3 +221,15 @@ export function makeReport(r: {
     ...(r.mergedFrom !== undefined ? { mergedFrom: r.mergedFrom } : {}),
   };
 }
+
+/** A soak item's id, `scenario/backend/contract/executor`, from the item or from a run of it. */
+export function soakItemId(r: Pick<SoakItem, 'scenario' | 'backend' | 'contract' | 'executor'>): string {
+  return `${r.scenario}/${r.backend}/${r.contract}/${r.executor}`;
+}
+
+/** A soak report's runs under the plan item each belongs to, in plan order (an item that never ran has none). */
+export function runsByItem(report: Report): { item: SoakItem; runs: RunReport[] }[] {
+  const byId = new Map((report.soak?.plan ?? []).map((item) => [item.id, { item, runs: [] as RunReport[] }]));
+  for (const r of report.runs) byId.get(soakItemId(r))?.runs.push(r);
+  return [...byId.values()];
+}
