@@ -226,8 +226,9 @@ export const BUGS: readonly BugInfo[] = [
     name: 'migrate-no-flush-pending',
     kind: 'stale-write',
     // A write through the stale entry while change_prot_numa's own flush is still pending is one the
-    // flush rules allow (no stale-write), but it lands after the copy: lost (1 seed in 6 on xen).
-    alsoFoundAs: ['lost-dirty'],
+    // flush rules allow (no stale-write), but it lands after the copy — lost (1 seed in 6 on xen) —
+    // or after the old frame was freed (write-after-free: once in a zoo run on xen).
+    alsoFoundAs: ['lost-dirty', 'write-after-free'],
     flag: 'migrateNoFlushPending',
     backends: ['native', 'xen'],
     scenario: 'migrate-prot',
