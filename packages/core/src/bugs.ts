@@ -23,6 +23,8 @@ export interface BugFlags {
   migrateNoFlushPending: boolean;
   mprotectCleanWritable: boolean;
   pageoutBeforeFlush: boolean;
+  madvParallelNoForceFlush: boolean;
+  zapRmapBeforeFlush: boolean;
 }
 
 export interface BugInfo {
@@ -51,6 +53,8 @@ export interface BugInfo {
    */
   alsoFoundAs?: readonly string[];
   description: string;
+  /** The upstream commit(s) that fixed it (or that it reverts), where the bug is a real one. */
+  commit?: string;
   /**
    * The model executor's search for it when random and PCT orderings rarely reach it: the zoo tests
    * use it, and so does `ptesim explore --bug` without --strategy (the portfolio otherwise).
@@ -259,6 +263,28 @@ export const BUGS: readonly BugInfo[] = [
     description:
       'shrink_folio_list writes a dirty anonymous page to swap without try_to_unmap_flush_dirty first — the rule of d950c9477d51 ("mm: defer flush of writable TLB entries": a dirty PTE\'s TLB entry "must be flushed before IO is initiated"): an MMU keeps writing through its writable, dirty TLB entry after the data went to the slot, and the page is then dropped from the swap cache as clean — the write is lost',
   },
+  {
+    name: 'madv-parallel-no-force-flush',
+    kind: 'stale-write',
+    flag: 'madvParallelNoForceFlush',
+    backends: ['native', 'xen'],
+    scenario: 'madv-free',
+    contract: 2025,
+    commit: '99baac21e458, 56236a59556c',
+    description:
+      'tlb_finish_mmu without the nested-flush rule (mm_tlb_flush_nested → flush the whole mm): one MADV_FREE or MADV_DONTNEED clears a PTE and defers its flush, a parallel one on the same range finds the PTE already clean or none, has nothing to flush and returns — while an MMU still writes through its writable, dirty TLB entry, and a lazyfree page so written is discarded as clean',
+  },
+  {
+    name: 'zap-rmap-before-flush',
+    kind: 'lost-dirty',
+    flag: 'zapRmapBeforeFlush',
+    backends: ['native', 'xen'],
+    scenario: 'munmap-dirty',
+    contract: 2007,
+    commit: '5df397dec7c4',
+    description:
+      "zap_pte_range removes a dirty file page's rmap at once and flushes the TLBs only at tlb_finish_mmu (every kernel before 6.3): writeback meanwhile finds the page unmapped, page_mkclean has no PTE to walk, the page is cleaned and written — and a stale writable, dirty TLB entry keeps writing it without setting D",
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -281,6 +307,8 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   migrateNoFlushPending: false,
   mprotectCleanWritable: false,
   pageoutBeforeFlush: false,
+  madvParallelNoForceFlush: false,
+  zapRmapBeforeFlush: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

@@ -10,9 +10,11 @@ import {
   type LayoutConfig,
   type LazyContract,
   Machine,
+  POINT,
   resolveRunSpec,
   SPIN,
   type Step,
+  type Yield,
 } from '../src/index.ts';
 
 /** A machine with every agent's CPU built on it, for driving the model by hand. */
@@ -85,6 +87,7 @@ export class Stepper<T> {
   done = false;
   value: T | undefined;
   spins = 0;
+  private last: Yield = POINT;
   constructor(private readonly gen: Step<T>) {}
   /** Resume once; returns false when finished. */
   step(): boolean {
@@ -96,6 +99,7 @@ export class Stepper<T> {
       return false;
     }
     if (r.value === SPIN) this.spins++;
+    this.last = r.value;
     return true;
   }
   /** Resume n times (or until done). */
@@ -105,6 +109,11 @@ export class Stepper<T> {
   }
   finish(): T {
     while (this.step());
+    return this.value as T;
+  }
+  /** The rest of the generator, to hand to run() (it sees each SPIN as such). */
+  *rest(): Step<T> {
+    while (this.step()) yield this.last;
     return this.value as T;
   }
 }

@@ -1,6 +1,17 @@
 /** The frame allocator's free list and the mmu_gather that frees into it after its flush. */
 import { describe, expect, it } from 'vitest';
-import { allocPage, freePage, MM_TLB_FLUSH_PENDING, tlbFinishMmu, tlbGatherMmu, ZONE_NR_FREE } from '../src/index.ts';
+import {
+  allocPage,
+  freePage,
+  MM_TLB_FLUSH_PENDING,
+  PG_anon,
+  PG_FLAGS,
+  pageRefUnfreeze,
+  pageTryGet,
+  tlbFinishMmu,
+  tlbGatherMmu,
+  ZONE_NR_FREE,
+} from '../src/index.ts';
 import { machine, run, Stepper } from './helpers.ts';
 
 describe('the page allocator', () => {
@@ -30,11 +41,15 @@ describe('the page allocator', () => {
 });
 
 describe('mmu_gather', () => {
-  it('flushes the gathered range once, then frees; the pending count brackets it', () => {
+  it('flushes the gathered range once, then puts the last reference and frees; the pending count brackets it', () => {
     const m = machine('native', { pages: 4 });
     const [cpu] = m.cpus;
     const mm = m.layout.mm(0);
+    // An anonymous page a zap has just unmapped: no mapping left, the gather's reference.
     const frame = run(allocPage(cpu));
+    Atomics.store(m.i32, m.layout.page(frame) + PG_FLAGS, PG_anon);
+    run(pageRefUnfreeze(cpu, frame));
+    expect(run(pageTryGet(cpu, frame))).toBe(true);
     const tlb = run(tlbGatherMmu(cpu, mm));
     expect(m.i32[mm + MM_TLB_FLUSH_PENDING]).toBe(1);
     tlb.addRange(2);
@@ -61,5 +76,18 @@ describe('mmu_gather', () => {
     run(tlbFinishMmu(a, outer)); // alone now: nothing gathered, nothing flushed
     expect(outer.fullmm).toBe(false);
     expect(a.stats.tlbFlushes).toBe(0);
+  });
+
+  it('madv-parallel-no-force-flush: the nested finish returns without flushing the other path\'s range', () => {
+    const m = machine('native', { pages: 4 }, 'madv-parallel-no-force-flush', { scenario: 'madv-free', contract: 2025 });
+    const [a, b] = m.cpus;
+    const mm = m.layout.mm(0);
+    const outer = run(tlbGatherMmu(a, mm));
+    outer.addRange(1); // a's zap cleared a PTE, its flush still to come
+    const inner = run(tlbGatherMmu(b, mm));
+    run(tlbFinishMmu(b, inner));
+    expect(inner.fullmm).toBe(false);
+    expect(b.stats.tlbFlushes).toBe(0);
+    run(tlbFinishMmu(a, outer));
   });
 });

@@ -64,6 +64,18 @@ export interface Counters {
   mkwrites: number;
   mkwriteRaced: number;
   keptReadonly: number;
+  /**
+   * Teardown: PTEs zap_pte_range cleared, the zaps that flushed before dropping the ptl (a dirty
+   * file page's delayed rmap), munmap calls and madvise calls (MADV_DONTNEED and MADV_FREE).
+   */
+  zapped: number;
+  forceFlushes: number;
+  munmaps: number;
+  madvises: number;
+  /** MADV_FREE: pages it made lazily freeable; lazyfree pages reclaim discarded, and those it kept (written again). */
+  lazyfreed: number;
+  lazyfreeDiscarded: number;
+  lazyfreeRedirtied: number;
   /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
   knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
@@ -113,6 +125,13 @@ export function newCounters(): Counters {
     mkwrites: 0,
     mkwriteRaced: 0,
     keptReadonly: 0,
+    zapped: 0,
+    forceFlushes: 0,
+    munmaps: 0,
+    madvises: 0,
+    lazyfreed: 0,
+    lazyfreeDiscarded: 0,
+    lazyfreeRedirtied: 0,
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,

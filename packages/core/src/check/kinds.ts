@@ -85,6 +85,8 @@ export const V_LOST_DIRTY_MIGRATE = 21;
 export const V_UNNOTIFIED_WRITE = 22;
 /** Reclaim dropped an anonymous page from the swap cache whose data its swap slot lacks (check/oracle.ts). */
 export const V_LOST_DIRTY_SWAP = 23;
+/** Reclaim discarded a lazily freed (MADV_FREE) page written after the madvise completed (check/lazyfree.ts). */
+export const V_LOST_DIRTY_LAZYFREE = 24;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -118,6 +120,15 @@ export const KINDS: readonly ViolationKind[] = [
     explain: (v) =>
       `reclaim dropped anonymous frame ${v.frame} from the swap cache as clean, but its swap slot does not ` +
       `hold its data (written up to version ${v.a}, the slot holds ${v.b}): the write is lost`,
+  },
+  {
+    code: V_LOST_DIRTY_LAZYFREE,
+    name: 'lost-dirty',
+    fields: { va: 'index', frame: 'frame', a: 'madvFreeVersion', b: 'versionAtDiscard' },
+    explain: (v) =>
+      `reclaim discarded anonymous page ${v.va} (frame ${v.frame}) as a clean MADV_FREE page, but it was written after ` +
+      `the madvise completed (version ${v.a} then, ${v.b} at the discard): a write through a translation that did not ` +
+      'set Dirty — the write is lost',
   },
   {
     code: V_LOST_DIRTY_MIGRATE,

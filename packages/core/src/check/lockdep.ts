@@ -114,8 +114,10 @@ export class LockDep {
 
   // --- locks -------------------------------------------------------------------------------
 
-  acquire(cls: number, inst: number): void {
-    for (let i = 0; i < this.nheld; i++) if (this.heldClass[i] !== cls) this.dependency(this.heldClass[i], cls);
+  /** `trylock`: taken without waiting, so it cannot close a cycle and records no dependency (lockdep's trylock). */
+  acquire(cls: number, inst: number, trylock = false): void {
+    if (!trylock)
+      for (let i = 0; i < this.nheld; i++) if (this.heldClass[i] !== cls) this.dependency(this.heldClass[i], cls);
     if (this.nheld < MAX_HELD) {
       this.heldClass[this.nheld] = cls;
       this.heldInst[this.nheld] = inst;

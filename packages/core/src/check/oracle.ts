@@ -19,7 +19,16 @@ import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
 import { _PAGE_AD, _PAGE_PROT_MASK, ptePfn } from '../arch/x86/pte.ts';
 import { decodeWriter } from '../check/writer.ts';
-import { FILE_PAGES, type Layout, PG_dirty, PG_FLAGS, PG_INDEX, PG_MAPCOUNT, PG_VERSION } from '../mem/layout.ts';
+import {
+  FILE_PAGES,
+  type Layout,
+  PG_dirty,
+  PG_FLAGS,
+  PG_INDEX,
+  PG_MAPCOUNT,
+  PG_VERSION,
+  SWAP_COUNT_MASK,
+} from '../mem/layout.ts';
 import {
   recordViolation,
   V_LOST_DIRTY_FINAL,
@@ -49,7 +58,7 @@ export function checkDiscard(
   disk: number,
   swap: boolean,
 ): void {
-  if (version === disk) return;
+  if (version === disk || (swap && !slotInUse(cpu.i32, cpu.layout, index))) return;
   const { pte, writer } = describeFrame(cpu.i32, cpu.layout, frame);
   cpu.violation(swap ? V_LOST_DIRTY_SWAP : V_LOST_DIRTY_RECLAIM, index, frame, pte, version, disk, writer);
 }
@@ -78,12 +87,23 @@ export function checkNoLostDirty(i32: Int32Array, layout: Layout, agent: number,
       const page = layout.page(f);
       if (
         mapping === layout.swap &&
-        (Atomics.load(i32, page + PG_FLAGS) & PG_dirty || Atomics.load(i32, page + PG_MAPCOUNT) > 0)
+        (Atomics.load(i32, page + PG_FLAGS) & PG_dirty ||
+          Atomics.load(i32, page + PG_MAPCOUNT) > 0 ||
+          !slotInUse(i32, layout, index))
       )
         continue;
       if (lostAt(i32, layout, agent, episode, f, Atomics.load(i32, layout.disk(mapping, index)))) lost++;
     }
   return lost;
+}
+
+/**
+ * Does any swap PTE refer to swap slot `slot`? A swap-cache page whose slot no swap entry refers to
+ * any more holds data no one can read back (its mapping was zapped: munmap, MADV_DONTNEED, with
+ * the page left in the swap cache): nothing is lost when it goes.
+ */
+function slotInUse(i32: Int32Array, layout: Layout, slot: number): boolean {
+  return (Atomics.load(i32, layout.swapMap(slot)) & SWAP_COUNT_MASK) !== 0;
 }
 
 /** One cached page at the end: does it hold what its disk block (or slot) `disk` has? Records a violation if not. */

@@ -17,6 +17,8 @@
  *   pages         struct page: flags, mapcount, version, diskVersion, next   (one line each)
  *   --- model memory ends here: `Mem` refuses any word outside [agents, pages] (isModelWord) ---
  *   shadow        per PTE: last software writer (harness annotation, never read by the model)
+ *   frameGen      per frame: times freed (check/freed.ts, harness)
+ *   lazyfree      per frame: what MADV_FREE left there (check/lazyfree.ts, harness)
  *   revokeCut     per PTE: write revocations cut (W taken away in memory; check/revoke.ts, harness)
  *   revokeDone    per PTE: write revocations complete (the revoking call returned; harness)
  *   revokeBy      per PTE: the agent + 1 whose call completed the latest of them (harness)
@@ -134,6 +136,11 @@ export const PG_dirty = 1 << 1;
 export const PG_anon = 1 << 2;
 /** In the swap cache (folio->swap: the model's swap slot of an anon page is its index). */
 export const PG_swapcache = 1 << 3;
+/**
+ * An anonymous page MADV_FREE made lazily freeable: the kernel's !PG_swapbacked (folio_mark_lazyfree).
+ * Reclaim may discard it, without writing it anywhere, while it is clean; written again, it is kept.
+ */
+export const PG_lazyfree = 1 << 4;
 
 // swap_map (layout.swapMap(slot); include/linux/swap.h): how many swap PTEs refer to the slot, and
 // whether a page holds it in the swap cache.
@@ -205,6 +212,8 @@ export class Layout {
   readonly shadowBase: number;
   /** Per frame: how many times it was freed (check/freed.ts, harness). */
   readonly frameGenBase: number;
+  /** Per frame: the data version MADV_FREE left, and the agent + 1 whose call has not completed (check/lazyfree.ts, harness). */
+  readonly lazyfreeBase: number;
   /** Per PTE: write revocations cut, and complete (check/revoke.ts). */
   readonly revokeCutBase: number;
   readonly revokeDoneBase: number;
@@ -261,6 +270,8 @@ export class Layout {
     at += this.ptePages * PTRS_PER_PTE;
     this.frameGenBase = at;
     at += roundLine(this.frames);
+    this.lazyfreeBase = at;
+    at += roundLine(2 * this.frames);
     this.revokeCutBase = at;
     at += this.ptePages * PTRS_PER_PTE;
     this.revokeDoneBase = at;
@@ -348,6 +359,10 @@ export class Layout {
   frameGen(frame: number): number {
     return this.frameGenBase + frame;
   }
+  /** The harness's record of what MADV_FREE left in `frame`: [version, pending agent + 1] (check/lazyfree.ts). */
+  lazyfree(frame: number): number {
+    return this.lazyfreeBase + 2 * frame;
+  }
   /** The harness's count of write revocations cut on the PTE at word index `ptep` (check/revoke.ts). */
   revokeCut(ptep: number): number {
     return ptep - this.ptesBase + this.revokeCutBase;
@@ -434,7 +449,9 @@ export class Layout {
       return `page[${f}].${PAGE_FIELDS[(i - this.pagesBase) % LINE] ?? (i - this.pagesBase) % LINE}`;
     }
     if (i < this.frameGenBase) return `shadow[va ${i - this.shadowBase}]`;
-    if (i < this.revokeCutBase) return `frameGen[${i - this.frameGenBase}]`;
+    if (i < this.lazyfreeBase) return `frameGen[${i - this.frameGenBase}]`;
+    if (i < this.revokeCutBase)
+      return `lazyfree[${Math.floor((i - this.lazyfreeBase) / 2)}].${(i - this.lazyfreeBase) % 2 ? 'pending' : 'version'}`;
     if (i < this.revokeDoneBase) return `revokeCut[va ${i - this.revokeCutBase}]`;
     if (i < this.revokeByBase) return `revokeDone[va ${i - this.revokeDoneBase}]`;
     if (i < this.violation) return `revokeBy[va ${i - this.revokeByBase}]`;

@@ -27,7 +27,7 @@ import {
   PG_VERSION,
   SWAP_HAS_CACHE,
 } from '../mem/layout.ts';
-import { POINT, type Step } from '../mem/step.ts';
+import { POINT, SPIN, type Step } from '../mem/step.ts';
 import { lockPage, unlockPage } from './locks.ts';
 import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
 
@@ -38,11 +38,20 @@ import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGe
  */
 export function* findLockPage(cpu: Cpu, index: number, mapping = cpu.layout.file): Step<number> {
   const slot = mapping + FILE_PAGES + index;
-  for (;;) {
-    yield POINT;
+  for (let wait = false; ; ) {
+    if (wait) yield SPIN;
+    else yield POINT;
     const frame = cpu.mem.load(slot);
     if (frame < 0) return -1;
-    if (!(yield* pageTryGet(cpu, frame))) continue; // being freed: the slot has moved on
+    if (!(yield* pageTryGet(cpu, frame))) {
+      // Frozen: being freed. Still in the slot, reclaim froze it under its lock and is dropping
+      // it: wait for that, as the kernel's lookup retries (filemap_get_entry: folio_try_get
+      // failed → repeat); else look again at once.
+      yield POINT;
+      wait = cpu.mem.load(slot) === frame;
+      continue;
+    }
+    wait = false;
     yield* lockPage(cpu, frame);
     yield POINT;
     const still = cpu.mem.load(slot) === frame;

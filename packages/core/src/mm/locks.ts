@@ -46,7 +46,7 @@ export function* lockPage(cpu: Cpu, frame: number): Step {
 export function* trylockPage(cpu: Cpu, frame: number): Step<boolean> {
   yield POINT;
   if (cpu.mem.or(cpu.layout.page(frame) + PG_FLAGS, PG_locked) & PG_locked) return false;
-  cpu.lockdep?.acquire(LC_PAGE_LOCK, frame);
+  cpu.lockdep?.acquire(LC_PAGE_LOCK, frame, true);
   return true;
 }
 
@@ -78,6 +78,9 @@ export const mmapWriteUnlock = (cpu: Cpu, mm: number): Step => upWrite(cpu, mm +
 /** i_mmap_lock_read(mapping) / unlock: file record `file`'s rmap tree, for the rmap walks. */
 export const iMmapLockRead = (cpu: Cpu, file: number): Step => downRead(cpu, file + FILE_I_MMAP, LC_I_MMAP);
 export const iMmapUnlockRead = (cpu: Cpu, file: number): Step => upRead(cpu, file + FILE_I_MMAP, LC_I_MMAP);
+/** i_mmap_lock_write(mapping) / unlock: linking a VMA into the file's rmap tree, or out of it. */
+export const iMmapLockWrite = (cpu: Cpu, file: number): Step => downWrite(cpu, file + FILE_I_MMAP, LC_I_MMAP);
+export const iMmapUnlockWrite = (cpu: Cpu, file: number): Step => upWrite(cpu, file + FILE_I_MMAP, LC_I_MMAP);
 /** anon_vma_lock_read(anon_vma) / unlock: the rmap tree of anonymous pages. */
 export const anonVmaLockRead = (cpu: Cpu, av: number): Step => downRead(cpu, av + RMAP_LOCK, LC_ANON_VMA);
 export const anonVmaUnlockRead = (cpu: Cpu, av: number): Step => upRead(cpu, av + RMAP_LOCK, LC_ANON_VMA);

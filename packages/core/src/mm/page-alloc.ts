@@ -22,7 +22,8 @@ import { spinLock, spinUnlock } from '../locking/spinlock.ts';
 import { type Layout, PG_INDEX, PG_NEXT, PG_REFS, ZONE_FREE, ZONE_LOCK, ZONE_NR_FREE } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
-const FROZEN = -1;
+/** PG_REFS of a frame that is free, being freed, or not yet published. */
+export const FROZEN = -1;
 
 /**
  * folio_try_get: a reference, unless the frame is frozen (being freed, free, or not yet
@@ -55,6 +56,12 @@ export function* pageRefFreeze(cpu: Cpu, frame: number): Step {
   const word = cpu.layout.page(frame) + PG_REFS;
   yield POINT;
   while (cpu.mem.cmpxchg(word, 0, FROZEN) !== 0) yield SPIN;
+}
+
+/** folio_ref_freeze(folio, 1) without waiting: frozen if no one holds a reference. */
+export function* pageRefFreezeTry(cpu: Cpu, frame: number): Step<boolean> {
+  yield POINT;
+  return cpu.mem.cmpxchg(cpu.layout.page(frame) + PG_REFS, 0, FROZEN) === 0;
 }
 
 /** folio_ref_unfreeze: a new page about to be published takes lookups from now on. */

@@ -7,6 +7,7 @@
  *   oldpte = ptep_get(pte);                          → ptepGet(cpu, ptep)
  *   old = ptep_modify_prot_start(vma, addr, pte);    → ptepModifyProtStart(cpu, va, ptep)
  *   ptep_modify_prot_commit(vma, addr, pte, old, ptent); → ptepModifyProtCommit(cpu, va, ptep, old, ptent)
+ *   pte = ptep_get_and_clear_full(mm, addr, ptep, full); → ptepGetAndClearFull(cpu, ptep, full)
  *   pte = ptep_clear_flush(vma, addr, ptep);         → ptepClearFlush(cpu, mm, va, ptep)
  *   young = ptep_clear_flush_young(vma, addr, ptep); → ptepClearFlushYoung(cpu, ptep, pte)
  *
@@ -51,6 +52,21 @@ export function* pteUnmapUnlock(cpu: Cpu, va: number): Step {
 export function ptepGet(cpu: Cpu, ptep: number): number {
   const pte = cpu.mem.load(ptep);
   cpu.lockdep?.pteRead(ptep);
+  return pte;
+}
+
+/**
+ * ptep_get_and_clear_full (arch/x86/include/asm/pgtable.h): when `full` — the whole address space
+ * is going (exit_mmap's mmu_gather: tlb->fullmm) — x86 reads the PTE and clears it with a plain
+ * store (native_local_ptep_get_and_clear: "Full address destruction in progress; paravirt does not
+ * care about updates and native needs no locking"), since no CPU runs on the mm any more and none
+ * can set A/D in between. Otherwise the atomic ptep_get_and_clear.
+ */
+export function* ptepGetAndClearFull(cpu: Cpu, ptep: number, full: boolean): Step<number> {
+  if (!full) return yield* cpu.pv.ptepGetAndClear(ptep);
+  yield POINT;
+  const pte = ptepGet(cpu, ptep);
+  yield* cpu.pv.nativePteClear(ptep);
   return pte;
 }
 

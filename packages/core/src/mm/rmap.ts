@@ -34,6 +34,7 @@ import {
   PG_dirty,
   PG_FLAGS,
   PG_INDEX,
+  PG_lazyfree,
   PG_MAPCOUNT,
   PG_swapcache,
   RMAP_NR_VMAS,
@@ -90,15 +91,23 @@ export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
  * next access faults and finds the page in the page cache, or reads it back in. An anonymous page
  * — in the swap cache by now (add_to_swap) — leaves a swap entry for its slot (set_pte_at of
  * swp_entry_to_pte), which the next access's do_swap_page follows.
+ *
+ * A lazyfree anonymous page (MADV_FREE, never in the swap cache) is discarded: its PTE stays
+ * clear and the next access faults in a new zero page — unless the PTE was dirty or the page is
+ * (written since MADV_FREE): then the PTE goes back as it was and the page is swap-backed again
+ * (folio_set_swapbacked), kept. Returns whether it unmapped any PTE (and did not put it back).
  */
-export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step {
+export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step<boolean> {
   const page = cpu.layout.page(frame);
   yield POINT;
   const flags = cpu.mem.load(page + PG_FLAGS);
   const anon = (flags & PG_anon) !== 0;
-  if (anon && !(flags & PG_swapcache)) throw new Error(`frame ${frame}: an anonymous page unmapped before add_to_swap`);
+  const lazyfree = anon && (flags & PG_lazyfree) !== 0;
+  if (anon && !lazyfree && !(flags & PG_swapcache))
+    throw new Error(`frame ${frame}: an anonymous page unmapped before add_to_swap`);
   yield POINT;
   const slot = cpu.mem.load(page + PG_INDEX); // page_swap_entry: the model's slot of an anon page is its index
+  let unmapped = false;
   yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep) {
     let pteval: number;
     if (batchFlush) {
@@ -110,13 +119,25 @@ export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step 
       yield POINT;
       cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
     }
-    if (anon) {
+    if (lazyfree) {
+      yield POINT;
+      if (cpu.mem.load(page + PG_FLAGS) & PG_dirty) {
+        // Redirtied: "Remap the page to page table" and keep it.
+        yield* cpu.pv.setPteAt(ptep, pteval);
+        yield POINT;
+        cpu.mem.and(page + PG_FLAGS, ~PG_lazyfree); // folio_set_swapbacked
+        cpu.stats.lazyfreeRedirtied++;
+        return;
+      }
+    } else if (anon) {
       yield* swapDuplicate(cpu, slot);
       yield* cpu.pv.setPteAt(ptep, makeSwapPte(slot));
     }
     yield POINT;
     cpu.mem.add(page + PG_MAPCOUNT, -1);
+    unmapped = true;
   });
+  return unmapped;
 }
 
 /** page_mapped (folio_mapped): any PTE maps it. */

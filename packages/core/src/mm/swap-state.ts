@@ -29,6 +29,9 @@ import {
   PG_dirty,
   PG_FLAGS,
   PG_INDEX,
+  PG_locked,
+  PG_MAPCOUNT,
+  PG_REFS,
   PG_swapcache,
   PG_VERSION,
   SWAP_COUNT_MASK,
@@ -36,6 +39,8 @@ import {
 } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 import { deleteFromPageCache, findOrReadPage, type MayRead } from './filemap.ts';
+import { trylockPage, unlockPage } from './locks.ts';
+import { FROZEN, freePage } from './page-alloc.ts';
 
 /**
  * add_to_swap for a locked anonymous page not yet in the swap cache: its slot (SWAP_HAS_CACHE on a
@@ -118,16 +123,69 @@ function* swapcachePrepare(cpu: Cpu, slot: number): Step<MayRead> {
 /**
  * folio_free_swap, for a locked page in the swap cache: if no swap PTE refers to its slot any more
  * (folio_swapped), drop it from the swap cache (the slot's copy is forgotten) and mark it dirty —
- * its data now lives only in memory, and the next reclaim must write it again.
+ * its data now lives only in memory, and the next reclaim must write it again. Returns whether it did.
  */
-export function* folioFreeSwap(cpu: Cpu, frame: number): Step {
+export function* folioFreeSwap(cpu: Cpu, frame: number): Step<boolean> {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
   yield POINT;
+  if (!(mem.load(page + PG_FLAGS) & PG_swapcache)) return false; // reclaim dropped it meanwhile
+  yield POINT;
   const slot = mem.load(page + PG_INDEX);
   yield POINT;
-  if (mem.load(layout.swapMap(slot)) & SWAP_COUNT_MASK) return;
+  if (mem.load(layout.swapMap(slot)) & SWAP_COUNT_MASK) return false;
   yield* deleteFromPageCache(cpu, frame, slot, layout.swap);
   yield POINT;
   mem.or(page + PG_FLAGS, PG_dirty); // folio_set_dirty
+  return true;
+}
+
+/**
+ * free_swap_cache (mm/swap_state.c): a page leaving its last mapping drops its swap-cache copy if it
+ * can lock it at once and no swap entry refers to the slot (folio_free_swap). Returns whether it did.
+ */
+export function* freeSwapCache(cpu: Cpu, frame: number): Step<boolean> {
+  if (!(yield* trylockPage(cpu, frame))) return false;
+  yield POINT;
+  const mapped = cpu.mem.load(cpu.layout.page(frame) + PG_MAPCOUNT) > 0;
+  const dropped = !mapped && (yield* folioFreeSwap(cpu, frame));
+  yield* unlockPage(cpu, frame);
+  return dropped;
+}
+
+/**
+ * folio_put of a reference to an anonymous page (zap's mmu_gather, reclaim's isolation): the put
+ * that drops the last reference of a page nobody maps, caches (the swap cache) or holds locked
+ * frees it — folio_put_testzero. Everyone who finds such a page takes a reference first
+ * (pageTryGet), so the check and the freeze cannot be overtaken: a newcomer makes the count 2 and
+ * the freeze fails. Reclaim holds a page it isolated locked, without a reference: it freezes it
+ * itself, or keeps it. An unmapped page still in the swap cache with no swap entry left (reclaim
+ * kept it, or the put raced free_swap_cache's trylock) is dropped from there first, as
+ * free_swap_cache would: the model has no LRU on which reclaim would find it later.
+ */
+export function* anonFolioPut(cpu: Cpu, frame: number): Step {
+  const { mem, layout } = cpu;
+  const page = layout.page(frame);
+  for (;;) {
+    yield POINT;
+    const refs = mem.load(page + PG_REFS);
+    if (refs === 1) {
+      yield POINT;
+      const flags = mem.load(page + PG_FLAGS);
+      yield POINT;
+      const mapped = mem.load(page + PG_MAPCOUNT) > 0;
+      if (!mapped && (flags & (PG_swapcache | PG_locked)) === PG_swapcache && (yield* freeSwapCache(cpu, frame)))
+        continue;
+      if (!mapped && (flags & (PG_swapcache | PG_locked)) === 0) {
+        yield POINT;
+        if (mem.cmpxchg(page + PG_REFS, 1, FROZEN) === 1) {
+          yield* freePage(cpu, frame);
+          return;
+        }
+        continue;
+      }
+    }
+    yield POINT;
+    if (mem.cmpxchg(page + PG_REFS, refs, refs - 1) === refs) return;
+  }
 }

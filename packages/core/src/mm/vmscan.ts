@@ -28,16 +28,17 @@
  * unwritable only once try_to_unmap_flush has run.
  */
 import { ptePfn, ptePresent } from '../arch/x86/pte.ts';
+import { checkLazyfreeDiscard } from '../check/lazyfree.ts';
 import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_anon, PG_dirty, PG_FLAGS, PG_INDEX, PG_swapcache } from '../mem/layout.ts';
+import { PG_anon, PG_dirty, PG_FLAGS, PG_INDEX, PG_lazyfree, PG_swapcache } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage, removeMapping } from './filemap.ts';
 import { trylockPage, unlockPage } from './locks.ts';
-import { freePage, pagePut, pageRefFreeze, pageTryGet } from './page-alloc.ts';
+import { freePage, pagePut, pageRefFreeze, pageRefFreezeTry, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMapLock, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 import { pageMapped, tryToUnmap } from './rmap.ts';
-import { addToSwap, swapWritepage } from './swap-state.ts';
+import { addToSwap, anonFolioPut, swapWritepage } from './swap-state.ts';
 import { tryToUnmapFlush, tryToUnmapFlushDirty } from './tlb-batch.ts';
 
 /** Reclaim the file pages `indices`. Returns how many frames were freed. */
@@ -61,34 +62,67 @@ function* shrinkFolioList(
 ): Step<number> {
   const outer = beginRevoke(cpu);
   const freed: number[] = [];
+  const discarded: number[] = [];
+  const frozen = new Set<number>();
   for (const candidate of candidates) {
     const frame = yield* isolate(cpu, candidate);
-    if (frame >= 0 && (yield* shrinkFolio(cpu, frame))) freed.push(frame);
+    if (frame < 0) continue;
+    const outcome = yield* shrinkFolio(cpu, frame);
+    if (outcome === KEPT) continue;
+    if (outcome === DISCARDED) discarded.push(frame);
+    else freed.push(frame);
+    if (outcome !== FREED_UNFROZEN) frozen.add(frame);
   }
   yield* tryToUnmapFlush(cpu);
   endRevoke(cpu, outer);
   for (const frame of freed) {
-    yield* pageRefFreeze(cpu, frame);
+    if (!frozen.has(frame)) yield* pageRefFreeze(cpu, frame);
     yield* freePage(cpu, frame);
   }
+  // Discarded pages were frozen as they were dropped.
+  for (const frame of discarded) yield* freePage(cpu, frame, () => checkLazyfreeDiscard(cpu, frame)); // harness, as it becomes free
+  cpu.stats.lazyfreeDiscarded += discarded.length;
+  freed.push(...discarded);
   cpu.stats.reclaimed += freed.length;
   return freed.length;
 }
 
 /**
- * The loop body of shrink_folio_list for locked page `frame`. Returns whether the page left its
- * cache (the caller frees it after the flush); the page is unlocked either way.
+ * What shrink_folio_list did with a page: kept it; dropped it from its cache — an anonymous page
+ * frozen (FREED), a file page not yet (FREED_UNFROZEN, see below); or discarded it (lazyfree, frozen).
  */
-function* shrinkFolio(cpu: Cpu, frame: number): Step<boolean> {
+const KEPT = 0;
+const FREED = 1;
+const FREED_UNFROZEN = 2;
+const DISCARDED = 3;
+type Outcome = typeof KEPT | typeof FREED | typeof FREED_UNFROZEN | typeof DISCARDED;
+
+/**
+ * The loop body of shrink_folio_list for locked page `frame`. Returns whether the page left its
+ * cache, or was discarded (the caller frees it after the flush); the page is unlocked either way.
+ */
+function* shrinkFolio(cpu: Cpu, frame: number): Step<Outcome> {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
   yield POINT;
   const flags = mem.load(page + PG_FLAGS);
   const anon = (flags & PG_anon) !== 0;
-  if (anon && !(flags & PG_swapcache) && !(yield* addToSwap(cpu, frame))) return yield* keep(cpu, frame);
-  if (yield* pageMapped(cpu, frame)) yield* tryToUnmap(cpu, frame, true);
-  // Still mapped (not here: faults map a page only under its lock): activate_locked.
+  // A lazyfree page (!swapbacked) gets no swap slot: it is discarded, or kept if written again.
+  const lazyfree = anon && (flags & PG_lazyfree) !== 0;
+  if (anon && !lazyfree && !(flags & PG_swapcache) && !(yield* addToSwap(cpu, frame))) return yield* keep(cpu, frame);
+  // A lazyfree page loses data only if reclaim takes it from a mapping: one a zap already took
+  // (MADV_DONTNEED, munmap) had its data discarded by the zap.
+  const unmapped = (yield* pageMapped(cpu, frame)) && (yield* tryToUnmap(cpu, frame, true));
+  // Still mapped (a lazyfree page written again; else not here: faults map a page only under its
+  // lock): activate_locked.
   if (yield* pageMapped(cpu, frame)) return yield* keep(cpu, frame);
+  if (lazyfree) {
+    yield POINT;
+    if (mem.load(page + PG_FLAGS) & PG_dirty) return yield* keep(cpu, frame);
+    if (!(yield* refFreezeOrKeep(cpu, frame))) return KEPT;
+    yield* unlockPage(cpu, frame);
+    return unmapped ? DISCARDED : FREED;
+  }
   yield POINT;
   if (mem.load(page + PG_FLAGS) & PG_dirty) {
     if (!anon) return yield* keep(cpu, frame); // the flusher threads write dirty file pages
@@ -96,22 +130,35 @@ function* shrinkFolio(cpu: Cpu, frame: number): Step<boolean> {
     // live on until the flush at the end of the list; a write through it lands after the data
     // was read for the slot, and the page is then freed as clean.
     if (!cpu.bugs.pageoutBeforeFlush) yield* tryToUnmapFlushDirty(cpu);
-    if (!(yield* pageout(cpu, frame))) return false; // written, and in use again: keep (unlocked)
+    if (!(yield* pageout(cpu, frame))) return KEPT; // written, and in use again: keep (unlocked)
     // __remove_mapping's folio_ref_freeze fails while a PTE maps the page (each mapping holds a
     // reference): a swap fault may have mapped it again while the write had it unlocked.
     if (yield* pageMapped(cpu, frame)) return yield* keep(cpu, frame);
   }
   yield POINT;
   const index = mem.load(page + PG_INDEX);
+  if (anon && !(yield* refFreezeOrKeep(cpu, frame))) return KEPT;
   yield* removeMapping(cpu, frame, index, anon ? layout.swap : layout.file);
   yield* unlockPage(cpu, frame);
-  return true;
+  return anon ? FREED : FREED_UNFROZEN;
+}
+
+/**
+ * __remove_mapping's folio_ref_freeze for an anonymous page, under its lock: no one else may hold
+ * a reference (a zap's mmu_gather may, until its flush: then the zap's put frees the page, and
+ * reclaim keeps it). The model's file pages still freeze only at the free, waiting for lookups
+ * (mm/page-alloc.ts). Returns false, the page unlocked and kept, if the freeze failed.
+ */
+function* refFreezeOrKeep(cpu: Cpu, frame: number): Step<boolean> {
+  if (yield* pageRefFreezeTry(cpu, frame)) return true;
+  yield* keep(cpu, frame);
+  return false;
 }
 
 /** keep_locked / activate_locked: the page stays; unlock it. */
-function* keep(cpu: Cpu, frame: number): Step<boolean> {
+function* keep(cpu: Cpu, frame: number): Step<typeof KEPT> {
   yield* unlockPage(cpu, frame);
-  return false;
+  return KEPT;
 }
 
 /**
@@ -128,7 +175,10 @@ function* pageout(cpu: Cpu, frame: number): Step<boolean> {
   yield* unlockPage(cpu, frame);
   if (!(yield* trylockPage(cpu, frame))) return false;
   yield POINT;
-  if (cpu.mem.load(page + PG_FLAGS) & PG_dirty) return yield* keep(cpu, frame);
+  if (cpu.mem.load(page + PG_FLAGS) & PG_dirty) {
+    yield* keep(cpu, frame);
+    return false;
+  }
   return true;
 }
 
@@ -148,14 +198,18 @@ export function* isolateAnonPage(cpu: Cpu, mm: number, va: number): Step<number>
   yield* pteUnmapUnlock(cpu, va);
   if (!got) return -1;
   if (!(yield* trylockPage(cpu, frame))) {
-    yield* pagePut(cpu, frame); // shrink_folio_list's folio_trylock: someone holds it — keep it
+    yield* anonFolioPut(cpu, frame); // shrink_folio_list's folio_trylock: someone holds it — keep it
     return -1;
   }
   yield POINT;
   const flags = cpu.mem.load(cpu.layout.page(frame) + PG_FLAGS);
   const inUse = (flags & PG_anon) !== 0 && ((flags & PG_swapcache) !== 0 || (yield* pageMapped(cpu, frame)));
-  yield* pagePut(cpu, frame);
-  if (inUse) return frame;
+  if (inUse) {
+    yield* pagePut(cpu, frame);
+    return frame;
+  }
+  // Zapped meanwhile (munmap, MADV_DONTNEED): this reference may be the page's last.
   yield* unlockPage(cpu, frame);
+  yield* anonFolioPut(cpu, frame);
   return -1;
 }

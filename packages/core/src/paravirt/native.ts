@@ -42,6 +42,12 @@ export class NativePvOps implements PvMmuOps {
     return old;
   }
 
+  *nativePteClear(ptep: number): Step {
+    yield POINT;
+    pteWritten(this.cpu, ptep, Atomics.load(this.cpu.i32, ptep), 0); // harness read, same step
+    this.cpu.mem.store(ptep, 0);
+  }
+
   /** arch/x86/mm/pgtable.c: `if (pte_young(*ptep)) ret = test_and_clear_bit(_PAGE_BIT_ACCESSED, ...)`. */
   *ptepTestAndClearYoung(ptep: number): Step<boolean> {
     const mem = this.cpu.mem;

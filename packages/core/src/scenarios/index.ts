@@ -1,7 +1,9 @@
 /** The scenarios by name: the only list of them. */
 import { lazyCtxsw } from './lazy-ctxsw.ts';
+import { madvFree } from './madv-free.ts';
 import { migrateProt } from './migrate-prot.ts';
 import { mprotectDirty } from './mprotect-dirty.ts';
+import { munmapDirty } from './munmap-dirty.ts';
 import { reclaimMprotect } from './reclaim-mprotect.ts';
 import { reclaimSwap } from './reclaim-swap.ts';
 import type { Scenario } from './scenario.ts';
@@ -14,6 +16,8 @@ export const SCENARIOS: readonly Scenario[] = [
   migrateProt,
   writenotify,
   reclaimSwap,
+  munmapDirty,
+  madvFree,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -87,7 +87,7 @@ export const reclaimSwap: Scenario = {
     DEFERRED_WINDOW,
   ]).filter((o) => !FILE_ONLY.has(o.id)),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 3 },
-  ...protectAgainst(mprotectFlipFromWritable, reclaimOne, {
+  ...protectAgainst(mprotectFlipFromWritable, reclaimAnonOne, {
     prot: 'mprotect',
     op: 'reclaim',
     both: 'mprotect+reclaim',
@@ -100,7 +100,7 @@ export const reclaimSwap: Scenario = {
  * mm 0's private anonymous VMA over [0, pages), in the anon_vma; frame f is the page at virtual page
  * f (its linear index f, its swap slot f), mapped writable and dirty; every slot holds version 0.
  */
-function setupAnon(i32: Int32Array, layout: Layout): void {
+export function setupAnon(i32: Int32Array, layout: Layout): void {
   const vmFlags = VM_READ | VM_WRITE;
   const pageProt = vmPageProt(vmFlags, 0);
   setupTables(i32, layout);
@@ -121,7 +121,7 @@ function mprotectFlipFromWritable(cpu: Cpu, i: number): Step {
 }
 
 /** Shrink a random run of the anonymous pages as one list, or age one. */
-function* reclaimOne(cpu: Cpu): Step {
+export function* reclaimAnonOne(cpu: Cpu): Step {
   const { pages } = cpu.layout.config;
   const mm = cpu.layout.mm(0);
   if (cpu.rng.chance(SHRINK_SHARE)) {
@@ -139,7 +139,7 @@ function* reclaimOne(cpu: Cpu): Step {
  * holds the page's last write — then every page still cached: a file page against disk (none
  * here), a clean unmapped swap-cache page against its slot.
  */
-function* finalSwapCheck(cpu: Cpu): Step {
+export function* finalSwapCheck(cpu: Cpu): Step {
   const { layout } = cpu;
   yield* shrinkAnonList(
     cpu,

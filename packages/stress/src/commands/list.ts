@@ -15,7 +15,8 @@ export function listCommand(argv: readonly string[]): number {
     // Where each executor finds it, and the kind the zoo holds it to.
     const where = b.realScenario ? `${b.scenario}; real threads: ${b.realScenario}` : b.scenario;
     const kinds = [b.kind, ...(b.alsoFoundAs ?? [])].join(' or ');
-    out.push(`  ${b.name.padEnd(w)}[${b.backends.join(', ')}] (${where}; found as ${kinds}) ${b.description}`);
+    const fix = b.commit ? `; upstream ${b.commit}` : '';
+    out.push(`  ${b.name.padEnd(w)}[${b.backends.join(', ')}] (${where}; found as ${kinds}${fix}) ${b.description}`);
   }
   console.log(out.join('\n'));
   return 0;

@@ -109,7 +109,7 @@ export interface RunReport {
   transactions: number;
   mmuAccesses: number;
   raceWindowHits: number;
-  /** False when the run never hit its race window: a pass then proves nothing. */
+  /** False when the run missed one of its scenario's interesting outcomes (its race windows): a pass then proves little. */
   windowHit: boolean;
   rates: {
     episodesPerSec: number;

@@ -51,8 +51,9 @@ export function formatRun(r: RunReport): string {
     lines.push(`  aging: page_referenced ${fmt(c.agingScans)}   young PTEs made old ${fmt(c.youngCleared)}`);
   lines.push(...formatOutcomes(r));
   if (!r.windowHit && r.verdict === 'pass') {
+    const missed = r.outcomes.filter((o) => o.expect === 'interesting' && o.observed === 0).map((o) => o.id);
     lines.push(
-      '  WARNING: the run never hit its race window; this pass proves nothing. Run longer or with fewer pages.',
+      `  WARNING: the run never hit ${missed.join(', ')}; this pass proves nothing there. Run longer or with fewer pages.`,
     );
   }
   lines.push(...formatViolations(r));

@@ -25,6 +25,12 @@ export interface PvMmuOps {
   /** ptep_get_and_clear: atomically fetch and clear (x86: xchg). */
   ptepGetAndClear(ptep: number): Step<number>;
   /**
+   * native_pte_clear as x86's ptep_get_and_clear_full uses it when the whole mm goes (exit_mmap): a
+   * plain store of 0 to the page table, bypassing the pv-ops — "paravirt does not care about
+   * updates" then. Native stores; a PV guest's store to its read-only table traps, and Xen emulates it.
+   */
+  nativePteClear(ptep: number): Step;
+  /**
    * ptep_test_and_clear_young: clear A if set, atomically against the hardware; returns whether it
    * was set. Not a pv-op in Linux — the same `lock btr` everywhere — but where it lands differs:
    * on a PV guest's read-only page table it traps and Xen emulates it.

@@ -61,6 +61,14 @@ export class XenPvOps implements PvMmuOps {
   }
 
   /**
+   * The guest's plain store faults on its read-only table; Xen emulates the write
+   * (ptwr_emulated_update without a cmpxchg: one atomic write under the page_lock).
+   */
+  *nativePteClear(ptep: number): Step {
+    yield* emulateXchg(this.cpu, ptep, 0);
+  }
+
+  /**
    * Not overridden by Xen PV: the guest reads its PTE (reads are allowed), then its `lock btr`
    * faults on the read-only page and Xen emulates it under the L1 page_lock (ptwr_do_page_fault,
    * through the emulator's cmpxchg hook).
