@@ -78,8 +78,11 @@ describe('mmu_gather', () => {
     expect(a.stats.tlbFlushes).toBe(0);
   });
 
-  it('madv-parallel-no-force-flush: the nested finish returns without flushing the other path\'s range', () => {
-    const m = machine('native', { pages: 4 }, 'madv-parallel-no-force-flush', { scenario: 'madv-free', contract: 2025 });
+  it("madv-parallel-no-force-flush: the nested finish returns without flushing the other path's range", () => {
+    const m = machine('native', { pages: 4 }, 'madv-parallel-no-force-flush', {
+      scenario: 'madv-free',
+      contract: 2025,
+    });
     const [a, b] = m.cpus;
     const mm = m.layout.mm(0);
     const outer = run(tlbGatherMmu(a, mm));
