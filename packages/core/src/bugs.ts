@@ -25,6 +25,7 @@ export interface BugFlags {
   pageoutBeforeFlush: boolean;
   madvParallelNoForceFlush: boolean;
   zapRmapBeforeFlush: boolean;
+  mremapFlushAfterUnlock: boolean;
 }
 
 export interface BugInfo {
@@ -285,6 +286,21 @@ export const BUGS: readonly BugInfo[] = [
     description:
       "zap_pte_range removes a dirty file page's rmap at once and flushes the TLBs only at tlb_finish_mmu (every kernel before 6.3): writeback meanwhile finds the page unmapped, page_mkclean has no PTE to walk, the page is cleaned and written — and a stale writable, dirty TLB entry keeps writing it without setting D",
   },
+  {
+    name: 'mremap-flush-after-unlock',
+    // The truncation's zap of the old VMA (still in i_mmap during the move) covers the moved PTE and
+    // completes: the stale write breaks that promise first; after the page's free, it is a write
+    // after free.
+    kind: 'stale-write',
+    alsoFoundAs: ['write-after-free'],
+    flag: 'mremapFlushAfterUnlock',
+    backends: ['native', 'xen'],
+    scenario: 'mremap-move',
+    contract: 2025,
+    commit: 'eb66ae030829 (CVE-2018-18281)',
+    description:
+      'move_ptes drops both ptls before flush_tlb_range: a truncation (ftruncate → unmap_mapping_range) zaps the PTE at its new address, flushes that address only, and frees the page — while a CPU still writes it through its TLB entry for the old address',
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -309,6 +325,7 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   pageoutBeforeFlush: false,
   madvParallelNoForceFlush: false,
   zapRmapBeforeFlush: false,
+  mremapFlushAfterUnlock: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

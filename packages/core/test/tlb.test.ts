@@ -273,3 +273,26 @@ describe("today's mprotect (the 2025 contract): an mmu_gather and pte_needs_flus
     expect(readViolation(m)).toMatchObject({ kind: 'stale-write', va: VA, other: 0 });
   });
 });
+
+describe('a ranged shootdown (flush_tlb_func)', () => {
+  /** An MMU caches pages 0..3; a CPU flushes [start, end): which entries survive on the MMU? */
+  function survivors(backend: string, start: number, end: number, pages = 4): number[] {
+    const m = machine(backend, { pages });
+    const [cpu0, , mmu] = m.cpus;
+    for (let va = 0; va < 4; va++) expect(run(mmuAccess(mmu, mmu.task.pgd, va, false))).toBe(ACCESS_OK);
+    run(flushTlbRange(cpu0, m.layout.mm(0), start, end));
+    return [0, 1, 2, 3].filter((va) => mmu.tlb?.lookup(va) !== undefined);
+  }
+
+  it("native: the IPI's range is dropped page by page, every other entry survives", () => {
+    expect(survivors('native', 1, 3)).toEqual([0, 3]);
+  });
+  it('xen: one page is MMUEXT_INVLPG_MULTI (the rest survive), more is MMUEXT_TLB_FLUSH_MULTI (all go)', () => {
+    expect(survivors('xen', 1, 2)).toEqual([0, 2, 3]);
+    expect(survivors('xen', 1, 3)).toEqual([]);
+  });
+  for (const backend of ['native', 'xen'])
+    it(`${backend}: past tlb_single_page_flush_ceiling (33 pages) the whole TLB goes`, () => {
+      expect(survivors(backend, 1, 35, 64)).toEqual([]);
+    });
+});

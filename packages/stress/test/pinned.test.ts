@@ -57,10 +57,10 @@ import { shrinkSchedule } from '../src/model/shrink.ts';
 const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
   ['mprotect-dirty', 2007, 'native', 0, 9],
   ['mprotect-dirty', 2007, 'native', 1, 1180],
-  ['mprotect-dirty', 2007, 'native', 2, 85_435],
+  ['mprotect-dirty', 2007, 'native', 2, 85_251],
   ['mprotect-dirty', 2007, 'xen', 0, 9],
   ['mprotect-dirty', 2007, 'xen', 1, 1267],
-  ['mprotect-dirty', 2007, 'xen', 2, 97_098],
+  ['mprotect-dirty', 2007, 'xen', 2, 96_914],
   ['lazy-ctxsw', 2025, 'native', 2, 892],
   ['lazy-ctxsw', 2025, 'xen', 2, 1566],
   ['reclaim-mprotect', 2025, 'native', 1, 7607],

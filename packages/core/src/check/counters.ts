@@ -76,6 +76,10 @@ export interface Counters {
   lazyfreed: number;
   lazyfreeDiscarded: number;
   lazyfreeRedirtied: number;
+  /** mremap calls that moved a VMA, the PTEs move_ptes moved, and truncations of the file. */
+  mremaps: number;
+  movedPtes: number;
+  truncations: number;
   /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
   knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
@@ -132,6 +136,9 @@ export function newCounters(): Counters {
     lazyfreed: 0,
     lazyfreeDiscarded: 0,
     lazyfreeRedirtied: 0,
+    mremaps: 0,
+    movedPtes: 0,
+    truncations: 0,
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,

@@ -43,10 +43,20 @@ export function beginRevoke(cpu: ArchCpu): number[] | null {
   return outer;
 }
 
-/** The call completes: every cut it covers is done (pairs of ptep, cut number in the scope). */
+/**
+ * The call completes: every cut it covers is done (triples of ptep, cut number, bits in the scope).
+ * Unless its flush is still queued in a lazy MMU batch (a ptep_clear_flush inside move_ptes' lazy
+ * section on Xen: the flush goes to the hypervisor when the section ends): then its cuts become the
+ * enclosing call's, done when that one completes.
+ */
 export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
   const { i32, layout } = cpu;
   const covered = cpu.revoking ?? [];
+  if (outer && cpu.queuedUpdates() > 0) {
+    outer.push(...covered);
+    cpu.revoking = outer;
+    return;
+  }
   for (let i = 0; i < covered.length; i += 3) {
     const done = layout.revokeDone(covered[i]);
     for (let d = Atomics.load(i32, done); d < covered[i + 1]; ) {

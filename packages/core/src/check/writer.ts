@@ -12,6 +12,7 @@ export const WRITER_UNMAP = 4;
 export const WRITER_MIGRATE = 5;
 export const WRITER_ZAP = 6;
 export const WRITER_MADV_FREE = 7;
+export const WRITER_MREMAP = 8;
 export const WRITER_NAMES: Record<number, string> = {
   [WRITER_PROT_COMMIT]: 'prot commit (change_pte_range)',
   [WRITER_MKCLEAN]: 'page_mkclean',
@@ -20,6 +21,7 @@ export const WRITER_NAMES: Record<number, string> = {
   [WRITER_MIGRATE]: 'try_to_migrate / remove_migration_ptes',
   [WRITER_ZAP]: 'zap_pte_range (munmap, MADV_DONTNEED, exit)',
   [WRITER_MADV_FREE]: 'madvise_free_pte_range (MADV_FREE)',
+  [WRITER_MREMAP]: 'move_ptes (mremap)',
 };
 
 /** The shadow word for "agent wrote it by `op`". */

@@ -22,6 +22,8 @@
  *   revokeCut     per PTE: write revocations cut (W taken away in memory; check/revoke.ts, harness)
  *   revokeDone    per PTE: write revocations complete (the revoking call returned; harness)
  *   revokeBy      per PTE: the agent + 1 whose call completed the latest of them (harness)
+ *   flushInfo     per (target, sender) agent pair: the range of the shootdown IPI pending, if any —
+ *                 flush_tlb_info, published by the IPI itself (arch/x86/tlb.ts, harness)
  *   violation     the first violation found (harness)
  *   lockGraph     the checker's lock-class dependency matrix (harness)
  *
@@ -77,7 +79,12 @@ export const AGENT_WORDS = 4 * LINE;
 // mm record (struct mm_struct): one line per lock, then the VMA table, then the flush state
 export const MM_PAGE_TABLE_LOCK = 0;
 export const MM_MMAP_LOCK = LINE; // rwsem word: readers count, RWSEM_* flags
-export const MM_NR_VMAS = 2 * LINE;
+/**
+ * The mm's VMA tree, as a bitmask of the VMA records in it (bit n: record n). munmap takes a VMA
+ * out of the mm by clearing its bit, its record intact (vma_mark_detached): an rmap walk that
+ * reached it through i_mmap still reads its range until it is unlinked there.
+ */
+export const MM_VMA_MASK = 2 * LINE;
 export const MM_VMAS = 3 * LINE; // MAX_VMAS records of VMA_WORDS (one line)
 export const MM_TLB_FLUSH_PENDING = 4 * LINE; // inc_tlb_flush_pending / dec_tlb_flush_pending
 export const MM_CPUMASK = 4 * LINE + 1; // mm_cpumask: bit a = agent a may hold TLB entries of this mm
@@ -218,6 +225,8 @@ export class Layout {
   readonly revokeCutBase: number;
   readonly revokeDoneBase: number;
   readonly revokeByBase: number;
+  /** Per (target, sender): [start, end, pending] of the sender's shootdown request (arch/x86/tlb.ts). */
+  readonly flushInfoBase: number;
   readonly violation: number;
   /** lockGraph[a * LOCK_CLASSES + b]: agent + 1 that first took class b while holding a, 0 never. */
   readonly lockGraph: number;
@@ -278,6 +287,8 @@ export class Layout {
     at += this.ptePages * PTRS_PER_PTE;
     this.revokeByBase = at;
     at += this.ptePages * PTRS_PER_PTE;
+    this.flushInfoBase = at;
+    at += roundLine(3 * this.agents * this.agents);
     this.violation = at;
     at += VI_WORDS;
     this.lockGraph = at;
@@ -375,6 +386,10 @@ export class Layout {
   revokeBy(ptep: number): number {
     return ptep - this.ptesBase + this.revokeByBase;
   }
+  /** The flush_tlb_info of `sender`'s shootdown request to `target`: [start, end, pending]. */
+  flushInfo(target: number, sender: number): number {
+    return this.flushInfoBase + 3 * (target * this.agents + sender);
+  }
   /** The virtual page a PTE word maps (for reports). */
   vaOfPtep(ptep: number): number {
     return ptep - this.ptesBase;
@@ -454,7 +469,8 @@ export class Layout {
       return `lazyfree[${Math.floor((i - this.lazyfreeBase) / 2)}].${(i - this.lazyfreeBase) % 2 ? 'pending' : 'version'}`;
     if (i < this.revokeDoneBase) return `revokeCut[va ${i - this.revokeCutBase}]`;
     if (i < this.revokeByBase) return `revokeDone[va ${i - this.revokeDoneBase}]`;
-    if (i < this.violation) return `revokeBy[va ${i - this.revokeByBase}]`;
+    if (i < this.flushInfoBase) return `revokeBy[va ${i - this.revokeByBase}]`;
+    if (i < this.violation) return `flushInfo[${i - this.flushInfoBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
     return `lockdep[${i - this.lockGraph}]`;
   }
@@ -488,7 +504,7 @@ const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'index', 'next', 'refs'];
 const MM_FIELDS: Record<number, string> = {
   [MM_PAGE_TABLE_LOCK]: 'page_table_lock',
   [MM_MMAP_LOCK]: 'mmap_lock',
-  [MM_NR_VMAS]: 'nr_vmas',
+  [MM_VMA_MASK]: 'vma_mask',
   [MM_TLB_FLUSH_BATCHED]: 'tlb_flush_batched',
   [MM_TLB_FLUSH_PENDING]: 'tlb_flush_pending',
   [MM_CPUMASK]: 'cpumask',

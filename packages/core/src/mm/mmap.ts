@@ -1,7 +1,8 @@
 /**
  * Mapping and unmapping a whole VMA (mm/mmap.c, mm/vma.c), and the teardown of a whole mm
- * (exit_mmap). The model's VMA table holds MAX_VMAS records; munmap here removes one VMA entire
- * (no split) and mmap puts a file mapping back in the record it left.
+ * (exit_mmap). The model's VMA table holds MAX_VMAS records, those in the mm's tree marked in
+ * MM_VMA_MASK; munmap here removes one VMA entire (no split) and mmap (or mremap's copy_vma)
+ * fills a free record.
  *
  * munmap (do_vmi_munmap → vms_complete_munmap_vmas → unmap_region), under mmap_lock for write:
  *   the VMA leaves the mm's tree (a fault from now on finds no VMA: SIGSEGV);
@@ -22,14 +23,16 @@ import {
   FILE_FLAGS,
   FILE_MMAPS,
   FILE_NR_MMAPS,
+  MAX_MMAPS,
   MAX_VMAS,
-  MM_NR_VMAS,
+  MM_VMA_MASK,
   VMA_END,
   VMA_FILE,
   VMA_FLAGS,
   VMA_PAGE_PROT,
   VMA_PGOFF,
   VMA_START,
+  VMA_WORDS,
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { iMmapLockWrite, iMmapUnlockWrite, mmapWriteLock, mmapWriteUnlock } from './locks.ts';
@@ -39,13 +42,21 @@ import { findVma, vmPageProt } from './vma.ts';
 
 /** munmap of the VMA of mm record `mm` holding virtual page `va`. Returns false if none does (-EINVAL). */
 export function* munmap(cpu: Cpu, mm: number, va: number): Step<boolean> {
-  const { mem } = cpu;
   yield* mmapWriteLock(cpu, mm);
   const vma = yield* findVma(cpu, mm, va);
-  if (vma < 0) {
-    yield* mmapWriteUnlock(cpu, mm);
-    return false;
-  }
+  if (vma >= 0) yield* unmapVma(cpu, mm, vma);
+  yield* mmapWriteUnlock(cpu, mm);
+  if (vma >= 0) cpu.stats.munmaps++;
+  return vma >= 0;
+}
+
+/**
+ * The munmap of a whole VMA, under mmap_lock for write: out of the mm, zapped in a gather of its
+ * own, out of the file's i_mmap, the gather finished — when it returns, no old translation of the
+ * range writes any more.
+ */
+export function* unmapVma(cpu: Cpu, mm: number, vma: number): Step {
+  const { mem } = cpu;
   const outer = beginRevoke(cpu);
   yield POINT;
   const start = mem.load(vma + VMA_START);
@@ -59,15 +70,13 @@ export function* munmap(cpu: Cpu, mm: number, va: number): Step<boolean> {
   if (file !== 0) yield* unlinkFileVma(cpu, file, vma);
   yield* tlbFinishMmu(cpu, tlb);
   endRevoke(cpu, outer);
-  yield* mmapWriteUnlock(cpu, mm);
-  cpu.stats.munmaps++;
-  return true;
 }
 
 /**
  * mmap(MAP_SHARED) of file pages [pgoff, pgoff + end - start) at [start, end) of mm record `mm`,
- * with `vmFlags` (vm_page_prot from them and the file: vma_set_page_prot), in a free VMA record; the PTEs come from faults. Returns the VMA record, or -1
- * when the table is full or the range taken.
+ * with `vmFlags` (vm_page_prot from them and the file: vma_set_page_prot), in a free VMA record;
+ * the PTEs come from faults. Returns the VMA record, or -1 when the table is full or the range
+ * taken.
  */
 export function* mmapFile(
   cpu: Cpu,
@@ -78,39 +87,63 @@ export function* mmapFile(
   vmFlags: number,
 ): Step<number> {
   const { mem, layout } = cpu;
-  const file = layout.file;
   yield* mmapWriteLock(cpu, mm);
-  yield POINT;
-  const n = mem.load(mm + MM_NR_VMAS);
   let vma = -1;
-  if (n < MAX_VMAS && (yield* findVma(cpu, mm, start)) < 0) {
-    vma = layout.vma(mm, n);
+  if ((yield* findVma(cpu, mm, start)) < 0) {
     yield POINT;
-    const fileFlags = mem.load(file + FILE_FLAGS);
-    const fields: [number, number][] = [
-      [VMA_START, start],
-      [VMA_END, end],
-      [VMA_FLAGS, vmFlags],
-      [VMA_PGOFF, pgoff],
-      [VMA_PAGE_PROT, vmPageProt(vmFlags, fileFlags)],
-      [VMA_FILE, file],
-    ];
-    for (const [field, v] of fields) {
-      yield POINT;
-      mem.store(vma + field, v);
-    }
-    yield* iMmapLockWrite(cpu, file); // vma_link_file
-    yield POINT;
-    const nm = mem.load(file + FILE_NR_MMAPS);
-    yield POINT;
-    mem.store(file + FILE_MMAPS + nm, vma);
-    yield POINT;
-    mem.store(file + FILE_NR_MMAPS, nm + 1);
-    yield* iMmapUnlockWrite(cpu, file);
-    yield POINT;
-    mem.store(mm + MM_NR_VMAS, n + 1); // vma_iter_store: faults see it from here
+    const fileFlags = mem.load(layout.file + FILE_FLAGS);
+    vma = yield* vmaInsert(cpu, mm, {
+      start,
+      end,
+      flags: vmFlags,
+      pgoff,
+      pageProt: vmPageProt(vmFlags, fileFlags),
+      file: layout.file,
+    });
   }
   yield* mmapWriteUnlock(cpu, mm);
+  return vma;
+}
+
+/** The fields of a VMA record (mem/layout.ts VMA_*). */
+export interface VmaFields {
+  start: number;
+  end: number;
+  flags: number;
+  pgoff: number;
+  pageProt: number;
+  /** vm_file: the address space record, 0 for anonymous memory. */
+  file: number;
+}
+
+/**
+ * A new VMA in a free record of mm record `mm` (one not in the mm's tree), linked into its file's
+ * i_mmap (vma_link_file, under i_mmap_rwsem for write), then published to find_vma (under
+ * mmap_lock for write, which the caller holds). Returns the record, or -1 when the table is full.
+ */
+export function* vmaInsert(cpu: Cpu, mm: number, v: VmaFields): Step<number> {
+  const { mem, layout } = cpu;
+  yield POINT;
+  const mask = mem.load(mm + MM_VMA_MASK);
+  let slot = 0;
+  while (slot < MAX_VMAS && mask & (1 << slot)) slot++;
+  if (slot >= MAX_VMAS) return -1;
+  const vma = layout.vma(mm, slot);
+  const fields: [number, number][] = [
+    [VMA_START, v.start],
+    [VMA_END, v.end],
+    [VMA_FLAGS, v.flags],
+    [VMA_PGOFF, v.pgoff],
+    [VMA_PAGE_PROT, v.pageProt],
+    [VMA_FILE, v.file],
+  ];
+  for (const [field, value] of fields) {
+    yield POINT;
+    mem.store(vma + field, value);
+  }
+  if (v.file !== 0) yield* linkFileVma(cpu, v.file, vma);
+  yield POINT;
+  mem.or(mm + MM_VMA_MASK, 1 << slot); // vma_iter_store: faults see it from here
   return vma;
 }
 
@@ -120,36 +153,47 @@ export function* exitMmap(cpu: Cpu, mm: number): Step {
   yield* mmapWriteLock(cpu, mm);
   const tlb = yield* tlbGatherMmu(cpu, mm, true);
   yield POINT;
-  const n = mem.load(mm + MM_NR_VMAS);
-  for (let i = 0; i < n; i++) {
-    const vma = layout.vma(mm, i);
+  const mask = mem.load(mm + MM_VMA_MASK);
+  const vmas = Array.from({ length: MAX_VMAS }, (_, i) => i)
+    .filter((i) => mask & (1 << i))
+    .map((i) => layout.vma(mm, i));
+  for (const vma of vmas) {
     yield POINT;
     const start = mem.load(vma + VMA_START);
     yield POINT;
     const end = mem.load(vma + VMA_END);
     yield* unmapPageRange(cpu, tlb, mm, start, end);
   }
-  for (let i = n - 1; i >= 0; i--) {
-    const vma = layout.vma(mm, i);
+  for (const vma of vmas) {
     yield POINT;
     const file = mem.load(vma + VMA_FILE);
     if (file !== 0) yield* unlinkFileVma(cpu, file, vma);
   }
   yield POINT;
-  mem.store(mm + MM_NR_VMAS, 0);
+  mem.store(mm + MM_VMA_MASK, 0);
   yield* tlbFinishMmu(cpu, tlb);
   yield* mmapWriteUnlock(cpu, mm);
 }
 
-/** The VMA leaves the mm's table (the model's one-VMA-at-a-time munmap: the last record moves into its place). */
+/** The VMA leaves the mm's tree (vma_mark_detached); its record stays as it is until it is reused. */
 function* vmaDetach(cpu: Cpu, mm: number, vma: number): Step {
-  const { mem, layout } = cpu;
+  const slot = (vma - cpu.layout.vma(mm, 0)) / VMA_WORDS;
   yield POINT;
-  const n = mem.load(mm + MM_NR_VMAS);
-  const last = layout.vma(mm, n - 1);
-  if (last !== vma) throw new Error('munmap of a VMA other than the last is not modelled (no VMA moves)');
+  cpu.mem.and(mm + MM_VMA_MASK, ~(1 << slot));
+}
+
+/** vma_link_file: under i_mmap_rwsem for write, `vma` joins the file's i_mmap (after the VMAs already there). */
+function* linkFileVma(cpu: Cpu, file: number, vma: number): Step {
+  const mem = cpu.mem;
+  yield* iMmapLockWrite(cpu, file);
   yield POINT;
-  mem.store(mm + MM_NR_VMAS, n - 1);
+  const n = mem.load(file + FILE_NR_MMAPS);
+  if (n >= MAX_MMAPS) throw new Error(`the file's i_mmap is full (${MAX_MMAPS} mappings)`);
+  yield POINT;
+  mem.store(file + FILE_MMAPS + n, vma);
+  yield POINT;
+  mem.store(file + FILE_NR_MMAPS, n + 1);
+  yield* iMmapUnlockWrite(cpu, file);
 }
 
 /** unlink_file_vma: under i_mmap_rwsem for write, `vma` leaves the file's i_mmap. */

@@ -179,7 +179,7 @@ export function* pageVmaMappedWalk(
  * index). The root lists the VMA records; a VMA's mm (vma->vm_mm) is the mm record it lives in.
  * The model has one anon_vma (no fork: every anonymous page is exclusive to its one mapping).
  */
-function* rmapWalk(cpu: Cpu, frame: number, one: (mm: number, va: number, vma: number) => Step): Step {
+export function* rmapWalk(cpu: Cpu, frame: number, one: (mm: number, va: number, vma: number) => Step): Step {
   const { mem, layout } = cpu;
   yield POINT;
   const anon = (mem.load(layout.page(frame) + PG_FLAGS) & PG_anon) !== 0;

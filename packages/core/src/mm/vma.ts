@@ -1,5 +1,5 @@
 /**
- * The mm's VMA table: MAX_VMAS records of (start, end, vm_flags, pgoff, vm_page_prot, vm_file) in
+ * The mm's VMA table: MAX_VMAS records (those in the mm: MM_VMA_MASK) of (start, end, vm_flags, pgoff, vm_page_prot, vm_file) in
  * virtual page numbers, guarded by mmap_lock (readers: faults; writer: mprotect). A VMA maps the
  * shared file (vm_file: its address space record) or is anonymous memory (vm_file 0: private,
  * its pages reclaimed to swap — mm/swap-state.ts).
@@ -16,7 +16,15 @@
 
 import { PAGE_READONLY, PAGE_SHARED } from '../arch/x86/pte.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { FILE_FLAGS, MAPPING_WRITENOTIFY, MM_NR_VMAS, VMA_END, VMA_PAGE_PROT, VMA_START } from '../mem/layout.ts';
+import {
+  FILE_FLAGS,
+  MAPPING_WRITENOTIFY,
+  MAX_VMAS,
+  MM_VMA_MASK,
+  VMA_END,
+  VMA_PAGE_PROT,
+  VMA_START,
+} from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 
 // vm_flags (include/linux/mm.h)
@@ -67,8 +75,9 @@ export function* vmaSetPageProt(
 export function* findVma(cpu: Cpu, mm: number, va: number): Step<number> {
   const { mem, layout } = cpu;
   yield POINT;
-  const n = mem.load(mm + MM_NR_VMAS);
-  for (let i = 0; i < n; i++) {
+  const mask = mem.load(mm + MM_VMA_MASK);
+  for (let i = 0; i < MAX_VMAS; i++) {
+    if ((mask & (1 << i)) === 0) continue;
     const vma = layout.vma(mm, i);
     yield POINT;
     if (va < mem.load(vma + VMA_START)) continue;

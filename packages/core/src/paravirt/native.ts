@@ -66,8 +66,8 @@ export class NativePvOps implements PvMmuOps {
   }
 
   /** native_flush_tlb_multi: IPIs (arch/x86/mm/tlb.c). */
-  *flushTlbMulti(mm: number): Step {
-    yield* nativeFlushTlbMulti(this.cpu, mm);
+  *flushTlbMulti(mm: number, start: number, end: number): Step {
+    yield* nativeFlushTlbMulti(this.cpu, mm, start, end);
   }
 
   *lazyFlush(): Step {}

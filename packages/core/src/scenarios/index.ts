@@ -3,6 +3,7 @@ import { lazyCtxsw } from './lazy-ctxsw.ts';
 import { madvFree } from './madv-free.ts';
 import { migrateProt } from './migrate-prot.ts';
 import { mprotectDirty } from './mprotect-dirty.ts';
+import { mremapMove } from './mremap-move.ts';
 import { munmapDirty } from './munmap-dirty.ts';
 import { reclaimMprotect } from './reclaim-mprotect.ts';
 import { reclaimSwap } from './reclaim-swap.ts';
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly Scenario[] = [
   reclaimSwap,
   munmapDirty,
   madvFree,
+  mremapMove,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -18,7 +18,7 @@ import {
   FILE_NR_PAGES,
   FILE_PAGES,
   type Layout,
-  MM_NR_VMAS,
+  MM_VMA_MASK,
   PG_FLAGS,
   PG_INDEX,
   PG_MAPCOUNT,
@@ -210,7 +210,7 @@ export function setupTables(i32: Int32Array, layout: Layout): void {
 /** mm 0's one VMA, over virtual pages [0, pages) at page offset 0, mapping `file` (0: anonymous). */
 export function setupVma(i32: Int32Array, layout: Layout, vmFlags: number, pageProt: number, file: number): number {
   const mm = layout.mm(0);
-  Atomics.store(i32, mm + MM_NR_VMAS, 1);
+  Atomics.store(i32, mm + MM_VMA_MASK, 1);
   const vma = layout.vma(mm, 0);
   Atomics.store(i32, vma + VMA_START, 0);
   Atomics.store(i32, vma + VMA_END, layout.config.pages);

@@ -10,6 +10,8 @@ export const TLB_D = 2;
 export const TLB_READ = 0;
 export const TLB_WRITE = 1;
 export const TLB_FILL = 2;
+/** tlb_single_page_flush_ceiling (arch/x86/mm/tlb.c): above this many pages a flush is a full one. */
+export const TLB_SINGLE_PAGE_FLUSH_CEILING = 33;
 
 export interface TlbEntry {
   pfn: number;
@@ -71,9 +73,19 @@ export class TlbCache {
     if (this.tags[s] === va + 1) this.tags[s] = 0;
   }
 
-  /** A full flush (a cr3 load, a shootdown). */
+  /** A full flush (a cr3 load, a shootdown of the whole mm or of a long range). */
   flushAll(): void {
     this.tags.fill(0);
+  }
+
+  /**
+   * The flush of virtual pages [start, end) as x86's flush_tlb_func does it (arch/x86/mm/tlb.c): one
+   * invlpg per page up to tlb_single_page_flush_ceiling pages, else (or for TLB_FLUSH_ALL, any
+   * range past it) everything. Entries of other pages survive an invlpg.
+   */
+  flushRange(start: number, end: number): void {
+    if (end - start > TLB_SINGLE_PAGE_FLUSH_CEILING) this.flushAll();
+    else for (let va = start; va < end; va++) this.drop(va);
   }
 
   /** Entries held (for tests and reports). */

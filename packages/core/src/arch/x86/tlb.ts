@@ -3,8 +3,12 @@
  * may cache the mm's translations (mm_cpumask) gets an IPI, takes it between two accesses — or
  * while it spins on a lock, interrupts on — drops its entries and acks; the flush returns when all
  * have acked. So when a flush returns, no access that used the old translation is in flight and
- * none can start. The IPI handler here empties the whole TLB: x86 does a full flush above
- * tlb_single_page_flush_ceiling, and flushing more than asked is always allowed.
+ * none can start. The IPI carries the range (flush_tlb_info): the handler drops just those pages,
+ * one invlpg each, up to tlb_single_page_flush_ceiling pages, and empties the whole TLB above it
+ * (flush_tlb_func; tlb-cache.ts) — so an entry of a page outside the range survives the flush, as
+ * on the hardware. The range is published by the IPI itself (the sender writes it, then raises
+ * the request; the target reads it when it takes the request), so it is kept beside the request
+ * as a harness record (layout.flushInfo), not as steps of its own.
  *
  *   flush_tlb_mm_range(mm, start, end)  → flushTlbMmRange(cpu, mm, start, end)
  *   flush_tlb_range(vma, start, end)    → flushTlbRange(cpu, mm, start, end)
@@ -26,7 +30,7 @@ export const TLB_FLUSH_ALL = 0x7fffffff;
 /** flush_tlb_mm_range: this CPU's own entries, then every other CPU of the mm through the pv-op. */
 export function* flushTlbMmRange(cpu: ArchCpu, mm: number, start: number, end: number): Step {
   cpu.stats.tlbFlushes++;
-  cpu.tlb?.flushAll();
+  cpu.tlb?.flushRange(start, end);
   yield* cpu.pv.flushTlbMulti(mm, start, end);
 }
 
@@ -49,7 +53,7 @@ export function* flushTlbPage(cpu: ArchCpu, mm: number, va: number): Step {
  * native_flush_tlb_multi: an IPI to every other MMU agent in the mm's cpumask, then wait for each
  * ack. A CPU that left the mm meanwhile (its bit cleared) emptied its TLB when it left: no ack due.
  */
-export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number): Step {
+export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number, start: number, end: number): Step {
   const { mem, layout } = cpu;
   yield POINT;
   const mask = mem.load(mm + MM_CPUMASK);
@@ -57,6 +61,7 @@ export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number): Step {
   for (let a = layout.config.cpus; a < layout.agents; a++) {
     if (a === cpu.id || (mask & (1 << a)) === 0) continue;
     yield POINT;
+    postFlushInfo(cpu, a, start, end); // harness: the IPI's payload, published with it
     sent.push(a, mem.add(layout.agent(a) + AG_TLB_REQ, 1) + 1);
     // Harness: wake the target if its thread sleeps in a spin (as an IPI wakes a halted CPU).
     Atomics.notify(cpu.i32, layout.agent(a) + AG_TLB_REQ);
@@ -93,7 +98,7 @@ export function* ipiPoint(cpu: ArchCpu): Step {
   yield POINT;
   const req = mem.load(layout.agent(cpu.id) + AG_TLB_REQ);
   if (req === cpu.ipiTaken) return;
-  cpu.tlb?.flushAll();
+  takeFlushInfo(cpu);
   cpu.stats.ipis++;
   cpu.ipiTaken = req;
   yield POINT;
@@ -137,4 +142,32 @@ export function pteNeedsFlush(oldpte: number, newpte: number): boolean {
   if (ptePfn(oldpte) !== ptePfn(newpte)) return true;
   const diff = (oldpte ^ newpte) & ~_PAGE_ACCESSED; // ignore_access
   return (diff & oldpte & (_PAGE_DIRTY | _PAGE_PRESENT)) !== 0 || (diff & (_PAGE_RW | _PAGE_USER)) !== 0;
+}
+
+/**
+ * The sender's half of flush_tlb_info, in the step that raises the request: `target` is to flush
+ * [start, end). A request of this sender the target has not taken yet (possible only once it left
+ * the mm, which emptied its TLB) is widened, never narrowed.
+ */
+function postFlushInfo(cpu: ArchCpu, target: number, start: number, end: number): void {
+  const { i32, layout } = cpu;
+  const info = layout.flushInfo(target, cpu.id);
+  if (Atomics.load(i32, info + 2) !== 0) {
+    start = Math.min(start, Atomics.load(i32, info));
+    end = Math.max(end, Atomics.load(i32, info + 1));
+  }
+  Atomics.store(i32, info, start);
+  Atomics.store(i32, info + 1, end);
+  Atomics.store(i32, info + 2, 1);
+}
+
+/** The target's half, in the step that takes the requests: flush every pending range (flush_tlb_func). */
+function takeFlushInfo(cpu: ArchCpu): void {
+  const { i32, layout, tlb } = cpu;
+  for (let s = 0; s < layout.agents; s++) {
+    const info = layout.flushInfo(cpu.id, s);
+    if (Atomics.load(i32, info + 2) === 0) continue;
+    tlb?.flushRange(Atomics.load(i32, info), Atomics.load(i32, info + 1));
+    Atomics.store(i32, info + 2, 0);
+  }
 }

@@ -25,7 +25,7 @@
 
 import type { ArchCpu } from '../../arch/x86/cpu.ts';
 import { _PAGE_AD, _PAGE_DIRTY, _PAGE_PRESENT, ptePfn } from '../../arch/x86/pte.ts';
-import { nativeFlushTlbMulti } from '../../arch/x86/tlb.ts';
+import { nativeFlushTlbMulti, TLB_FLUSH_ALL } from '../../arch/x86/tlb.ts';
 import {
   EINVAL,
   ENOSYS,
@@ -107,13 +107,14 @@ function* updateIntpte(cpu: ArchCpu, ptep: number, cmd: number, val: number, exp
 }
 
 /** do_mmuext_op, for the commands the guest uses here: a request of an mmuext_op entry. */
-export function* doMmuextOp(cpu: ArchCpu, ptr: number, cmd: number, val: number, arg: number): Step<number> {
+export function* doMmuextOp(cpu: ArchCpu, ptr: number, cmd: number, val: number, _arg: number): Step<number> {
   switch (cmd) {
     case MMUEXT_NEW_BASEPTR:
       return yield* doNewBaseptr(cpu, ptr, val);
     case MMUEXT_TLB_FLUSH_MULTI:
+      return yield* doTlbFlushMulti(cpu, ptr, 0, TLB_FLUSH_ALL);
     case MMUEXT_INVLPG_MULTI:
-      return yield* doTlbFlushMulti(cpu, ptr, val, arg);
+      return yield* doTlbFlushMulti(cpu, ptr, val, val + 1);
     default:
       return -ENOSYS;
   }
@@ -132,11 +133,12 @@ function* doNewBaseptr(cpu: ArchCpu, cr3: number, pgd: number): Step<number> {
 /**
  * MMUEXT_TLB_FLUSH_MULTI / INVLPG_MULTI: Xen flushes the vCPUs of the mask (here: the mm's
  * cpumask, `mm` the guest's mm record) with IPIs of its own (flush_tlb_mask), and returns when
- * they are done — the same protocol as native.
+ * they are done — the same protocol as native. INVLPG_MULTI drops the one page; TLB_FLUSH_MULTI
+ * everything (xen/arch/x86/mm.c: flush_tlb_mask).
  */
-function* doTlbFlushMulti(cpu: ArchCpu, mm: number, _start: number, _end: number): Step<number> {
+function* doTlbFlushMulti(cpu: ArchCpu, mm: number, start: number, end: number): Step<number> {
   xenStats(cpu).tlbFlushOps++;
-  yield* nativeFlushTlbMulti(cpu, mm);
+  yield* nativeFlushTlbMulti(cpu, mm, start, end);
   return 0;
 }
 
