@@ -8,7 +8,6 @@ export interface BugFlags {
   xenNoPreserveAd: boolean;
   lazyFlushAfterUnlock: boolean;
   lazyOutsideLock: boolean;
-  nestedLazy: boolean;
   unpairedCommit: boolean;
   ctxswLazyNoFlush: boolean;
   xenPreemptNesting: boolean;
@@ -26,6 +25,7 @@ export interface BugFlags {
   madvParallelNoForceFlush: boolean;
   zapRmapBeforeFlush: boolean;
   mremapFlushAfterUnlock: boolean;
+  xenSetPtesNesting: boolean;
 }
 
 export interface BugInfo {
@@ -101,15 +101,6 @@ export const BUGS: readonly BugInfo[] = [
     contract: 2007,
     kind: 'lazy-outside-lock',
     description: 'change_pte_range enters lazy MMU before taking the ptl and leaves it after (the 2007 contract)',
-  },
-  {
-    name: 'nested-lazy',
-    flag: 'nestedLazy',
-    backends: ['native', 'xen'],
-    scenario: 'mprotect-dirty',
-    contract: 2007,
-    kind: 'lazy-nested',
-    description: "a set_ptes-style helper enters lazy MMU inside change_pte_range's own lazy section (bcc6cc832573)",
   },
   {
     name: 'unpaired-commit',
@@ -301,6 +292,17 @@ export const BUGS: readonly BugInfo[] = [
     description:
       'move_ptes drops both ptls before flush_tlb_range: a truncation (ftruncate → unmap_mapping_range) zaps the PTE at its new address, flushes that address only, and frees the page — while a CPU still writes it through its TLB entry for the old address',
   },
+  {
+    name: 'xen-set-ptes-nesting',
+    kind: 'lazy-nested',
+    flag: 'xenSetPtesNesting',
+    backends: ['xen'],
+    scenario: 'remap-pfn',
+    contract: 2025,
+    commit: 'bcc6cc832573, reverted by c36549ff8d84',
+    description:
+      "set_ptes brackets its stores with arch_enter/leave_lazy_mmu_mode, and remap_pte_range calls it inside its own lazy MMU section: on Xen the second enter finds the CPU already lazy (enter_lazy's BUG_ON), and the inner leave flushes the caller's batch early",
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -308,7 +310,6 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   xenNoPreserveAd: false,
   lazyFlushAfterUnlock: false,
   lazyOutsideLock: false,
-  nestedLazy: false,
   unpairedCommit: false,
   ctxswLazyNoFlush: false,
   xenPreemptNesting: false,
@@ -326,6 +327,7 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   madvParallelNoForceFlush: false,
   zapRmapBeforeFlush: false,
   mremapFlushAfterUnlock: false,
+  xenSetPtesNesting: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

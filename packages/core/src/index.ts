@@ -11,6 +11,7 @@ export * from './check/bug.ts';
 export * from './check/counters.ts';
 export * from './check/freed.ts';
 export * from './check/lazyfree.ts';
+export * from './check/leak.ts';
 export * from './check/lockdep.ts';
 export * from './check/lockdep-events.ts';
 export * from './check/lockdep-report.ts';

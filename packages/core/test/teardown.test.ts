@@ -12,12 +12,17 @@ import {
   MADV_FREE,
   madvise,
   mmuAccess,
+  PAGE_SHARED,
   PG_FLAGS,
   PG_lazyfree,
   PG_MAPCOUNT,
+  PG_REFS,
   PG_VERSION,
   pteDirty,
+  ptePfn,
+  pteSpecial,
   readViolation,
+  remapPfnRange,
   shrinkAnonList,
   tlbFinishMmu,
   tlbGatherMmu,
@@ -130,5 +135,34 @@ describe('MADV_FREE and reclaim', () => {
 
   it('a write that bypassed D is discarded with the page: lost-dirty', () => {
     expect(madvFreeThenWrite(true).kind).toBe('lost-dirty');
+  });
+});
+
+describe('remap_pfn_range', () => {
+  it('installs special PTEs over an empty range; over a mapped one it hits BUG_ON(!pte_none)', () => {
+    const m = machine('native', { pages: 2 }, undefined, { scenario: 'remap-pfn' });
+    const [cpu0] = m.cpus;
+    const mm = m.layout.mm(0);
+    const tlb = run(tlbGatherMmu(cpu0, mm));
+    run(zapPteRange(cpu0, tlb, mm, 0, 2)); // empty the range (special PTEs: no page to put)
+    run(tlbFinishMmu(cpu0, tlb));
+    expect(Atomics.load(m.i32, ptepOf(m, 0))).toBe(0);
+    run(remapPfnRange(cpu0, mm, 0, 2, 2, PAGE_SHARED));
+    const pte = Atomics.load(m.i32, ptepOf(m, 1));
+    expect([ptePfn(pte), pteSpecial(pte)]).toEqual([3, true]);
+    expect(() => run(remapPfnRange(cpu0, mm, 1, 2, 2, PAGE_SHARED))).toThrow(/mapped already/);
+  });
+
+  it('a zap of a special PTE touches no struct page', () => {
+    const m = machine('native', { pages: 2 }, undefined, { scenario: 'remap-pfn' });
+    const [cpu0] = m.cpus;
+    const mm = m.layout.mm(0);
+    const frame = ptePfn(Atomics.load(m.i32, ptepOf(m, 0)));
+    const page = m.layout.page(frame);
+    const before = [PG_FLAGS, PG_MAPCOUNT, PG_REFS].map((f) => Atomics.load(m.i32, page + f));
+    const tlb = run(tlbGatherMmu(cpu0, mm));
+    run(zapPteRange(cpu0, tlb, mm, 0, 1));
+    run(tlbFinishMmu(cpu0, tlb));
+    expect([PG_FLAGS, PG_MAPCOUNT, PG_REFS].map((f) => Atomics.load(m.i32, page + f))).toEqual(before);
   });
 });

@@ -190,7 +190,7 @@ describe('JUnit XML, read back by an XML parser', () => {
     const runs = [
       judgeZooRun(run({ bug: 'naive-rmw', verdict: 'fail', violations: [lostDirty()] })),
       judgeZooRun(run({ bug: 'naive-rmw', executor: 'model', verdict: 'pass' })),
-      judgeZooRun(run({ bug: 'nested-lazy', verdict: 'fail', violations: [lostDirty()] })),
+      judgeZooRun(run({ bug: 'xen-set-ptes-nesting', verdict: 'fail', violations: [lostDirty()] })),
       judgeZooRun(run({ bug: 'naive-rmw', backend: 'xen', verdict: 'error', error: 'hang: no episode <1>' })),
     ];
     const { suite, cases } = parse(await renderJunit(report('zoo', runs)));
@@ -200,7 +200,7 @@ describe('JUnit XML, read back by an XML parser', () => {
     expect(cases[0].failure).toBeUndefined();
     expect(cases[1].failure.message).toMatch(/^not caught in 1.5 s \(expected lost-dirty\)$/);
     expect(cases[2].failure.message).toBe(
-      `found lost-dirty, expected ${BUGS.find((b) => b.name === 'nested-lazy')!.kind}`,
+      `found lost-dirty, expected ${BUGS.find((b) => b.name === 'xen-set-ptes-nesting')!.kind}`,
     );
     expect(cases[3].error.message).toBe('hang: no episode <1>');
     expect(zooVerdict(runs)).toBe('error');

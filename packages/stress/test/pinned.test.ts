@@ -69,12 +69,16 @@ const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
   ['migrate-prot', 2025, 'xen', 1, 20_454],
   ['writenotify', 2025, 'native', 1, 3541],
   ['writenotify', 2025, 'xen', 1, 3851],
-  ['reclaim-swap', 2025, 'native', 1, 2474],
-  ['reclaim-swap', 2025, 'xen', 1, 2687],
+  ['reclaim-swap', 2025, 'native', 1, 2513],
+  ['reclaim-swap', 2025, 'xen', 1, 2726],
   ['munmap-dirty', 2025, 'native', 1, 1210],
   ['munmap-dirty', 2025, 'xen', 1, 1273],
-  ['madv-free', 2025, 'native', 1, 17_546],
-  ['madv-free', 2025, 'xen', 1, 20_101],
+  ['madv-free', 2025, 'native', 1, 17_882],
+  ['madv-free', 2025, 'xen', 1, 20_437],
+  ['mremap-move', 2025, 'native', 1, 890],
+  ['mremap-move', 2025, 'xen', 1, 937],
+  ['remap-pfn', 2025, 'native', 1, 10_416],
+  ['remap-pfn', 2025, 'xen', 1, 12_378],
 ];
 
 describe('pinned DFS state spaces of the correct code', () => {

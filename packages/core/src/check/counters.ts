@@ -80,6 +80,8 @@ export interface Counters {
   mremaps: number;
   movedPtes: number;
   truncations: number;
+  /** PTEs remap_pfn_range installed. */
+  remapped: number;
   /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
   knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
@@ -139,6 +141,7 @@ export function newCounters(): Counters {
     mremaps: 0,
     movedPtes: 0,
     truncations: 0,
+    remapped: 0,
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,

@@ -87,6 +87,8 @@ export const V_UNNOTIFIED_WRITE = 22;
 export const V_LOST_DIRTY_SWAP = 23;
 /** Reclaim discarded a lazily freed (MADV_FREE) page written after the madvise completed (check/lazyfree.ts). */
 export const V_LOST_DIRTY_LAZYFREE = 24;
+/** At the end of an episode, a frame neither free, cached nor mapped (check/leak.ts). */
+export const V_PAGE_LEAK = 25;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -199,6 +201,14 @@ export const KINDS: readonly ViolationKind[] = [
     explain: (v) =>
       `an MMU wrote frame ${v.frame} through a translation of va ${v.va} made before the frame was freed ` +
       `(${v.b - v.a} free(s) since): a TLB entry outlived the page — its flush was missing or came after the free`,
+  },
+  {
+    code: V_PAGE_LEAK,
+    name: 'page-leak',
+    fields: { frame: 'frame', a: 'refs' },
+    explain: (v) =>
+      `at the end of the episode frame ${v.frame} is neither free, nor in a page cache, nor mapped (${v.a} reference(s) ` +
+      'held): its last user dropped it without freeing it — a leak',
   },
   {
     code: V_DEADLOCK,

@@ -13,6 +13,7 @@ export const WRITER_MIGRATE = 5;
 export const WRITER_ZAP = 6;
 export const WRITER_MADV_FREE = 7;
 export const WRITER_MREMAP = 8;
+export const WRITER_REMAP = 9;
 export const WRITER_NAMES: Record<number, string> = {
   [WRITER_PROT_COMMIT]: 'prot commit (change_pte_range)',
   [WRITER_MKCLEAN]: 'page_mkclean',
@@ -22,6 +23,7 @@ export const WRITER_NAMES: Record<number, string> = {
   [WRITER_ZAP]: 'zap_pte_range (munmap, MADV_DONTNEED, exit)',
   [WRITER_MADV_FREE]: 'madvise_free_pte_range (MADV_FREE)',
   [WRITER_MREMAP]: 'move_ptes (mremap)',
+  [WRITER_REMAP]: 'remap_pte_range (remap_pfn_range)',
 };
 
 /** The shadow word for "agent wrote it by `op`". */

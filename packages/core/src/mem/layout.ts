@@ -197,8 +197,10 @@ export class Layout {
   readonly tlbEntries: number;
   /**
    * All frames: the file's pages (frames 0 .. pages-1, its page cache at the start of an episode)
-   * and as many free ones again plus one per agent — so the allocator never runs dry: a reclaim list
-   * may hold every page between dropping it and freeing it, and each agent one fresh frame in a fault.
+   * and three times as many free ones plus one per agent — so the allocator never runs dry: per
+   * page, one mapped, one a reclaim list holds between dropping it and freeing it, one a zap's
+   * gather holds until its flush or the swap cache keeps with no entry left (the model has no LRU
+   * on which reclaim would find it), and each agent one fresh frame in a fault.
    */
   readonly frames: number;
   readonly agentBase: number;
@@ -248,7 +250,7 @@ export class Layout {
     this.agents = cpus + mmus;
     this.vmallocStart = pages;
     this.ptePages = Math.ceil((pages + cpus * VMAP_SLOTS * VMAP_PAGES) / PTRS_PER_PTE);
-    this.frames = 2 * pages + this.agents;
+    this.frames = 4 * pages + this.agents;
     let at = LINE; // header
     this.agentBase = at;
     at += this.agents * AGENT_WORDS;

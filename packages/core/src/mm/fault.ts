@@ -24,6 +24,7 @@ import {
   ptePfn,
   ptePresent,
   pteProtnone,
+  pteSpecial,
   pteWrite,
   swpOffset,
 } from '../arch/x86/pte.ts';
@@ -52,7 +53,7 @@ import { migrationEntryWait } from './migrate.ts';
 import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { folioFreeSwap, swapCacheFault, swapFree } from './swap-state.ts';
-import { findVma, VM_READ, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
+import { findVma, VM_PFNMAP, VM_READ, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
 
 /** The access may be retried. */
 export const FAULT_RETRY = 0;
@@ -74,6 +75,13 @@ export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: nu
   }
   if (vma < 0 || !(flags & VM_READ) || (write && !(flags & VM_WRITE))) {
     yield* mmapReadUnlock(cpu, mm);
+    cpu.stats.segv++;
+    return FAULT_SIGSEGV;
+  }
+  if (flags & VM_PFNMAP && isNone(cpu, origPte)) {
+    const hole = yield* pfnmapHole(cpu, va);
+    yield* mmapReadUnlock(cpu, mm);
+    if (!hole) return FAULT_RETRY;
     cpu.stats.segv++;
     return FAULT_SIGSEGV;
   }
@@ -179,6 +187,23 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   }
   yield* ptlUnlock(cpu, va);
   yield* unlockPage(cpu, frame);
+}
+
+/**
+ * do_fault on a VMA without ->fault (a raw frame mapping): only a hole the ptl confirms is
+ * VM_FAULT_SIGBUS; a PTE set again since the walk (a native prot transaction's window) is
+ * VM_FAULT_NOPAGE, and the access is retried.
+ */
+function* pfnmapHole(cpu: Cpu, va: number): Step<boolean> {
+  const ptep = yield* pteOffsetMap(cpu, cpu.mm, va);
+  if (ptep < 0) return true;
+  yield* ptlLock(cpu, va);
+  yield POINT;
+  const pte = ptepGet(cpu, ptep);
+  const hole = isNone(cpu, pte);
+  if (!hole) populateRaced(cpu, ptep, pte);
+  yield* ptlUnlock(cpu, va);
+  return hole;
 }
 
 /**
@@ -343,7 +368,9 @@ function* doWpPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
   const { flags, va } = fault;
   const frame = ptePfn(orig);
   cpu.stats.wpFaults++;
-  if (fault.anon) {
+  if (fault.anon || pteSpecial(orig)) {
+    // An exclusive anonymous page, or no page at all (wp_pfn_shared: a special PTE of a shared
+    // VM_PFNMAP mapping): made writable in place.
     yield* wpPageReuse(cpu, ptep, orig);
     yield* ptlUnlock(cpu, va);
     return;

@@ -34,9 +34,16 @@ import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGe
 /**
  * find_lock_page: the frame caching file page `index`, locked and still cached; or -1. The lookup's
  * reference (page-alloc.ts) keeps the frame from being freed between the slot's read and the check;
- * the caller's page lock keeps it after that, so the reference is dropped on return.
+ * the caller's page lock keeps it after that, so the reference is dropped on return. A page found
+ * dropped from the cache meanwhile is let go with `put` — for the swap cache, the put that frees
+ * an anonymous page nobody holds any more (swap-state.ts anonFolioPut).
  */
-export function* findLockPage(cpu: Cpu, index: number, mapping = cpu.layout.file): Step<number> {
+export function* findLockPage(
+  cpu: Cpu,
+  index: number,
+  mapping = cpu.layout.file,
+  put: (cpu: Cpu, frame: number) => Step = pagePut,
+): Step<number> {
   const slot = mapping + FILE_PAGES + index;
   for (let wait = false; ; ) {
     if (wait) yield SPIN;
@@ -54,10 +61,12 @@ export function* findLockPage(cpu: Cpu, index: number, mapping = cpu.layout.file
     wait = false;
     yield* lockPage(cpu, frame);
     yield POINT;
-    const still = cpu.mem.load(slot) === frame;
-    if (!still) yield* unlockPage(cpu, frame); // dropped from the page cache meanwhile: look again
-    yield* pagePut(cpu, frame);
-    if (still) return frame;
+    if (cpu.mem.load(slot) === frame) {
+      yield* pagePut(cpu, frame); // locked in the cache: never the last reference
+      return frame;
+    }
+    yield* unlockPage(cpu, frame); // dropped from the page cache meanwhile: look again
+    yield* put(cpu, frame);
   }
 }
 
@@ -85,10 +94,11 @@ export function* findOrReadPage(
   index: number,
   pgFlags: number,
   mayRead?: () => Step<MayRead>,
+  put?: (cpu: Cpu, frame: number) => Step,
 ): Step<number> {
   const { mem, layout } = cpu;
   for (let first = true; ; first = false) {
-    const frame = yield* findLockPage(cpu, index, mapping);
+    const frame = yield* findLockPage(cpu, index, mapping, put);
     if (frame >= 0) {
       if (first && mapping === layout.swap) cpu.stats.swapCacheHits++;
       return frame;

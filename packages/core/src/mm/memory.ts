@@ -40,9 +40,20 @@
  * What a zap promises (check/revoke.ts): once its caller returns, no translation of any PTE in the
  * range — as the zap found it under the ptl, whoever cleared it — writes any more.
  */
-import { isSwapPte, pteDirty, pteNone, ptePfn, ptePresent, swpOffset } from '../arch/x86/pte.ts';
+import {
+  isSwapPte,
+  pfnPte,
+  pteDirty,
+  pteMkspecial,
+  pteNone,
+  ptePfn,
+  ptePresent,
+  pteSpecial,
+  swpOffset,
+} from '../arch/x86/pte.ts';
+import { BUG_REMAP_NOT_NONE, KernelBug } from '../check/bug.ts';
 import { beginRevoke, coverRevoked, endRevoke } from '../check/revoke.ts';
-import { WRITER_ZAP } from '../check/writer.ts';
+import { WRITER_REMAP, WRITER_ZAP } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { FILE_PAGES, PG_anon, PG_dirty, PG_FLAGS, PG_MAPCOUNT, PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -57,7 +68,7 @@ import {
   tlbGatherMmu,
 } from './mmu-gather.ts';
 import { pageTryGet } from './page-alloc.ts';
-import { pteOffsetMap, ptepGet, ptepGetAndClearFull } from './pgtable.ts';
+import { pteOffsetMap, pteOffsetMapLock, ptepGet, ptepGetAndClearFull, pteUnmapUnlock, setPtes } from './pgtable.ts';
 import { anonFolioPut, swapFree } from './swap-state.ts';
 import { flushTlbBatchedPending } from './tlb-batch.ts';
 
@@ -105,6 +116,7 @@ function* zapPresentPte(cpu: Cpu, tlb: MmuGather, va: number, ptep: number): Ste
   const ptent = yield* ptepGetAndClearFull(cpu, ptep, tlb.fullmm);
   cpu.noteWriter(ptep, WRITER_ZAP);
   tlb.addRange(va); // tlb_remove_tlb_entry
+  if (pteSpecial(ptent)) return false; // vm_normal_page: no page to account (remap_pfn_range's)
   const frame = ptePfn(ptent);
   const page = layout.page(frame);
   yield POINT;
@@ -174,4 +186,47 @@ export function* zapPageRangeSingle(cpu: Cpu, mm: number, start: number, end: nu
   yield* tlbFinishMmu(cpu, tlb);
   endRevoke(cpu, outer);
   return zapped;
+}
+
+/**
+ * remap_pfn_range over [start, end) of mm: frames from `pfn` on, special PTEs with protection
+ * `prot`, over a range that must be empty — remap_pte_range per pte page (mm/memory.c):
+ *
+ *   mapped_pte = pte = pte_alloc_map_lock(mm, pmd, addr, &ptl);
+ *   arch_enter_lazy_mmu_mode();
+ *   do {
+ *       BUG_ON(!pte_none(ptep_get(pte)));
+ *       set_pte_at(mm, addr, pte, pte_mkspecial(pfn_pte(pfn, prot)));
+ *       pfn++;
+ *   } while (pte++, addr += PAGE_SIZE, addr != end);
+ *   arch_leave_lazy_mmu_mode();
+ *   pte_unmap_unlock(mapped_pte, ptl);
+ *
+ * The BUG_ON reads each PTE through its pointer inside the lazy section, after the writes queued
+ * to the ones before it — the read-hazard rule watches it (a PTE written earlier in the same
+ * section would read stale on Xen).
+ */
+export function* remapPfnRange(cpu: Cpu, mm: number, start: number, end: number, pfn: number, prot: number): Step {
+  for (let va = start; va < end; ) {
+    const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+    yield* remapPteRange(cpu, mm, va, next, pfn + (va - start), prot);
+    va = next;
+  }
+}
+
+function* remapPteRange(cpu: Cpu, mm: number, start: number, end: number, pfn: number, prot: number): Step {
+  const pte0 = yield* pteOffsetMapLock(cpu, mm, start);
+  if (pte0 < 0) throw new Error('remap_pfn_range: no pte page (pte page allocation is not modelled)');
+  yield* lazyMmuModeEnable(cpu);
+  for (let va = start; va < end; va++) {
+    const ptep = pte0 + (va - start);
+    yield POINT;
+    const pte = ptepGet(cpu, ptep);
+    if (!pteNone(pte)) throw new KernelBug(BUG_REMAP_NOT_NONE, `remap_pte_range: va ${va} is mapped already`);
+    yield* setPtes(cpu, ptep, pteMkspecial(pfnPte(pfn + (va - start), prot)), 1);
+    cpu.noteWriter(ptep, WRITER_REMAP);
+    cpu.stats.remapped++;
+  }
+  yield* lazyMmuModeDisable(cpu);
+  yield* pteUnmapUnlock(cpu, start);
 }

@@ -36,9 +36,9 @@ import {
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { iMmapLockWrite, iMmapUnlockWrite, mmapWriteLock, mmapWriteUnlock } from './locks.ts';
-import { unmapPageRange } from './memory.ts';
+import { remapPfnRange, unmapPageRange } from './memory.ts';
 import { tlbFinishMmu, tlbGatherMmu } from './mmu-gather.ts';
-import { findVma, vmPageProt } from './vma.ts';
+import { findVma, VM_IO, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, vmPageProt } from './vma.ts';
 
 /** munmap of the VMA of mm record `mm` holding virtual page `va`. Returns false if none does (-EINVAL). */
 export function* munmap(cpu: Cpu, mm: number, va: number): Step<boolean> {
@@ -117,11 +117,22 @@ export interface VmaFields {
 }
 
 /**
- * A new VMA in a free record of mm record `mm` (one not in the mm's tree), linked into its file's
- * i_mmap (vma_link_file, under i_mmap_rwsem for write), then published to find_vma (under
- * mmap_lock for write, which the caller holds). Returns the record, or -1 when the table is full.
+ * A new VMA in a free record of mm record `mm` (one not in the mm's tree), published to find_vma
+ * at once (vmaPrepare, then vmaPublish). Returns the record, or -1 when the table is full.
  */
 export function* vmaInsert(cpu: Cpu, mm: number, v: VmaFields): Step<number> {
+  const vma = yield* vmaPrepare(cpu, mm, v);
+  if (vma >= 0) yield* vmaPublish(cpu, mm, vma);
+  return vma;
+}
+
+/**
+ * The new VMA's record filled, and linked into its file's i_mmap (vma_link_file, under
+ * i_mmap_rwsem for write) — not yet in the mm's tree: find_vma does not see it, as a driver's mmap
+ * handler's VMA is not seen until mmap_region links it. The caller holds mmap_lock for write.
+ * Returns the record, or -1 when the table is full.
+ */
+export function* vmaPrepare(cpu: Cpu, mm: number, v: VmaFields): Step<number> {
   const { mem, layout } = cpu;
   yield POINT;
   const mask = mem.load(mm + MM_VMA_MASK);
@@ -142,8 +153,34 @@ export function* vmaInsert(cpu: Cpu, mm: number, v: VmaFields): Step<number> {
     mem.store(vma + field, value);
   }
   if (v.file !== 0) yield* linkFileVma(cpu, v.file, vma);
+  return vma;
+}
+
+/** vma_iter_store: the VMA joins the mm's tree; faults see it from here. */
+export function* vmaPublish(cpu: Cpu, mm: number, vma: number): Step {
+  const slot = (vma - cpu.layout.vma(mm, 0)) / VMA_WORDS;
   yield POINT;
-  mem.or(mm + MM_VMA_MASK, 1 << slot); // vma_iter_store: faults see it from here
+  cpu.mem.or(mm + MM_VMA_MASK, 1 << slot);
+}
+
+/**
+ * mmap of a device whose mmap handler maps frames [pfn, pfn + end - start) with remap_pfn_range
+ * (VM_PFNMAP | VM_IO, shared, read-write): the PTEs are installed before the VMA is in the mm.
+ * Returns the VMA record, or -1.
+ */
+export function* mmapDevice(cpu: Cpu, mm: number, start: number, end: number, pfn: number): Step<number> {
+  yield* mmapWriteLock(cpu, mm);
+  let vma = -1;
+  if ((yield* findVma(cpu, mm, start)) < 0) {
+    const flags = VM_READ | VM_WRITE | VM_SHARED | VM_PFNMAP | VM_IO;
+    const pageProt = vmPageProt(flags, 0);
+    vma = yield* vmaPrepare(cpu, mm, { start, end, flags, pgoff: pfn, pageProt, file: 0 });
+    if (vma >= 0) {
+      yield* remapPfnRange(cpu, mm, start, end, pfn, pageProt); // the driver's f_op->mmap
+      yield* vmaPublish(cpu, mm, vma);
+    }
+  }
+  yield* mmapWriteUnlock(cpu, mm);
   return vma;
 }
 

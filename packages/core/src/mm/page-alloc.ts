@@ -58,10 +58,10 @@ export function* pageRefFreeze(cpu: Cpu, frame: number): Step {
   while (cpu.mem.cmpxchg(word, 0, FROZEN) !== 0) yield SPIN;
 }
 
-/** folio_ref_freeze(folio, 1) without waiting: frozen if no one holds a reference. */
-export function* pageRefFreezeTry(cpu: Cpu, frame: number): Step<boolean> {
+/** folio_ref_freeze without waiting: frozen if exactly `expected` references are held (the caller's). */
+export function* pageRefFreezeTry(cpu: Cpu, frame: number, expected = 0): Step<boolean> {
   yield POINT;
-  return cpu.mem.cmpxchg(cpu.layout.page(frame) + PG_REFS, 0, FROZEN) === 0;
+  return cpu.mem.cmpxchg(cpu.layout.page(frame) + PG_REFS, expected, FROZEN) === expected;
 }
 
 /** folio_ref_unfreeze: a new page about to be published takes lookups from now on. */

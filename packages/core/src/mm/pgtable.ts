@@ -18,7 +18,7 @@
  */
 
 import { pteAccessible, walkPte } from '../arch/x86/pgtable.ts';
-import { pteMkold, pteYoung } from '../arch/x86/pte.ts';
+import { PAGE_SHIFT, pteMkold, pteYoung } from '../arch/x86/pte.ts';
 import { flushTlbPage } from '../arch/x86/tlb.ts';
 import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import { WRITER_PROT_COMMIT } from '../check/writer.ts';
@@ -53,6 +53,18 @@ export function ptepGet(cpu: Cpu, ptep: number): number {
   const pte = cpu.mem.load(ptep);
   cpu.lockdep?.pteRead(ptep);
   return pte;
+}
+
+/**
+ * set_ptes (include/linux/pgtable.h): `nr` PTEs for consecutive frames from `pte` (set_pte_at is
+ * set_ptes of one).
+ */
+export function* setPtes(cpu: Cpu, ptep: number, pte: number, nr: number): Step {
+  // BUG(xen-set-ptes-nesting): bcc6cc832573's set_ptes entered lazy MMU mode itself — inside
+  // callers already in it (remap_pte_range), a nested arch enter (reverted by c36549ff8d84).
+  if (cpu.bugs.xenSetPtesNesting) enterLazyMmu(cpu);
+  for (let i = 0; i < nr; i++) yield* cpu.pv.setPteAt(ptep + i, pte + (i << PAGE_SHIFT));
+  if (cpu.bugs.xenSetPtesNesting) yield* leaveLazyMmu(cpu);
 }
 
 /**
@@ -113,20 +125,14 @@ export function ptepModifyProtStart(cpu: Cpu, va: number, ptep: number): Step<nu
 export function ptepModifyProtCommit(cpu: Cpu, va: number, ptep: number, old: number, pte: number): Step {
   cpu.lockdep?.protCommit(ptep, va);
   cpu.noteWriter(ptep, WRITER_PROT_COMMIT);
-  if (cpu.bugs.nestedLazy || cpu.bugs.lazyReadHazard) return buggyProtCommit(cpu, ptep, old, pte);
+  if (cpu.bugs.lazyReadHazard) return buggyProtCommit(cpu, ptep, old, pte);
   return cpu.pv.ptepModifyProtCommit(ptep, old, pte);
 }
 
 function* buggyProtCommit(cpu: Cpu, ptep: number, old: number, pte: number): Step {
-  // BUG(nested-lazy): a set_ptes-style helper brackets its own update with lazy MMU mode, inside
-  // the caller's lazy section (bcc6cc832573, reverted in c36549ff8d84).
-  if (cpu.bugs.nestedLazy) enterLazyMmu(cpu);
   yield* cpu.pv.ptepModifyProtCommit(ptep, old, pte);
-  if (cpu.bugs.nestedLazy) yield* leaveLazyMmu(cpu);
-  if (cpu.bugs.lazyReadHazard) {
-    // BUG(lazy-read-hazard): a sanity check reads the PTE back through the raw pointer; in lazy
-    // mode the queued commit may not have reached the table yet (seed 000's read hazard).
-    yield POINT;
-    ptepGet(cpu, ptep);
-  }
+  // BUG(lazy-read-hazard): a sanity check reads the PTE back through the raw pointer; in lazy
+  // mode the queued commit may not have reached the table yet (seed 000's read hazard).
+  yield POINT;
+  ptepGet(cpu, ptep);
 }

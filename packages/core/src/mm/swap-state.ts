@@ -40,7 +40,7 @@ import {
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 import { deleteFromPageCache, findOrReadPage, type MayRead } from './filemap.ts';
 import { trylockPage, unlockPage } from './locks.ts';
-import { FROZEN, freePage } from './page-alloc.ts';
+import { FROZEN, freePage, pagePut, pageTryGet } from './page-alloc.ts';
 
 /**
  * add_to_swap for a locked anonymous page not yet in the swap cache: its slot (SWAP_HAS_CACHE on a
@@ -99,7 +99,14 @@ export function* swapWritepage(cpu: Cpu, frame: number): Step {
  * a swap PTE's data (another fault mapped the page meanwhile): the fault is retried.
  */
 export function swapCacheFault(cpu: Cpu, slot: number): Step<number> {
-  return findOrReadPage(cpu, cpu.layout.swap, slot, PG_anon | PG_swapcache, () => swapcachePrepare(cpu, slot));
+  return findOrReadPage(
+    cpu,
+    cpu.layout.swap,
+    slot,
+    PG_anon | PG_swapcache,
+    () => swapcachePrepare(cpu, slot),
+    anonFolioPut,
+  );
 }
 
 /**
@@ -155,37 +162,32 @@ export function* freeSwapCache(cpu: Cpu, frame: number): Step<boolean> {
 
 /**
  * folio_put of a reference to an anonymous page (zap's mmu_gather, reclaim's isolation): the put
- * that drops the last reference of a page nobody maps, caches (the swap cache) or holds locked
- * frees it — folio_put_testzero. Everyone who finds such a page takes a reference first
- * (pageTryGet), so the check and the freeze cannot be overtaken: a newcomer makes the count 2 and
- * the freeze fails. Reclaim holds a page it isolated locked, without a reference: it freezes it
- * itself, or keeps it. An unmapped page still in the swap cache with no swap entry left (reclaim
- * kept it, or the put raced free_swap_cache's trylock) is dropped from there first, as
- * free_swap_cache would: the model has no LRU on which reclaim would find it later.
+ * that drops the last reference of a page nobody maps or caches frees it — folio_put_testzero.
+ * The model counts mappings apart from references, so the order is what makes it safe: everyone
+ * who unmaps a page drops the mapcount before putting, and the put tests the mapcount only after
+ * its decrement — whichever put comes last sees the page unmapped. A page still in the swap
+ * cache is dropped from it first, if it can be at once (free_swap_cache: the model has no LRU on
+ * which reclaim would find it later); else the swap cache keeps it.
  */
 export function* anonFolioPut(cpu: Cpu, frame: number): Step {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
   for (;;) {
     yield POINT;
-    const refs = mem.load(page + PG_REFS);
-    if (refs === 1) {
-      yield POINT;
-      const flags = mem.load(page + PG_FLAGS);
-      yield POINT;
-      const mapped = mem.load(page + PG_MAPCOUNT) > 0;
-      if (!mapped && (flags & (PG_swapcache | PG_locked)) === PG_swapcache && (yield* freeSwapCache(cpu, frame)))
-        continue;
-      if (!mapped && (flags & (PG_swapcache | PG_locked)) === 0) {
-        yield POINT;
-        if (mem.cmpxchg(page + PG_REFS, 1, FROZEN) === 1) {
-          yield* freePage(cpu, frame);
-          return;
-        }
-        continue;
-      }
+    if (mem.add(page + PG_REFS, -1) !== 1) return; // not the last reference
+    yield POINT;
+    const flags = mem.load(page + PG_FLAGS);
+    yield POINT;
+    if (mem.load(page + PG_MAPCOUNT) > 0 || flags & PG_locked) return; // still mapped, or held
+    if (flags & PG_swapcache) {
+      // Take a reference again to lock and drop it; if that cannot be done at once, leave it.
+      if (!(yield* pageTryGet(cpu, frame))) return;
+      if (yield* freeSwapCache(cpu, frame)) continue; // the put again, now of a page in no cache
+      yield* pagePut(cpu, frame);
+      return;
     }
     yield POINT;
-    if (mem.cmpxchg(page + PG_REFS, refs, refs - 1) === refs) return;
+    if (mem.cmpxchg(page + PG_REFS, 0, FROZEN) === 0) yield* freePage(cpu, frame);
+    return;
   }
 }

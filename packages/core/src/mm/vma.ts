@@ -31,6 +31,10 @@ import { POINT, type Step } from '../mem/step.ts';
 export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_SHARED = 0x8;
+/** A mapping of raw page frames (remap_pfn_range): no struct page the mm manages behind its PTEs. */
+export const VM_PFNMAP = 0x400;
+/** Memory-mapped I/O or similar: never dumped, never reclaimed (set with VM_PFNMAP by remap_pfn_range). */
+export const VM_IO = 0x4000;
 
 /**
  * vm_get_page_prot() (x86's protection_map): writable PTEs only for a shared writable VMA; a private

@@ -35,7 +35,7 @@ import { PG_anon, PG_dirty, PG_FLAGS, PG_INDEX, PG_lazyfree, PG_swapcache } from
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage, removeMapping } from './filemap.ts';
 import { trylockPage, unlockPage } from './locks.ts';
-import { freePage, pagePut, pageRefFreeze, pageRefFreezeTry, pageTryGet } from './page-alloc.ts';
+import { freePage, pageRefFreeze, pageRefFreezeTry, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMapLock, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 import { pageMapped, tryToUnmap } from './rmap.ts';
 import { addToSwap, anonFolioPut, swapWritepage } from './swap-state.ts';
@@ -43,22 +43,24 @@ import { tryToUnmapFlush, tryToUnmapFlushDirty } from './tlb-batch.ts';
 
 /** Reclaim the file pages `indices`. Returns how many frames were freed. */
 export function shrinkPageList(cpu: Cpu, indices: readonly number[]): Step<number> {
-  return shrinkFolioList(cpu, indices, (c, index) => findLockPage(c, index));
+  return shrinkFolioList(cpu, indices, (c, index) => findLockPage(c, index), false);
 }
 
 /** Reclaim to swap the anonymous pages mapped at virtual pages `vas` of mm record `mm`. Returns how many were freed. */
 export function shrinkAnonList(cpu: Cpu, mm: number, vas: readonly number[]): Step<number> {
-  return shrinkFolioList(cpu, vas, (c, va) => isolateAnonPage(c, mm, va));
+  return shrinkFolioList(cpu, vas, (c, va) => isolateAnonPage(c, mm, va), true);
 }
 
 /**
  * shrink_folio_list over the pages `isolate` returns locked for each candidate (or -1: nothing to
- * reclaim there).
+ * reclaim there) — anonymous pages with the isolation's reference (`isolationRef`), which the
+ * drop freezes or the putback puts.
  */
 function* shrinkFolioList(
   cpu: Cpu,
   candidates: readonly number[],
   isolate: (cpu: Cpu, candidate: number) => Step<number>,
+  isolationRef: boolean,
 ): Step<number> {
   const outer = beginRevoke(cpu);
   const freed: number[] = [];
@@ -68,7 +70,12 @@ function* shrinkFolioList(
     const frame = yield* isolate(cpu, candidate);
     if (frame < 0) continue;
     const outcome = yield* shrinkFolio(cpu, frame);
-    if (outcome === KEPT) continue;
+    if (outcome === KEPT) {
+      // putback: the isolation's reference goes; if it was the last of a page a zap unmapped
+      // meanwhile, the page is freed (the model has no LRU to find it on later).
+      if (isolationRef) yield* anonFolioPut(cpu, frame);
+      continue;
+    }
     if (outcome === DISCARDED) discarded.push(frame);
     else freed.push(frame);
     if (outcome !== FREED_UNFROZEN) frozen.add(frame);
@@ -144,13 +151,13 @@ function* shrinkFolio(cpu: Cpu, frame: number): Step<Outcome> {
 }
 
 /**
- * __remove_mapping's folio_ref_freeze for an anonymous page, under its lock: no one else may hold
- * a reference (a zap's mmu_gather may, until its flush: then the zap's put frees the page, and
- * reclaim keeps it). The model's file pages still freeze only at the free, waiting for lookups
+ * __remove_mapping's folio_ref_freeze(folio, 1) for an anonymous page, under its lock: no one
+ * but the isolation may hold a reference (a zap's mmu_gather may, until its flush: then reclaim
+ * keeps the page, and the last put frees it). The model's file pages still freeze only at the free, waiting for lookups
  * (mm/page-alloc.ts). Returns false, the page unlocked and kept, if the freeze failed.
  */
 function* refFreezeOrKeep(cpu: Cpu, frame: number): Step<boolean> {
-  if (yield* pageRefFreezeTry(cpu, frame)) return true;
+  if (yield* pageRefFreezeTry(cpu, frame, 1)) return true; // the isolation's is the one reference
   yield* keep(cpu, frame);
   return false;
 }
@@ -185,8 +192,10 @@ function* pageout(cpu: Cpu, frame: number): Step<boolean> {
 /**
  * kswapd's isolate_lru_folios for the anonymous page at `va`: the model keeps no LRU, so it finds
  * the page through the PTE under the ptl, taking the reference isolation takes; then
- * shrink_folio_list's folio_trylock (a page someone holds is left alone). The page is returned locked if it is still anonymous memory in use — mapped, or in the
- * swap cache, which no one changes without its lock — else -1.
+ * shrink_folio_list's folio_trylock (a page someone holds is left alone). The page is returned
+ * locked, with the isolation's reference (the caller puts it: anonFolioPut), if it is still
+ * anonymous memory in use — mapped, or in the swap cache, which no one changes without its lock —
+ * else -1.
  */
 export function* isolateAnonPage(cpu: Cpu, mm: number, va: number): Step<number> {
   const ptep = yield* pteOffsetMapLock(cpu, mm, va);
@@ -204,10 +213,7 @@ export function* isolateAnonPage(cpu: Cpu, mm: number, va: number): Step<number>
   yield POINT;
   const flags = cpu.mem.load(cpu.layout.page(frame) + PG_FLAGS);
   const inUse = (flags & PG_anon) !== 0 && ((flags & PG_swapcache) !== 0 || (yield* pageMapped(cpu, frame)));
-  if (inUse) {
-    yield* pagePut(cpu, frame);
-    return frame;
-  }
+  if (inUse) return frame; // with the isolation's reference
   // Zapped meanwhile (munmap, MADV_DONTNEED): this reference may be the page's last.
   yield* unlockPage(cpu, frame);
   yield* anonFolioPut(cpu, frame);

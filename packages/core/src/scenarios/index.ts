@@ -7,6 +7,7 @@ import { mremapMove } from './mremap-move.ts';
 import { munmapDirty } from './munmap-dirty.ts';
 import { reclaimMprotect } from './reclaim-mprotect.ts';
 import { reclaimSwap } from './reclaim-swap.ts';
+import { remapPfn } from './remap-pfn.ts';
 import type { Scenario } from './scenario.ts';
 import { writenotify } from './writenotify.ts';
 
@@ -20,6 +21,7 @@ export const SCENARIOS: readonly Scenario[] = [
   munmapDirty,
   madvFree,
   mremapMove,
+  remapPfn,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

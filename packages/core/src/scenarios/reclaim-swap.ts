@@ -21,12 +21,14 @@
  * must hold the page's last write when the page is dropped), write-after-free, and stale-write.
  */
 import { _PAGE_DIRTY, _PAGE_RW } from '../arch/x86/pte.ts';
+import { checkNoLeakedFrames } from '../check/leak.ts';
 import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { type Layout, PG_anon, RMAP_NR_VMAS, RMAP_VMAS } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
 import { unlockPage } from '../mm/locks.ts';
 import { pageReferenced } from '../mm/rmap.ts';
+import { anonFolioPut } from '../mm/swap-state.ts';
 import { VM_READ, VM_WRITE, vmPageProt } from '../mm/vma.ts';
 import { isolateAnonPage, shrinkAnonList } from '../mm/vmscan.ts';
 import type { Scenario } from './scenario.ts';
@@ -132,6 +134,7 @@ export function* reclaimAnonOne(cpu: Cpu): Step {
   if (frame < 0) return;
   yield* pageReferenced(cpu, frame);
   yield* unlockPage(cpu, frame);
+  yield* anonFolioPut(cpu, frame); // the isolation's reference
 }
 
 /**
@@ -147,4 +150,5 @@ export function* finalSwapCheck(cpu: Cpu): Step {
     Array.from({ length: layout.config.pages }, (_, i) => i),
   );
   checkNoLostDirty(cpu.i32, layout, cpu.id, cpu.episode);
+  checkNoLeakedFrames(cpu.i32, layout, cpu.id, cpu.episode);
 }

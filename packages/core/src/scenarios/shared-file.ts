@@ -8,6 +8,7 @@
 
 import { _PAGE_ACCESSED, pfnPte } from '../arch/x86/pte.ts';
 import { leaveMm } from '../arch/x86/tlb.ts';
+import { checkNoLeakedFrames } from '../check/leak.ts';
 import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
@@ -79,6 +80,12 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
     expect: 'forbidden',
     description: 'a write landed in a frame after it was freed',
     kinds: ['write-after-free'],
+  },
+  {
+    id: 'page-leak',
+    expect: 'forbidden',
+    description: 'a frame neither free, cached nor mapped at the end of an episode',
+    kinds: ['page-leak'],
   },
   {
     id: 'unnotified-write',
@@ -283,6 +290,7 @@ export function* mprotectShared(cpu: Cpu, writable: boolean): Step {
 export function* finalWritebackCheck(cpu: Cpu): Step {
   for (let f = 0; f < cpu.layout.config.pages; f++) yield* writebackPage(cpu, f);
   checkNoLostDirty(cpu.i32, cpu.layout, cpu.id, cpu.episode);
+  checkNoLeakedFrames(cpu.i32, cpu.layout, cpu.id, cpu.episode);
 }
 
 /**

@@ -5,7 +5,7 @@ import { parseArgs, UsageError } from '../cli/args.ts';
 export function listCommand(argv: readonly string[]): number {
   const p = parseArgs(argv, {}, 'list');
   if (p.positionals.length > 0) throw new UsageError(`list takes no arguments, got '${p.positionals[0]}'`);
-  const w = 26;
+  const w = 30;
   const out: string[] = ['scenarios:'];
   for (const s of SCENARIOS) out.push(`  ${s.name.padEnd(w)}${s.description}`);
   out.push('backends:');

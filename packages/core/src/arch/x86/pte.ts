@@ -15,6 +15,12 @@ export const _PAGE_DIRTY = 0x040;
  * NUMA balancing's hinting faults use it (change_prot_numa).
  */
 export const _PAGE_PROTNONE = 0x100;
+/**
+ * _PAGE_SPECIAL (_PAGE_BIT_SOFTW1): a present PTE with no struct page behind it as far as the mm is
+ * concerned — remap_pfn_range's (pte_mkspecial); vm_normal_page returns NULL for it, so no page
+ * reference, rmap or dirty state is kept. (A non-present PTE uses the bit for swap entry types.)
+ */
+export const _PAGE_SPECIAL = 0x200;
 
 export const PAGE_SHIFT = 12;
 /** PTE_PFN_MASK as an Int32 (0xfffff000). */
@@ -22,10 +28,10 @@ export const PTE_PFN_MASK = ~0xfff;
 /** The bits the hardware sets by itself. */
 export const _PAGE_AD = _PAGE_ACCESSED | _PAGE_DIRTY;
 /**
- * _PAGE_CHG_MASK: what pte_modify() keeps from the old PTE — the page and the hardware A/D bits
- * (x86 also keeps PCD/PWT/SPECIAL/SOFT_DIRTY, which this model has no use for).
+ * _PAGE_CHG_MASK: what pte_modify() keeps from the old PTE — the page, the hardware A/D bits and
+ * SPECIAL (x86 also keeps PCD/PWT/SOFT_DIRTY, which this model has no use for).
  */
-export const _PAGE_CHG_MASK = PTE_PFN_MASK | _PAGE_AD;
+export const _PAGE_CHG_MASK = PTE_PFN_MASK | _PAGE_AD | _PAGE_SPECIAL;
 /** BUG(chg-mask-pfn): a _PAGE_CHG_MASK one PFN bit short — pte_modify's result maps another page. */
 export const BUGGY_CHG_MASK_PFN = _PAGE_CHG_MASK & ~(1 << PAGE_SHIFT);
 /** The protection bits a prot transaction may change (Linus, seed 001: "protection bits only"). */
@@ -45,6 +51,9 @@ export const pteProtnone = (pte: number): boolean => (pte & (_PAGE_PRESENT | _PA
 export const pteWrite = (pte: number): boolean => (pte & _PAGE_RW) !== 0;
 export const pteDirty = (pte: number): boolean => (pte & _PAGE_DIRTY) !== 0;
 export const pteYoung = (pte: number): boolean => (pte & _PAGE_ACCESSED) !== 0;
+/** pte_special: a present PTE remap_pfn_range installed (call on present PTEs). */
+export const pteSpecial = (pte: number): boolean => (pte & _PAGE_SPECIAL) !== 0;
+export const pteMkspecial = (pte: number): number => pte | _PAGE_SPECIAL;
 /**
  * A/D bits a Knights Landing may leave on a cleared PTE (erratum KNL4): pte_none ignores them
  * (arch/x86/include/asm/pgtable_types.h, the x86-64/PAE value; 2-level i386 has no KNL).
@@ -146,5 +155,6 @@ export function formatPte(pte: number): string {
   if (pte & _PAGE_USER) bits.push('U');
   if (pte & _PAGE_ACCESSED) bits.push('A');
   if (pte & _PAGE_DIRTY) bits.push('D');
+  if (pte & _PAGE_SPECIAL) bits.push('SPECIAL');
   return bits.join(' ');
 }
