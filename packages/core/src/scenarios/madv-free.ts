@@ -22,12 +22,17 @@ import type { Step } from '../mem/step.ts';
 import { MADV_DONTNEED, MADV_FREE, madvise } from '../mm/madvise.ts';
 import { finalSwapCheck, reclaimAnonOne, setupAnon } from './reclaim-swap.ts';
 import type { Scenario } from './scenario.ts';
-import { DEFERRED_WINDOW, protectAgainst, randomRun, sharedFileOutcomes } from './shared-file.ts';
+import {
+  DEFERRED_WINDOW,
+  MPROTECT_OUTCOMES,
+  protectAgainst,
+  randomRun,
+  sharedFileOutcomes,
+  WRITEBACK_OUTCOMES,
+} from './shared-file.ts';
 
 /** Share of madvise calls that are MADV_FREE (the rest MADV_DONTNEED). */
 const FREE_SHARE = 0.6;
-/** The shared file's outcomes this scenario never shows: no file, no mprotect. */
-const NOT_HERE = new Set(['written-back', 'found-clean', 'committed', 'race-window']);
 
 export const madvFree: Scenario = {
   name: 'madv-free',
@@ -36,34 +41,37 @@ export const madvFree: Scenario = {
   // One page: every madvise overlaps every other, and reclaim's list is that page.
   modelDefaults: { cpus: 3, mmus: 1, pages: 1 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
-  outcomes: sharedFileOutcomes([
-    {
-      id: 'lazyfreed',
-      expect: 'acceptable',
-      description: 'MADV_FREE marked a page lazyfree',
-      count: (c) => c.lazyfreed,
-    },
-    {
-      id: 'discarded',
-      expect: 'interesting',
-      description: 'reclaim discarded a clean lazyfree page',
-      count: (c) => c.lazyfreeDiscarded,
-    },
-    {
-      id: 'redirtied',
-      expect: 'acceptable',
-      description: 'reclaim found a lazyfree page written again and kept it',
-      count: (c) => c.lazyfreeRedirtied,
-    },
-    { id: 'zapped', expect: 'acceptable', description: 'MADV_DONTNEED cleared a PTE', count: (c) => c.zapped },
-    {
-      id: 'swapped-out',
-      expect: 'acceptable',
-      description: 'reclaim wrote a dirty page to its swap slot',
-      count: (c) => c.swapouts,
-    },
-    DEFERRED_WINDOW,
-  ]).filter((o) => !NOT_HERE.has(o.id)),
+  outcomes: sharedFileOutcomes(
+    [
+      {
+        id: 'lazyfreed',
+        expect: 'acceptable',
+        description: 'MADV_FREE marked a page lazyfree',
+        count: (c) => c.lazyfreed,
+      },
+      {
+        id: 'discarded',
+        expect: 'interesting',
+        description: 'reclaim discarded a clean lazyfree page',
+        count: (c) => c.lazyfreeDiscarded,
+      },
+      {
+        id: 'redirtied',
+        expect: 'acceptable',
+        description: 'reclaim found a lazyfree page written again and kept it',
+        count: (c) => c.lazyfreeRedirtied,
+      },
+      { id: 'zapped', expect: 'acceptable', description: 'MADV_DONTNEED cleared a PTE', count: (c) => c.zapped },
+      {
+        id: 'swapped-out',
+        expect: 'acceptable',
+        description: 'reclaim wrote a dirty page to its swap slot',
+        count: (c) => c.swapouts,
+      },
+      DEFERRED_WINDOW,
+    ],
+    [...WRITEBACK_OUTCOMES, ...MPROTECT_OUTCOMES],
+  ),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 2 },
   ...protectAgainst(madviseOne, reclaimAnonOne, { prot: 'madvise', op: 'reclaim', both: 'madvise+reclaim' }),
   setup: setupAnon,

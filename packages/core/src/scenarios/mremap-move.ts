@@ -27,6 +27,7 @@ import {
   cleanOne,
   DEFERRED_WINDOW,
   finalWritebackCheck,
+  MPROTECT_OUTCOMES,
   protectAgainst,
   setupSharedFile,
   sharedFileOutcomes,
@@ -34,8 +35,6 @@ import {
 
 /** Share of the background CPU's operations that truncate the file (the rest write back or age). */
 const TRUNCATE_SHARE = 0.3;
-/** The shared file's outcomes that need mprotect, which this scenario does not run. */
-const MPROTECT_ONLY = new Set(['committed', 'race-window']);
 
 export const mremapMove: Scenario = {
   name: 'mremap-move',
@@ -44,22 +43,25 @@ export const mremapMove: Scenario = {
   // Two pages: the VMA is one of them, and moves to the other.
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
-  outcomes: sharedFileOutcomes([
-    { id: 'moved', expect: 'acceptable', description: 'move_ptes moved a PTE', count: (c) => c.movedPtes },
-    {
-      id: 'truncated',
-      expect: 'acceptable',
-      description: 'the file was truncated and grown back',
-      count: (c) => c.truncations,
-    },
-    {
-      id: 'zapped',
-      expect: 'acceptable',
-      description: 'a zap cleared a PTE (truncation, the old VMA)',
-      count: (c) => c.zapped,
-    },
-    DEFERRED_WINDOW,
-  ]).filter((o) => !MPROTECT_ONLY.has(o.id)),
+  outcomes: sharedFileOutcomes(
+    [
+      { id: 'moved', expect: 'acceptable', description: 'move_ptes moved a PTE', count: (c) => c.movedPtes },
+      {
+        id: 'truncated',
+        expect: 'acceptable',
+        description: 'the file was truncated and grown back',
+        count: (c) => c.truncations,
+      },
+      {
+        id: 'zapped',
+        expect: 'acceptable',
+        description: 'a zap cleared a PTE (truncation, the old VMA)',
+        count: (c) => c.zapped,
+      },
+      DEFERRED_WINDOW,
+    ],
+    MPROTECT_OUTCOMES,
+  ),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 2 },
   ...protectAgainst(moveOne, truncateOrClean, { prot: 'mremap', op: 'truncate+clean', both: 'mremap+truncate' }),
   setup: setupHalfMapped,

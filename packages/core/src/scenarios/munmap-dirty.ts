@@ -28,6 +28,7 @@ import {
   cleanOne,
   DEFERRED_WINDOW,
   finalWritebackCheck,
+  MPROTECT_OUTCOMES,
   protectAgainst,
   randomRun,
   setupSharedFile,
@@ -36,8 +37,6 @@ import {
 
 /** Share of the teardown CPU's operations that munmap and mmap again (the rest: MADV_DONTNEED). */
 const MUNMAP_SHARE = 0.5;
-/** The shared file's outcomes that need mprotect, which this scenario does not run. */
-const MPROTECT_ONLY = new Set(['committed', 'race-window']);
 
 export const munmapDirty: Scenario = {
   name: 'munmap-dirty',
@@ -45,17 +44,20 @@ export const munmapDirty: Scenario = {
   defaults: { cpus: 2, mmus: 2, pages: 16 },
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
-  outcomes: sharedFileOutcomes([
-    { id: 'zapped', expect: 'acceptable', description: 'zap_pte_range cleared a PTE', count: (c) => c.zapped },
-    {
-      id: 'force-flushed',
-      expect: 'acceptable',
-      description: 'a zap of a dirty file page flushed the TLBs before dropping the ptl (delayed rmap)',
-      count: (c) => c.forceFlushes,
-    },
-    { id: 'munmapped', expect: 'acceptable', description: 'munmap removed the mapping', count: (c) => c.munmaps },
-    DEFERRED_WINDOW,
-  ]).filter((o) => !MPROTECT_ONLY.has(o.id)),
+  outcomes: sharedFileOutcomes(
+    [
+      { id: 'zapped', expect: 'acceptable', description: 'zap_pte_range cleared a PTE', count: (c) => c.zapped },
+      {
+        id: 'force-flushed',
+        expect: 'acceptable',
+        description: 'a zap of a dirty file page flushed the TLBs before dropping the ptl (delayed rmap)',
+        count: (c) => c.forceFlushes,
+      },
+      { id: 'munmapped', expect: 'acceptable', description: 'munmap removed the mapping', count: (c) => c.munmaps },
+      DEFERRED_WINDOW,
+    ],
+    MPROTECT_OUTCOMES,
+  ),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 2 },
   ...protectAgainst(teardownOne, cleanOne, { prot: 'teardown', op: 'cleaner', both: 'teardown+clean' }),
   setup: setupSharedFile,

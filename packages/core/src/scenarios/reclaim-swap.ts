@@ -42,12 +42,11 @@ import {
   setupTables,
   setupVma,
   sharedFileOutcomes,
+  WRITEBACK_OUTCOMES,
 } from './shared-file.ts';
 
 /** Share of the reclaim CPU's operations that shrink pages (the rest age one). */
 const SHRINK_SHARE = 0.3;
-/** The shared file's outcomes that a mapping without a file never shows. */
-const FILE_ONLY = new Set(['written-back', 'found-clean']);
 
 export const reclaimSwap: Scenario = {
   name: 'reclaim-swap',
@@ -58,36 +57,39 @@ export const reclaimSwap: Scenario = {
   defaults: { cpus: 2, mmus: 2, pages: 4, tlbEntries: 2 },
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
-  outcomes: sharedFileOutcomes([
-    {
-      id: 'swapped-out',
-      expect: 'acceptable',
-      description: 'reclaim wrote a dirty page to its swap slot (after try_to_unmap_flush_dirty)',
-      count: (c) => c.swapouts,
-    },
-    {
-      id: 'reclaimed',
-      expect: 'acceptable',
-      description: 'reclaim dropped a page from the swap cache and freed it',
-      count: (c) => c.reclaimed,
-    },
-    {
-      id: 'swapped-in',
-      expect: 'acceptable',
-      description: 'a swap fault read a page back from its slot',
-      count: (c) => c.swapins,
-    },
-    {
-      // Acceptable, not interesting: the model's random and PCT orderings seldom put a swap fault
-      // inside reclaim's few steps between the swap PTE and the drop (its bounded search does).
-      id: 'swap-cache-hit',
-      expect: 'acceptable',
-      description: 'a swap fault found the page still in the swap cache (reclaim had not dropped it yet)',
-      count: (c) => c.swapCacheHits,
-    },
-    PENDING_FLUSHED,
-    DEFERRED_WINDOW,
-  ]).filter((o) => !FILE_ONLY.has(o.id)),
+  outcomes: sharedFileOutcomes(
+    [
+      {
+        id: 'swapped-out',
+        expect: 'acceptable',
+        description: 'reclaim wrote a dirty page to its swap slot (after try_to_unmap_flush_dirty)',
+        count: (c) => c.swapouts,
+      },
+      {
+        id: 'reclaimed',
+        expect: 'acceptable',
+        description: 'reclaim dropped a page from the swap cache and freed it',
+        count: (c) => c.reclaimed,
+      },
+      {
+        id: 'swapped-in',
+        expect: 'acceptable',
+        description: 'a swap fault read a page back from its slot',
+        count: (c) => c.swapins,
+      },
+      {
+        // Acceptable, not interesting: the model's random and PCT orderings seldom put a swap fault
+        // inside reclaim's few steps between the swap PTE and the drop (its bounded search does).
+        id: 'swap-cache-hit',
+        expect: 'acceptable',
+        description: 'a swap fault found the page still in the swap cache (reclaim had not dropped it yet)',
+        count: (c) => c.swapCacheHits,
+      },
+      PENDING_FLUSHED,
+      DEFERRED_WINDOW,
+    ],
+    WRITEBACK_OUTCOMES,
+  ),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 3 },
   ...protectAgainst(mprotectFlipFromWritable, reclaimAnonOne, {
     prot: 'mprotect',

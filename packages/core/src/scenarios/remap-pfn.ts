@@ -38,10 +38,14 @@ import type { Step } from '../mem/step.ts';
 import { exitMmap, mmapDevice, munmap } from '../mm/mmap.ts';
 import { VM_IO, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, vmPageProt } from '../mm/vma.ts';
 import type { Scenario } from './scenario.ts';
-import { DEFERRED_WINDOW, mprotectFlip, protectAgainst, SHARED_FILE_OUTCOMES, setupTables } from './shared-file.ts';
-
-/** What a run over the device mapping never shows: no file, so no writeback and no ageing. */
-const NOT_HERE = new Set(['written-back', 'found-clean', 'aged']);
+import {
+  DEFERRED_WINDOW,
+  mprotectFlip,
+  protectAgainst,
+  setupTables,
+  sharedFileOutcomes,
+  WRITEBACK_OUTCOMES,
+} from './shared-file.ts';
 
 export const remapPfn: Scenario = {
   name: 'remap-pfn',
@@ -49,13 +53,20 @@ export const remapPfn: Scenario = {
   defaults: { cpus: 2, mmus: 2, pages: 16 },
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
-  outcomes: [
-    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect !== 'forbidden' && !NOT_HERE.has(o.id)),
-    { id: 'remapped', expect: 'acceptable', description: 'remap_pfn_range installed a PTE', count: (c) => c.remapped },
-    { id: 'zapped', expect: 'acceptable', description: 'a zap cleared a special PTE', count: (c) => c.zapped },
-    DEFERRED_WINDOW,
-    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect === 'forbidden' && !NOT_HERE.has(o.id)),
-  ],
+  // No file: no writeback and no ageing.
+  outcomes: sharedFileOutcomes(
+    [
+      {
+        id: 'remapped',
+        expect: 'acceptable',
+        description: 'remap_pfn_range installed a PTE',
+        count: (c) => c.remapped,
+      },
+      { id: 'zapped', expect: 'acceptable', description: 'a zap cleared a special PTE', count: (c) => c.zapped },
+      DEFERRED_WINDOW,
+    ],
+    [...WRITEBACK_OUTCOMES, 'aged'],
+  ),
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 2 },
   ...protectAgainst(mprotectFlip, remapOne, { prot: 'mprotect', op: 'remap', both: 'mprotect+remap' }),
   setup: setupDevice,

@@ -293,13 +293,18 @@ export function* finalWritebackCheck(cpu: Cpu): Step {
   checkNoLeakedFrames(cpu.i32, cpu.layout, cpu.id, cpu.episode);
 }
 
+/** The shared file's outcomes only writeback shows, and those only mprotect shows. */
+export const WRITEBACK_OUTCOMES: readonly string[] = ['written-back', 'found-clean'];
+export const MPROTECT_OUTCOMES: readonly string[] = ['committed', 'race-window'];
+
 /**
- * A scenario's outcomes: the shared file's acceptable and interesting ones, then `extra`, then the
- * forbidden ones (every violation kind keeps its one outcome).
+ * A scenario's outcomes: the shared file's acceptable and interesting ones but those in `omit`
+ * (what the scenario never runs), then `extra`, then the forbidden ones (every violation kind
+ * keeps its one outcome).
  */
-export function sharedFileOutcomes(extra: readonly Outcome[]): Outcome[] {
+export function sharedFileOutcomes(extra: readonly Outcome[], omit: readonly string[] = []): Outcome[] {
   return [
-    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect !== 'forbidden'),
+    ...SHARED_FILE_OUTCOMES.filter((o) => o.expect !== 'forbidden' && !omit.includes(o.id)),
     ...extra,
     ...SHARED_FILE_OUTCOMES.filter((o) => o.expect === 'forbidden'),
   ];
