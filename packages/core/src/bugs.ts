@@ -26,6 +26,8 @@ export interface BugFlags {
   zapRmapBeforeFlush: boolean;
   mremapFlushAfterUnlock: boolean;
   xenSetPtesNesting: boolean;
+  forkNoFlush: boolean;
+  cowReuseShared: boolean;
 }
 
 export interface BugInfo {
@@ -132,6 +134,7 @@ export const BUGS: readonly BugInfo[] = [
   },
   {
     name: 'wp-lock-page-under-ptl',
+    alsoFoundAs: ['sleep-in-atomic'],
     flag: 'wpLockPageUnderPtl',
     backends: ['native', 'xen'],
     scenario: 'mprotect-dirty',
@@ -303,6 +306,27 @@ export const BUGS: readonly BugInfo[] = [
     description:
       "set_ptes brackets its stores with arch_enter/leave_lazy_mmu_mode, and remap_pte_range calls it inside its own lazy MMU section: on Xen the second enter finds the CPU already lazy (enter_lazy's BUG_ON), and the inner leave flushes the caller's batch early",
   },
+  {
+    name: 'fork-no-flush',
+    kind: 'stale-write',
+    alsoFoundAs: ['cow-leak'],
+    flag: 'forkNoFlush',
+    backends: ['native', 'xen'],
+    scenario: 'fork-cow',
+    contract: 2025,
+    description:
+      "synthetic: dup_mmap without its flush_tlb_mm(oldmm) — a parent thread's writable translation outlives fork's write-protect, and its writes after fork returned land in the page the child maps",
+  },
+  {
+    name: 'cow-reuse-shared',
+    kind: 'cow-leak',
+    flag: 'cowReuseShared',
+    backends: ['native', 'xen'],
+    scenario: 'fork-cow',
+    contract: 2025,
+    description:
+      'synthetic: do_wp_page reuses an anonymous page in place without asking whether it is exclusive (PageAnonExclusive, wp_can_reuse_anon_folio; 2007: can_share_swap_page) — a write after fork lands in the page the other process maps',
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -328,6 +352,8 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   zapRmapBeforeFlush: false,
   mremapFlushAfterUnlock: false,
   xenSetPtesNesting: false,
+  forkNoFlush: false,
+  cowReuseShared: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

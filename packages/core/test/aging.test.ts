@@ -56,7 +56,7 @@ for (const backend of ['native', 'xen']) {
       const ptep = ptepOf(m, VA);
       m.i32[ptep] |= _PAGE_ACCESSED;
       const s = new Stepper(pageReferenced(cleaner, VA));
-      while (!s.done && m.i32[m.layout.ptl(VA)] === 0) s.step(); // until it holds the ptl
+      while (!s.done && m.i32[m.layout.ptl(m.layout.ptep(VA))] === 0) s.step(); // until it holds the ptl
       s.steps(1); // and has read the PTE
       expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK); // sets D: the ptl does not stop the hardware
       s.finish();
@@ -72,7 +72,7 @@ for (const backend of ['native', 'xen']) {
       const ptep = ptepOf(m, VA);
       m.i32[ptep] |= _PAGE_ACCESSED;
       const s = new Stepper(pageReferenced(cleaner, VA));
-      while (!s.done && m.i32[m.layout.ptl(VA)] === 0) s.step();
+      while (!s.done && m.i32[m.layout.ptl(m.layout.ptep(VA))] === 0) s.step();
       s.steps(1);
       expect(run(mmuAccess(mmu, mmu.task.pgd, VA, true))).toBe(ACCESS_OK);
       s.finish();

@@ -23,13 +23,13 @@ describe('the pte spinlock', () => {
   it('a second CPU spins until the holder unlocks', () => {
     const m = machine('native');
     const [a, b] = m.cpus;
-    const ptl = m.layout.ptl(0);
-    run(ptlLock(a, 0));
+    const ptl = m.layout.ptl(m.layout.ptep(0));
+    run(ptlLock(a, m.layout.ptep(0)));
     expect(m.i32[ptl]).toBe(a.id + 1);
-    const sb = new Stepper(ptlLock(b, 0)).steps(10);
+    const sb = new Stepper(ptlLock(b, m.layout.ptep(0))).steps(10);
     expect(sb.done).toBe(false);
     expect(sb.spins).toBeGreaterThan(0);
-    run(ptlUnlock(a, 0));
+    run(ptlUnlock(a, m.layout.ptep(0)));
     sb.finish();
     expect(m.i32[ptl]).toBe(b.id + 1);
   });
@@ -58,7 +58,7 @@ describe('lazy MMU batch and the ptl (xen)', () => {
     const m = machine('xen', {}, bug, { lockdep });
     const [cpu, cleaner] = m.cpus;
     const pv = cpu.pv as XenPvOps;
-    const ptl = m.layout.ptl(0);
+    const ptl = m.layout.ptl(m.layout.ptep(0));
     const mp = new Stepper(changePteRange(cpu, cpu.layout.mm(0), 0, 4, PAGE_SHARED, 0));
     let unlockedWithQueue = false;
     let locked = false;

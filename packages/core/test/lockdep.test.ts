@@ -12,12 +12,16 @@ import {
   enterLazyMmu,
   formatEvents,
   formatHeld,
+  iMmapLockRead,
   lazyMmuModeDisable,
   lazyMmuModeEnable,
   lazyMmuModePause,
   lazyMmuModeResume,
   leaveLazyCpu,
   leaveLazyMmu,
+  lockPage,
+  mmapReadLock,
+  mmapReadUnlock,
   PAGE_READONLY,
   PAGE_SHARED,
   PARAVIRT_LAZY_MMU,
@@ -29,6 +33,8 @@ import {
   remapPfnRange,
   tlbFinishMmu,
   tlbGatherMmu,
+  trylockPage,
+  unlockPage,
   type XenPvOps,
   zapPteRange,
 } from '../src/index.ts';
@@ -38,10 +44,10 @@ describe('lazy MMU under the 2007 contract', () => {
   it('entered and left under the ptl: clean', () => {
     const m = machine('xen');
     const cpu = m.cpus[0];
-    run(ptlLock(cpu, 0));
+    run(ptlLock(cpu, m.layout.ptep(0)));
     enterLazyMmu(cpu);
     run(leaveLazyMmu(cpu));
-    run(ptlUnlock(cpu, 0));
+    run(ptlUnlock(cpu, m.layout.ptep(0)));
     expect(readViolation(m)).toBeUndefined();
   });
 
@@ -64,7 +70,7 @@ describe('one lazy mode at a time, paired', () => {
   it('lazy CPU inside lazy MMU: lazy-nested', () => {
     const m = machine('native');
     const cpu = m.cpus[0];
-    run(ptlLock(cpu, 0));
+    run(ptlLock(cpu, m.layout.ptep(0)));
     enterLazyMmu(cpu);
     enterLazyCpu(cpu);
     expect(readViolation(m)?.kind).toBe('lazy-nested');
@@ -209,5 +215,39 @@ describe('the prot transaction and the ptl', () => {
     expect(events).toContain('lock ptl[0]');
     expect(events).toContain('enter lazy MMU');
     expect(events.at(-1)).toBe('prot commit va 0');
+  });
+});
+
+describe('nothing that may sleep under a spinlock', () => {
+  it('a page lock or an rwsem with no spinlock held, or a trylock under one: clean', () => {
+    const m = machine('native');
+    const cpu = m.cpus[0];
+    run(lockPage(cpu, 1));
+    run(unlockPage(cpu, 1));
+    run(mmapReadLock(cpu, m.layout.mm(0)));
+    run(mmapReadUnlock(cpu, m.layout.mm(0)));
+    run(ptlLock(cpu, m.layout.ptep(0)));
+    expect(run(trylockPage(cpu, 1))).toBe(true);
+    run(unlockPage(cpu, 1));
+    run(ptlUnlock(cpu, m.layout.ptep(0)));
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('lock_page under the ptl: sleep-in-atomic', () => {
+    const m = machine('native');
+    const cpu = m.cpus[0];
+    run(ptlLock(cpu, m.layout.ptep(0)));
+    run(lockPage(cpu, 1));
+    const v = readViolation(m);
+    expect(v?.kind).toBe('sleep-in-atomic');
+    expect(v?.b).toBe(1); // the preempt count the ptl raised
+  });
+
+  it('an rwsem under the ptl: sleep-in-atomic', () => {
+    const m = machine('native');
+    const cpu = m.cpus[0];
+    run(ptlLock(cpu, m.layout.ptep(0)));
+    run(iMmapLockRead(cpu, m.layout.file));
+    expect(readViolation(m)?.kind).toBe('sleep-in-atomic');
   });
 });

@@ -190,7 +190,7 @@ describe('migration against a pending PROT_NONE flush (20841405940e)', () => {
 
 /** try_to_migrate has left its migration entry at va 0 and dropped the ptl. */
 function migrationEntrySet(m: Rig): boolean {
-  return isMigrationPte(m.i32[ptepOf(m, 0)]) && m.i32[m.layout.ptl(0)] === 0;
+  return isMigrationPte(m.i32[ptepOf(m, 0)]) && m.i32[m.layout.ptl(m.layout.ptep(0))] === 0;
 }
 
 function userWrite(m: Rig, va: number): boolean {

@@ -18,7 +18,7 @@ function moveThenTruncate(bug?: string): { kind: string | undefined; count: numb
   const mm = m.layout.mm(0);
   expect(run(mmuAccess(mmu, mmu.task.pgd, 0, true))).toBe(ACCESS_OK); // W+D entry for va 0
   const move = new Stepper(movePtes(mover, mm, 0, 1, 1));
-  const ptlHeld = () => Atomics.load(m.i32, m.layout.ptl(0)) !== 0;
+  const ptlHeld = () => Atomics.load(m.i32, m.layout.ptl(m.layout.ptep(0))) !== 0;
   const step = () => {
     const spins = move.spins;
     move.step();

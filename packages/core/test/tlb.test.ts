@@ -193,17 +193,17 @@ describe('the shootdown protocol', () => {
   it('an MMU spinning on a lock takes the IPI: a flush under that lock does not deadlock', () => {
     const m = machine('native');
     const [cpu, , mmu] = m.cpus;
-    run(ptlLock(cpu, VA));
-    const spinner = new Stepper(ptlLock(mmu, VA)).steps(10);
+    run(ptlLock(cpu, m.layout.ptep(VA)));
+    const spinner = new Stepper(ptlLock(mmu, m.layout.ptep(VA))).steps(10);
     expect(spinner.spins).toBeGreaterThan(0);
     const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1)).steps(10);
     expect(flush.done).toBe(false);
     spinner.steps(10); // spinning, interrupts on: the IPI is taken
     flush.finish();
     expect(flush.done).toBe(true);
-    run(ptlUnlock(cpu, VA));
+    run(ptlUnlock(cpu, m.layout.ptep(VA)));
     spinner.finish();
-    run(ptlUnlock(mmu, VA));
+    run(ptlUnlock(mmu, m.layout.ptep(VA)));
   });
 
   it('a CPU that left the mm is not waited for', () => {

@@ -89,6 +89,7 @@ describe('correct code keeps every rule', () => {
   });
 });
 
+/** A bug with another kind it may show first (alsoFoundAs) — taking a page lock under the ptl is both an order inversion and a sleep in atomic context — is caught as either. */
 describe('each discipline bug is caught with its own kind', () => {
   const kinds = DISCIPLINE_BUGS.map((b) => b.kind);
   it('no two bugs share a kind', () => {
@@ -109,7 +110,7 @@ describe('each discipline bug is caught with its own kind', () => {
           timeMs: 60_000,
         });
         expect(r.error).toBeUndefined();
-        expect(r.violation?.kind).toBe(bug.kind);
+        expect([bug.kind, ...(bug.alsoFoundAs ?? [])]).toContain(r.violation?.kind);
       });
       it(`${bug.name} (${backend}): model executor, ${bug.modelStrategy ?? 'pct'}`, async () => {
         const r = await explore({
@@ -118,7 +119,7 @@ describe('each discipline bug is caught with its own kind', () => {
           seed: 1,
           schedules: bug.modelStrategy === 'dfs' ? 1e9 : 20_000,
         });
-        expect(r.first?.result.violation?.kind).toBe(bug.kind);
+        expect([bug.kind, ...(bug.alsoFoundAs ?? [])]).toContain(r.first?.result.violation?.kind);
       });
     }
 });

@@ -33,10 +33,14 @@ export function injectFault(cpu: Cpu, kind: InjectKind): void {
   switch (kind) {
     case 'crash':
       throw new Error(`injected crash in ${cpu.layout.agentName(cpu.id)}`);
-    case 'hang':
-      drive(ptlLock(cpu, 0));
-      drive(ptlLock(cpu, 0)); // never returns: this agent holds it
+    case 'hang': {
+      const ptep = cpu.layout.ptep(0);
+      drive(ptlLock(cpu, ptep));
+      // Again, annotated as the nested second ptl, which the checker lets pass (lockdep cannot
+      // tell it is the same lock): never returns, this agent holds it.
+      drive(ptlLock(cpu, ptep, true));
       return;
+    }
     case 'wild-write':
       cpu.mem.store(HDR_EPISODE, 0);
       return;

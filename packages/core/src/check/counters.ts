@@ -82,6 +82,14 @@ export interface Counters {
   truncations: number;
   /** PTEs remap_pfn_range installed. */
   remapped: number;
+  /**
+   * fork: address spaces copied, PTEs copy_pte_range copied; write faults on a page fork shared
+   * that copied it (wp_page_copy) and that reused it in place (the other mapping gone).
+   */
+  forks: number;
+  forkCopied: number;
+  cowCopies: number;
+  cowReuses: number;
   /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
   knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
@@ -142,6 +150,10 @@ export function newCounters(): Counters {
     movedPtes: 0,
     truncations: 0,
     remapped: 0,
+    forks: 0,
+    forkCopied: 0,
+    cowCopies: 0,
+    cowReuses: 0,
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,

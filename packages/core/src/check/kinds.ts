@@ -89,6 +89,12 @@ export const V_LOST_DIRTY_SWAP = 23;
 export const V_LOST_DIRTY_LAZYFREE = 24;
 /** At the end of an episode, a frame neither free, cached nor mapped (check/leak.ts). */
 export const V_PAGE_LEAK = 25;
+/** A second lock of a class taken while holding one, without the nesting annotation (check/lockdep.ts). */
+export const V_LOCK_NESTING = 26;
+/** A write through a private mapping landed in a frame another mm maps, or in the page cache (check/cow.ts). */
+export const V_COW_LEAK = 27;
+/** A lock that may sleep taken in atomic context: a spinlock held (check/lockdep.ts). */
+export const V_SLEEP_IN_ATOMIC = 28;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -211,6 +217,17 @@ export const KINDS: readonly ViolationKind[] = [
       'held): its last user dropped it without freeing it — a leak',
   },
   {
+    code: V_COW_LEAK,
+    name: 'cow-leak',
+    fields: { va: 'va', frame: 'frame', pte: 'writerPte', a: 'writerMm', b: 'otherMm' },
+    explain: (v) =>
+      v.b < 0
+        ? `mm ${v.a} wrote va ${v.va} of a private mapping into frame ${v.frame}, a page-cache page: the file's ` +
+          'data changed through a mapping that must copy on write (Dirty COW)'
+        : `mm ${v.a} wrote va ${v.va} of a private mapping into frame ${v.frame}, which mm ${v.b} maps too: a ` +
+          'write after fork is visible to the other process (copy on write broken)',
+  },
+  {
     code: V_DEADLOCK,
     name: 'deadlock',
     fields: { a: 'blockedThreads' },
@@ -293,6 +310,26 @@ export const KINDS: readonly ViolationKind[] = [
         `${chain.join(' → ')} was already taken in that order: possible circular locking (ABBA) deadlock`
       );
     },
+  },
+  {
+    code: V_LOCK_NESTING,
+    name: 'lock-nesting',
+    rule:
+      'a second lock of a class is taken while holding one only as spin_lock_nested(SINGLE_DEPTH_NESTING), once ' +
+      '(copy_pte_range, move_ptes: the second pte lock)',
+    fields: { a: 'class', b: 'subclass' },
+    explain: (v) =>
+      `took a second ${LOCK_CLASS_NAMES[v.a]} (subclass ${v.b}) while holding one: possible recursive locking ` +
+      '(lockdep: the second of a class must be annotated spin_lock_nested, and only one level deep)',
+  },
+  {
+    code: V_SLEEP_IN_ATOMIC,
+    name: 'sleep-in-atomic',
+    rule: 'nothing that may sleep (a page lock, an rw_semaphore) is taken while a spinlock is held — preemption is off (might_sleep; a 2007 lazy MMU section is always under the pte lock)',
+    fields: { a: 'class', b: 'preemptCount' },
+    explain: (v) =>
+      `took ${LOCK_CLASS_NAMES[v.a]}, which may sleep, with preempt count ${v.b} (a spinlock held): ` +
+      'BUG: sleeping function called from invalid context',
   },
   {
     code: V_LAZY_CTXSW_REENTER,

@@ -22,7 +22,7 @@
  */
 
 import { PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../arch/x86/paravirt-types.ts';
-import { encodeChain, LC_PTL } from '../locking/lock-classes.ts';
+import { encodeChain, LC_ANON_VMA, LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../locking/lock-classes.ts';
 import {
   AG_EV_HEAD,
   AG_EVENTS,
@@ -37,7 +37,6 @@ import {
   type Layout,
   LOCK_CLASSES,
   MAX_HELD,
-  PTRS_PER_PTE,
 } from '../mem/layout.ts';
 import { EV_LAZY_ENTER, EV_LAZY_LEAVE, EV_LOCK, EV_PROT_COMMIT, EV_PROT_START, EV_UNLOCK } from './lockdep-events.ts';
 import {
@@ -50,9 +49,11 @@ import {
   V_LAZY_OUTSIDE_LOCK,
   V_LAZY_UNFLUSHED,
   V_LAZY_UNPAIRED,
+  V_LOCK_NESTING,
   V_LOCK_ORDER,
   V_PROT_UNPAIRED,
   V_READ_HAZARD,
+  V_SLEEP_IN_ATOMIC,
   V_UNFLUSHED_AT_UNLOCK,
 } from './violation.ts';
 
@@ -74,11 +75,15 @@ export interface LockdepHost {
 
 export type LazyBy = 'task' | 'ctxsw';
 
+/** The lock classes that may sleep: the page lock and the rw_semaphores. */
+const SLEEPING_CLASSES = new Set([LC_PAGE_LOCK, LC_MMAP_LOCK, LC_I_MMAP, LC_ANON_VMA]);
+
 export class LockDep {
   private readonly base: number;
   private nheld = 0;
   private readonly heldClass = new Int32Array(MAX_HELD);
   private readonly heldInst = new Int32Array(MAX_HELD);
+  private readonly heldSub = new Int32Array(MAX_HELD);
   private head = 0;
   private openTxn = 0;
   /** Who entered the current lazy MMU mode: the task itself, or the context-switch path for it. */
@@ -114,13 +119,27 @@ export class LockDep {
 
   // --- locks -------------------------------------------------------------------------------
 
-  /** `trylock`: taken without waiting, so it cannot close a cycle and records no dependency (lockdep's trylock). */
-  acquire(cls: number, inst: number, trylock = false): void {
+  /**
+   * `trylock`: taken without waiting, so it cannot close a cycle and records no dependency (lockdep's
+   * trylock). `subclass`: spin_lock_nested's — a second lock of a class already held is legal only
+   * as subclass SINGLE_DEPTH_NESTING, and only one such (lockdep: "possible recursive locking").
+   * Page locks are bit locks lockdep does not see; holding several (a reclaim list's) is legal.
+   */
+  acquire(cls: number, inst: number, trylock = false, subclass = 0): void {
     if (!trylock)
-      for (let i = 0; i < this.nheld; i++) if (this.heldClass[i] !== cls) this.dependency(this.heldClass[i], cls);
+      for (let i = 0; i < this.nheld; i++) {
+        if (this.heldClass[i] !== cls) this.dependency(this.heldClass[i], cls);
+        else if (cls !== LC_PAGE_LOCK && (subclass === 0 || this.heldSub[i] === subclass))
+          this.host.violation(V_LOCK_NESTING, -1, -1, 0, cls, subclass);
+      }
+    // might_sleep: a sleeping lock's preempt count is the context's (a spinlock raises it first).
+    // After the order check: an inversion, when there is one, is the better report.
+    if (!trylock && SLEEPING_CLASSES.has(cls) && this.host.preemptCount > 0)
+      this.host.violation(V_SLEEP_IN_ATOMIC, -1, -1, 0, cls, this.host.preemptCount);
     if (this.nheld < MAX_HELD) {
       this.heldClass[this.nheld] = cls;
       this.heldInst[this.nheld] = inst;
+      this.heldSub[this.nheld] = subclass;
       this.put(AG_HELD + 2 * this.nheld, cls);
       this.put(AG_HELD + 2 * this.nheld + 1, inst);
       this.put(AG_NHELD, ++this.nheld);
@@ -131,7 +150,15 @@ export class LockDep {
   release(cls: number, inst: number): void {
     if (cls === LC_PTL) {
       const queued = this.host.queuedUpdates();
-      if (queued > 0) this.host.violation(V_UNFLUSHED_AT_UNLOCK, inst * PTRS_PER_PTE, -1, 0, queued, 0);
+      if (queued > 0)
+        this.host.violation(
+          V_UNFLUSHED_AT_UNLOCK,
+          this.host.layout.vaOfPtep(this.host.layout.ptePage(inst)),
+          -1,
+          0,
+          queued,
+          0,
+        );
       if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, PROT_UNLOCKED_OPEN);
     }
     for (let i = this.nheld - 1; i >= 0; i--) {
@@ -139,6 +166,7 @@ export class LockDep {
       for (let j = i; j < this.nheld - 1; j++) {
         this.heldClass[j] = this.heldClass[j + 1];
         this.heldInst[j] = this.heldInst[j + 1];
+        this.heldSub[j] = this.heldSub[j + 1];
       }
       this.nheld--;
       break;
@@ -212,7 +240,7 @@ export class LockDep {
 
   protStart(ptep: number, va: number): void {
     if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, PROT_SECOND_START);
-    else if (!this.holds(LC_PTL, Math.floor(va / PTRS_PER_PTE))) this.protViolation(ptep, PROT_NOT_UNDER_PTL);
+    else if (!this.holds(LC_PTL, this.host.layout.ptePageOf(ptep))) this.protViolation(ptep, PROT_NOT_UNDER_PTL);
     this.openTxn = ptep + 1;
     this.put(AG_OPEN_TXN, this.openTxn);
     this.event(EV_PROT_START, va);
@@ -220,7 +248,7 @@ export class LockDep {
 
   protCommit(ptep: number, va: number): void {
     if (this.openTxn !== ptep + 1) this.protViolation(ptep, PROT_COMMIT_UNMATCHED);
-    else if (!this.holds(LC_PTL, Math.floor(va / PTRS_PER_PTE))) this.protViolation(ptep, PROT_NOT_UNDER_PTL);
+    else if (!this.holds(LC_PTL, this.host.layout.ptePageOf(ptep))) this.protViolation(ptep, PROT_NOT_UNDER_PTL);
     this.openTxn = 0;
     this.put(AG_OPEN_TXN, 0);
     this.event(EV_PROT_COMMIT, va);

@@ -81,7 +81,7 @@ export function checkMigrateCopy(cpu: ArchCpu, index: number, src: number, dst: 
 export function checkNoLostDirty(i32: Int32Array, layout: Layout, agent: number, episode: number): number {
   let lost = 0;
   for (const mapping of [layout.file, layout.swap])
-    for (let index = 0; index < layout.config.pages; index++) {
+    for (let index = 0; index < layout.slots(mapping); index++) {
       const f = Atomics.load(i32, mapping + FILE_PAGES + index);
       if (f < 0) continue; // not cached: reclaim checked its data when it dropped it
       const page = layout.page(f);

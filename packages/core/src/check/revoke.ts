@@ -104,17 +104,23 @@ export function revokeCuts(cpu: ArchCpu, ptep: number): number {
 
 /**
  * A write to `va` (page tables `pgd`) through a translation made when `cuts` revocations had been
- * cut, `age` of this MMU's accesses ago (0: by this access's own walk).
+ * cut, `age` of this MMU's accesses ago (0: by this access's own walk). Returns whether the
+ * translation is current — it saw every cut made on the PTE so far.
  */
-export function checkWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number, cuts: number, age = 0): void {
+export function checkWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number, cuts: number, age = 0): boolean {
   const ptep = ptepOf(cpu.i32, cpu.layout, pgd, va);
-  if (ptep < 0) return;
+  if (ptep < 0) return false;
   const i32 = cpu.i32;
   const done = Atomics.load(i32, cpu.layout.revokeDone(ptep));
   if (done > cuts) {
     const by = Atomics.load(i32, cpu.layout.revokeBy(ptep)) - 1;
     cpu.violation(V_STALE_WRITE, va, pfn, age, cuts, done, by);
+    return false;
   }
   // A cut the translation did not see, not yet done: the write rode a deferred flush's window.
-  else if (Atomics.load(i32, cpu.layout.revokeCut(ptep)) > cuts) cpu.stats.staleWindowWrites++;
+  if (Atomics.load(i32, cpu.layout.revokeCut(ptep)) > cuts) {
+    cpu.stats.staleWindowWrites++;
+    return false;
+  }
+  return true;
 }

@@ -14,6 +14,8 @@ export const WRITER_ZAP = 6;
 export const WRITER_MADV_FREE = 7;
 export const WRITER_MREMAP = 8;
 export const WRITER_REMAP = 9;
+export const WRITER_FORK = 10;
+export const WRITER_COW = 11;
 export const WRITER_NAMES: Record<number, string> = {
   [WRITER_PROT_COMMIT]: 'prot commit (change_pte_range)',
   [WRITER_MKCLEAN]: 'page_mkclean',
@@ -24,6 +26,8 @@ export const WRITER_NAMES: Record<number, string> = {
   [WRITER_MADV_FREE]: 'madvise_free_pte_range (MADV_FREE)',
   [WRITER_MREMAP]: 'move_ptes (mremap)',
   [WRITER_REMAP]: 'remap_pte_range (remap_pfn_range)',
+  [WRITER_FORK]: 'copy_pte_range (fork)',
+  [WRITER_COW]: 'wp_page_copy (copy on write)',
 };
 
 /** The shadow word for "agent wrote it by `op`". */

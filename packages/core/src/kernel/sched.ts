@@ -16,7 +16,9 @@
  * CPU: it runs the current task, and when the task yields PREEMPT it switches to the other one and
  * resumes that task where it left off.
  */
+import { leaveMm } from '../arch/x86/tlb.ts';
 import { EV_IRQ_ENTER, EV_IRQ_EXIT, EV_SWITCH_IN, EV_SWITCH_OUT } from '../check/lockdep-events.ts';
+import { MM_CPUMASK } from '../mem/layout.ts';
 import { POINT, PREEMPT, SPIN, type Step } from '../mem/step.ts';
 import { enterLazyCpu, enterLazyMmu, leaveLazyCpu, leaveLazyMmu, PARAVIRT_LAZY_MMU } from '../paravirt/lazy.ts';
 import type { Cpu } from './cpu.ts';
@@ -88,6 +90,29 @@ function* endContextSwitch(cpu: Cpu, next: Task): Step {
   const wasLazy = cpu.contract === 2007 ? next.tifLazyMmuUpdates : next.lazyMmuActive;
   next.tifLazyMmuUpdates = false;
   if (wasLazy) enterLazyMmu(cpu, 'ctxsw');
+}
+
+/**
+ * switch_mm (arch/x86/mm/tlb.c switch_mm_irqs_off) on a user-mode CPU that starts running `next`
+ * (a task of another mm): it leaves the old mm (its cpumask, its TLB entries, its pending IPIs),
+ * joins the new mm's cpumask before it loads the new page tables — so a flush of that mm from then
+ * on waits for it — and runs `next`.
+ */
+export function* switchMm(cpu: Cpu, next: Task): Step {
+  yield* leaveMm(cpu, cpu.mm);
+  yield POINT;
+  cpu.mem.or(next.mm + MM_CPUMASK, 1 << cpu.id); // cpumask_set_cpu(cpu, mm_cpumask(next))
+  yield* cpu.pv.loadCr3(next.pgd);
+  cpu.task = next;
+}
+
+/**
+ * exit_mm on a user-mode CPU: its task leaves its mm (the TLB entries, the cpumask, the IPIs
+ * pending), and the CPU idles in no user mm — back in task 0's context, not in its cpumask.
+ */
+export function* exitMm(cpu: Cpu): Step {
+  yield* leaveMm(cpu, cpu.mm);
+  cpu.task = cpu.tasks[0];
 }
 
 /** Run `handler` as an interrupt on this CPU (in_interrupt() true meanwhile). */

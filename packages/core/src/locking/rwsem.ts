@@ -43,10 +43,10 @@ export function* upRead(cpu: ArchCpu, sem: number, cls: number): Step {
   cpu.mem.add(sem, -1);
 }
 
-/** down_write */
-export function* downWrite(cpu: ArchCpu, sem: number, cls: number): Step {
+/** down_write; with `subclass` SINGLE_DEPTH_NESTING, down_write_nested (a second of the class). */
+export function* downWrite(cpu: ArchCpu, sem: number, cls: number, subclass = 0): Step {
   const mem = cpu.mem;
-  cpu.lockdep?.acquire(cls, 0);
+  cpu.lockdep?.acquire(cls, 0, false, subclass);
   yield POINT;
   for (let waited = false; ; ) {
     const c = mem.load(sem);

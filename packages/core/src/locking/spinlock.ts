@@ -11,10 +11,16 @@ import { takeIpis } from '../arch/x86/tlb.ts';
 import { WAIT_LOCK } from '../check/wait.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
-/** spin_lock of lock word `lock`, of class `cls` (instance `inst`) for the checker. */
-export function* spinLock(cpu: ArchCpu, lock: number, cls: number, inst: number): Step {
+/** include/linux/lockdep.h: the subclass of a second lock of a class (spin_lock_nested). */
+export const SINGLE_DEPTH_NESTING = 1;
+
+/**
+ * spin_lock of lock word `lock`, of class `cls` (instance `inst`) for the checker; with `subclass`
+ * SINGLE_DEPTH_NESTING, spin_lock_nested — a second lock of a class already held.
+ */
+export function* spinLock(cpu: ArchCpu, lock: number, cls: number, inst: number, subclass = 0): Step {
   cpu.preemptCount++;
-  cpu.lockdep?.acquire(cls, inst);
+  cpu.lockdep?.acquire(cls, inst, false, subclass);
   yield* rawSpinLock(cpu, lock, cls, inst);
 }
 

@@ -48,6 +48,7 @@ export const HDR_ABANDONED = 8; // an agent gave up an episode after the stop (a
 
 // ctl: the one line of episode control that scenario programs may read (model memory)
 export const CTL_FIXED_DONE = 0; // agents with a fixed budget that finished this episode
+export const CTL_CHILD = 1; // fork-cow: 2k+1 while the k-th forked child lives, 2k+2 once it exited
 
 // agent block: AGENT_WORDS per simulated CPU/MMU. Line 0 is state; the checker (check/lockdep.ts)
 // keeps the held-lock stack and the event ring in the next lines, written only by the owner.
@@ -136,6 +137,7 @@ export const PG_VERSION = 2; // bumped by every write any MMU makes to the frame
 export const PG_INDEX = 3; // page->index: the file page it caches, -1 when it caches none
 export const PG_NEXT = 4; // on the free list: the next free frame + 1, 0 the last
 export const PG_REFS = 5; // lookup references (folio_try_get); -1 frozen: free, or not yet published
+export const PG_SWAP = 6; // folio->swap: the swap slot of an anonymous page in the swap cache
 // PG_FLAGS bits (include/linux/page-flags.h)
 export const PG_locked = 1 << 0;
 export const PG_dirty = 1 << 1;
@@ -148,6 +150,12 @@ export const PG_swapcache = 1 << 3;
  * Reclaim may discard it, without writing it anywhere, while it is clean; written again, it is kept.
  */
 export const PG_lazyfree = 1 << 4;
+/**
+ * PageAnonExclusive (2025 contract): only one mm maps this anonymous page — a new page, a COW copy,
+ * a page a write fault reused. Fork clears it on the pages it shares; a write may reuse the page in
+ * place only while it is set (do_wp_page), and mprotect may make its PTE writable only then.
+ */
+export const PG_anon_exclusive = 1 << 5;
 
 // swap_map (layout.swapMap(slot); include/linux/swap.h): how many swap PTEs refer to the slot, and
 // whether a page holds it in the swap cache.
@@ -232,8 +240,15 @@ export class Layout {
   readonly violation: number;
   /** lockGraph[a * LOCK_CLASSES + b]: agent + 1 that first took class b while holding a, 0 never. */
   readonly lockGraph: number;
-  /** First virtual page of the kernel mapping (vmalloc area): VMAP_PAGES per task. */
+  /**
+   * First virtual page of the kernel mapping (vmalloc area): VMAP_PAGES per task, from the first
+   * pte page after the user pages — so each mm's user tables are its own, the kernel's shared.
+   */
   readonly vmallocStart: number;
+  /** Pte pages of each mm's user range [0, pages). */
+  readonly userPtePages: number;
+  /** The pgd entries in use: the user pte pages', then the kernel mapping's (shared by every mm). */
+  readonly pgdEntries: number;
   readonly words: number;
 
   constructor(readonly config: LayoutConfig) {
@@ -248,8 +263,11 @@ export class Layout {
     if (cpus + mmus > 30) throw new RangeError(`at most 30 agents (cpus + mmus), got ${cpus + mmus}`);
     this.tlbEntries = tlb;
     this.agents = cpus + mmus;
-    this.vmallocStart = pages;
-    this.ptePages = Math.ceil((pages + cpus * VMAP_SLOTS * VMAP_PAGES) / PTRS_PER_PTE);
+    this.userPtePages = Math.ceil(pages / PTRS_PER_PTE);
+    this.vmallocStart = this.userPtePages * PTRS_PER_PTE;
+    const kernelPtePages = Math.ceil((cpus * VMAP_SLOTS * VMAP_PAGES) / PTRS_PER_PTE);
+    this.pgdEntries = this.userPtePages + kernelPtePages;
+    this.ptePages = NR_MMS * this.userPtePages + kernelPtePages;
     this.frames = 4 * pages + this.agents;
     let at = LINE; // header
     this.agentBase = at;
@@ -259,9 +277,9 @@ export class Layout {
     this.mmBase = at;
     at += NR_MMS * MM_WORDS;
     this.file = at;
-    at += this.mappingWords();
+    at += this.mappingWords(this.file);
     this.swap = at;
-    at += this.mappingWords();
+    at += this.mappingWords(this.swap);
     this.anonVma = at;
     at += ANON_VMA_WORDS;
     this.zone = at;
@@ -309,9 +327,21 @@ export class Layout {
   vmap(cpu: number, slot: number): number {
     return this.vmallocStart + (cpu * VMAP_SLOTS + slot) * VMAP_PAGES;
   }
-  /** The PTE word of virtual page `va` (every pte page is allocated). */
+  /** The PTE word of virtual page `va` in mm 0's tables (the pte pages are laid out by address). */
   ptep(va: number): number {
     return this.ptePage(Math.floor(va / PTRS_PER_PTE)) + (va % PTRS_PER_PTE);
+  }
+  /**
+   * The pte page that mm `n`'s pgd entry `i` holds: mm 0's user pages and everyone's kernel pages
+   * are laid out by address (pte page i covers virtual pages [i·PTRS_PER_PTE, …)); each further mm
+   * has its own user pte pages after them.
+   */
+  userPtePage(n: number, i: number): number {
+    return this.ptePage(n === 0 ? i : this.ptePages - n * this.userPtePages + i);
+  }
+  /** The index of the pte page holding PTE word `ptep`: the instance of its split ptl. */
+  ptePageOf(ptep: number): number {
+    return Math.floor((ptep - this.ptesBase) / PTRS_PER_PTE);
   }
   /** The record (word index) of mm `n`: what the model passes as a struct mm_struct *. */
   mm(n: number): number {
@@ -320,6 +350,10 @@ export class Layout {
   /** mm->pgd: the page directory of mm record `mm` (a cr3 value). */
   pgdOf(mm: number): number {
     return this.pgdBase + ((mm - this.mmBase) / MM_WORDS) * roundLine(this.ptePages);
+  }
+  /** The number of the mm whose page directory is `pgd`. */
+  mmOfPgd(pgd: number): number {
+    return Math.floor((pgd - this.pgdBase) / roundLine(this.ptePages));
   }
   /** Is `v` one of the guest's page directories (a valid cr3 value)? */
   isPgd(v: number): boolean {
@@ -334,9 +368,9 @@ export class Layout {
   ptePage(n: number): number {
     return this.ptesBase + n * PTRS_PER_PTE;
   }
-  /** The split pte lock of the pte page that holds virtual page `va` (pte_lockptr). */
-  ptl(va: number): number {
-    return this.ptlBase + Math.floor(va / PTRS_PER_PTE) * LINE;
+  /** The split pte lock of the pte page that holds PTE word `ptep` (pte_lockptr). */
+  ptl(ptep: number): number {
+    return this.ptlBase + this.ptePageOf(ptep) * LINE;
   }
   /** Xen's page_lock of the L1 table holding PTE word `ptep` (its frame_table entry, PGT_locked). */
   hvPageLock(ptep: number): number {
@@ -347,22 +381,30 @@ export class Layout {
     return ptep - this.ptesBase + this.shadowBase;
   }
   /** Words of an address_space record (file or swap): header, page cache slots, disk blocks, swap_map. */
-  private mappingWords(): number {
-    return FILE_PAGES + 3 * roundLine(this.config.pages);
+  private mappingWords(mapping: number): number {
+    return FILE_PAGES + 3 * roundLine(this.slots(mapping));
+  }
+  /**
+   * The pages of address space `mapping`: the file's, or the swap device's slots — one per frame,
+   * so that add_to_swap never finds the device full (after fork, parent and child pages at one
+   * address each need a slot).
+   */
+  slots(mapping: number): number {
+    return mapping === this.swap ? this.frames : this.config.pages;
   }
   /**
    * The disk block of page `index` of address space `mapping` (the file, or the swap device): the
    * data version last written there.
    */
   disk(mapping: number, index: number): number {
-    return mapping + FILE_PAGES + roundLine(this.config.pages) + index;
+    return mapping + FILE_PAGES + roundLine(this.slots(mapping)) + index;
   }
   /**
    * swap_map[slot] of the swap device: the swap PTEs that refer to the slot, and SWAP_HAS_CACHE
    * (mm/swap-state.ts).
    */
   swapMap(slot: number): number {
-    return this.swap + FILE_PAGES + 2 * roundLine(this.config.pages) + slot;
+    return this.swap + FILE_PAGES + 2 * roundLine(this.slots(this.swap)) + slot;
   }
   /** The disk block of file page `index`. */
   fileDisk(index: number): number {
@@ -392,9 +434,18 @@ export class Layout {
   flushInfo(target: number, sender: number): number {
     return this.flushInfoBase + 3 * (target * this.agents + sender);
   }
-  /** The virtual page a PTE word maps (for reports). */
+  /** The virtual page a PTE word maps, in whichever mm's tables it is (for reports). */
   vaOfPtep(ptep: number): number {
-    return ptep - this.ptesBase;
+    const n = this.ptePageOf(ptep);
+    const m = this.mmOfPtep(ptep);
+    const i = m === 0 ? n : n - (this.ptePages - m * this.userPtePages);
+    return i * PTRS_PER_PTE + ((ptep - this.ptesBase) % PTRS_PER_PTE);
+  }
+  /** The mm whose user pte pages hold PTE word `ptep` (0 for mm 0's and the kernel's: userPtePage). */
+  mmOfPtep(ptep: number): number {
+    const n = this.ptePageOf(ptep);
+    const own = this.ptePages - (NR_MMS - 1) * this.userPtePages;
+    return n < own ? 0 : Math.ceil((this.ptePages - n) / this.userPtePages);
   }
   page(frame: number): number {
     return this.pagesBase + frame * LINE;
@@ -426,7 +477,12 @@ export class Layout {
       const o = (i - this.agentBase) % AGENT_WORDS;
       return `${name}.${AGENT_FIELDS[o] ?? o}`;
     }
-    if (i < this.mmBase) return i === this.ctl + CTL_FIXED_DONE ? 'ctl.fixedDone' : `ctl[${i - this.ctl}]`;
+    if (i < this.mmBase)
+      return i === this.ctl + CTL_FIXED_DONE
+        ? 'ctl.fixedDone'
+        : i === this.ctl + CTL_CHILD
+          ? 'ctl.child'
+          : `ctl[${i - this.ctl}]`;
     if (i < this.file) {
       const n = Math.floor((i - this.mmBase) / MM_WORDS);
       const o = (i - this.mmBase) % MM_WORDS;
@@ -439,7 +495,7 @@ export class Layout {
     if (i < this.anonVma) {
       const [name, base, cache] = i < this.swap ? ['file', this.file, 'page_cache'] : ['swap', this.swap, 'swap_cache'];
       const o = i - base;
-      const slots = roundLine(this.config.pages);
+      const slots = roundLine(this.slots(base));
       if (o >= FILE_PAGES + 2 * slots) return `${name}.swap_map[${o - FILE_PAGES - 2 * slots}]`;
       if (o >= FILE_PAGES + slots) return `${name}.disk[${o - FILE_PAGES - slots}]`;
       if (o >= FILE_PAGES) return `${name}.${cache}[${o - FILE_PAGES}]`;
@@ -459,8 +515,11 @@ export class Layout {
     }
     if (i < this.hvBase) return `ptl[${Math.floor((i - this.ptlBase) / LINE)}]`;
     if (i < this.ptesBase) return `xen_page_lock[l1 ${Math.floor((i - this.hvBase) / LINE)}]`;
-    if (i < this.pagesBase)
-      return i - this.ptesBase >= this.vmallocStart ? `kpte[va ${i - this.ptesBase}]` : `pte[va ${i - this.ptesBase}]`;
+    if (i < this.pagesBase) {
+      const va = this.vaOfPtep(i);
+      const mm = this.mmOfPtep(i);
+      return va >= this.vmallocStart ? `kpte[va ${va}]` : mm === 0 ? `pte[va ${va}]` : `mm${mm}.pte[va ${va}]`;
+    }
     if (i < this.modelEnd) {
       const f = Math.floor((i - this.pagesBase) / LINE);
       return `page[${f}].${PAGE_FIELDS[(i - this.pagesBase) % LINE] ?? (i - this.pagesBase) % LINE}`;
@@ -502,7 +561,7 @@ const AGENT_FIELDS = [
   'ackWait',
 ];
 const VMA_FIELDS = ['start', 'end', 'flags', 'pgoff', 'page_prot', 'file'];
-const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'index', 'next', 'refs'];
+const PAGE_FIELDS = ['flags', 'mapcount', 'version', 'index', 'next', 'refs', 'swap'];
 const MM_FIELDS: Record<number, string> = {
   [MM_PAGE_TABLE_LOCK]: 'page_table_lock',
   [MM_MMAP_LOCK]: 'mmap_lock',

@@ -29,16 +29,21 @@ import {
   swpOffset,
 } from '../arch/x86/pte.ts';
 import { BUG_BAD_SWAP_PTE, KernelBug } from '../check/bug.ts';
-import { lastWriterOp, WRITER_FAULT, WRITER_PROT_COMMIT } from '../check/writer.ts';
+import { lastWriterOp, WRITER_COW, WRITER_FAULT, WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
   FILE_FLAGS,
   PG_anon,
+  PG_anon_exclusive,
   PG_dirty,
   PG_FLAGS,
   PG_INDEX,
   PG_MAPCOUNT,
+  PG_REFS,
+  PG_SWAP,
+  PG_swapcache,
   PG_VERSION,
+  SWAP_COUNT_MASK,
   VMA_FILE,
   VMA_FLAGS,
   VMA_PAGE_PROT,
@@ -48,11 +53,11 @@ import {
 import { POINT, type Step } from '../mem/step.ts';
 import { ptepSetAccessFlags } from './access-flags.ts';
 import { filemapFault, pageMkwrite } from './filemap.ts';
-import { lockPage, mmapReadLock, mmapReadUnlock, ptlLock, ptlUnlock, unlockPage } from './locks.ts';
+import { lockPage, mmapReadLock, mmapReadUnlock, ptlLock, ptlUnlock, trylockPage, unlockPage } from './locks.ts';
 import { migrationEntryWait } from './migrate.ts';
 import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
-import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
-import { folioFreeSwap, swapCacheFault, swapFree } from './swap-state.ts';
+import { pteOffsetMap, ptepClearFlush, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
+import { anonFolioPut, folioFreeSwap, swapCacheFault, swapFree } from './swap-state.ts';
 import { findVma, VM_PFNMAP, VM_READ, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
 
 /** The access may be retried. */
@@ -128,7 +133,7 @@ function* handlePteFault(cpu: Cpu, fault: Fault, orig: number): Step {
     yield* doNumaPage(cpu, vma, flags, va, ptep, orig); // vma_is_accessible: a NUMA hinting fault
     return;
   }
-  yield* ptlLock(cpu, va);
+  yield* ptlLock(cpu, ptep);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   if (pte !== orig) {
@@ -144,7 +149,7 @@ function* handlePteFault(cpu: Cpu, fault: Fault, orig: number): Step {
     if (yield* ptepSetAccessFlags(cpu, ptep, entry, write)) cpu.noteWriter(ptep, WRITER_FAULT);
     cpu.stats.spuriousFaults++;
   }
-  yield* ptlUnlock(cpu, va);
+  yield* ptlUnlock(cpu, ptep);
 }
 
 /**
@@ -172,7 +177,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   }
   yield POINT;
   const pageProt = mem.load(vma + VMA_PAGE_PROT);
-  yield* ptlLock(cpu, va);
+  yield* ptlLock(cpu, ptep);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   if (!isNone(cpu, pte)) populateRaced(cpu, ptep, pte);
@@ -185,7 +190,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
     mem.add(layout.page(frame) + PG_MAPCOUNT, 1); // page_add_file_rmap
     cpu.stats.populated++;
   }
-  yield* ptlUnlock(cpu, va);
+  yield* ptlUnlock(cpu, ptep);
   yield* unlockPage(cpu, frame);
 }
 
@@ -197,12 +202,12 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
 function* pfnmapHole(cpu: Cpu, va: number): Step<boolean> {
   const ptep = yield* pteOffsetMap(cpu, cpu.mm, va);
   if (ptep < 0) return true;
-  yield* ptlLock(cpu, va);
+  yield* ptlLock(cpu, ptep);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   const hole = isNone(cpu, pte);
   if (!hole) populateRaced(cpu, ptep, pte);
-  yield* ptlUnlock(cpu, va);
+  yield* ptlUnlock(cpu, ptep);
   return hole;
 }
 
@@ -240,11 +245,11 @@ function* doAnonymousPage(cpu: Cpu, fault: Fault, ptep: number): Step {
   yield POINT;
   mem.store(page + PG_MAPCOUNT, 0);
   yield POINT;
-  mem.store(page + PG_FLAGS, PG_anon);
+  mem.store(page + PG_FLAGS, PG_anon | PG_anon_exclusive);
   yield* pageRefUnfreeze(cpu, frame);
   yield POINT;
   const pageProt = mem.load(vma + VMA_PAGE_PROT);
-  yield* ptlLock(cpu, va);
+  yield* ptlLock(cpu, ptep);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   const raced = !isNone(cpu, pte);
@@ -258,7 +263,7 @@ function* doAnonymousPage(cpu: Cpu, fault: Fault, ptep: number): Step {
     mem.add(page + PG_MAPCOUNT, 1);
     cpu.stats.populated++;
   }
-  yield* ptlUnlock(cpu, va);
+  yield* ptlUnlock(cpu, ptep);
   if (raced) {
     yield* pageRefFreeze(cpu, frame);
     yield* freePage(cpu, frame);
@@ -270,18 +275,23 @@ function* doAnonymousPage(cpu: Cpu, fault: Fault, ptep: number): Step {
  * and still the cache's for that slot; under the ptl, if the PTE is still the entry the hardware
  * found (pte_same — another fault may have mapped the page meanwhile), the entry is freed
  * (swap_free) and the page mapped again.
- * Every anonymous page here is exclusive (no fork), so the two contracts differ only in the PTE:
  *
- *  - 2025 (today's do_swap_page): writable in a writable VMA — dirty only for a write fault — and
- *    on a write fault the swap copy is dropped (should_try_to_free_swap → folio_free_swap: out of
- *    the swap cache, PG_dirty). After a read fault the page stays in the swap cache, clean, with a
- *    clean writable PTE: the next write's D is what tells reclaim the slot is stale.
- *  - 2007 (2.6.24): vm_page_prot (read-only for a private mapping); a write fault makes it
- *    writable and dirty (can_share_swap_page), and the page stays in the swap cache.
+ * The page is exclusive to this mm when nobody maps it and this entry is the slot's only one
+ * (2007: can_share_swap_page, mapcount + swap count == 1; today: the entry's exclusive marker,
+ * which fork clears — the model asks the same counts). A fork's child may hold another entry.
+ *
+ *  - 2025 (today's do_swap_page): an exclusive page is PageAnonExclusive and writable in a
+ *    writable VMA — dirty only for a write fault — and on a write fault the swap copy is dropped
+ *    (should_try_to_free_swap → folio_free_swap: out of the swap cache, PG_dirty). After a read
+ *    fault the page stays in the swap cache, clean, with a clean writable PTE: the next write's D is
+ *    what tells reclaim the slot is stale.
+ *  - 2007 (2.6.24): vm_page_prot (read-only for a private mapping); a write fault on an exclusive
+ *    page makes it writable and dirty, and the page stays in the swap cache.
+ * A page that is not exclusive is mapped read-only: the write faults again and copies (do_wp_page).
  */
 function* doSwapPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
   const { mem, layout } = cpu;
-  const { vma, flags, va, write } = fault;
+  const { vma, flags, write } = fault;
   const slot = swpOffset(orig);
   const frame = yield* swapCacheFault(cpu, slot);
   if (frame < 0) {
@@ -290,26 +300,56 @@ function* doSwapPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
   }
   yield POINT;
   const pageProt = mem.load(vma + VMA_PAGE_PROT);
-  yield* ptlLock(cpu, va);
+  yield* ptlLock(cpu, ptep);
   yield POINT;
   if (ptepGet(cpu, ptep) !== orig) cpu.stats.spuriousFaults++;
   else {
+    const exclusive = yield* swapExclusive(cpu, frame, slot);
     yield* swapFree(cpu, slot);
     let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
-    if (cpu.contract === 2025) {
+    // Not exclusive: mapped read-only, shared; a write faults again and copies.
+    if (exclusive && cpu.contract === 2025) {
+      yield POINT;
+      mem.or(layout.page(frame) + PG_FLAGS, PG_anon_exclusive);
       if (flags & VM_WRITE) entry = pteMkwrite(entry);
       if (write) {
         entry = pteMkdirty(entry);
         yield* folioFreeSwap(cpu, frame);
       }
-    } else if (write) entry = pteMkwrite(pteMkdirty(entry));
+    } else if (exclusive && write) entry = pteMkwrite(pteMkdirty(entry));
     yield* cpu.pv.setPteAt(ptep, entry);
     cpu.noteWriter(ptep, WRITER_FAULT);
+    yield* anonRmapIndex(cpu, fault, frame);
     yield POINT;
     mem.add(layout.page(frame) + PG_MAPCOUNT, 1); // folio_add_anon_rmap_ptes
   }
-  yield* ptlUnlock(cpu, va);
+  yield* ptlUnlock(cpu, ptep);
   yield* unlockPage(cpu, frame);
+}
+
+/**
+ * folio_add_anon_rmap's page->index for a page read back from swap, which the swap cache knew only
+ * by its slot: the linear index of the faulting address (the same in a fork's parent and child).
+ */
+function* anonRmapIndex(cpu: Cpu, fault: Fault, frame: number): Step {
+  const { mem, layout } = cpu;
+  yield POINT;
+  if (mem.load(layout.page(frame) + PG_INDEX) >= 0) return;
+  yield POINT;
+  const pgoff = mem.load(fault.vma + VMA_PGOFF);
+  yield POINT;
+  const index = pgoff + fault.va - mem.load(fault.vma + VMA_START);
+  yield POINT;
+  mem.store(layout.page(frame) + PG_INDEX, index);
+}
+
+/** Does only the swap entry being faulted in refer to the locked swap-cache page `frame` of `slot`? */
+function* swapExclusive(cpu: Cpu, frame: number, slot: number): Step<boolean> {
+  const { mem, layout } = cpu;
+  yield POINT;
+  if (mem.load(layout.page(frame) + PG_MAPCOUNT) > 0) return false;
+  yield POINT;
+  return (mem.load(layout.swapMap(slot)) & SWAP_COUNT_MASK) === 1;
 }
 
 /** vma->vm_ops->page_mkwrite on a shared mapping: is it write-notified (mm/vma.ts)? */
@@ -333,7 +373,7 @@ function* pageGet(cpu: Cpu, frame: number): Step {
 function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: number, orig: number): Step {
   yield POINT;
   const pageProt = cpu.mem.load(vma + VMA_PAGE_PROT);
-  yield* ptlLock(cpu, va);
+  yield* ptlLock(cpu, ptep);
   yield POINT;
   if (ptepGet(cpu, ptep) === orig) {
     const old = yield* ptepModifyProtStart(cpu, va, ptep);
@@ -344,14 +384,17 @@ function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: num
     yield* ptepModifyProtCommit(cpu, va, ptep, old, pte);
     cpu.stats.numaFaults++;
   } else cpu.stats.spuriousFaults++;
-  yield* ptlUnlock(cpu, va);
+  yield* ptlUnlock(cpu, ptep);
 }
 
 /**
  * do_wp_page, entered with the ptl held.
  *
- * An anonymous page is exclusive here (no fork: PageAnonExclusive; in 2007 can_share_swap_page),
- * so it is reused in place under the ptl: wp_page_reuse.
+ * An anonymous page is reused in place under the ptl (wp_page_reuse) when this mm alone maps it —
+ * 2025: PageAnonExclusive, or wp_can_reuse_anon_folio (the page locked at once, out of the swap
+ * cache if no entry needs it, no reference but this mapping's), which marks it exclusive again;
+ * 2007: can_share_swap_page under a trylock of the page (mapcount + swap count == 1). Otherwise —
+ * a page fork shared — it is copied (wp_page_copy).
  *
  * A shared page (wp_page_shared):
  *
@@ -365,46 +408,145 @@ function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: num
  * the hardware found (pte_same), makes it writable and dirty; else the fault is retried.
  */
 function* doWpPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
-  const { flags, va } = fault;
+  const { flags } = fault;
   const frame = ptePfn(orig);
   cpu.stats.wpFaults++;
-  if (fault.anon || pteSpecial(orig)) {
-    // An exclusive anonymous page, or no page at all (wp_pfn_shared: a special PTE of a shared
-    // VM_PFNMAP mapping): made writable in place.
+  if (pteSpecial(orig)) {
+    // No page at all (wp_pfn_shared: a special PTE of a shared VM_PFNMAP mapping): writable in place.
     yield* wpPageReuse(cpu, ptep, orig);
-    yield* ptlUnlock(cpu, va);
+    yield* ptlUnlock(cpu, ptep);
+    return;
+  }
+  if (fault.anon) {
+    if (yield* anonReusable(cpu, frame)) {
+      yield* wpPageReuse(cpu, ptep, orig);
+      yield* ptlUnlock(cpu, ptep);
+      return;
+    }
+    yield* pageGet(cpu, frame); // folio_get: the old page stays while the ptl is dropped
+    yield* ptlUnlock(cpu, ptep);
+    yield* wpPageCopy(cpu, fault, ptep, orig);
     return;
   }
   // folio_get: once the ptl is dropped, the reference keeps the frame from being freed under us
   // (migration or reclaim may unmap the page meanwhile).
   yield* pageGet(cpu, frame);
   if (yield* hasPageMkwrite(cpu, flags)) {
-    yield* ptlUnlock(cpu, va);
+    yield* ptlUnlock(cpu, ptep);
     if (yield* pageMkwrite(cpu, frame)) {
-      yield* finishMkwriteFault(cpu, va, ptep, orig);
+      yield* finishMkwriteFault(cpu, ptep, orig);
       yield* unlockPage(cpu, frame);
     }
   } else {
     yield* wpPageReuse(cpu, ptep, orig);
     // BUG(wp-lock-page-under-ptl): the page lock taken while still holding the ptl — the reverse of
     // writeback's page lock → i_mmap → ptl: an ABBA deadlock waiting to happen.
-    if (!cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
+    if (!cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, ptep);
     yield* lockPage(cpu, frame);
     yield POINT;
     cpu.mem.or(cpu.layout.page(frame) + PG_FLAGS, PG_dirty); // fault_dirty_shared_page
     yield* unlockPage(cpu, frame);
-    if (cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, va);
+    if (cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, ptep);
   }
   yield* pagePut(cpu, frame);
 }
 
+/** Under the ptl: may the mapped anonymous page `frame` be written in place (this mm alone maps it)? */
+function* anonReusable(cpu: Cpu, frame: number): Step<boolean> {
+  const { mem, layout } = cpu;
+  const page = layout.page(frame);
+  // BUG(cow-reuse-shared): reuse without asking — the page fork shared is written in place.
+  if (cpu.bugs.cowReuseShared) return true;
+  if (cpu.contract === 2025) {
+    yield POINT;
+    if (mem.load(page + PG_FLAGS) & PG_anon_exclusive) return true;
+    yield POINT;
+    if (mem.load(page + PG_REFS) > 0) return false; // folio_ref_count: someone else holds it
+  }
+  if (!(yield* trylockPage(cpu, frame))) return false;
+  if (cpu.contract === 2025) yield* folioFreeSwap(cpu, frame); // only if no swap entry needs it
+  yield POINT;
+  let count = mem.load(page + PG_MAPCOUNT);
+  yield POINT;
+  const flags = mem.load(page + PG_FLAGS);
+  if (flags & PG_swapcache) {
+    yield POINT;
+    const slot = mem.load(page + PG_SWAP);
+    yield POINT;
+    count += mem.load(layout.swapMap(slot)) & SWAP_COUNT_MASK;
+  }
+  const reuse = count === 1 && (cpu.contract === 2007 || !(flags & PG_swapcache));
+  if (reuse && cpu.contract === 2025) {
+    yield POINT;
+    mem.or(page + PG_FLAGS, PG_anon_exclusive); // folio_move_anon_rmap + SetPageAnonExclusive
+  }
+  yield* unlockPage(cpu, frame);
+  if (reuse) cpu.stats.cowReuses++;
+  return reuse;
+}
+
+/**
+ * wp_page_copy (mm/memory.c), with a reference on the old page and no lock held: a new anonymous
+ * page gets a copy of the old one's data; under the ptl, if the PTE is still the one the fault
+ * found, the old translation is cleared and flushed first (ptep_clear_flush: "to keep TLBs on
+ * different CPUs in sync"), then the new page is mapped — dirty, writable in a writable VMA
+ * (maybe_mkwrite) — and the old one loses this mapping. The old page's reference is put; a new
+ * page that lost the race is freed.
+ */
+function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
+  const { mem, layout } = cpu;
+  const { vma, flags, va } = fault;
+  const old = ptePfn(orig);
+  const frame = yield* allocPage(cpu);
+  if (frame < 0) throw new Error(`no free frame for a copy on write at va ${va} (the model's frames ran out)`);
+  const page = layout.page(frame);
+  yield POINT;
+  const data = mem.load(layout.page(old) + PG_VERSION); // __wp_page_copy_user: the old page's data
+  yield POINT;
+  mem.store(page + PG_VERSION, data);
+  yield POINT;
+  const pgoff = mem.load(vma + VMA_PGOFF);
+  yield POINT;
+  const index = pgoff + va - mem.load(vma + VMA_START); // linear_page_index
+  yield POINT;
+  mem.store(page + PG_INDEX, index);
+  yield POINT;
+  mem.store(page + PG_MAPCOUNT, 0);
+  yield POINT;
+  mem.store(page + PG_FLAGS, PG_anon | PG_anon_exclusive);
+  yield* pageRefUnfreeze(cpu, frame);
+  yield POINT;
+  const pageProt = mem.load(vma + VMA_PAGE_PROT);
+  yield* ptlLock(cpu, ptep);
+  yield POINT;
+  const same = ptepGet(cpu, ptep) === orig;
+  if (same) {
+    let entry = pteMkdirty(pfnPte(frame, pageProt) | _PAGE_ACCESSED);
+    if (flags & VM_WRITE) entry = pteMkwrite(entry); // maybe_mkwrite
+    yield* ptepClearFlush(cpu, cpu.mm, va, ptep);
+    yield POINT;
+    mem.add(page + PG_MAPCOUNT, 1); // folio_add_new_anon_rmap
+    yield* cpu.pv.setPteAt(ptep, entry);
+    cpu.noteWriter(ptep, WRITER_COW);
+    yield POINT;
+    mem.add(layout.page(old) + PG_MAPCOUNT, -1); // folio_remove_rmap_pte
+    cpu.stats.cowCopies++;
+  } else cpu.stats.spuriousFaults++;
+  yield* ptlUnlock(cpu, ptep);
+  if (!same) {
+    yield* pageRefFreeze(cpu, frame);
+    yield* freePage(cpu, frame);
+  }
+  yield* anonFolioPut(cpu, old);
+}
+
 /** finish_mkwrite_fault: under the ptl again, reuse the page only if the PTE did not change. */
-function* finishMkwriteFault(cpu: Cpu, va: number, ptep: number, orig: number): Step {
-  yield* ptlLock(cpu, va);
+function* finishMkwriteFault(cpu: Cpu, ptep: number, orig: number): Step {
+  yield* ptlLock(cpu, ptep);
   yield POINT;
   if (ptepGet(cpu, ptep) === orig) yield* wpPageReuse(cpu, ptep, orig);
   else cpu.stats.mkwriteRaced++;
-  yield* ptlUnlock(cpu, va);
+  yield* ptlUnlock(cpu, ptep);
 }
 
 /** wp_page_reuse: the PTE writable, dirty and young, under the ptl. */

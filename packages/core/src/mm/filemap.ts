@@ -23,6 +23,7 @@ import {
   PG_INDEX,
   PG_locked,
   PG_MAPCOUNT,
+  PG_SWAP,
   PG_swapcache,
   PG_VERSION,
   SWAP_HAS_CACHE,
@@ -109,8 +110,14 @@ export function* findOrReadPage(
     const fresh = yield* allocPage(cpu);
     if (fresh < 0) throw new Error(`no free frame for page ${index} (the model's frames ran out)`);
     const page = layout.page(fresh);
+    // A file page's folio->index; a swap-cache page's folio->swap (its index comes when
+    // do_swap_page maps it: folio_add_anon_rmap).
     yield POINT;
-    mem.store(page + PG_INDEX, index);
+    mem.store(page + (mapping === layout.swap ? PG_SWAP : PG_INDEX), index);
+    if (mapping === layout.swap) {
+      yield POINT;
+      mem.store(page + PG_INDEX, -1);
+    }
     yield POINT;
     mem.store(page + PG_MAPCOUNT, 0);
     cpu.lockdep?.acquire(LC_PAGE_LOCK, fresh); // __folio_set_locked: no one can see it yet

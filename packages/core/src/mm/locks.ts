@@ -10,17 +10,21 @@ import { WAIT_LOCK } from '../check/wait.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { LC_ANON_VMA, LC_I_MMAP, LC_MMAP_LOCK, LC_PAGE_LOCK, LC_PTL } from '../locking/lock-classes.ts';
 import { downRead, downWrite, upRead, upWrite } from '../locking/rwsem.ts';
-import { spinLock, spinUnlock } from '../locking/spinlock.ts';
-import { FILE_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PG_locked, PTRS_PER_PTE, RMAP_LOCK } from '../mem/layout.ts';
+import { SINGLE_DEPTH_NESTING, spinLock, spinUnlock } from '../locking/spinlock.ts';
+import { FILE_I_MMAP, MM_MMAP_LOCK, PG_FLAGS, PG_locked, RMAP_LOCK } from '../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 
-/** The split pte lock of the pte page mapping virtual page `va` (pte_lockptr + spin_lock). */
-export function* ptlLock(cpu: Cpu, va: number): Step {
-  yield* spinLock(cpu, cpu.layout.ptl(va), LC_PTL, Math.floor(va / PTRS_PER_PTE));
+/**
+ * The split pte lock of the pte page holding PTE word `ptep` (pte_lockptr + spin_lock); `nested`:
+ * spin_lock_nested(ptl, SINGLE_DEPTH_NESTING), the second of two (copy_pte_range, move_ptes).
+ */
+export function* ptlLock(cpu: Cpu, ptep: number, nested = false): Step {
+  const { layout } = cpu;
+  yield* spinLock(cpu, layout.ptl(ptep), LC_PTL, layout.ptePageOf(ptep), nested ? SINGLE_DEPTH_NESTING : 0);
 }
 
-export function* ptlUnlock(cpu: Cpu, va: number): Step {
-  yield* spinUnlock(cpu, cpu.layout.ptl(va), LC_PTL, Math.floor(va / PTRS_PER_PTE));
+export function* ptlUnlock(cpu: Cpu, ptep: number): Step {
+  yield* spinUnlock(cpu, cpu.layout.ptl(ptep), LC_PTL, cpu.layout.ptePageOf(ptep));
 }
 
 /** lock_page of file page `frame` */
@@ -74,6 +78,9 @@ export function* unlockPage(cpu: Cpu, frame: number): Step {
 export const mmapReadLock = (cpu: Cpu, mm: number): Step => downRead(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
 export const mmapReadUnlock = (cpu: Cpu, mm: number): Step => upRead(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
 export const mmapWriteLock = (cpu: Cpu, mm: number): Step => downWrite(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
+/** mmap_write_lock_nested(mm, SINGLE_DEPTH_NESTING): a new mm's, under its parent's (dup_mmap). */
+export const mmapWriteLockNested = (cpu: Cpu, mm: number): Step =>
+  downWrite(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK, SINGLE_DEPTH_NESTING);
 export const mmapWriteUnlock = (cpu: Cpu, mm: number): Step => upWrite(cpu, mm + MM_MMAP_LOCK, LC_MMAP_LOCK);
 /** i_mmap_lock_read(mapping) / unlock: file record `file`'s rmap tree, for the rmap walks. */
 export const iMmapLockRead = (cpu: Cpu, file: number): Step => downRead(cpu, file + FILE_I_MMAP, LC_I_MMAP);
@@ -84,3 +91,6 @@ export const iMmapUnlockWrite = (cpu: Cpu, file: number): Step => upWrite(cpu, f
 /** anon_vma_lock_read(anon_vma) / unlock: the rmap tree of anonymous pages. */
 export const anonVmaLockRead = (cpu: Cpu, av: number): Step => downRead(cpu, av + RMAP_LOCK, LC_ANON_VMA);
 export const anonVmaUnlockRead = (cpu: Cpu, av: number): Step => upRead(cpu, av + RMAP_LOCK, LC_ANON_VMA);
+/** anon_vma_lock_write / unlock: a VMA joins the anon_vma (anon_vma_fork) or leaves it (unlink_anon_vmas). */
+export const anonVmaLockWrite = (cpu: Cpu, av: number): Step => downWrite(cpu, av + RMAP_LOCK, LC_ANON_VMA);
+export const anonVmaUnlockWrite = (cpu: Cpu, av: number): Step => upWrite(cpu, av + RMAP_LOCK, LC_ANON_VMA);

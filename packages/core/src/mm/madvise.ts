@@ -133,7 +133,7 @@ function* madviseFreePteRange(
   const { mem, layout } = cpu;
   const pte0 = yield* pteOffsetMap(cpu, mm, start);
   if (pte0 < 0) return;
-  yield* ptlLock(cpu, start);
+  yield* ptlLock(cpu, pte0);
   yield* flushTlbBatchedPending(cpu, mm);
   yield* lazyMmuModeEnable(cpu);
   for (let va = start; va < end; va++) {
@@ -172,7 +172,7 @@ function* madviseFreePteRange(
     if (lazy) cpu.stats.lazyfreed++;
   }
   yield* lazyMmuModeDisable(cpu);
-  yield* ptlUnlock(cpu, start);
+  yield* ptlUnlock(cpu, pte0);
 }
 
 /**

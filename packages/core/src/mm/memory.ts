@@ -78,7 +78,7 @@ export function* zapPteRange(cpu: Cpu, tlb: MmuGather, mm: number, start: number
   if (pte0 < 0) return 0;
   let zapped = 0;
   let forceFlush = false;
-  yield* ptlLock(cpu, start);
+  yield* ptlLock(cpu, pte0);
   yield* flushTlbBatchedPending(cpu, mm);
   yield* lazyMmuModeEnable(cpu);
   for (let va = start; va < end; va++) {
@@ -101,7 +101,7 @@ export function* zapPteRange(cpu: Cpu, tlb: MmuGather, mm: number, start: number
     yield* tlbFlushRmaps(cpu, tlb);
     cpu.stats.forceFlushes++;
   }
-  yield* ptlUnlock(cpu, start);
+  yield* ptlUnlock(cpu, pte0);
   if (forceFlush) yield* tlbFlushMmu(cpu, tlb);
   cpu.stats.zapped += zapped;
   return zapped;
@@ -228,5 +228,5 @@ function* remapPteRange(cpu: Cpu, mm: number, start: number, end: number, pfn: n
     cpu.stats.remapped++;
   }
   yield* lazyMmuModeDisable(cpu);
-  yield* pteUnmapUnlock(cpu, start);
+  yield* pteUnmapUnlock(cpu, pte0);
 }

@@ -149,13 +149,13 @@ function* removeMigrationPtes(cpu: Cpu, src: number, dst: number): Step {
 export function* migrationEntryWait(cpu: Cpu, va: number): Step {
   const ptep = yield* pteOffsetMap(cpu, cpu.mm, va);
   if (ptep < 0) return;
-  yield* ptlLock(cpu, va);
+  yield* ptlLock(cpu, ptep);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   // get_page_unless_zero under the ptl: the frame cannot be freed while we wait on its lock.
   const frame = isMigrationPte(pte) ? migrationEntry(pte).pfn : -1;
   const held = frame >= 0 && (yield* pageTryGet(cpu, frame));
-  yield* ptlUnlock(cpu, va);
+  yield* ptlUnlock(cpu, ptep);
   if (!held) return;
   cpu.stats.migrationWaits++;
   yield* waitOnPageLocked(cpu, frame);

@@ -21,11 +21,11 @@ import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
   FILE_FLAGS,
-  FILE_MMAPS,
-  FILE_NR_MMAPS,
   MAX_MMAPS,
   MAX_VMAS,
   MM_VMA_MASK,
+  RMAP_NR_VMAS,
+  RMAP_VMAS,
   VMA_END,
   VMA_FILE,
   VMA_FLAGS,
@@ -35,7 +35,14 @@ import {
   VMA_WORDS,
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
-import { iMmapLockWrite, iMmapUnlockWrite, mmapWriteLock, mmapWriteUnlock } from './locks.ts';
+import {
+  anonVmaLockWrite,
+  anonVmaUnlockWrite,
+  iMmapLockWrite,
+  iMmapUnlockWrite,
+  mmapWriteLock,
+  mmapWriteUnlock,
+} from './locks.ts';
 import { remapPfnRange, unmapPageRange } from './memory.ts';
 import { tlbFinishMmu, tlbGatherMmu } from './mmu-gather.ts';
 import { findVma, VM_IO, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, vmPageProt } from './vma.ts';
@@ -67,7 +74,7 @@ export function* unmapVma(cpu: Cpu, mm: number, vma: number): Step {
   yield* vmaDetach(cpu, mm, vma);
   const tlb = yield* tlbGatherMmu(cpu, mm);
   yield* unmapPageRange(cpu, tlb, mm, start, end);
-  if (file !== 0) yield* unlinkFileVma(cpu, file, vma);
+  yield* unlinkVmaRmap(cpu, vma, file);
   yield* tlbFinishMmu(cpu, tlb);
   endRevoke(cpu, outer);
 }
@@ -203,8 +210,7 @@ export function* exitMmap(cpu: Cpu, mm: number): Step {
   }
   for (const vma of vmas) {
     yield POINT;
-    const file = mem.load(vma + VMA_FILE);
-    if (file !== 0) yield* unlinkFileVma(cpu, file, vma);
+    yield* unlinkVmaRmap(cpu, vma, mem.load(vma + VMA_FILE));
   }
   yield POINT;
   mem.store(mm + MM_VMA_MASK, 0);
@@ -221,34 +227,75 @@ function* vmaDetach(cpu: Cpu, mm: number, vma: number): Step {
 
 /** vma_link_file: under i_mmap_rwsem for write, `vma` joins the file's i_mmap (after the VMAs already there). */
 function* linkFileVma(cpu: Cpu, file: number, vma: number): Step {
-  const mem = cpu.mem;
   yield* iMmapLockWrite(cpu, file);
-  yield POINT;
-  const n = mem.load(file + FILE_NR_MMAPS);
-  if (n >= MAX_MMAPS) throw new Error(`the file's i_mmap is full (${MAX_MMAPS} mappings)`);
-  yield POINT;
-  mem.store(file + FILE_MMAPS + n, vma);
-  yield POINT;
-  mem.store(file + FILE_NR_MMAPS, n + 1);
+  yield* rmapRootAdd(cpu, file, vma);
   yield* iMmapUnlockWrite(cpu, file);
 }
 
 /** unlink_file_vma: under i_mmap_rwsem for write, `vma` leaves the file's i_mmap. */
 function* unlinkFileVma(cpu: Cpu, file: number, vma: number): Step {
-  const mem = cpu.mem;
   yield* iMmapLockWrite(cpu, file);
+  yield* rmapRootRemove(cpu, file, vma);
+  yield* iMmapUnlockWrite(cpu, file);
+}
+
+/**
+ * anon_vma_fork (mm/rmap.c): the child's anonymous VMA `vma` joins the anon_vma, under its rwsem
+ * for write, so the rmap walks of the pages it now shares with the parent find it. (The kernel
+ * gives the child an anon_vma of its own chained to the parent's; one anon_vma visits the same VMAs.)
+ */
+export function* anonVmaFork(cpu: Cpu, vma: number): Step {
+  yield* anonVmaLockWrite(cpu, cpu.layout.anonVma);
+  yield* rmapRootAdd(cpu, cpu.layout.anonVma, vma);
+  yield* anonVmaUnlockWrite(cpu, cpu.layout.anonVma);
+}
+
+/** unlink_anon_vmas (free_pgtables): an anonymous VMA that goes leaves the anon_vma, under its rwsem for write. */
+function* unlinkAnonVma(cpu: Cpu, vma: number): Step {
+  yield* anonVmaLockWrite(cpu, cpu.layout.anonVma);
+  yield* rmapRootRemove(cpu, cpu.layout.anonVma, vma);
+  yield* anonVmaUnlockWrite(cpu, cpu.layout.anonVma);
+}
+
+/**
+ * The VMA leaves whatever rmap tree it is in (free_pgtables): its file's i_mmap, or — anonymous
+ * memory, not raw frames (VM_PFNMAP has no anon_vma) — the anon_vma.
+ */
+function* unlinkVmaRmap(cpu: Cpu, vma: number, file: number): Step {
+  if (file !== 0) {
+    yield* unlinkFileVma(cpu, file, vma);
+    return;
+  }
   yield POINT;
-  const n = mem.load(file + FILE_NR_MMAPS);
+  if (!(cpu.mem.load(vma + VMA_FLAGS) & VM_PFNMAP)) yield* unlinkAnonVma(cpu, vma);
+}
+
+/** `vma` joins the VMAs of rmap root `root` (a file's i_mmap or an anon_vma), whose lock the caller holds for write. */
+function* rmapRootAdd(cpu: Cpu, root: number, vma: number): Step {
+  const mem = cpu.mem;
+  yield POINT;
+  const n = mem.load(root + RMAP_NR_VMAS);
+  if (n >= MAX_MMAPS) throw new Error(`an rmap tree is full (${MAX_MMAPS} VMAs)`);
+  yield POINT;
+  mem.store(root + RMAP_VMAS + n, vma);
+  yield POINT;
+  mem.store(root + RMAP_NR_VMAS, n + 1);
+}
+
+/** `vma` leaves the VMAs of rmap root `root` (the last one takes its place); the caller holds its lock for write. */
+function* rmapRootRemove(cpu: Cpu, root: number, vma: number): Step {
+  const mem = cpu.mem;
+  yield POINT;
+  const n = mem.load(root + RMAP_NR_VMAS);
   for (let i = 0; i < n; i++) {
     yield POINT;
-    if (mem.load(file + FILE_MMAPS + i) !== vma) continue;
+    if (mem.load(root + RMAP_VMAS + i) !== vma) continue;
     yield POINT;
-    const last = mem.load(file + FILE_MMAPS + n - 1);
+    const last = mem.load(root + RMAP_VMAS + n - 1);
     yield POINT;
-    mem.store(file + FILE_MMAPS + i, last);
+    mem.store(root + RMAP_VMAS + i, last);
     yield POINT;
-    mem.store(file + FILE_NR_MMAPS, n - 1);
+    mem.store(root + RMAP_NR_VMAS, n - 1);
     break;
   }
-  yield* iMmapUnlockWrite(cpu, file);
 }

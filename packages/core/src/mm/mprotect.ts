@@ -48,7 +48,7 @@ import {
 import { flushTlbRange, pteNeedsFlush } from '../arch/x86/tlb.ts';
 import { beginRevoke, coverRevoked, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_anon, PG_FLAGS, PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
+import { PG_anon, PG_anon_exclusive, PG_FLAGS, PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
@@ -81,7 +81,7 @@ export function* changePteRange(
   // BUG(lazy-outside-lock): lazy MMU entered before the ptl is taken and left after it is dropped;
   // the batch may then reach the hypervisor after other CPUs saw the tables (seed 000).
   if (cpu.bugs.lazyOutsideLock) yield* lazyMmuModeEnable(cpu);
-  yield* ptlLock(cpu, start);
+  yield* ptlLock(cpu, pte0);
   // BUG(reclaim-no-batched-flush): a PTE reclaim cleared is skipped as not present, while its
   // deferred flush has not run: a stale writable TLB entry outlives this mprotect (3ea277194daa).
   if (!cpu.bugs.reclaimNoBatchedFlush) yield* flushTlbBatchedPending(cpu, mm);
@@ -119,25 +119,26 @@ export function* changePteRange(
     // BUG(lazy-flush-after-unlock), and the second half of lazy-outside-lock: the batch is still
     // queued when the ptl is dropped; another CPU can take the lock and change the PTE before the
     // stale update lands (seeds 000, 004).
-    yield* ptlUnlock(cpu, start);
+    yield* ptlUnlock(cpu, pte0);
     yield* lazyMmuModeDisable(cpu);
   } else {
     yield* lazyMmuModeDisable(cpu);
-    yield* ptlUnlock(cpu, start);
+    yield* ptlUnlock(cpu, pte0);
   }
   return pages;
 }
 
 /**
  * can_change_pte_writable (mm/mprotect.c): may this PTE become writable without the write fault?
- * An anonymous page only a private mapping maps (PageAnonExclusive — every anonymous page here: no
- * fork) may; a shared mapping's page only if the PTE is dirty — the filesystem has been told
- * (page_mkwrite) and writeback has not cleaned it since. (The model's private mappings are
- * anonymous, so the page's PG_anon says which of the kernel's two branches applies.)
+ * An anonymous page only if only this mapping maps it (PageAnonExclusive: after fork the pages it
+ * shares are not, and the write must fault and copy); a shared mapping's page only if the PTE is
+ * dirty — the filesystem has been told (page_mkwrite) and writeback has not cleaned it since. (The
+ * model's private mappings are anonymous, so the page's PG_anon says which branch applies.)
  */
 function* canChangePteWritable(cpu: Cpu, pte: number): Step<boolean> {
   yield POINT;
-  if (cpu.mem.load(cpu.layout.page(ptePfn(pte)) + PG_FLAGS) & PG_anon) return true; // vm_normal_page
+  const flags = cpu.mem.load(cpu.layout.page(ptePfn(pte)) + PG_FLAGS);
+  if (flags & PG_anon) return (flags & PG_anon_exclusive) !== 0; // vm_normal_page
   // BUG(mprotect-clean-writable): the dirty test dropped — a clean PTE becomes writable, and the
   // next write goes through without page_mkwrite.
   return pteDirty(pte) || cpu.bugs.mprotectCleanWritable;

@@ -107,9 +107,9 @@ export function* movePtes(cpu: Cpu, mm: number, oldVa: number, newVa: number, n:
   const oldPte0 = yield* pteOffsetMap(cpu, mm, oldVa);
   const newPte0 = yield* pteOffsetMap(cpu, mm, newVa);
   if (oldPte0 < 0 || newPte0 < 0) throw new Error('mremap: no pte page (pte page allocation is not modelled)');
-  const twoPtls = layout.ptl(oldVa) !== layout.ptl(newVa);
-  yield* ptlLock(cpu, oldVa);
-  if (twoPtls) yield* ptlLock(cpu, newVa); // spin_lock_nested(new_ptl, SINGLE_DEPTH_NESTING)
+  const twoPtls = layout.ptl(oldPte0) !== layout.ptl(newPte0);
+  yield* ptlLock(cpu, oldPte0);
+  if (twoPtls) yield* ptlLock(cpu, newPte0, true); // spin_lock_nested(new_ptl, SINGLE_DEPTH_NESTING)
   yield* flushTlbBatchedPending(cpu, mm);
   yield* lazyMmuModeEnable(cpu);
   let forceFlush = false;
@@ -136,7 +136,7 @@ export function* movePtes(cpu: Cpu, mm: number, oldVa: number, newVa: number, n:
   // still writes it through the old address's TLB entry.
   const late = forceFlush && cpu.bugs.mremapFlushAfterUnlock;
   if (forceFlush && !late) yield* flushTlbRange(cpu, mm, oldVa, oldVa + n);
-  if (twoPtls) yield* ptlUnlock(cpu, newVa);
-  yield* ptlUnlock(cpu, oldVa);
+  if (twoPtls) yield* ptlUnlock(cpu, newPte0);
+  yield* ptlUnlock(cpu, oldPte0);
   if (late) yield* flushTlbRange(cpu, mm, oldVa, oldVa + n);
 }

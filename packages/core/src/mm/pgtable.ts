@@ -3,7 +3,7 @@
  *
  *   pte = pte_offset_map(pmd, addr);                 → pteOffsetMap(cpu, mm, va)
  *   pte = pte_offset_map_lock(mm, pmd, addr, &ptl);  → pteOffsetMapLock(cpu, mm, va)
- *   pte_unmap_unlock(pte, ptl);                      → pteUnmapUnlock(cpu, va)
+ *   pte_unmap_unlock(pte, ptl);                      → pteUnmapUnlock(cpu, ptep)
  *   oldpte = ptep_get(pte);                          → ptepGet(cpu, ptep)
  *   old = ptep_modify_prot_start(vma, addr, pte);    → ptepModifyProtStart(cpu, va, ptep)
  *   ptep_modify_prot_commit(vma, addr, pte, old, ptent); → ptepModifyProtCommit(cpu, va, ptep, old, ptent)
@@ -36,13 +36,13 @@ export function* pteOffsetMap(cpu: Cpu, mm: number, va: number): Step<number> {
 /** pte_offset_map_lock: the PTE word of `va` with its pte lock held, or -1 (no lock taken). */
 export function* pteOffsetMapLock(cpu: Cpu, mm: number, va: number): Step<number> {
   const ptep = yield* pteOffsetMap(cpu, mm, va);
-  if (ptep >= 0) yield* ptlLock(cpu, va);
+  if (ptep >= 0) yield* ptlLock(cpu, ptep);
   return ptep;
 }
 
 /** pte_unmap_unlock */
-export function* pteUnmapUnlock(cpu: Cpu, va: number): Step {
-  yield* ptlUnlock(cpu, va);
+export function* pteUnmapUnlock(cpu: Cpu, ptep: number): Step {
+  yield* ptlUnlock(cpu, ptep);
 }
 
 /**

@@ -31,11 +31,13 @@ import { WRITER_MKCLEAN, WRITER_UNMAP } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
   PG_anon,
+  PG_anon_exclusive,
   PG_dirty,
   PG_FLAGS,
   PG_INDEX,
   PG_lazyfree,
   PG_MAPCOUNT,
+  PG_SWAP,
   PG_swapcache,
   RMAP_NR_VMAS,
   RMAP_VMAS,
@@ -106,7 +108,7 @@ export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step<
   if (anon && !lazyfree && !(flags & PG_swapcache))
     throw new Error(`frame ${frame}: an anonymous page unmapped before add_to_swap`);
   yield POINT;
-  const slot = cpu.mem.load(page + PG_INDEX); // page_swap_entry: the model's slot of an anon page is its index
+  const slot = cpu.mem.load(page + PG_SWAP); // page_swap_entry (folio->swap)
   let unmapped = false;
   yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep) {
     let pteval: number;
@@ -132,6 +134,10 @@ export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step<
     } else if (anon) {
       yield* swapDuplicate(cpu, slot);
       yield* cpu.pv.setPteAt(ptep, makeSwapPte(slot));
+      // folio_try_share_anon_rmap_pte: the page's exclusivity moves to the swap PTE (the model
+      // recounts it at swap-in: mm/fault.ts swapExclusive).
+      yield POINT;
+      cpu.mem.and(page + PG_FLAGS, ~PG_anon_exclusive);
     }
     yield POINT;
     cpu.mem.add(page + PG_MAPCOUNT, -1);
@@ -168,7 +174,7 @@ export function* pageVmaMappedWalk(
         ? ptePresent(pte) && ptePfn(pte) === frame
         : isMigrationPte(pte) && migrationEntry(pte).pfn === migrationOf;
     if (maps) yield* one(mm, va, ptep, pte, vma);
-    yield* pteUnmapUnlock(cpu, va);
+    yield* pteUnmapUnlock(cpu, ptep);
   });
 }
 

@@ -15,9 +15,8 @@
  *   __delete_from_swap_cache +
  *   put_swap_folio                 → removeMapping(…, layout.swap) in reclaim (filemap.ts)
  *
- * Where the model is simpler than the kernel: one swap device whose slot for an anonymous page is
- * the page's linear index — folio_alloc_swap takes that slot or fails; no fork, so a slot's count
- * is 0 or 1. The write is synchronous (pageout reads the data and writes the slot before it
+ * Where the model is simpler than the kernel: one swap device, with a slot per frame (never full);
+ * folio_alloc_swap prefers the slot of the page's linear index. The write is synchronous (pageout reads the data and writes the slot before it
  * unlocks the page; the kernel sets PG_writeback and unlocks first — a swap fault may map the page
  * during the I/O, which the model does not explore); swap-in always goes through the swap cache
  * (the SWP_SYNCHRONOUS_IO shortcut that skips it is not modelled).
@@ -32,6 +31,7 @@ import {
   PG_locked,
   PG_MAPCOUNT,
   PG_REFS,
+  PG_SWAP,
   PG_swapcache,
   PG_VERSION,
   SWAP_COUNT_MASK,
@@ -40,21 +40,21 @@ import {
 import { POINT, SPIN, type Step } from '../mem/step.ts';
 import { deleteFromPageCache, findOrReadPage, type MayRead } from './filemap.ts';
 import { trylockPage, unlockPage } from './locks.ts';
-import { FROZEN, freePage, pagePut, pageTryGet } from './page-alloc.ts';
+import { FROZEN, freePage, pageTryGet } from './page-alloc.ts';
 
 /**
- * add_to_swap for a locked anonymous page not yet in the swap cache: its slot (SWAP_HAS_CACHE on a
- * free slot: folio_alloc_swap), the page in the swap cache at that slot, and folio_mark_dirty —
- * the slot holds nothing of this page yet. False if the slot is not free (then reclaim keeps the
- * page).
+ * add_to_swap for a locked anonymous page not yet in the swap cache: a free slot claimed
+ * (folio_alloc_swap: SWAP_HAS_CACHE on a slot nobody uses), the page in the swap cache at that slot
+ * (folio->swap), and folio_mark_dirty — the slot holds nothing of this page yet. False if the
+ * device is full (then reclaim keeps the page).
  */
 export function* addToSwap(cpu: Cpu, frame: number): Step<boolean> {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
+  const slot = yield* getSwapSlot(cpu, frame);
+  if (slot < 0) return false;
   yield POINT;
-  const slot = mem.load(page + PG_INDEX);
-  yield POINT;
-  if (mem.cmpxchg(layout.swapMap(slot), 0, SWAP_HAS_CACHE) !== 0) return false;
+  mem.store(page + PG_SWAP, slot);
   yield POINT;
   mem.store(layout.swap + FILE_PAGES + slot, frame);
   yield POINT;
@@ -62,6 +62,24 @@ export function* addToSwap(cpu: Cpu, frame: number): Step<boolean> {
   yield POINT;
   mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
   return true;
+}
+
+/**
+ * folio_alloc_swap's slot: the page's linear index if that slot is free (most pages, unless a fork
+ * made two pages of one index), else the first free one after the indices — each try a cmpxchg of
+ * a free slot's swap_map to SWAP_HAS_CACHE (the kernel scans swap_map under si->lock). -1 if none.
+ */
+function* getSwapSlot(cpu: Cpu, frame: number): Step<number> {
+  const { mem, layout } = cpu;
+  yield POINT;
+  const index = mem.load(layout.page(frame) + PG_INDEX);
+  yield POINT;
+  if (index >= 0 && mem.cmpxchg(layout.swapMap(index), 0, SWAP_HAS_CACHE) === 0) return index;
+  for (let slot = layout.config.pages; slot < layout.slots(layout.swap); slot++) {
+    yield POINT;
+    if (mem.cmpxchg(layout.swapMap(slot), 0, SWAP_HAS_CACHE) === 0) return slot;
+  }
+  return -1;
 }
 
 /** swap_duplicate: one more swap PTE refers to `slot` (try_to_unmap, before set_pte_at). */
@@ -84,7 +102,7 @@ export function* swapWritepage(cpu: Cpu, frame: number): Step {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
   yield POINT;
-  const slot = mem.load(page + PG_INDEX);
+  const slot = mem.load(page + PG_SWAP);
   yield POINT;
   const version = mem.load(page + PG_VERSION); // the I/O reads the page
   yield POINT;
@@ -138,7 +156,7 @@ export function* folioFreeSwap(cpu: Cpu, frame: number): Step<boolean> {
   yield POINT;
   if (!(mem.load(page + PG_FLAGS) & PG_swapcache)) return false; // reclaim dropped it meanwhile
   yield POINT;
-  const slot = mem.load(page + PG_INDEX);
+  const slot = mem.load(page + PG_SWAP);
   yield POINT;
   if (mem.load(layout.swapMap(slot)) & SWAP_COUNT_MASK) return false;
   yield* deleteFromPageCache(cpu, frame, slot, layout.swap);
@@ -172,7 +190,7 @@ export function* freeSwapCache(cpu: Cpu, frame: number): Step<boolean> {
 export function* anonFolioPut(cpu: Cpu, frame: number): Step {
   const { mem, layout } = cpu;
   const page = layout.page(frame);
-  for (;;) {
+  for (let triedCache = false; ; ) {
     yield POINT;
     if (mem.add(page + PG_REFS, -1) !== 1) return; // not the last reference
     yield POINT;
@@ -180,11 +198,13 @@ export function* anonFolioPut(cpu: Cpu, frame: number): Step {
     yield POINT;
     if (mem.load(page + PG_MAPCOUNT) > 0 || flags & PG_locked) return; // still mapped, or held
     if (flags & PG_swapcache) {
-      // Take a reference again to lock and drop it; if that cannot be done at once, leave it.
-      if (!(yield* pageTryGet(cpu, frame))) return;
-      if (yield* freeSwapCache(cpu, frame)) continue; // the put again, now of a page in no cache
-      yield* pagePut(cpu, frame);
-      return;
+      // Once: take a reference again to lock the page and drop it from the swap cache, then put
+      // that reference as the last may be — freed if the page left the cache meanwhile (here, or
+      // under whoever held its lock, whose own put then was not the last), else left to the cache.
+      if (triedCache || !(yield* pageTryGet(cpu, frame))) return;
+      triedCache = true;
+      yield* freeSwapCache(cpu, frame);
+      continue;
     }
     yield POINT;
     if (mem.cmpxchg(page + PG_REFS, 0, FROZEN) === 0) yield* freePage(cpu, frame);

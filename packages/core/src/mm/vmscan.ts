@@ -31,7 +31,7 @@ import { ptePfn, ptePresent } from '../arch/x86/pte.ts';
 import { checkLazyfreeDiscard } from '../check/lazyfree.ts';
 import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_anon, PG_dirty, PG_FLAGS, PG_INDEX, PG_lazyfree, PG_swapcache } from '../mem/layout.ts';
+import { PG_anon, PG_dirty, PG_FLAGS, PG_INDEX, PG_lazyfree, PG_SWAP, PG_swapcache } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage, removeMapping } from './filemap.ts';
 import { trylockPage, unlockPage } from './locks.ts';
@@ -143,7 +143,7 @@ function* shrinkFolio(cpu: Cpu, frame: number): Step<Outcome> {
     if (yield* pageMapped(cpu, frame)) return yield* keep(cpu, frame);
   }
   yield POINT;
-  const index = mem.load(page + PG_INDEX);
+  const index = mem.load(page + (anon ? PG_SWAP : PG_INDEX)); // folio->swap, or folio->index
   if (anon && !(yield* refFreezeOrKeep(cpu, frame))) return KEPT;
   yield* removeMapping(cpu, frame, index, anon ? layout.swap : layout.file);
   yield* unlockPage(cpu, frame);
@@ -204,7 +204,7 @@ export function* isolateAnonPage(cpu: Cpu, mm: number, va: number): Step<number>
   const pte = ptepGet(cpu, ptep);
   const frame = ptePresent(pte) ? ptePfn(pte) : -1;
   const got = frame >= 0 && (yield* pageTryGet(cpu, frame));
-  yield* pteUnmapUnlock(cpu, va);
+  yield* pteUnmapUnlock(cpu, ptep);
   if (!got) return -1;
   if (!(yield* trylockPage(cpu, frame))) {
     yield* anonFolioPut(cpu, frame); // shrink_folio_list's folio_trylock: someone holds it — keep it

@@ -7,7 +7,7 @@
 
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import type { PvMmuOps } from '../arch/x86/paravirt-types.ts';
-import { _PAGE_ACCESSED, pteYoung } from '../arch/x86/pte.ts';
+import { _PAGE_ACCESSED, _PAGE_RW, pteYoung } from '../arch/x86/pte.ts';
 import { nativeFlushTlbMulti } from '../arch/x86/tlb.ts';
 import { checkLandedCommit } from '../check/oracle.ts';
 import { pteWritten } from '../check/revoke.ts';
@@ -57,6 +57,12 @@ export class NativePvOps implements PvMmuOps {
     const old = mem.and(ptep, ~_PAGE_ACCESSED);
     pteWritten(this.cpu, ptep, old, old & ~_PAGE_ACCESSED);
     return pteYoung(old);
+  }
+
+  *ptepSetWrprotect(ptep: number): Step {
+    yield POINT;
+    const old = this.cpu.mem.and(ptep, ~_PAGE_RW);
+    pteWritten(this.cpu, ptep, old, old & ~_PAGE_RW);
   }
 
   *setPteAt(ptep: number, pte: number): Step {

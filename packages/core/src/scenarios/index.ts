@@ -1,4 +1,5 @@
 /** The scenarios by name: the only list of them. */
+import { forkCow } from './fork-cow.ts';
 import { lazyCtxsw } from './lazy-ctxsw.ts';
 import { madvFree } from './madv-free.ts';
 import { migrateProt } from './migrate-prot.ts';
@@ -22,6 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   madvFree,
   mremapMove,
   remapPfn,
+  forkCow,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

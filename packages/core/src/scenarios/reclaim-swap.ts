@@ -24,7 +24,7 @@ import { _PAGE_DIRTY, _PAGE_RW } from '../arch/x86/pte.ts';
 import { checkNoLeakedFrames } from '../check/leak.ts';
 import { checkNoLostDirty } from '../check/oracle.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { type Layout, PG_anon, RMAP_NR_VMAS, RMAP_VMAS } from '../mem/layout.ts';
+import { type Layout, PG_anon, PG_anon_exclusive, RMAP_NR_VMAS, RMAP_VMAS } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
 import { unlockPage } from '../mm/locks.ts';
 import { pageReferenced } from '../mm/rmap.ts';
@@ -111,7 +111,7 @@ export function setupAnon(i32: Int32Array, layout: Layout): void {
   const vma = setupVma(i32, layout, vmFlags, pageProt, 0);
   Atomics.store(i32, layout.anonVma + RMAP_NR_VMAS, 1);
   Atomics.store(i32, layout.anonVma + RMAP_VMAS, vma);
-  populate(i32, layout, pageProt | _PAGE_RW | _PAGE_DIRTY, PG_anon);
+  populate(i32, layout, pageProt | _PAGE_RW | _PAGE_DIRTY, PG_anon | PG_anon_exclusive);
 }
 
 /**

@@ -20,10 +20,10 @@ import {
   FILE_PAGES,
   type Layout,
   MM_VMA_MASK,
+  NR_MMS,
   PG_FLAGS,
   PG_INDEX,
   PG_MAPCOUNT,
-  PTRS_PER_PTE,
   VMA_END,
   VMA_FILE,
   VMA_FLAGS,
@@ -88,6 +88,12 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
     kinds: ['page-leak'],
   },
   {
+    id: 'cow-leak',
+    expect: 'forbidden',
+    description: 'a write through a private mapping landed in a frame another mm maps, or in the page cache',
+    kinds: ['cow-leak'],
+  },
+  {
     id: 'unnotified-write',
     expect: 'forbidden',
     description: 'a write to a clean page of a write-notified mapping (page_mkwrite skipped)',
@@ -118,6 +124,8 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
       'prot-unpaired',
       'read-hazard',
       'lock-order',
+      'lock-nesting',
+      'sleep-in-atomic',
       'lazy-ctxsw-reenter',
       'deadlock',
     ],
@@ -198,20 +206,18 @@ function setup(i32: Int32Array, layout: Layout, fileFlags: number, vmFlags: numb
 }
 
 /**
- * What every episode starts from, whatever mm 0 maps: every pte page in mm 0's pgd, and in mm 1's
- * the entries of the kernel mapping (pgd_ctor's clone_pgd_range); nothing in the file's page cache
- * or in the swap cache.
+ * What every episode starts from, whatever mm 0 maps: each mm's pgd holds its own user pte pages
+ * (empty unless populated; pte page allocation is not modelled) and the kernel mapping's, shared
+ * (pgd_ctor's clone_pgd_range); nothing in the file's page cache or in the swap cache.
  */
 export function setupTables(i32: Int32Array, layout: Layout): void {
-  const mm = layout.mm(0);
-  for (let n = 0; n < layout.ptePages; n++) Atomics.store(i32, layout.pgdOf(mm) + n, layout.ptePage(n));
-  const kernelFrom = Math.floor(layout.vmallocStart / PTRS_PER_PTE);
-  for (let n = kernelFrom; n < layout.ptePages; n++)
-    Atomics.store(i32, layout.pgdOf(layout.mm(1)) + n, layout.ptePage(n));
-  for (let i = 0; i < layout.config.pages; i++) {
-    Atomics.store(i32, layout.file + FILE_PAGES + i, -1);
-    Atomics.store(i32, layout.swap + FILE_PAGES + i, -1);
+  for (let m = 0; m < NR_MMS; m++) {
+    const pgd = layout.pgdOf(layout.mm(m));
+    for (let n = 0; n < layout.userPtePages; n++) Atomics.store(i32, pgd + n, layout.userPtePage(m, n));
+    for (let n = layout.userPtePages; n < layout.pgdEntries; n++) Atomics.store(i32, pgd + n, layout.ptePage(n));
   }
+  for (const mapping of [layout.file, layout.swap])
+    for (let i = 0; i < layout.slots(mapping); i++) Atomics.store(i32, mapping + FILE_PAGES + i, -1);
 }
 
 /** mm 0's one VMA, over virtual pages [0, pages) at page offset 0, mapping `file` (0: anonymous). */

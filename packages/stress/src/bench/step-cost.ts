@@ -139,7 +139,7 @@ function modelRanges(cpu: Cpu, n: number): void {
 
 /** change_pte_range's atomic operations by hand: lock, per PTE load + xchg + store, unlock. */
 function bareRanges(i32: Int32Array, layout: Layout, n: number): void {
-  const ptl = layout.ptl(0);
+  const ptl = layout.ptl(layout.ptep(0));
   for (let i = 0; i < n; i++) {
     const prot = i & 1 ? PAGE_SHARED : PAGE_READONLY;
     while (Atomics.compareExchange(i32, ptl, 0, 1) !== 0);

@@ -18,6 +18,7 @@
  * bracketed by the agent's access sequence (odd while in flight), for tests and hang reports.
  * Shootdown IPIs are taken before and after each access (tlb.ts ipiPoint).
  */
+import { checkPrivateWrite } from '../../check/cow.ts';
 import { checkFrameWrite, frameGen } from '../../check/freed.ts';
 import { checkWrite, revokeCuts } from '../../check/revoke.ts';
 import { checkNotifiedWrite } from '../../check/writenotify.ts';
@@ -77,7 +78,8 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
   if (result === ACCESS_OK) {
     if (write) {
       yield POINT;
-      checkWrite(cpu, pgd, va, pfn, cuts, age); // through a TLB entry or the walk just made
+      // through a TLB entry or the walk just made
+      if (checkWrite(cpu, pgd, va, pfn, cuts, age)) checkPrivateWrite(cpu, pgd, va, pfn, cuts);
       checkFrameWrite(cpu, va, pfn, gen);
       checkNotifiedWrite(cpu, va, pfn);
       mem.add(layout.page(pfn) + PG_VERSION, 1);

@@ -36,6 +36,12 @@ export interface PvMmuOps {
    * on a PV guest's read-only page table it traps and Xen emulates it.
    */
   ptepTestAndClearYoung(ptep: number): Step<boolean>;
+  /**
+   * ptep_set_wrprotect (arch/x86/include/asm/pgtable.h): `clear_bit(_PAGE_BIT_RW, &ptep->pte)` — a
+   * locked bit clear, so a D the hardware sets meanwhile survives. Not a pv-op in Linux either; on
+   * a PV guest's read-only page table the locked op traps and Xen emulates it.
+   */
+  ptepSetWrprotect(ptep: number): Step;
   /** set_pte_at: install a PTE value (possibly queued while in lazy MMU mode). */
   setPteAt(ptep: number, pte: number): Step;
   /** What leaving a lazy mode must push out first (xen: xen_mc_flush). */

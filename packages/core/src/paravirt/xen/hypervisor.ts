@@ -42,7 +42,7 @@ import { V_HYPERCALL_FAILED, V_HYPERVISOR_BUG, V_STALE_COMMIT } from '../../chec
 import { decodeWriter } from '../../check/writer.ts';
 import { LC_XEN_PAGE_LOCK } from '../../locking/lock-classes.ts';
 import { rawSpinLock } from '../../locking/spinlock.ts';
-import { AG_CR3, PTRS_PER_PTE } from '../../mem/layout.ts';
+import { AG_CR3 } from '../../mem/layout.ts';
 import type { Mem } from '../../mem/mem.ts';
 import { POINT, type Step } from '../../mem/step.ts';
 import { xenStats } from './counters.ts';
@@ -196,7 +196,7 @@ export function reportFailed(cpu: ArchCpu, call: number, ptr: number, cmd: numbe
 /** Xen's page_lock on the L1 table holding `ptep` (PGT_locked in its type_info: a spin, then cmpxchg). */
 function* xenPageLock(cpu: ArchCpu, ptep: number): Step {
   const { layout } = cpu;
-  yield* rawSpinLock(cpu, layout.hvPageLock(ptep), LC_XEN_PAGE_LOCK, Math.floor(layout.vaOfPtep(ptep) / PTRS_PER_PTE));
+  yield* rawSpinLock(cpu, layout.hvPageLock(ptep), LC_XEN_PAGE_LOCK, layout.ptePageOf(ptep));
 }
 
 function* xenPageUnlock(cpu: ArchCpu, ptep: number): Step {

@@ -18,7 +18,7 @@
 
 import type { ArchCpu } from '../../arch/x86/cpu.ts';
 import type { PvMmuOps } from '../../arch/x86/paravirt-types.ts';
-import { _PAGE_ACCESSED, pteYoung } from '../../arch/x86/pte.ts';
+import { _PAGE_ACCESSED, _PAGE_RW, pteYoung } from '../../arch/x86/pte.ts';
 import {
   MMU_NORMAL_PT_UPDATE,
   MMU_PT_UPDATE_PRESERVE_AD,
@@ -77,6 +77,11 @@ export class XenPvOps implements PvMmuOps {
     yield POINT;
     if (!pteYoung(this.cpu.mem.load(ptep))) return false;
     return pteYoung(yield* emulateClearBits(this.cpu, ptep, _PAGE_ACCESSED));
+  }
+
+  /** The guest's `lock btr` of RW on its read-only page table traps; Xen emulates it (as above). */
+  *ptepSetWrprotect(ptep: number): Step {
+    yield* emulateClearBits(this.cpu, ptep, _PAGE_RW);
   }
 
   *setPteAt(ptep: number, pte: number): Step {
