@@ -241,7 +241,8 @@ describe('ptesim explore and replay', () => {
 
   it('dfs on the correct backends completes, exit 0, and reports its execution count', () => {
     const json = join(dir, 'dfs.json');
-    const r = ptesim('explore', '--strategy', 'dfs', '--json', json);
+    // Bound 1: the CLI path, not the state space (pinned.test.ts pins mprotect-dirty at bound 2).
+    const r = ptesim('explore', '--strategy', 'dfs', '--preemptions', '1', '--json', json);
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     for (const run of report.runs) {

@@ -18,25 +18,25 @@ describe('correct code keeps every rule', () => {
     for (const contract of [2007, 2025] as const)
       for (const backend of ['native', 'xen']) {
         const name = `${scenario.name}, ${contract} contract, ${backend}`;
-        it(`${name}: real threads, 150 episodes`, async () => {
+        it(`${name}: real threads, 80 episodes`, async () => {
           const r = await runReal({
             scenario: scenario.name,
             backend,
             contract,
             config: scenario.defaults,
             seed: 2,
-            episodes: 150,
+            episodes: 80,
           });
           expect(r.error).toBeUndefined();
           expect(r.violation).toBeUndefined();
         });
-        it(`${name}: model executor, 1500 random + 1500 pct schedules`, async () => {
+        it(`${name}: model executor, 800 random + 800 pct schedules`, async () => {
           for (const strategy of ['random', 'pct'] as const) {
             const r = await explore({
               ...modelSetup({ scenario: scenario.name, backend, contract }),
               strategy,
               seed: 2,
-              schedules: 1500,
+              schedules: 800,
               keepGoing: true,
             });
             expect(r.first?.result.violation).toBeUndefined();

@@ -56,6 +56,8 @@ import { shrinkSchedule } from '../src/model/shrink.ts';
 //  - reclaim-swap: 2513; 2726 until fork (issue 11): try_to_unmap clears PageAnonExclusive as the
 //    swap PTE takes its place. remap-pfn: 10,416; 12,378 until exit_mmap read a VMA's flags to
 //    know whether it is in the anon_vma (free_pgtables' unlink_anon_vmas).
+// mprotect-dirty on xen was pinned at bound 2 too (96,914) until CI time ran short: its bound-2
+// space is native's plus the batched updates; native's bound 2 stays.
 // The newer scenarios are pinned at bound 1: bound 2 runs for many minutes. fork-cow's executions
 // are long (fork, the child's exit and the final reclaim): its xen run is pinned at bound 0.
 const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
@@ -64,7 +66,6 @@ const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
   ['mprotect-dirty', 2007, 'native', 2, 85_251],
   ['mprotect-dirty', 2007, 'xen', 0, 9],
   ['mprotect-dirty', 2007, 'xen', 1, 1267],
-  ['mprotect-dirty', 2007, 'xen', 2, 96_914],
   ['lazy-ctxsw', 2025, 'native', 2, 892],
   ['lazy-ctxsw', 2025, 'xen', 2, 1566],
   ['reclaim-mprotect', 2025, 'native', 1, 7607],
