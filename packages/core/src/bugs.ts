@@ -28,6 +28,8 @@ export interface BugFlags {
   xenSetPtesNesting: boolean;
   forkNoFlush: boolean;
   cowReuseShared: boolean;
+  forkChildPtlUnlocked: boolean;
+  dirtyCow: boolean;
 }
 
 export interface BugInfo {
@@ -330,6 +332,28 @@ export const BUGS: readonly BugInfo[] = [
     description:
       'synthetic: do_wp_page reuses an anonymous page in place without asking whether it is exclusive (PageAnonExclusive, wp_can_reuse_anon_folio; 2007: can_share_swap_page) — a write after fork lands in the page the other process maps',
   },
+  {
+    name: 'fork-child-ptl-unlocked',
+    kind: 'pte-unlocked',
+    alsoFoundAs: ['lazy-outside-lock'],
+    flag: 'forkChildPtlUnlocked',
+    backends: ['native', 'xen'],
+    scenario: 'fork-cow',
+    contract: 2025,
+    description:
+      "synthetic: copy_pte_range takes only the parent's ptl and writes the child's PTEs under it — the child's tables are already reachable (anon_vma_fork linked the child's VMA: reclaim's rmap walk locks the child's ptl), and the lazy section entered under the parent's ptl does not cover them (2007: lazy-outside-lock)",
+  },
+  {
+    name: 'dirty-cow',
+    kind: 'cow-leak',
+    flag: 'dirtyCow',
+    backends: ['native', 'xen'],
+    scenario: 'gup-cow',
+    contract: 2007,
+    commit: '19be0eaffa3a (CVE-2016-5195)',
+    description:
+      "get_user_pages(FOLL_WRITE | FOLL_FORCE) through a read-only private file mapping drops FOLL_WRITE once the COW fault reports VM_FAULT_WRITE (faultin_page, 2.6.13 … 4.8): MADV_DONTNEED zaps the copy before the retried lookup, which — now a read — faults in the page-cache page read-only and returns it, and the kernel's write (ptrace, /proc/PID/mem) lands in the file",
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -357,6 +381,8 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   xenSetPtesNesting: false,
   forkNoFlush: false,
   cowReuseShared: false,
+  forkChildPtlUnlocked: false,
+  dirtyCow: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

@@ -36,6 +36,7 @@ export * from './mm/access-flags.ts';
 export * from './mm/fault.ts';
 export * from './mm/filemap.ts';
 export * from './mm/fork.ts';
+export * from './mm/gup.ts';
 export * from './mm/lazy-mmu.ts';
 export * from './mm/locks.ts';
 export * from './mm/madvise.ts';

@@ -79,8 +79,8 @@ describe('ptep_set_wrprotect', () => {
 });
 
 /** fork-cow's world (mm 0: private anonymous memory, writable and dirty), 1 CPU, 2 MMUs, 2 pages. */
-function forkRig(backend: string, bug?: string): Rig {
-  return machine(backend, { cpus: 1, mmus: 2, pages: 2 }, bug, { scenario: 'fork-cow', contract: 2025 });
+function forkRig(backend: string, bug?: string, contract: 2007 | 2025 = 2025): Rig {
+  return machine(backend, { cpus: 1, mmus: 2, pages: 2 }, bug, { scenario: 'fork-cow', contract });
 }
 
 const childPtep = (m: Rig, va: number): number => m.layout.userPtePage(1, 0) + va;
@@ -201,4 +201,38 @@ describe('ptl nesting (lockdep)', () => {
     run(ptlLock(cpu, m.layout.ptep(m.layout.vmallocStart), true));
     expect(readViolation(m)?.kind).toBe('lock-nesting');
   });
+});
+
+describe('a user PTE is written only under its ptl (lockdep)', () => {
+  for (const backend of ['native', 'xen']) {
+    it(`${backend}: set_pte_at on a user PTE needs its table's ptl; init_mm's tables are the caller's`, () => {
+      const m = forkRig(backend);
+      const [cpu] = m.cpus;
+      const ptep = ptepOf(m, VA);
+      const pte = Atomics.load(m.i32, ptep);
+      run(ptlLock(cpu, ptep));
+      run(cpu.pv.setPteAt(ptep, pte));
+      run(ptlUnlock(cpu, ptep));
+      run(cpu.pv.setPteAt(m.layout.ptep(m.layout.vmallocStart), 0)); // vunmap: no ptl
+      expect(readViolation(m)).toBeUndefined();
+      run(ptlLock(cpu, childPtep(m, VA))); // another table's ptl does not do
+      run(cpu.pv.setPteAt(ptep, pte));
+      const v = readViolation(m);
+      expect(v?.kind).toBe('pte-unlocked');
+      expect(v?.pte).toBe(ptep);
+    });
+
+    for (const contract of [2007, 2025] as const)
+      it(`${backend} ${contract}: fork-child-ptl-unlocked writes the child's table under the parent's ptl only`, () => {
+        const clean = forkRig(backend, undefined, contract);
+        run(dupMmap(clean.cpus[0], clean.layout.mm(0), clean.layout.mm(1)));
+        expect(readViolation(clean)).toBeUndefined();
+        const m = forkRig(backend, 'fork-child-ptl-unlocked', contract);
+        run(dupMmap(m.cpus[0], m.layout.mm(0), m.layout.mm(1)));
+        const v = readViolation(m);
+        // 2007: the lazy section entered under the parent's ptl does not cover the child's table.
+        expect(v?.kind).toBe(contract === 2007 ? 'lazy-outside-lock' : 'pte-unlocked');
+        expect(v?.pte).toBe(childPtep(m, 0));
+      });
+  }
 });

@@ -11,6 +11,8 @@ import {
   type LazyContract,
   Machine,
   POINT,
+  ptlLock,
+  ptlUnlock,
   resolveRunSpec,
   SPIN,
   type Step,
@@ -120,4 +122,12 @@ export class Stepper<T> {
 
 export function ptepOf(m: Rig, va: number): number {
   return m.layout.ptePage(0) + va;
+}
+
+/** `op` on the PTE `ptep` under its ptl, as kernel code writes a user PTE (the pte-unlocked rule). */
+export function* underPtl<T>(cpu: Cpu, ptep: number, op: Step<T>): Step<T> {
+  yield* ptlLock(cpu, ptep);
+  const r = yield* op;
+  yield* ptlUnlock(cpu, ptep);
+  return r;
 }

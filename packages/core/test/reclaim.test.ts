@@ -28,7 +28,7 @@ import {
   VM_SHARED,
   VM_WRITE,
 } from '../src/index.ts';
-import { machine, ptepOf, type Rig, run, Stepper } from './helpers.ts';
+import { machine, ptepOf, type Rig, run, Stepper, underPtl } from './helpers.ts';
 
 const RO = VM_READ | VM_SHARED;
 const RW = VM_READ | VM_WRITE | VM_SHARED;
@@ -172,7 +172,7 @@ describe('erratum KNL4 (--hw knl4)', () => {
     const m = machine('native', { pages: 2 }, bug, { scenario: 'reclaim-mprotect', hw });
     const [, reclaimer, mmu] = m.cpus;
     const access = new Stepper(mmuAccess(mmu, mmu.task.pgd, 0, true)).steps(5); // the walk read the PTE
-    run(reclaimer.pv.ptepGetAndClear(ptepOf(m, 0)));
+    run(underPtl(reclaimer, ptepOf(m, 0), reclaimer.pv.ptepGetAndClear(ptepOf(m, 0))));
     expect(access.finish()).not.toBe(ACCESS_OK);
     return m;
   }

@@ -31,7 +31,7 @@ import {
   VM_WRITE,
   xenStats,
 } from '../src/index.ts';
-import { machine, ptepOf, type Rig, run, Stepper } from './helpers.ts';
+import { machine, ptepOf, type Rig, run, Stepper, underPtl } from './helpers.ts';
 
 const VA = 0; // starts present, writable, young and clean
 
@@ -117,7 +117,7 @@ describe('the stale-write oracle', () => {
   function* writeProtect(cpu: Cpu, m: Rig, flush: boolean): Step {
     const outer = beginRevoke(cpu);
     const ptep = ptepOf(m, VA);
-    yield* cpu.pv.setPteAt(ptep, Atomics.load(m.i32, ptep) & ~_PAGE_RW);
+    yield* underPtl(cpu, ptep, cpu.pv.setPteAt(ptep, Atomics.load(m.i32, ptep) & ~_PAGE_RW));
     if (flush) yield* flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1);
     endRevoke(cpu, outer); // the call returns
   }
@@ -151,7 +151,7 @@ describe('the stale-write oracle', () => {
     const ptep = ptepOf(m, VA);
     const writable = Atomics.load(m.i32, ptep);
     const outer = beginRevoke(cpu);
-    run(cpu.pv.setPteAt(ptep, writable & ~_PAGE_RW));
+    run(underPtl(cpu, ptep, cpu.pv.setPteAt(ptep, writable & ~_PAGE_RW)));
     const flush = new Stepper(flushTlbRange(cpu, m.layout.mm(0), VA, VA + 1));
     while (Atomics.load(m.i32, m.layout.agent(mmu.id) + AG_TLB_REQ) === 0) expect(flush.step()).toBe(true);
     const access = new Stepper(mmuAccess(mmu, mmu.task.pgd, VA, true)).steps(5); // IPI taken, PTE not read yet
@@ -159,7 +159,7 @@ describe('the stale-write oracle', () => {
     for (const other of others) run(ipiPoint(other));
     flush.finish();
     endRevoke(cpu, outer);
-    run(cpu.pv.setPteAt(ptep, writable)); // mprotect(PROT_READ|PROT_WRITE)
+    run(underPtl(cpu, ptep, cpu.pv.setPteAt(ptep, writable))); // mprotect(PROT_READ|PROT_WRITE)
     expect(access.finish()).toBe(ACCESS_OK);
     expect(readViolation(m)).toBeUndefined();
   });

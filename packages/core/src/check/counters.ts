@@ -83,13 +83,22 @@ export interface Counters {
   /** PTEs remap_pfn_range installed. */
   remapped: number;
   /**
-   * fork: address spaces copied, PTEs copy_pte_range copied; write faults on a page fork shared
-   * that copied it (wp_page_copy) and that reused it in place (the other mapping gone).
+   * fork: address spaces copied, PTEs copy_pte_range copied; write faults in a private mapping
+   * that copied a page (wp_page_copy, do_cow_fault) and that reused one in place (no other user).
    */
   forks: number;
   forkCopied: number;
   cowCopies: number;
   cowReuses: number;
+  /**
+   * get_user_pages for access_remote_vm (mm/gup.ts): the kernel's writes through it, the faults
+   * it took to get the page, the lookups it gave up on, and the lookups after a write fault that
+   * found nothing mapped (a zap came between the COW and the retry: the Dirty COW window).
+   */
+  gupWrites: number;
+  gupFaults: number;
+  gupFailed: number;
+  gupCowRaced: number;
   /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
   knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
@@ -154,6 +163,10 @@ export function newCounters(): Counters {
     forkCopied: 0,
     cowCopies: 0,
     cowReuses: 0,
+    gupWrites: 0,
+    gupFaults: 0,
+    gupFailed: 0,
+    gupCowRaced: 0,
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,

@@ -57,6 +57,17 @@ export function checkPrivateWrite(cpu: ArchCpu, pgd: number, va: number, frame: 
   cpu.violation(V_COW_LEAK, va, frame, pte, mm, other);
 }
 
+/**
+ * The kernel's write (get_user_pages, mm/gup.ts) of `frame` at `va` of mm record `mmRec`, whose
+ * VMA has flags `vmFlags`, holding a reference on the page: through a private mapping it must
+ * write an anonymous page (the process's own copy), never the page cache.
+ */
+export function checkKernelPrivateWrite(cpu: ArchCpu, mmRec: number, va: number, vmFlags: number, frame: number): void {
+  if (vmFlags & VM_SHARED) return;
+  if ((Atomics.load(cpu.i32, cpu.layout.page(frame) + PG_FLAGS) & PG_anon) !== 0) return;
+  cpu.violation(V_COW_LEAK, va, frame, 0, cpu.layout.mmOfPgd(cpu.layout.pgdOf(mmRec)), -1);
+}
+
 /** Is `va` in a private VMA of mm number `mm` (harness read of its VMA table)? */
 function privateAt(i32: Int32Array, layout: Layout, mm: number, va: number): boolean {
   const rec = layout.mm(mm);

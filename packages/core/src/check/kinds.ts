@@ -95,6 +95,8 @@ export const V_LOCK_NESTING = 26;
 export const V_COW_LEAK = 27;
 /** A lock that may sleep taken in atomic context: a spinlock held (check/lockdep.ts). */
 export const V_SLEEP_IN_ATOMIC = 28;
+/** Kernel code wrote a user PTE without holding the pte lock of its table (check/lockdep.ts). */
+export const V_PTE_UNLOCKED = 29;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -236,9 +238,15 @@ export const KINDS: readonly ViolationKind[] = [
   {
     code: V_LAZY_OUTSIDE_LOCK,
     name: 'lazy-outside-lock',
-    rule: 'lazy MMU mode is entered and left only under the pte lock of the tables being modified (2007 contract, seed 000)',
-    fields: { a: 'mode', b: 'enteredOrLeft' },
-    explain: (v) => `lazy MMU mode ${v.b === 1 ? 'entered' : 'left'} without holding a pte lock`,
+    rule:
+      'lazy MMU mode is entered and left only under the pte lock of the tables being modified, and covers only ' +
+      'the tables that lock guards (2007 contract, seed 000)',
+    fields: { pte: 'ptep', a: 'mode', b: 'enteredLeftOrWrote' },
+    explain: (v, layout) =>
+      v.b === 3
+        ? `wrote ${layout.describe(v.pte)} in a lazy MMU section without holding its pte lock: a section entered ` +
+          'under one ptl covers only the tables that ptl guards'
+        : `lazy MMU mode ${v.b === 1 ? 'entered' : 'left'} without holding a pte lock`,
   },
   {
     code: V_LAZY_NESTED,
@@ -330,6 +338,17 @@ export const KINDS: readonly ViolationKind[] = [
     explain: (v) =>
       `took ${LOCK_CLASS_NAMES[v.a]}, which may sleep, with preempt count ${v.b} (a spinlock held): ` +
       'BUG: sleeping function called from invalid context',
+  },
+  {
+    code: V_PTE_UNLOCKED,
+    name: 'pte-unlocked',
+    rule:
+      'kernel code writes a user PTE only holding the pte lock of its table (split ptlocks, mm/memory.c); ' +
+      'kernel mappings (init_mm) are exempt — their callers own the range',
+    fields: { pte: 'ptep', a: 'lazyMode' },
+    explain: (v, layout) =>
+      `wrote ${layout.describe(v.pte)} without holding its pte lock${v.a !== 0 ? ' (in a lazy MMU section)' : ''}: ` +
+      'a fault, an rmap walk or a zap under that lock can interleave with the write',
   },
   {
     code: V_LAZY_CTXSW_REENTER,

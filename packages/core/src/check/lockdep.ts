@@ -7,7 +7,10 @@
  *
  * Rules (each its own violation kind):
  *  - lazy-outside-lock   2007 contract (seed 000): lazy MMU entered and left only under the ptl of
- *                        the tables being modified;
+ *                        the tables being modified, and a PTE written in the section only under
+ *                        its own table's ptl (the section covers only the tables its ptl guards);
+ *  - pte-unlocked        a user PTE written by kernel code only under its table's ptl (every
+ *                        contract; init_mm's tables, whose callers own the range, are exempt);
  *  - lazy-nested         one lazy mode at a time, never nested (seed 002; enter_lazy's BUG_ON);
  *  - lazy-ctxsw-reenter  a task enters lazy MMU that the context-switch path already entered for it
  *                        (the 2026 Xen BUG: preempted between enable_count++ and arch_enter);
@@ -52,6 +55,7 @@ import {
   V_LOCK_NESTING,
   V_LOCK_ORDER,
   V_PROT_UNPAIRED,
+  V_PTE_UNLOCKED,
   V_READ_HAZARD,
   V_SLEEP_IN_ATOMIC,
   V_UNFLUSHED_AT_UNLOCK,
@@ -259,6 +263,20 @@ export class LockDep {
     const { layout } = this.host;
     const openVa = this.openTxn === 0 ? -1 : layout.vaOfPtep(this.openTxn - 1);
     this.host.violation(V_PROT_UNPAIRED, layout.vaOfPtep(ptep), -1, 0, how, openVa);
+  }
+
+  /**
+   * A software write to a PTE (the backends call it as the kernel asks for the write, queued or
+   * not). The ptl of a user table must be held; in a 2007 lazy section that is the section's rule.
+   */
+  pteWrite(ptep: number): void {
+    const { layout } = this.host;
+    const va = layout.vaOfPtep(ptep);
+    if (va >= layout.vmallocStart || this.holds(LC_PTL, layout.ptePageOf(ptep))) return;
+    const lazy = this.host.lazyMode;
+    if (lazy === PARAVIRT_LAZY_MMU && this.host.contract === 2007)
+      this.host.violation(V_LAZY_OUTSIDE_LOCK, -1, -1, ptep, lazy, 3);
+    else this.host.violation(V_PTE_UNLOCKED, -1, -1, ptep, lazy, 0);
   }
 
   /** A read through the raw PTE pointer (ptep_get). */

@@ -11,6 +11,8 @@
 
 import {
   _PAGE_ACCESSED,
+  _PAGE_DIRTY,
+  _PAGE_RW,
   formatPte,
   isMigrationPte,
   isSwapPte,
@@ -55,10 +57,10 @@ import { ptepSetAccessFlags } from './access-flags.ts';
 import { filemapFault, pageMkwrite } from './filemap.ts';
 import { lockPage, mmapReadLock, mmapReadUnlock, ptlLock, ptlUnlock, trylockPage, unlockPage } from './locks.ts';
 import { migrationEntryWait } from './migrate.ts';
-import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
+import { allocPage, freePage, pagePut, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
 import { pteOffsetMap, ptepClearFlush, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { anonFolioPut, folioFreeSwap, swapCacheFault, swapFree } from './swap-state.ts';
-import { findVma, VM_PFNMAP, VM_READ, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
+import { findVma, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
 
 /** The access may be retried. */
 export const FAULT_RETRY = 0;
@@ -78,6 +80,7 @@ export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: nu
     yield POINT;
     anon = mem.load(vma + VMA_FILE) === 0; // vma_is_anonymous
   }
+  // access_error (arch/x86/mm/fault.c): a user access the VMA does not permit.
   if (vma < 0 || !(flags & VM_READ) || (write && !(flags & VM_WRITE))) {
     yield* mmapReadUnlock(cpu, mm);
     cpu.stats.segv++;
@@ -90,14 +93,15 @@ export function* handleMmFault(cpu: Cpu, va: number, write: boolean, origPte: nu
     cpu.stats.segv++;
     return FAULT_SIGSEGV;
   }
-  const fault: Fault = { vma, flags, anon, va, write };
-  yield* handlePteFault(cpu, fault, origPte);
+  yield* handleMmFaultLocked(cpu, { mm, vma, flags, anon, va, write }, origPte);
   yield* mmapReadUnlock(cpu, mm);
   return FAULT_RETRY;
 }
 
 /** struct vm_fault, as far as the handlers here need it. */
-interface Fault {
+export interface Fault {
+  /** vma->vm_mm: the mm record (not always the faulting CPU's: get_user_pages_remote) */
+  mm: number;
   vma: number;
   /** vma->vm_flags */
   flags: number;
@@ -107,31 +111,39 @@ interface Fault {
   write: boolean;
 }
 
-function* handlePteFault(cpu: Cpu, fault: Fault, orig: number): Step {
+/**
+ * handle_mm_fault with mmap_lock held — for the user fault above, or for get_user_pages on any mm
+ * (which checked the VMA its own way: FOLL_FORCE). `orig` is vmf->orig_pte, the PTE as the walk
+ * (or GUP's lockless read) found it. Returns whether do_wp_page broke COW: the old VM_FAULT_WRITE,
+ * set even when maybe_mkwrite left the PTE read-only.
+ */
+export function* handleMmFaultLocked(cpu: Cpu, fault: Fault, orig: number): Step<boolean> {
   const { vma, flags, va, write } = fault;
-  const ptep = yield* pteOffsetMap(cpu, cpu.mm, va);
+  const ptep = yield* pteOffsetMap(cpu, fault.mm, va);
   if (ptep < 0) throw new Error(`va ${va}: no pte page (pte page allocation is not modelled)`);
   if (isNone(cpu, orig)) {
+    // do_fault: do_read_fault, do_cow_fault (a write to a private file mapping) or do_shared_fault.
     if (fault.anon) yield* doAnonymousPage(cpu, fault, ptep);
+    else if (write && !(flags & VM_SHARED)) yield* doCowFault(cpu, fault, ptep);
     else yield* doFault(cpu, vma, flags, va, ptep, write);
-    return;
+    return false;
   }
   if (!ptePresent(orig)) {
     // do_swap_page: a migration entry waits for the migration, a swap entry is read back in; any
     // other non-present PTE — stray A/D bits on a cleared PTE — is no entry of any swap device.
     if (isMigrationPte(orig)) {
       yield* migrationEntryWait(cpu, va);
-      return;
+      return false;
     }
     if (isSwapPte(orig) && fault.anon) {
       yield* doSwapPage(cpu, fault, ptep, orig);
-      return;
+      return false;
     }
     throw new KernelBug(BUG_BAD_SWAP_PTE, `do_swap_page: Bad swap file entry ${formatPte(orig)} at va ${va}`);
   }
   if (pteProtnone(orig) && flags & (VM_READ | VM_WRITE)) {
     yield* doNumaPage(cpu, vma, flags, va, ptep, orig); // vma_is_accessible: a NUMA hinting fault
-    return;
+    return false;
   }
   yield* ptlLock(cpu, ptep);
   yield POINT;
@@ -140,8 +152,7 @@ function* handlePteFault(cpu: Cpu, fault: Fault, orig: number): Step {
     // !pte_same: someone changed it since the walk; just retry the access.
     cpu.stats.spuriousFaults++;
   } else if (write && !pteWrite(pte)) {
-    yield* doWpPage(cpu, fault, ptep, pte);
-    return; // do_wp_page drops the ptl itself
+    return yield* doWpPage(cpu, fault, ptep, pte); // do_wp_page drops the ptl itself
   } else {
     // Spurious: the walk's PTE permits the access; make sure A (and D) are set, then retry.
     let entry = pteMkyoung(pte);
@@ -150,6 +161,7 @@ function* handlePteFault(cpu: Cpu, fault: Fault, orig: number): Step {
     cpu.stats.spuriousFaults++;
   }
   yield* ptlUnlock(cpu, ptep);
+  return false;
 }
 
 /**
@@ -229,8 +241,28 @@ function populateRaced(cpu: Cpu, ptep: number, pte: number): void {
  * joins the anon_vma (folio_add_new_anon_rmap). A page that lost the race is freed.
  */
 function* doAnonymousPage(cpu: Cpu, fault: Fault, ptep: number): Step {
+  const frame = yield* newAnonPage(cpu, fault, 0); // zeroed: the data of a page never written
+  let entry = 0;
+  if (fault.flags & VM_WRITE) entry = _PAGE_RW | _PAGE_DIRTY;
+  yield* setNewAnonPte(cpu, fault, ptep, frame, entry);
+}
+
+/**
+ * A new anonymous page for `fault`, exclusive to its mm, holding `data` (PG_VERSION: zero, or
+ * the version copied from the page it replaces), at its linear index (folio_prealloc, then
+ * __folio_mark_uptodate and the fields folio_add_new_anon_rmap will rely on), unmapped yet.
+ *
+ * Its references stay frozen until it is mapped, under the ptl. The kernel's new folio has a
+ * reference from its allocation on (refcount 1, which the mapping then holds); the model's
+ * mappings hold none, so a page published before it is mapped would be anyone's to free: a stale
+ * swap-cache lookup (free_swap_and_cache, do_swap_page) whose folio_try_get lands on this frame —
+ * freed by reclaim a moment ago, allocated again here — puts the last reference of an unmapped
+ * page and frees it under the fault (mm/memory.c wp_page_copy; found on real threads in fork-cow
+ * with reclaim). A page that loses the populate race was never published: freed as it is.
+ */
+function* newAnonPage(cpu: Cpu, fault: Fault, data: number): Step<number> {
   const { mem, layout } = cpu;
-  const { vma, flags, va } = fault;
+  const { vma, va } = fault;
   const frame = yield* allocPage(cpu);
   if (frame < 0) throw new Error(`no free frame for an anonymous page at va ${va} (the model's frames ran out)`);
   const page = layout.page(frame);
@@ -239,35 +271,64 @@ function* doAnonymousPage(cpu: Cpu, fault: Fault, ptep: number): Step {
   yield POINT;
   const index = pgoff + va - mem.load(vma + VMA_START); // linear_page_index
   yield POINT;
-  mem.store(page + PG_VERSION, 0); // zeroed: the data of a page never written
+  mem.store(page + PG_VERSION, data);
   yield POINT;
   mem.store(page + PG_INDEX, index);
   yield POINT;
   mem.store(page + PG_MAPCOUNT, 0);
   yield POINT;
   mem.store(page + PG_FLAGS, PG_anon | PG_anon_exclusive);
-  yield* pageRefUnfreeze(cpu, frame);
+  return frame;
+}
+
+/**
+ * Map the new anonymous page `frame` at the fault's PTE under the ptl — vm_page_prot, young, and
+ * the `bits` (RW, D) the caller's maybe_mkwrite/pte_mkdirty chose — unless someone set the PTE
+ * meanwhile (the populate race), in which case the page is freed.
+ */
+function* setNewAnonPte(cpu: Cpu, fault: Fault, ptep: number, frame: number, bits: number): Step {
+  const { mem, layout } = cpu;
   yield POINT;
-  const pageProt = mem.load(vma + VMA_PAGE_PROT);
+  const pageProt = mem.load(fault.vma + VMA_PAGE_PROT);
   yield* ptlLock(cpu, ptep);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   const raced = !isNone(cpu, pte);
   if (raced) populateRaced(cpu, ptep, pte);
   else {
-    let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
-    if (flags & VM_WRITE) entry = pteMkwrite(pteMkdirty(entry));
-    yield* cpu.pv.setPteAt(ptep, entry);
+    yield* cpu.pv.setPteAt(ptep, pfnPte(frame, pageProt) | _PAGE_ACCESSED | bits);
     cpu.noteWriter(ptep, WRITER_FAULT);
     yield POINT;
-    mem.add(page + PG_MAPCOUNT, 1);
+    mem.add(layout.page(frame) + PG_MAPCOUNT, 1); // folio_add_new_anon_rmap
+    yield* pageRefUnfreeze(cpu, frame); // published only now: see newAnonPage
     cpu.stats.populated++;
   }
   yield* ptlUnlock(cpu, ptep);
-  if (raced) {
-    yield* pageRefFreeze(cpu, frame);
-    yield* freePage(cpu, frame);
-  }
+  if (raced) yield* freePage(cpu, frame); // never published
+}
+
+/**
+ * do_cow_fault (mm/memory.c): a write fault on a PTE none in a private file mapping. The file's
+ * page (locked, from filemap_fault) is copied into a new anonymous page, which is mapped dirty —
+ * writable only if the VMA is (maybe_mkwrite: a FOLL_FORCE write through a read-only mapping gets
+ * a read-only, dirty PTE) — and the page-cache page is never mapped.
+ */
+function* doCowFault(cpu: Cpu, fault: Fault, ptep: number): Step {
+  const { mem, layout } = cpu;
+  const { vma, va } = fault;
+  yield POINT;
+  const start = mem.load(vma + VMA_START);
+  yield POINT;
+  const pgoff = mem.load(vma + VMA_PGOFF);
+  const file = yield* filemapFault(cpu, pgoff + (va - start));
+  yield POINT;
+  const data = mem.load(layout.page(file) + PG_VERSION); // copy_user_highpage
+  const frame = yield* newAnonPage(cpu, fault, data);
+  let entry = _PAGE_DIRTY;
+  if (fault.flags & VM_WRITE) entry |= _PAGE_RW;
+  yield* setNewAnonPte(cpu, fault, ptep, frame, entry); // finish_fault
+  yield* unlockPage(cpu, file);
+  cpu.stats.cowCopies++;
 }
 
 /**
@@ -325,6 +386,7 @@ function* doSwapPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
   }
   yield* ptlUnlock(cpu, ptep);
   yield* unlockPage(cpu, frame);
+  yield* anonFolioPut(cpu, frame); // the lookup's reference (swapCacheFault)
 }
 
 /**
@@ -407,26 +469,28 @@ function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: num
  * returns it locked; finish_mkwrite_fault re-takes the ptl and, only if the PTE is still the one
  * the hardware found (pte_same), makes it writable and dirty; else the fault is retried.
  */
-function* doWpPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
+function* doWpPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step<boolean> {
   const { flags } = fault;
   const frame = ptePfn(orig);
   cpu.stats.wpFaults++;
   if (pteSpecial(orig)) {
     // No page at all (wp_pfn_shared: a special PTE of a shared VM_PFNMAP mapping): writable in place.
-    yield* wpPageReuse(cpu, ptep, orig);
+    yield* wpPageReuse(cpu, fault, ptep, orig);
     yield* ptlUnlock(cpu, ptep);
-    return;
+    return true;
   }
-  if (fault.anon) {
-    if (yield* anonReusable(cpu, frame)) {
-      yield* wpPageReuse(cpu, ptep, orig);
+  if (!(flags & VM_SHARED)) {
+    // A private mapping: its own anonymous page is reused if nobody else has it; anything else —
+    // a page fork shared, a page-cache page of a private file mapping — is copied.
+    const anonPage = fault.anon || (yield* folioTestAnon(cpu, frame)); // an anonymous VMA's pages all are
+    if (anonPage && (yield* anonReusable(cpu, frame))) {
+      yield* wpPageReuse(cpu, fault, ptep, orig);
       yield* ptlUnlock(cpu, ptep);
-      return;
+      return true;
     }
     yield* pageGet(cpu, frame); // folio_get: the old page stays while the ptl is dropped
     yield* ptlUnlock(cpu, ptep);
-    yield* wpPageCopy(cpu, fault, ptep, orig);
-    return;
+    return yield* wpPageCopy(cpu, fault, ptep, orig, anonPage);
   }
   // folio_get: once the ptl is dropped, the reference keeps the frame from being freed under us
   // (migration or reclaim may unmap the page meanwhile).
@@ -434,11 +498,11 @@ function* doWpPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
   if (yield* hasPageMkwrite(cpu, flags)) {
     yield* ptlUnlock(cpu, ptep);
     if (yield* pageMkwrite(cpu, frame)) {
-      yield* finishMkwriteFault(cpu, ptep, orig);
+      yield* finishMkwriteFault(cpu, fault, ptep, orig);
       yield* unlockPage(cpu, frame);
     }
   } else {
-    yield* wpPageReuse(cpu, ptep, orig);
+    yield* wpPageReuse(cpu, fault, ptep, orig);
     // BUG(wp-lock-page-under-ptl): the page lock taken while still holding the ptl — the reverse of
     // writeback's page lock → i_mmap → ptl: an ABBA deadlock waiting to happen.
     if (!cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, ptep);
@@ -449,6 +513,7 @@ function* doWpPage(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
     if (cpu.bugs.wpLockPageUnderPtl) yield* ptlUnlock(cpu, ptep);
   }
   yield* pagePut(cpu, frame);
+  return true;
 }
 
 /** Under the ptl: may the mapped anonymous page `frame` be written in place (this mm alone maps it)? */
@@ -493,28 +558,13 @@ function* anonReusable(cpu: Cpu, frame: number): Step<boolean> {
  * (maybe_mkwrite) — and the old one loses this mapping. The old page's reference is put; a new
  * page that lost the race is freed.
  */
-function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
+function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number, anonOld: boolean): Step<boolean> {
   const { mem, layout } = cpu;
   const { vma, flags, va } = fault;
   const old = ptePfn(orig);
-  const frame = yield* allocPage(cpu);
-  if (frame < 0) throw new Error(`no free frame for a copy on write at va ${va} (the model's frames ran out)`);
-  const page = layout.page(frame);
   yield POINT;
   const data = mem.load(layout.page(old) + PG_VERSION); // __wp_page_copy_user: the old page's data
-  yield POINT;
-  mem.store(page + PG_VERSION, data);
-  yield POINT;
-  const pgoff = mem.load(vma + VMA_PGOFF);
-  yield POINT;
-  const index = pgoff + va - mem.load(vma + VMA_START); // linear_page_index
-  yield POINT;
-  mem.store(page + PG_INDEX, index);
-  yield POINT;
-  mem.store(page + PG_MAPCOUNT, 0);
-  yield POINT;
-  mem.store(page + PG_FLAGS, PG_anon | PG_anon_exclusive);
-  yield* pageRefUnfreeze(cpu, frame);
+  const frame = yield* newAnonPage(cpu, fault, data);
   yield POINT;
   const pageProt = mem.load(vma + VMA_PAGE_PROT);
   yield* ptlLock(cpu, ptep);
@@ -523,9 +573,10 @@ function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
   if (same) {
     let entry = pteMkdirty(pfnPte(frame, pageProt) | _PAGE_ACCESSED);
     if (flags & VM_WRITE) entry = pteMkwrite(entry); // maybe_mkwrite
-    yield* ptepClearFlush(cpu, cpu.mm, va, ptep);
+    yield* ptepClearFlush(cpu, fault.mm, va, ptep);
     yield POINT;
-    mem.add(page + PG_MAPCOUNT, 1); // folio_add_new_anon_rmap
+    mem.add(layout.page(frame) + PG_MAPCOUNT, 1); // folio_add_new_anon_rmap
+    yield* pageRefUnfreeze(cpu, frame); // published only now: see newAnonPage
     yield* cpu.pv.setPteAt(ptep, entry);
     cpu.noteWriter(ptep, WRITER_COW);
     yield POINT;
@@ -533,25 +584,35 @@ function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
     cpu.stats.cowCopies++;
   } else cpu.stats.spuriousFaults++;
   yield* ptlUnlock(cpu, ptep);
-  if (!same) {
-    yield* pageRefFreeze(cpu, frame);
-    yield* freePage(cpu, frame);
-  }
-  yield* anonFolioPut(cpu, old);
+  if (!same) yield* freePage(cpu, frame); // never published
+  // The fault's reference on the old page: an anonymous page may leave the swap cache with it.
+  if (anonOld) yield* anonFolioPut(cpu, old);
+  else yield* pagePut(cpu, old);
+  return same;
+}
+
+function* folioTestAnon(cpu: Cpu, frame: number): Step<boolean> {
+  yield POINT;
+  return (cpu.mem.load(cpu.layout.page(frame) + PG_FLAGS) & PG_anon) !== 0;
 }
 
 /** finish_mkwrite_fault: under the ptl again, reuse the page only if the PTE did not change. */
-function* finishMkwriteFault(cpu: Cpu, ptep: number, orig: number): Step {
+function* finishMkwriteFault(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
   yield* ptlLock(cpu, ptep);
   yield POINT;
-  if (ptepGet(cpu, ptep) === orig) yield* wpPageReuse(cpu, ptep, orig);
+  if (ptepGet(cpu, ptep) === orig) yield* wpPageReuse(cpu, fault, ptep, orig);
   else cpu.stats.mkwriteRaced++;
   yield* ptlUnlock(cpu, ptep);
 }
 
-/** wp_page_reuse: the PTE writable, dirty and young, under the ptl. */
-function* wpPageReuse(cpu: Cpu, ptep: number, orig: number): Step {
-  yield* ptepSetAccessFlags(cpu, ptep, pteMkwrite(pteMkdirty(pteMkyoung(orig))), true);
+/**
+ * wp_page_reuse: the PTE dirty and young — and writable if the VMA is (maybe_mkwrite: a FOLL_FORCE
+ * write through a read-only private mapping breaks COW and leaves the PTE read-only) — under the ptl.
+ */
+function* wpPageReuse(cpu: Cpu, fault: Fault, ptep: number, orig: number): Step {
+  let entry = pteMkdirty(pteMkyoung(orig));
+  if (fault.flags & VM_WRITE) entry = pteMkwrite(entry);
+  yield* ptepSetAccessFlags(cpu, ptep, entry, true);
   cpu.noteWriter(ptep, WRITER_FAULT);
 }
 

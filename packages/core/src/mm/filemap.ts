@@ -44,6 +44,7 @@ export function* findLockPage(
   index: number,
   mapping = cpu.layout.file,
   put: (cpu: Cpu, frame: number) => Step = pagePut,
+  keepRef = false,
 ): Step<number> {
   const slot = mapping + FILE_PAGES + index;
   for (let wait = false; ; ) {
@@ -63,7 +64,7 @@ export function* findLockPage(
     yield* lockPage(cpu, frame);
     yield POINT;
     if (cpu.mem.load(slot) === frame) {
-      yield* pagePut(cpu, frame); // locked in the cache: never the last reference
+      if (!keepRef) yield* pagePut(cpu, frame); // locked in the cache: never the last reference
       return frame;
     }
     yield* unlockPage(cpu, frame); // dropped from the page cache meanwhile: look again
@@ -88,6 +89,8 @@ export type MayRead = 'read' | 'gone' | 'again';
  * add locked, then read). Counts a refault (file) or a swap-in (swap cache) for each read, and a
  * swap-cache hit for a swap-cache page found at once. `mayRead` (the swap cache's
  * swapcache_prepare) may refuse the read — the entry is gone: -1 — or send the lookup round again.
+ * With `keepRef` the page comes with the lookup's reference, for the caller to put after it
+ * unlocks the page (do_swap_page: see swap-state.ts swapCacheFault).
  */
 export function* findOrReadPage(
   cpu: Cpu,
@@ -96,10 +99,11 @@ export function* findOrReadPage(
   pgFlags: number,
   mayRead?: () => Step<MayRead>,
   put?: (cpu: Cpu, frame: number) => Step,
+  keepRef = false,
 ): Step<number> {
   const { mem, layout } = cpu;
   for (let first = true; ; first = false) {
-    const frame = yield* findLockPage(cpu, index, mapping, put);
+    const frame = yield* findLockPage(cpu, index, mapping, put, keepRef);
     if (frame >= 0) {
       if (first && mapping === layout.swap) cpu.stats.swapCacheHits++;
       return frame;
@@ -123,11 +127,12 @@ export function* findOrReadPage(
     cpu.lockdep?.acquire(LC_PAGE_LOCK, fresh); // __folio_set_locked: no one can see it yet
     yield POINT;
     mem.store(page + PG_FLAGS, pgFlags | PG_locked);
-    yield* pageRefUnfreeze(cpu, fresh);
+    yield* pageRefUnfreeze(cpu, fresh, keepRef ? 1 : 0);
     yield POINT;
     if (mem.cmpxchg(mapping + FILE_PAGES + index, -1, fresh) !== -1) {
       // Another fault added it first; a stale lookup may hold a reference to ours.
       yield* unlockPage(cpu, fresh);
+      if (keepRef) yield* pagePut(cpu, fresh);
       yield* pageRefFreeze(cpu, fresh);
       yield* freePage(cpu, fresh);
       continue;

@@ -163,8 +163,10 @@ export function* copyPteRange(
   const dst0 = yield* pteOffsetMap(cpu, dstMm, start);
   const src0 = yield* pteOffsetMap(cpu, srcMm, start);
   if (dst0 < 0 || src0 < 0) throw new Error('fork: no pte page (pte page allocation is not modelled)');
-  yield* ptlLock(cpu, dst0);
-  yield* ptlLock(cpu, src0, true); // spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING)
+  // BUG(fork-child-ptl-unlocked): the child's table written under the parent's ptl only.
+  const dstLocked = !cpu.bugs.forkChildPtlUnlocked;
+  if (dstLocked) yield* ptlLock(cpu, dst0);
+  yield* ptlLock(cpu, src0, dstLocked); // spin_lock_nested(src_ptl, SINGLE_DEPTH_NESTING)
   yield* lazyMmuModeEnable(cpu);
   let copied = 0;
   for (let va = start; va < end; va++) {
@@ -181,7 +183,7 @@ export function* copyPteRange(
   }
   yield* lazyMmuModeDisable(cpu);
   yield* ptlUnlock(cpu, src0);
-  yield* ptlUnlock(cpu, dst0);
+  if (dstLocked) yield* ptlUnlock(cpu, dst0);
   cpu.stats.forkCopied += copied;
   return copied;
 }

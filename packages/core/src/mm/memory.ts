@@ -230,3 +230,53 @@ function* remapPteRange(cpu: Cpu, mm: number, start: number, end: number, pfn: n
   yield* lazyMmuModeDisable(cpu);
   yield* pteUnmapUnlock(cpu, pte0);
 }
+
+/**
+ * apply_to_page_range (mm/memory.c) over [start, end) of user mm record `mm`, `create` mode:
+ * `fn(ptep, va)` on every PTE, per pte page under its ptl in a lazy MMU section —
+ * apply_to_pte_range:
+ *
+ *   mapped_pte = pte = pte_alloc_map_lock(mm, pmd, addr, &ptl);   // init_mm: no ptl
+ *   arch_enter_lazy_mmu_mode();                                     // 7.0: lazy_mmu_mode_enable()
+ *   do {
+ *       if (create || !pte_none(ptep_get(pte))) { err = fn(pte, addr, data); if (err) break; }
+ *   } while (pte++, addr += PAGE_SIZE, addr != end);
+ *   arch_leave_lazy_mmu_mode();
+ *   pte_unmap_unlock(mapped_pte, ptl);
+ *
+ * The callback runs inside the section, under the ptl: whatever it writes is batched, and it must
+ * not sleep. (Without `create` — apply_to_existing_page_range — each PTE is read first; the model's
+ * callers all create.)
+ */
+export function* applyToPageRange(
+  cpu: Cpu,
+  mm: number,
+  start: number,
+  end: number,
+  fn: (ptep: number, va: number) => Step,
+): Step {
+  for (let va = start; va < end; ) {
+    const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+    const pte0 = yield* pteOffsetMapLock(cpu, mm, va);
+    if (pte0 < 0) throw new Error('apply_to_page_range: no pte page (pte page allocation is not modelled)');
+    yield* lazyMmuModeEnable(cpu);
+    for (let v = va; v < next; v++) yield* fn(pte0 + (v - va), v);
+    yield* lazyMmuModeDisable(cpu);
+    yield* pteUnmapUnlock(cpu, pte0);
+    va = next;
+  }
+}
+
+/**
+ * remap_io_mapping (drivers/gpu/drm/i915/i915_mm.c, x86): a driver mapping frames [pfn, …) over
+ * [start, end) through apply_to_page_range, whose callback remap_pfn sets each PTE unconditionally —
+ * `set_pte_at(r->mm, addr, pte, pte_mkspecial(pfn_pte(r->pfn, r->prot)))` — where remap_pfn_range
+ * would BUG_ON a PTE already set.
+ */
+export function* remapIoMapping(cpu: Cpu, mm: number, start: number, end: number, pfn: number, prot: number): Step {
+  yield* applyToPageRange(cpu, mm, start, end, function* (ptep, va) {
+    yield* setPtes(cpu, ptep, pteMkspecial(pfnPte(pfn + (va - start), prot)), 1);
+    cpu.noteWriter(ptep, WRITER_REMAP);
+    cpu.stats.remapped++;
+  });
+}

@@ -43,7 +43,7 @@ import {
   mmapWriteLock,
   mmapWriteUnlock,
 } from './locks.ts';
-import { remapPfnRange, unmapPageRange } from './memory.ts';
+import { remapIoMapping, remapPfnRange, unmapPageRange } from './memory.ts';
 import { tlbFinishMmu, tlbGatherMmu } from './mmu-gather.ts';
 import { findVma, VM_IO, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, vmPageProt } from './vma.ts';
 
@@ -171,11 +171,18 @@ export function* vmaPublish(cpu: Cpu, mm: number, vma: number): Step {
 }
 
 /**
- * mmap of a device whose mmap handler maps frames [pfn, pfn + end - start) with remap_pfn_range
- * (VM_PFNMAP | VM_IO, shared, read-write): the PTEs are installed before the VMA is in the mm.
- * Returns the VMA record, or -1.
+ * mmap of a device whose mmap handler maps frames [pfn, pfn + end - start) with remap_pfn_range —
+ * or, `viaApply`, with apply_to_page_range (remap_io_mapping) — VM_PFNMAP | VM_IO, shared,
+ * read-write: the PTEs are installed before the VMA is in the mm. Returns the VMA record, or -1.
  */
-export function* mmapDevice(cpu: Cpu, mm: number, start: number, end: number, pfn: number): Step<number> {
+export function* mmapDevice(
+  cpu: Cpu,
+  mm: number,
+  start: number,
+  end: number,
+  pfn: number,
+  viaApply = false,
+): Step<number> {
   yield* mmapWriteLock(cpu, mm);
   let vma = -1;
   if ((yield* findVma(cpu, mm, start)) < 0) {
@@ -183,7 +190,9 @@ export function* mmapDevice(cpu: Cpu, mm: number, start: number, end: number, pf
     const pageProt = vmPageProt(flags, 0);
     vma = yield* vmaPrepare(cpu, mm, { start, end, flags, pgoff: pfn, pageProt, file: 0 });
     if (vma >= 0) {
-      yield* remapPfnRange(cpu, mm, start, end, pfn, pageProt); // the driver's f_op->mmap
+      // the driver's f_op->mmap
+      if (viaApply) yield* remapIoMapping(cpu, mm, start, end, pfn, pageProt);
+      else yield* remapPfnRange(cpu, mm, start, end, pfn, pageProt);
       yield* vmaPublish(cpu, mm, vma);
     }
   }

@@ -64,10 +64,10 @@ export function* pageRefFreezeTry(cpu: Cpu, frame: number, expected = 0): Step<b
   return cpu.mem.cmpxchg(cpu.layout.page(frame) + PG_REFS, expected, FROZEN) === expected;
 }
 
-/** folio_ref_unfreeze: a new page about to be published takes lookups from now on. */
-export function* pageRefUnfreeze(cpu: Cpu, frame: number): Step {
+/** folio_ref_unfreeze: a new page about to be published takes lookups from now on (`refs`: its publisher's). */
+export function* pageRefUnfreeze(cpu: Cpu, frame: number, refs = 0): Step {
   yield POINT;
-  cpu.mem.store(cpu.layout.page(frame) + PG_REFS, 0);
+  cpu.mem.store(cpu.layout.page(frame) + PG_REFS, refs);
 }
 
 /** alloc_page: a free frame (its references frozen until published), or -1 when none is left. */

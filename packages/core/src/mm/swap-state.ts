@@ -115,6 +115,11 @@ export function* swapWritepage(cpu: Cpu, frame: number): Step {
  * there (swap_cache_get_folio), or read back from the slot into a new anonymous page that joins the
  * swap cache first (swapin_readahead → __read_swap_cache_async). -1 when the slot no longer holds
  * a swap PTE's data (another fault mapped the page meanwhile): the fault is retried.
+ *
+ * The page comes with a reference, which the caller puts (anonFolioPut) after it unlocks the page,
+ * as do_swap_page's folio_put does: a zap that freed the slot's last entry meanwhile finds the page
+ * locked and leaves it to the lock holder, so that last put must be the holder's — else the
+ * page, in the swap cache for nobody, is lost to the model, which has no LRU to find it on.
  */
 export function swapCacheFault(cpu: Cpu, slot: number): Step<number> {
   return findOrReadPage(
@@ -124,6 +129,7 @@ export function swapCacheFault(cpu: Cpu, slot: number): Step<number> {
     PG_anon | PG_swapcache,
     () => swapcachePrepare(cpu, slot),
     anonFolioPut,
+    true,
   );
 }
 

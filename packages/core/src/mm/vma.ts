@@ -31,6 +31,8 @@ import { POINT, type Step } from '../mem/step.ts';
 export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_SHARED = 0x8;
+/** mprotect may add VM_WRITE; FOLL_FORCE may write a private mapping that has it (mm/gup.ts). */
+export const VM_MAYWRITE = 0x20;
 /** A mapping of raw page frames (remap_pfn_range): no struct page the mm manages behind its PTEs. */
 export const VM_PFNMAP = 0x400;
 /** Memory-mapped I/O or similar: never dumped, never reclaimed (set with VM_PFNMAP by remap_pfn_range). */

@@ -36,6 +36,7 @@ export class NativePvOps implements PvMmuOps {
   }
 
   *ptepGetAndClear(ptep: number): Step<number> {
+    this.cpu.lockdep?.pteWrite(ptep);
     yield POINT;
     const old = this.cpu.mem.xchg(ptep, 0);
     pteWritten(this.cpu, ptep, old, 0);
@@ -43,6 +44,7 @@ export class NativePvOps implements PvMmuOps {
   }
 
   *nativePteClear(ptep: number): Step {
+    this.cpu.lockdep?.pteWrite(ptep);
     yield POINT;
     pteWritten(this.cpu, ptep, Atomics.load(this.cpu.i32, ptep), 0); // harness read, same step
     this.cpu.mem.store(ptep, 0);
@@ -53,6 +55,7 @@ export class NativePvOps implements PvMmuOps {
     const mem = this.cpu.mem;
     yield POINT;
     if (!pteYoung(mem.load(ptep))) return false;
+    this.cpu.lockdep?.pteWrite(ptep);
     yield POINT;
     const old = mem.and(ptep, ~_PAGE_ACCESSED);
     pteWritten(this.cpu, ptep, old, old & ~_PAGE_ACCESSED);
@@ -60,12 +63,14 @@ export class NativePvOps implements PvMmuOps {
   }
 
   *ptepSetWrprotect(ptep: number): Step {
+    this.cpu.lockdep?.pteWrite(ptep);
     yield POINT;
     const old = this.cpu.mem.and(ptep, ~_PAGE_RW);
     pteWritten(this.cpu, ptep, old, old & ~_PAGE_RW);
   }
 
   *setPteAt(ptep: number, pte: number): Step {
+    this.cpu.lockdep?.pteWrite(ptep);
     yield POINT;
     pteWritten(this.cpu, ptep, Atomics.load(this.cpu.i32, ptep), pte);
     this.cpu.mem.store(ptep, pte);

@@ -5,7 +5,7 @@
  * mm 0's private anonymous mapping of scenarios/reclaim-swap.ts (pages writable and dirty), and
  *  - a fork CPU that forks mm 0 into mm 1 (the PTEs write-protected in the parent under both ptls in
  *    a lazy MMU section, flush_tlb_mm before fork returns), then waits until the child has exited;
- *  - with two CPUs or more (not the default: see `defaults`), a reclaim CPU sending runs of the
+ *  - with two CPUs or more (the default), a reclaim CPU sending runs of the
  *    pages to swap — the rmap walk visits the child's mapping too, and fork copies swap entries;
  *  - parent MMU agents (all but the last) reading and writing mm 0: a write to a page fork shared
  *    faults and copies it, or reuses it once the child is gone;
@@ -51,10 +51,7 @@ const FIXED = 2;
 export const forkCow: Scenario = {
   name: 'fork-cow',
   description: 'fork (copy_pte_range, write-protect) vs parent writers and reclaim; COW faults in parent and child',
-  // One CPU by default: with a reclaim CPU (--cpus 2), real runs have hit, once in minutes, a page
-  // freed while the parent still mapped it (write-after-free, "frozen while mapped") that the
-  // model's searches have not reproduced yet — an open defect of the fork + swap model (issue 11).
-  defaults: { cpus: 1, mmus: 3, pages: 4, tlbEntries: 2 },
+  defaults: { cpus: 2, mmus: 3, pages: 4, tlbEntries: 2 },
   modelDefaults: { cpus: 1, mmus: 2, pages: 1 },
   defaultBudget: { ops: 8, untilFixedDone: true, backgroundOps: 4 },
   outcomes: sharedFileOutcomes(

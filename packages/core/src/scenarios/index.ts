@@ -1,5 +1,6 @@
 /** The scenarios by name: the only list of them. */
 import { forkCow } from './fork-cow.ts';
+import { gupCow } from './gup-cow.ts';
 import { lazyCtxsw } from './lazy-ctxsw.ts';
 import { madvFree } from './madv-free.ts';
 import { migrateProt } from './migrate-prot.ts';
@@ -24,6 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   mremapMove,
   remapPfn,
   forkCow,
+  gupCow,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -7,7 +7,8 @@
  *  - an mprotect CPU flipping the mapping between read-only and read-write (change_pte_range on
  *    special PTEs: the prot transaction keeps SPECIAL with the frame);
  *  - a remap CPU that unmaps the device (zap_pte_range: a special PTE has no page to account)
- *    and maps it again (the driver's mmap handler: remap_pfn_range before the VMA is in the mm);
+ *    and maps it again (the driver's mmap handler, before the VMA is in the mm: remap_pfn_range,
+ *    or apply_to_page_range with i915's remap_pfn callback — remap_io_mapping);
  *  - MMU agents reading and writing: SIGSEGV while it is unmapped or read-only (a raw frame
  *    mapping has no fault handler to fill a hole).
  * With one CPU, that CPU does both. At the end exit_mmap zaps it (ptep_get_and_clear_full, full).
@@ -59,7 +60,7 @@ export const remapPfn: Scenario = {
       {
         id: 'remapped',
         expect: 'acceptable',
-        description: 'remap_pfn_range installed a PTE',
+        description: 'remap_pfn_range or apply_to_page_range installed a PTE',
         count: (c) => c.remapped,
       },
       { id: 'zapped', expect: 'acceptable', description: 'a zap cleared a special PTE', count: (c) => c.zapped },
@@ -98,11 +99,14 @@ function setupDevice(i32: Int32Array, layout: Layout): void {
   }
 }
 
-/** Unmap the device and map it again. */
+/** Share of the device's mmaps that install through apply_to_page_range (remap_io_mapping). */
+const APPLY_SHARE = 0.5;
+
+/** Unmap the device and map it again, with remap_pfn_range or apply_to_page_range. */
 function* remapOne(cpu: Cpu): Step {
   const mm = cpu.layout.mm(0);
   const { pages } = cpu.layout.config;
-  if (yield* munmap(cpu, mm, 0)) yield* mmapDevice(cpu, mm, 0, pages, pages);
+  if (yield* munmap(cpu, mm, 0)) yield* mmapDevice(cpu, mm, 0, pages, pages, cpu.rng.chance(APPLY_SHARE));
 }
 
 /** After all agents quiesced: exit_mmap (every special PTE zapped), then no frame may have leaked. */

@@ -125,6 +125,7 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
       'read-hazard',
       'lock-order',
       'lock-nesting',
+      'pte-unlocked',
       'sleep-in-atomic',
       'lazy-ctxsw-reenter',
       'deadlock',

@@ -4,7 +4,7 @@
  * The wall time includes starting the worker threads; `startupMs` measures that alone (a one-episode
  * run of the correct backend) so the two can be told apart.
  */
-import { BUGS, findScenario } from '@ptesim/core';
+import { BUGS, type BugInfo, findScenario } from '@ptesim/core';
 import { runReal } from '@ptesim/workers';
 
 export interface Detection {
@@ -25,10 +25,17 @@ export async function measureStartup(backend: string): Promise<number> {
   return r.elapsedMs;
 }
 
-export async function measureDetection(seeds: readonly number[], limitMs: number): Promise<Detection[]> {
+/** Each bug on `only` (bugs without it are passed by) or on its last backend, over `seeds`. */
+export async function measureDetection(
+  seeds: readonly number[],
+  limitMs: number,
+  bugs: readonly BugInfo[] = BUGS,
+  only?: string,
+): Promise<Detection[]> {
   const out: Detection[] = [];
-  for (const bug of BUGS) {
-    const backend = bug.backends[bug.backends.length - 1];
+  for (const bug of bugs) {
+    if (only !== undefined && !bug.backends.includes(only)) continue;
+    const backend = only ?? bug.backends[bug.backends.length - 1];
     const ms: (number | null)[] = [];
     const episodes: (number | null)[] = [];
     const kinds: (string | null)[] = [];

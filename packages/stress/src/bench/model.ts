@@ -3,7 +3,7 @@
  * (over several seeds), DFS execution counts per configuration, and how much shrinking shortens
  * the failing schedules.
  */
-import { BACKENDS, BUGS, findScenario, type LayoutConfig } from '@ptesim/core';
+import { BACKENDS, BUGS, type BugInfo, findScenario, type LayoutConfig } from '@ptesim/core';
 import { ModelExecutor, modelSetup } from '../model/execution.ts';
 import { type ExploreOptions, explore, type Strategy } from '../model/explore.ts';
 import { shrinkSchedule, switches } from '../model/shrink.ts';
@@ -28,9 +28,16 @@ const scenario = findScenario('mprotect-dirty')!;
 /** A bug runs in its own scenario and lazy contract (resolveRunSpec's defaults). */
 const base = (backend: string, bug?: string, config?: LayoutConfig) => modelSetup({ backend, bug, config });
 
-export async function measureModel(seeds: number, schedules = 100_000): Promise<ModelBench> {
+export async function measureModel(
+  seeds: number,
+  schedules = 100_000,
+  bugs: readonly BugInfo[] = BUGS,
+  only?: string,
+): Promise<ModelBench> {
+  // Asked about some bugs only: their detection, not the executor's speed and DFS sizes.
+  const everything = bugs === BUGS && only === undefined;
   const stepsPerSec: ModelBench['stepsPerSec'] = [];
-  for (const backend of BACKENDS.map((b) => b.name)) {
+  for (const backend of everything ? BACKENDS.map((b) => b.name) : []) {
     const r = await explore({ ...base(backend), strategy: 'random', seed: 1, schedules: 20_000, keepGoing: true });
     stepsPerSec.push({
       backend,
@@ -40,8 +47,8 @@ export async function measureModel(seeds: number, schedules = 100_000): Promise<
   }
 
   const detection: ModelBench['detection'] = [];
-  for (const bug of BUGS)
-    for (const backend of bug.backends)
+  for (const bug of bugs)
+    for (const backend of bug.backends.filter((b) => only === undefined || b === only))
       for (const strategy of ['portfolio', 'random', 'pct'] as const) {
         const found: (number | null)[] = [];
         const foundBy: (string | null)[] = [];
@@ -76,7 +83,7 @@ export async function measureModel(seeds: number, schedules = 100_000): Promise<
     { cpus: 2, mmus: 1, pages: 1 },
     { cpus: 1, mmus: 1, pages: 1 },
   ];
-  for (const config of configs)
+  for (const config of everything ? configs : [])
     for (const backend of BACKENDS.map((b) => b.name))
       for (const bound of [0, 1, 2]) {
         const t0 = performance.now();

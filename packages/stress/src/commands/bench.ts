@@ -9,7 +9,8 @@ import { measureModel } from '../bench/model.ts';
 import { measureCommandStartup } from '../bench/startup.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput } from '../bench/throughput.ts';
-import { duration, type FlagSpec, int, parseArgs, str, UsageError } from '../cli/args.ts';
+import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
+import { knownBugs } from '../cli/bugs.ts';
 import { didYouMean } from '../cli/suggest.ts';
 import { checkReportPath, writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
@@ -17,6 +18,8 @@ import { VERSION } from '../version.ts';
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
   time: { value: true, help: 'throughput: run time per backend (default 10s)' },
   seeds: { value: true, help: 'detect: seeds per bug (default 5; model: at least 10)' },
+  bug: { value: true, help: 'detect, model: only these bugs (a name, or several separated by commas)' },
+  backend: { value: true, help: "detect: the backend (default: each bug's last); model: only this one" },
   json: { value: true, help: 'write the results as JSON to FILE' },
 };
 
@@ -35,6 +38,12 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     }
   const timeMs = duration(p, 'time') ?? 10_000;
   const nSeeds = int(p, 'seeds', 1, 101) ?? 5;
+  const bugs = knownBugs(str(p, 'bug')?.split(',') ?? []);
+  const backend = oneOf(
+    p,
+    'backend',
+    BACKENDS.map((b) => b.name),
+  );
   const jsonPath = str(p, 'json');
   if (jsonPath !== undefined) checkReportPath(jsonPath);
   const results: Record<string, unknown> = { tool: 'ptesim', version: VERSION, command: 'bench' };
@@ -101,7 +110,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   if (which.includes('detect')) {
     const startupMs = await measureStartup('native');
     const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
-    const d = await measureDetection(seeds, 60_000);
+    const d = await measureDetection(seeds, 60_000, bugs, backend);
     results.detect = { startupMs, bugs: d };
     console.log(`detection (${nSeeds} seeds each; thread start-up alone takes ${startupMs.toFixed(0)} ms):`);
     for (const b of d) {
@@ -113,7 +122,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     }
   }
   if (which.includes('model')) {
-    const m = await measureModel(Math.max(nSeeds, 10));
+    const m = await measureModel(Math.max(nSeeds, 10), undefined, bugs, backend);
     results.model = m;
     for (const s of m.stepsPerSec)
       console.log(`model executor ${s.backend}: ${s.stepsPerSec} steps/s, ${s.executionsPerSec} executions/s (random)`);

@@ -3,14 +3,13 @@
  * only if every bug was caught with its expected kind; 1 if one was missed or found as another kind;
  * 3 if the harness could not finish a run; 130/143 interrupted (every finished result is kept).
  */
-import { BUGS, findBug } from '@ptesim/core';
 import { runCampaign } from '../campaign/campaign.ts';
 import { JobPool } from '../campaign/pool.ts';
 import { StatusLine } from '../campaign/status-line.ts';
 import { type Executor, formatZoo, judgeZooRun, zooJobs, zooVerdict } from '../campaign/zoo.ts';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
+import { knownBugs } from '../cli/bugs.ts';
 import { Interrupts } from '../cli/interrupt.ts';
-import { didYouMean } from '../cli/suggest.ts';
 import { REPORT_FLAGS, reportPaths, writeReports } from '../report/outputs.ts';
 import { exitCode, makeReport, type RunReport } from '../report/report.ts';
 
@@ -33,7 +32,7 @@ export async function zooCommand(argv: readonly string[], startedAt = new Date()
   const names = [...(str(p, 'bug')?.split(',') ?? []), ...p.positionals].filter((n) => n !== '');
   if (p.positionals.length > 0 && str(p, 'bug') === undefined)
     throw new UsageError(`zoo takes no positional arguments, got '${p.positionals[0]}' (bugs go after --bug)`);
-  const bugs = names.length === 0 ? BUGS : names.map(knownBug);
+  const bugs = knownBugs(names);
   const which = oneOf(p, 'executor', ['real', 'model', 'both']) ?? 'both';
   const executors: Executor[] = which === 'both' ? ['real', 'model'] : [which as Executor];
   const timePerBugMs = duration(p, 'time-per-bug') ?? 5000;
@@ -95,16 +94,4 @@ export async function zooCommand(argv: readonly string[], startedAt = new Date()
   await writeReports(report, paths);
   console.log(formatZoo(report, performance.now() - t0));
   return exitCode(report.verdict, interrupts.exitCode);
-}
-
-function knownBug(name: string) {
-  const bug = findBug(name);
-  if (bug) return bug;
-  const meant = didYouMean(
-    name,
-    BUGS.map((b) => b.name),
-  );
-  throw new UsageError(
-    `unknown bug '${name}' (${meant !== undefined ? `did you mean '${meant}'? ` : ''}see: ptesim list)`,
-  );
 }

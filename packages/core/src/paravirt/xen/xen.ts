@@ -57,6 +57,7 @@ export class XenPvOps implements PvMmuOps {
   }
 
   *ptepGetAndClear(ptep: number): Step<number> {
+    this.cpu.lockdep?.pteWrite(ptep);
     return yield* emulateXchg(this.cpu, ptep, 0);
   }
 
@@ -65,6 +66,7 @@ export class XenPvOps implements PvMmuOps {
    * (ptwr_emulated_update without a cmpxchg: one atomic write under the page_lock).
    */
   *nativePteClear(ptep: number): Step {
+    this.cpu.lockdep?.pteWrite(ptep);
     yield* emulateXchg(this.cpu, ptep, 0);
   }
 
@@ -76,15 +78,18 @@ export class XenPvOps implements PvMmuOps {
   *ptepTestAndClearYoung(ptep: number): Step<boolean> {
     yield POINT;
     if (!pteYoung(this.cpu.mem.load(ptep))) return false;
+    this.cpu.lockdep?.pteWrite(ptep);
     return pteYoung(yield* emulateClearBits(this.cpu, ptep, _PAGE_ACCESSED));
   }
 
   /** The guest's `lock btr` of RW on its read-only page table traps; Xen emulates it (as above). */
   *ptepSetWrprotect(ptep: number): Step {
+    this.cpu.lockdep?.pteWrite(ptep);
     yield* emulateClearBits(this.cpu, ptep, _PAGE_RW);
   }
 
   *setPteAt(ptep: number, pte: number): Step {
+    this.cpu.lockdep?.pteWrite(ptep);
     if (this.cpu.effectiveLazyMode === PARAVIRT_LAZY_MMU) {
       yield* this.extendMmuUpdate(ptep, MMU_NORMAL_PT_UPDATE, pte, -1);
       yield* this.mcIssue(PARAVIRT_LAZY_MMU);
