@@ -61,7 +61,6 @@ import {
   PG_anon_exclusive,
   PG_FLAGS,
   PG_MAPCOUNT,
-  PTRS_PER_PTE,
   VMA_END,
   VMA_FILE,
   VMA_FLAGS,
@@ -73,7 +72,7 @@ import { POINT, type Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteLockNested, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { anonVmaFork, type VmaFields, vmaInsert, vmaPrepare, vmaPublish } from './mmap.ts';
-import { pteOffsetMap, ptepGet } from './pgtable.ts';
+import { pmdAddrEnd, pteOffsetMap, ptepGet } from './pgtable.ts';
 import { swapDuplicate } from './swap-state.ts';
 import { VM_PFNMAP, VM_SHARED, VM_WRITE } from './vma.ts';
 
@@ -144,7 +143,7 @@ function* copyPageRange(
 ): Step<number> {
   let copied = 0;
   for (let va = start; va < end; ) {
-    const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+    const next = pmdAddrEnd(va, end);
     copied += yield* copyPteRange(cpu, dstMm, srcMm, va, next, vmFlags);
     va = next;
   }

@@ -63,7 +63,6 @@ import {
   PG_lazyfree,
   PG_MAPCOUNT,
   PG_swapcache,
-  PTRS_PER_PTE,
   VMA_END,
   VMA_FILE,
 } from '../mem/layout.ts';
@@ -72,7 +71,7 @@ import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapReadLock, mmapReadUnlock, ptlLock, ptlUnlock, trylockPage, unlockPage } from './locks.ts';
 import { freeSwapAndCache, zapPageRangeSingle } from './memory.ts';
 import { type MmuGather, tlbFinishMmu, tlbGatherMmu } from './mmu-gather.ts';
-import { pteOffsetMap, ptepGet, ptepGetAndClearFull } from './pgtable.ts';
+import { pmdAddrEnd, pteOffsetMap, ptepGet, ptepGetAndClearFull } from './pgtable.ts';
 import { folioFreeSwap } from './swap-state.ts';
 import { flushTlbBatchedPending } from './tlb-batch.ts';
 import { findVma } from './vma.ts';
@@ -111,7 +110,7 @@ function* madviseFreeSingleVma(cpu: Cpu, mm: number, start: number, end: number)
   const marked: number[] = [];
   const gens: number[] = [];
   for (let va = start; va < end; ) {
-    const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+    const next = pmdAddrEnd(va, end);
     yield* madviseFreePteRange(cpu, tlb, mm, va, next, marked, gens);
     va = next;
   }

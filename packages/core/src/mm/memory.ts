@@ -55,7 +55,7 @@ import { BUG_REMAP_NOT_NONE, KernelBug } from '../check/bug.ts';
 import { beginRevoke, coverRevoked, endRevoke } from '../check/revoke.ts';
 import { WRITER_REMAP, WRITER_ZAP } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { FILE_PAGES, PG_anon, PG_dirty, PG_FLAGS, PG_MAPCOUNT, PTRS_PER_PTE } from '../mem/layout.ts';
+import { FILE_PAGES, PG_anon, PG_dirty, PG_FLAGS, PG_MAPCOUNT } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { ptlLock, ptlUnlock } from './locks.ts';
@@ -68,7 +68,15 @@ import {
   tlbGatherMmu,
 } from './mmu-gather.ts';
 import { pageTryGet } from './page-alloc.ts';
-import { pteOffsetMap, pteOffsetMapLock, ptepGet, ptepGetAndClearFull, pteUnmapUnlock, setPtes } from './pgtable.ts';
+import {
+  pmdAddrEnd,
+  pteOffsetMap,
+  pteOffsetMapLock,
+  ptepGet,
+  ptepGetAndClearFull,
+  pteUnmapUnlock,
+  setPtes,
+} from './pgtable.ts';
 import { anonFolioPut, swapFree } from './swap-state.ts';
 import { flushTlbBatchedPending } from './tlb-batch.ts';
 
@@ -168,7 +176,7 @@ export function* freeSwapAndCache(cpu: Cpu, slot: number): Step {
 export function* unmapPageRange(cpu: Cpu, tlb: MmuGather, mm: number, start: number, end: number): Step<number> {
   let zapped = 0;
   for (let va = start; va < end; ) {
-    const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+    const next = pmdAddrEnd(va, end);
     zapped += yield* zapPteRange(cpu, tlb, mm, va, next);
     va = next;
   }
@@ -208,7 +216,7 @@ export function* zapPageRangeSingle(cpu: Cpu, mm: number, start: number, end: nu
  */
 export function* remapPfnRange(cpu: Cpu, mm: number, start: number, end: number, pfn: number, prot: number): Step {
   for (let va = start; va < end; ) {
-    const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+    const next = pmdAddrEnd(va, end);
     yield* remapPteRange(cpu, mm, va, next, pfn + (va - start), prot);
     va = next;
   }
@@ -256,7 +264,7 @@ export function* applyToPageRange(
   fn: (ptep: number, va: number) => Step,
 ): Step {
   for (let va = start; va < end; ) {
-    const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+    const next = pmdAddrEnd(va, end);
     const pte0 = yield* pteOffsetMapLock(cpu, mm, va);
     if (pte0 < 0) throw new Error('apply_to_page_range: no pte page (pte page allocation is not modelled)');
     yield* lazyMmuModeEnable(cpu);

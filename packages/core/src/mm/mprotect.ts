@@ -48,12 +48,12 @@ import {
 import { flushTlbRange, pteNeedsFlush } from '../arch/x86/tlb.ts';
 import { beginRevoke, coverRevoked, endRevoke } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { PG_anon, PG_anon_exclusive, PG_FLAGS, PTRS_PER_PTE, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
+import { PG_anon, PG_anon_exclusive, PG_FLAGS, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { type MmuGather, tlbFinishMmu, tlbGatherMmu } from './mmu-gather.ts';
-import { pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
+import { pmdAddrEnd, pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { flushTlbBatchedPending } from './tlb-batch.ts';
 import { findVma, VM_READ, VM_SHARED, VM_WRITE, vmaSetPageProt } from './vma.ts';
 
@@ -159,7 +159,7 @@ export function* changeProtection(
 ): Step<number> {
   let pages = 0;
   for (let va = start; va < end; ) {
-    const next = Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+    const next = pmdAddrEnd(va, end);
     pages += yield* changePteRange(cpu, mm, va, next, newprot, cpFlags, tlb);
     va = next;
   }

@@ -23,9 +23,18 @@ import { flushTlbPage } from '../arch/x86/tlb.ts';
 import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import { WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
+import { PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 import { ptlLock, ptlUnlock } from './locks.ts';
+
+/**
+ * pmd_addr_end(addr, end): where the stretch of [va, end) in va's pte page ends — the bound of one
+ * pte-level loop (zap_pte_range, change_pte_range, copy_pte_range …) in its page-range walk.
+ */
+export function pmdAddrEnd(va: number, end: number): number {
+  return Math.min(end, (Math.floor(va / PTRS_PER_PTE) + 1) * PTRS_PER_PTE);
+}
 
 /** pte_offset_map: the PTE word of `va`, or -1 when its pmd maps no pte page. */
 export function* pteOffsetMap(cpu: Cpu, mm: number, va: number): Step<number> {
