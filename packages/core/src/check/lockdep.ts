@@ -271,8 +271,7 @@ export class LockDep {
    */
   pteWrite(ptep: number): void {
     const { layout } = this.host;
-    const va = layout.vaOfPtep(ptep);
-    if (va >= layout.vmallocStart || this.holds(LC_PTL, layout.ptePageOf(ptep))) return;
+    if (this.holds(LC_PTL, layout.ptePageOf(ptep)) || layout.vaOfPtep(ptep) >= layout.vmallocStart) return;
     const lazy = this.host.lazyMode;
     if (lazy === PARAVIRT_LAZY_MMU && this.host.contract === 2007)
       this.host.violation(V_LAZY_OUTSIDE_LOCK, -1, -1, ptep, lazy, 3);

@@ -29,15 +29,8 @@ import {
   FILE_NR_PAGES,
   FILE_PAGES,
   type Layout,
-  MM_VMA_MASK,
   PG_INDEX,
   PG_MAPCOUNT,
-  VMA_END,
-  VMA_FILE,
-  VMA_FLAGS,
-  VMA_PAGE_PROT,
-  VMA_PGOFF,
-  VMA_START,
 } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
 import { accessRemoteVm } from '../mm/gup.ts';
@@ -50,6 +43,7 @@ import {
   MPROTECT_OUTCOMES,
   protectAgainst,
   setupTables,
+  setupVma,
   sharedFileOutcomes,
 } from './shared-file.ts';
 
@@ -111,22 +105,11 @@ function setupPrivateAndShared(i32: Int32Array, layout: Layout): void {
   const half = pages / 2;
   const file = layout.file;
   setupTables(i32, layout);
-  const mm = layout.mm(0);
   const vmas = [
-    { start: 0, flags: VM_READ | VM_MAYWRITE, prot: PAGE_READONLY },
-    { start: half, flags: VM_READ | VM_WRITE | VM_SHARED, prot: PAGE_SHARED },
-  ].map((v, i) => {
-    const vma = layout.vma(mm, i);
-    Atomics.store(i32, vma + VMA_START, v.start);
-    Atomics.store(i32, vma + VMA_END, v.start + half);
-    Atomics.store(i32, vma + VMA_FLAGS, v.flags);
-    Atomics.store(i32, vma + VMA_PGOFF, 0);
-    Atomics.store(i32, vma + VMA_PAGE_PROT, v.prot);
-    Atomics.store(i32, vma + VMA_FILE, file);
-    Atomics.store(i32, file + FILE_MMAPS + i, vma);
-    return v;
-  });
-  Atomics.store(i32, mm + MM_VMA_MASK, 0b11);
+    { start: 0, end: half, flags: VM_READ | VM_MAYWRITE, pgoff: 0, pageProt: PAGE_READONLY, file },
+    { start: half, end: pages, flags: VM_READ | VM_WRITE | VM_SHARED, pgoff: 0, pageProt: PAGE_SHARED, file },
+  ];
+  for (const [i, v] of vmas.entries()) Atomics.store(i32, file + FILE_MMAPS + i, setupVma(i32, layout, v, i));
   Atomics.store(i32, file + FILE_NR_MMAPS, vmas.length);
   Atomics.store(i32, file + FILE_NR_PAGES, pages);
   for (let f = 0; f < pages; f++) {

@@ -108,7 +108,14 @@ export function setupAnon(i32: Int32Array, layout: Layout): void {
   const vmFlags = VM_READ | VM_WRITE;
   const pageProt = vmPageProt(vmFlags, 0);
   setupTables(i32, layout);
-  const vma = setupVma(i32, layout, vmFlags, pageProt, 0);
+  const vma = setupVma(i32, layout, {
+    start: 0,
+    end: layout.config.pages,
+    flags: vmFlags,
+    pgoff: 0,
+    pageProt,
+    file: 0,
+  });
   Atomics.store(i32, layout.anonVma + RMAP_NR_VMAS, 1);
   Atomics.store(i32, layout.anonVma + RMAP_VMAS, vma);
   populate(i32, layout, pageProt | _PAGE_RW | _PAGE_DIRTY, PG_anon | PG_anon_exclusive);

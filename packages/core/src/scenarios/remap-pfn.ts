@@ -22,19 +22,7 @@
 import { pfnPte, pteMkspecial } from '../arch/x86/pte.ts';
 import { checkNoLeakedFrames } from '../check/leak.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import {
-  type Layout,
-  MM_VMA_MASK,
-  PG_INDEX,
-  PG_REFS,
-  VMA_END,
-  VMA_FLAGS,
-  VMA_PAGE_PROT,
-  VMA_PGOFF,
-  VMA_START,
-  ZONE_FREE,
-  ZONE_NR_FREE,
-} from '../mem/layout.ts';
+import { type Layout, PG_INDEX, PG_REFS, ZONE_FREE, ZONE_NR_FREE } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
 import { exitMmap, mmapDevice, munmap } from '../mm/mmap.ts';
 import { VM_IO, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, vmPageProt } from '../mm/vma.ts';
@@ -44,6 +32,7 @@ import {
   mprotectFlip,
   protectAgainst,
   setupTables,
+  setupVma,
   sharedFileOutcomes,
   WRITEBACK_OUTCOMES,
 } from './shared-file.ts';
@@ -83,14 +72,7 @@ function setupDevice(i32: Int32Array, layout: Layout): void {
   Atomics.sub(i32, zone + ZONE_NR_FREE, pages);
   const flags = VM_READ | VM_WRITE | VM_SHARED | VM_PFNMAP | VM_IO;
   const prot = vmPageProt(flags, 0);
-  const mm = layout.mm(0);
-  const vma = layout.vma(mm, 0);
-  Atomics.store(i32, vma + VMA_START, 0);
-  Atomics.store(i32, vma + VMA_END, pages);
-  Atomics.store(i32, vma + VMA_FLAGS, flags);
-  Atomics.store(i32, vma + VMA_PGOFF, pages);
-  Atomics.store(i32, vma + VMA_PAGE_PROT, prot);
-  Atomics.store(i32, mm + MM_VMA_MASK, 1);
+  setupVma(i32, layout, { start: 0, end: pages, flags, pgoff: pages, pageProt: prot, file: 0 });
   for (let va = 0; va < pages; va++) {
     Atomics.store(i32, layout.ptep(va), pteMkspecial(pfnPte(pages + va, prot)));
     Atomics.store(i32, layout.page(pages + va) + PG_INDEX, -1);

@@ -34,6 +34,7 @@ import {
 import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage } from '../mm/filemap.ts';
 import { unlockPage } from '../mm/locks.ts';
+import type { VmaFields } from '../mm/mmap.ts';
 import { mprotect } from '../mm/mprotect.ts';
 import { pageReferenced } from '../mm/rmap.ts';
 import { VM_READ, VM_SHARED, VM_WRITE, vmPageProt } from '../mm/vma.ts';
@@ -196,7 +197,7 @@ function setup(i32: Int32Array, layout: Layout, fileFlags: number, vmFlags: numb
   const pageProt = vmPageProt(vmFlags, fileFlags);
   setupTables(i32, layout);
   Atomics.store(i32, file + FILE_FLAGS, fileFlags);
-  const vma = setupVma(i32, layout, vmFlags, pageProt, file);
+  const vma = setupVma(i32, layout, { start: 0, end: pages, flags: vmFlags, pgoff: 0, pageProt, file });
   Atomics.store(i32, file + FILE_NR_MMAPS, 1);
   Atomics.store(i32, file + FILE_MMAPS, vma);
   Atomics.store(i32, file + FILE_NR_PAGES, pages);
@@ -221,17 +222,20 @@ export function setupTables(i32: Int32Array, layout: Layout): void {
     for (let i = 0; i < layout.slots(mapping); i++) Atomics.store(i32, mapping + FILE_PAGES + i, -1);
 }
 
-/** mm 0's one VMA, over virtual pages [0, pages) at page offset 0, mapping `file` (0: anonymous). */
-export function setupVma(i32: Int32Array, layout: Layout, vmFlags: number, pageProt: number, file: number): number {
+/**
+ * VMA `slot` of mm 0, its fields as given (plain stores: the episode's start, before any agent
+ * runs), added to the mm's VMA mask. Returns the VMA record.
+ */
+export function setupVma(i32: Int32Array, layout: Layout, v: VmaFields, slot = 0): number {
   const mm = layout.mm(0);
-  Atomics.store(i32, mm + MM_VMA_MASK, 1);
-  const vma = layout.vma(mm, 0);
-  Atomics.store(i32, vma + VMA_START, 0);
-  Atomics.store(i32, vma + VMA_END, layout.config.pages);
-  Atomics.store(i32, vma + VMA_FLAGS, vmFlags);
-  Atomics.store(i32, vma + VMA_PGOFF, 0);
-  Atomics.store(i32, vma + VMA_PAGE_PROT, pageProt);
-  Atomics.store(i32, vma + VMA_FILE, file);
+  Atomics.or(i32, mm + MM_VMA_MASK, 1 << slot);
+  const vma = layout.vma(mm, slot);
+  Atomics.store(i32, vma + VMA_START, v.start);
+  Atomics.store(i32, vma + VMA_END, v.end);
+  Atomics.store(i32, vma + VMA_FLAGS, v.flags);
+  Atomics.store(i32, vma + VMA_PGOFF, v.pgoff);
+  Atomics.store(i32, vma + VMA_PAGE_PROT, v.pageProt);
+  Atomics.store(i32, vma + VMA_FILE, v.file);
   return vma;
 }
 
