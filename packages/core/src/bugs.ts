@@ -30,6 +30,10 @@ export interface BugFlags {
   cowReuseShared: boolean;
   forkChildPtlUnlocked: boolean;
   dirtyCow: boolean;
+  kvmNoRetry: boolean;
+  exportNotifyBeforeUnmap: boolean;
+  exportDirtyDropped: boolean;
+  wpNoNotify: boolean;
 }
 
 export interface BugInfo {
@@ -52,8 +56,9 @@ export interface BugInfo {
    */
   kind: string;
   /**
-   * Other kinds the same race may show first on real threads, when it lands another way (the zoo
-   * accepts them and says which was found): e.g. a stale write the flush rules still allow, whose
+   * Other kinds the same race may show first, when it lands another way — on real threads, or on
+   * a backend whose schedules reach the other symptom first (the zoo accepts them and says which
+   * was found; the golden traces pin which): e.g. a stale write the flush rules still allow, whose
    * data the buggy path then loses.
    */
   alsoFoundAs?: readonly string[];
@@ -358,6 +363,52 @@ export const BUGS: readonly BugInfo[] = [
     description:
       "get_user_pages(FOLL_WRITE | FOLL_FORCE) through a read-only private file mapping drops FOLL_WRITE once the COW fault reports VM_FAULT_WRITE (faultin_page, 2.6.13 … 4.8): MADV_DONTNEED zaps the copy before the retried lookup, which — now a read — faults in the page-cache page read-only and returns it, and the kernel's write (ptrace, /proc/PID/mem) lands in the file",
   },
+  {
+    name: 'kvm-no-retry',
+    // Reads are the commoner access: the stale sPTE is first read through, then written; its D,
+    // which no invalidation will push to the page, may first show as data writeback lost.
+    kind: 'secondary-stale-read',
+    alsoFoundAs: ['secondary-stale-write', 'lost-dirty', 'write-after-free'],
+    flag: 'kvmNoRetry',
+    backends: ['native', 'xen'],
+    scenario: 'notifier-kvm',
+    contract: 2025,
+    description:
+      "synthetic: the KVM fault installs its sPTE without mmu_interval_read_retry (KVM's mmu_invalidate_retry) — a page looked up before an mprotect, writeback or reclaim revoked its PTE is mapped after the invalidation removed the old sPTEs, and the guest writes through it once the host call returned",
+  },
+  {
+    name: 'export-notify-before-unmap',
+    // First seen as the data it loses: reclaim drops the page clean while the device's dirty bit
+    // for it sits in the device; then as the device's writes to the freed page.
+    kind: 'lost-dirty',
+    alsoFoundAs: ['secondary-stale-read', 'secondary-stale-write', 'write-after-free'],
+    flag: 'exportNotifyBeforeUnmap',
+    backends: ['native', 'xen'],
+    scenario: 'export-notifier',
+    contract: 2007,
+    description:
+      "seed 003's contract broken: try_to_unmap calls export_notifier(invalidate_page) before it removes the PTEs, not after — the device re-exports from a PTE that is about to go, nothing tells it again, and it keeps writing the page reclaim then frees",
+  },
+  {
+    name: 'wp-no-notify',
+    kind: 'secondary-stale-read',
+    flag: 'wpNoNotify',
+    backends: ['native', 'xen'],
+    scenario: 'export-notifier',
+    contract: 2007,
+    description:
+      'the gap seed 003 names, as posted: do_wp_page breaks COW with ptep_clear_flush_notify, whose invalidate_page the export device does not listen to, and calls no export notifier — the device keeps reading the page-cache page while the process now maps its private copy (the fix: export_notifier for the old page once the ptl is dropped, page locked)',
+  },
+  {
+    name: 'export-dirty-dropped',
+    kind: 'lost-dirty',
+    flag: 'exportDirtyDropped',
+    backends: ['native', 'xen'],
+    scenario: 'export-notifier',
+    contract: 2007,
+    description:
+      "synthetic: the export device's invalidate_page drops its mapping and its dirty bit instead of moving the dirty state to the page (set_page_dirty) — writeback after page_mkclean finds the page clean, and the device's writes never reach disk",
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -387,6 +438,10 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   cowReuseShared: false,
   forkChildPtlUnlocked: false,
   dirtyCow: false,
+  kvmNoRetry: false,
+  exportNotifyBeforeUnmap: false,
+  exportDirtyDropped: false,
+  wpNoNotify: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

@@ -23,9 +23,10 @@ const RANK: Record<string, number> = {
   paravirt: 2,
   kernel: 3,
   mm: 4,
-  scenarios: 5,
-  run: 6,
-  'index.ts': 7,
+  secondary: 5,
+  scenarios: 6,
+  run: 7,
+  'index.ts': 8,
 };
 
 const roomOf = (file: string): string => file.split('/')[0];

@@ -62,38 +62,46 @@ import { shrinkSchedule } from '../src/model/shrink.ts';
 //    until do_swap_page kept the lookup's reference until after it unlocked the page (folio_put).
 //    remap-pfn: 10,554; 12,516 until the device's mmap handler installed its PTEs with
 //    apply_to_page_range (remap_io_mapping) half the time (the data seed's choice).
+//  - every count above grew (mprotect-dirty 9/1223/91,771; 9/1310) when the mmu notifiers came
+//    (issue 12): each invalidate_range_start/end reads mm->notifier_subscriptions (a step, even
+//    with no subscriber), page_mkclean and try_to_unmap test PG_exported for the export notifier,
+//    and wp_page_copy tests it for the old page.
 // mprotect-dirty on xen was pinned at bound 2 too (96,914) until CI time ran short: its bound-2
 // space is native's plus the batched updates; native's bound 2 stays.
 // The newer scenarios are pinned at bound 1: bound 2 runs for many minutes. fork-cow's executions
 // are long (fork, the child's exit and the final reclaim): its xen run is pinned at bound 0.
 const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
   ['mprotect-dirty', 2007, 'native', 0, 9],
-  ['mprotect-dirty', 2007, 'native', 1, 1180],
-  ['mprotect-dirty', 2007, 'native', 2, 85_251],
+  ['mprotect-dirty', 2007, 'native', 1, 1223],
+  ['mprotect-dirty', 2007, 'native', 2, 91_771],
   ['mprotect-dirty', 2007, 'xen', 0, 9],
-  ['mprotect-dirty', 2007, 'xen', 1, 1267],
-  ['lazy-ctxsw', 2025, 'native', 2, 892],
-  ['lazy-ctxsw', 2025, 'xen', 2, 1566],
-  ['reclaim-mprotect', 2025, 'native', 1, 7607],
-  ['reclaim-mprotect', 2025, 'xen', 1, 8067],
-  ['migrate-prot', 2025, 'native', 1, 19_153],
-  ['migrate-prot', 2025, 'xen', 1, 20_454],
-  ['writenotify', 2025, 'native', 1, 3541],
-  ['writenotify', 2025, 'xen', 1, 3851],
-  ['reclaim-swap', 2025, 'native', 1, 2565],
-  ['reclaim-swap', 2025, 'xen', 1, 2778],
-  ['munmap-dirty', 2025, 'native', 1, 1210],
-  ['munmap-dirty', 2025, 'xen', 1, 1273],
-  ['madv-free', 2025, 'native', 1, 17_919],
-  ['madv-free', 2025, 'xen', 1, 20_474],
-  ['mremap-move', 2025, 'native', 1, 890],
-  ['mremap-move', 2025, 'xen', 1, 937],
-  ['remap-pfn', 2025, 'native', 1, 10_224],
-  ['remap-pfn', 2025, 'xen', 1, 12_186],
-  ['fork-cow', 2025, 'native', 1, 34_753],
+  ['mprotect-dirty', 2007, 'xen', 1, 1310],
+  ['lazy-ctxsw', 2025, 'native', 2, 934],
+  ['lazy-ctxsw', 2025, 'xen', 2, 1608],
+  ['reclaim-mprotect', 2025, 'native', 1, 8027],
+  ['reclaim-mprotect', 2025, 'xen', 1, 8487],
+  ['migrate-prot', 2025, 'native', 1, 19_692],
+  ['migrate-prot', 2025, 'xen', 1, 20_993],
+  ['writenotify', 2025, 'native', 1, 3653],
+  ['writenotify', 2025, 'xen', 1, 3963],
+  ['reclaim-swap', 2025, 'native', 1, 2664],
+  ['reclaim-swap', 2025, 'xen', 1, 2877],
+  ['munmap-dirty', 2025, 'native', 1, 1269],
+  ['munmap-dirty', 2025, 'xen', 1, 1332],
+  ['madv-free', 2025, 'native', 1, 18_277],
+  ['madv-free', 2025, 'xen', 1, 20_832],
+  ['mremap-move', 2025, 'native', 1, 927],
+  ['mremap-move', 2025, 'xen', 1, 974],
+  ['remap-pfn', 2025, 'native', 1, 10_502],
+  ['remap-pfn', 2025, 'xen', 1, 12_464],
+  ['fork-cow', 2025, 'native', 1, 36_217],
   ['fork-cow', 2025, 'xen', 0, 70],
-  ['gup-cow', 2025, 'native', 1, 1319],
-  ['gup-cow', 2025, 'xen', 1, 1361],
+  ['gup-cow', 2025, 'native', 1, 1361],
+  ['gup-cow', 2025, 'xen', 1, 1403],
+  ['notifier-kvm', 2025, 'native', 1, 4955],
+  ['notifier-kvm', 2025, 'xen', 1, 5141],
+  ['export-notifier', 2025, 'native', 1, 6236],
+  ['export-notifier', 2025, 'xen', 1, 6484],
 ];
 
 describe('pinned DFS state spaces of the correct code', () => {
@@ -131,7 +139,8 @@ describe('golden shrunk interleavings of the zoo', () => {
         const r = await explore({ ...setup, strategy, seed: 1, schedules: strategy === 'dfs' ? 1e9 : 20_000 });
         const first = r.first!;
         expect(first, `${strategy} seed 1 did not find ${bug.name}`).toBeDefined();
-        expect(first.result.violation?.kind).toBe(bug.kind); // the kind the registry promises
+        // The kind the registry promises, or one it names as the same race's other symptom (the golden pins which).
+        expect([bug.kind, ...(bug.alsoFoundAs ?? [])]).toContain(first.result.violation?.kind);
         const shrunk = shrinkSchedule(
           new ModelExecutor(setup),
           first.result.schedule,

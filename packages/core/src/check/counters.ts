@@ -99,6 +99,18 @@ export interface Counters {
   gupFaults: number;
   gupFailed: number;
   gupCowRaced: number;
+  /**
+   * Secondary MMU (seed 003): accesses through its own translations, and writes among them; its
+   * faults (a lookup of the primary PTE to build a translation); faults an invalidation overlapped
+   * (read_begin waited, read_retry refused, or the export re-check found the PTE changed: the
+   * secondary's race window); translations notifiers removed; export notifier calls.
+   */
+  secondaryAccesses: number;
+  secondaryWrites: number;
+  secondaryFaults: number;
+  secondaryRetries: number;
+  secondaryInvalidated: number;
+  exportNotifies: number;
   /** KNL4 hardware: A/D bits an MMU set on a PTE another CPU had cleared (erratum KNL4). */
   knl4Strays: number;
   /** Failed lock attempts (a measure of contention). */
@@ -167,6 +179,12 @@ export function newCounters(): Counters {
     gupFaults: 0,
     gupFailed: 0,
     gupCowRaced: 0,
+    secondaryAccesses: 0,
+    secondaryWrites: 0,
+    secondaryFaults: 0,
+    secondaryRetries: 0,
+    secondaryInvalidated: 0,
+    exportNotifies: 0,
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,

@@ -97,6 +97,22 @@ export const V_COW_LEAK = 27;
 export const V_SLEEP_IN_ATOMIC = 28;
 /** Kernel code wrote a user PTE without holding the pte lock of its table (check/lockdep.ts). */
 export const V_PTE_UNLOCKED = 29;
+/** A write through a secondary MMU's translation after the kernel call that revoked its PTE completed (check/secondary.ts). */
+export const V_SECONDARY_STALE_WRITE = 30;
+/** A read through a secondary MMU's translation of a frame its PTE no longer maps, after the call that changed it completed. */
+export const V_SECONDARY_STALE_READ = 33;
+/** An mmu/export notifier callback run without the lock the kernel promises it (check/lockdep.ts). */
+export const V_NOTIFIER_LOCK = 31;
+/** invalidate_range_start without its end, or an end without a start (check/lockdep.ts). */
+export const V_NOTIFIER_UNPAIRED = 32;
+
+/** notifier-lock: which promise broke (the `a` field). */
+export const NOTIFIER_EXPORT_PAGE_UNLOCKED = 1;
+/** notifier-unpaired: how (the `a` field). */
+export const NOTIFIER_END_WITHOUT_START = 1;
+export const NOTIFIER_START_LEFT_OPEN = 2;
+/** sleep-in-atomic's class field when what may sleep is invalidate_range_start, not a lock. */
+export const SLEEP_NOTIFIER_START = -1;
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -192,6 +208,50 @@ export const KINDS: readonly ViolationKind[] = [
       `, made before the PTE lost its write access or Dirty bit (${v.b - v.a} revocation(s) it never saw), after the kernel call ` +
       `that took them away had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: ` +
       "that call's TLB flush was missing or came too late",
+  },
+  {
+    code: V_SECONDARY_STALE_WRITE,
+    name: 'secondary-stale-write',
+    fields: { va: 'va', frame: 'frame', a: 'cutsSeen', b: 'revocationsComplete' },
+    explain: (v, layout) =>
+      `the secondary MMU on ${layout.agentName(v.agent)} wrote frame ${v.frame} through its translation of va ${v.va}, ` +
+      `made from the PTE before it lost its mapping, write access or Dirty bit (${v.b - v.a} revocation(s) it never saw), ` +
+      `after the kernel call that took them away had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: ` +
+      'the notifier that should have removed the translation missed it, came too late, or the translation was ' +
+      'installed after the invalidation without re-checking its sequence count',
+  },
+  {
+    code: V_SECONDARY_STALE_READ,
+    name: 'secondary-stale-read',
+    fields: { va: 'va', frame: 'frame', pte: 'pteNow', a: 'cutsSeen', b: 'revocationsComplete' },
+    explain: (v, layout) =>
+      `the secondary MMU on ${layout.agentName(v.agent)} read frame ${v.frame} through its translation of va ${v.va}, ` +
+      `but the PTE no longer maps that frame (${v.pte === 0 ? 'none' : `now 0x${(v.pte >>> 0).toString(16)}`}) and the kernel ` +
+      `call that changed it had completed${v.other >= 0 ? ` on ${layout.agentName(v.other)}` : ''}: the device reads data the ` +
+      'process no longer sees (a COW break or an unmap it was never told of)',
+  },
+  {
+    code: V_NOTIFIER_LOCK,
+    name: 'notifier-lock',
+    rule:
+      "a notifier callback runs under the lock the kernel promises: the export notifier's invalidate_page with the " +
+      'page locked, after the PTEs were changed (seed 003)',
+    fields: { frame: 'frame', a: 'promise' },
+    explain: (v) =>
+      v.a === NOTIFIER_EXPORT_PAGE_UNLOCKED
+        ? `export_notifier(invalidate_page) for frame ${v.frame} ran without the page lock: the device may race a ` +
+          'concurrent export of the same page'
+        : `notifier callback broke promise ${v.a}`,
+  },
+  {
+    code: V_NOTIFIER_UNPAIRED,
+    name: 'notifier-unpaired',
+    rule: 'every mmu_notifier_invalidate_range_start is ended by its invalidate_range_end before the call returns',
+    fields: { a: 'how', b: 'open' },
+    explain: (v) =>
+      v.a === NOTIFIER_END_WITHOUT_START
+        ? 'mmu_notifier_invalidate_range_end with no range started: the sequence count goes even under a running invalidation'
+        : `a kernel call returned with ${v.b} invalidate_range_start(s) not ended: the secondary MMU's faults wait for ever`,
   },
   {
     code: V_UNNOTIFIED_WRITE,
@@ -336,7 +396,8 @@ export const KINDS: readonly ViolationKind[] = [
     rule: 'nothing that may sleep (a page lock, an rw_semaphore) is taken while a spinlock is held — preemption is off (might_sleep; a 2007 lazy MMU section is always under the pte lock)',
     fields: { a: 'class', b: 'preemptCount' },
     explain: (v) =>
-      `took ${LOCK_CLASS_NAMES[v.a]}, which may sleep, with preempt count ${v.b} (a spinlock held): ` +
+      `${v.a === SLEEP_NOTIFIER_START ? 'called mmu_notifier_invalidate_range_start' : `took ${LOCK_CLASS_NAMES[v.a]}`}, ` +
+      `which may sleep, with preempt count ${v.b} (a spinlock held): ` +
       'BUG: sleeping function called from invalid context',
   },
   {

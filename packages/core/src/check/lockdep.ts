@@ -21,7 +21,12 @@
  *  - prot-unpaired       ptep_modify_prot_start/commit exactly paired, on the same PTE, under its ptl;
  *  - read-hazard         a read through the raw PTE pointer after a queued write to that PTE (seed 000);
  *  - lock-order          a cycle in the graph of lock classes (like lockdep's "possible circular
- *                        locking dependency"); reported once, with the chain.
+ *                        locking dependency"); reported once, with the chain;
+ *  - sleep-in-atomic     a sleeping lock, or mmu_notifier_invalidate_range_start (which may sleep),
+ *                        with a spinlock held;
+ *  - notifier-lock       the export notifier's invalidate_page without the page lock (seed 003);
+ *  - notifier-unpaired   invalidate_range_end without a start, or a start still open when the call
+ *                        releases the last mmap_lock or page lock it ran under (its return).
  */
 
 import { PARAVIRT_LAZY_MMU, PARAVIRT_LAZY_NONE } from '../arch/x86/paravirt-types.ts';
@@ -43,10 +48,14 @@ import {
 } from '../mem/layout.ts';
 import { EV_LAZY_ENTER, EV_LAZY_LEAVE, EV_LOCK, EV_PROT_COMMIT, EV_PROT_START, EV_UNLOCK } from './lockdep-events.ts';
 import {
+  NOTIFIER_END_WITHOUT_START,
+  NOTIFIER_EXPORT_PAGE_UNLOCKED,
+  NOTIFIER_START_LEFT_OPEN,
   PROT_COMMIT_UNMATCHED,
   PROT_NOT_UNDER_PTL,
   PROT_SECOND_START,
   PROT_UNLOCKED_OPEN,
+  SLEEP_NOTIFIER_START,
   V_LAZY_CTXSW_REENTER,
   V_LAZY_NESTED,
   V_LAZY_OUTSIDE_LOCK,
@@ -54,6 +63,8 @@ import {
   V_LAZY_UNPAIRED,
   V_LOCK_NESTING,
   V_LOCK_ORDER,
+  V_NOTIFIER_LOCK,
+  V_NOTIFIER_UNPAIRED,
   V_PROT_UNPAIRED,
   V_PTE_UNLOCKED,
   V_READ_HAZARD,
@@ -90,6 +101,8 @@ export class LockDep {
   private readonly heldSub = new Int32Array(MAX_HELD);
   private head = 0;
   private openTxn = 0;
+  /** invalidate_range_start calls not yet ended. */
+  private openRanges = 0;
   /** Who entered the current lazy MMU mode: the task itself, or the context-switch path for it. */
   private enteredBy: LazyBy = 'task';
   /** The state words last published (a store only when one changes: events are on hot paths). */
@@ -181,6 +194,9 @@ export class LockDep {
     }
     this.put(AG_NHELD, this.nheld);
     this.event(EV_UNLOCK, (cls << 16) | inst);
+    if (this.openRanges > 0 && (cls === LC_MMAP_LOCK || cls === LC_PAGE_LOCK))
+      if (!this.holds(LC_MMAP_LOCK) && !this.holds(LC_PAGE_LOCK))
+        this.host.violation(V_NOTIFIER_UNPAIRED, -1, -1, 0, NOTIFIER_START_LEFT_OPEN, this.openRanges);
   }
 
   holds(cls: number, inst = -1): boolean {
@@ -201,6 +217,26 @@ export class LockDep {
       const other = Atomics.load(i32, layout.lockGraph + path[0] * LOCK_CLASSES + path[1]) - 1;
       this.host.violation(V_LOCK_ORDER, -1, -1, encodeChain(path), a, b, other);
     }
+  }
+
+  // --- mmu notifiers ----------------------------------------------------------------------------
+
+  /** mmu_notifier_invalidate_range_start: it may sleep (might_sleep), and opens a range. */
+  notifierRangeStart(): void {
+    if (this.host.preemptCount > 0)
+      this.host.violation(V_SLEEP_IN_ATOMIC, -1, -1, 0, SLEEP_NOTIFIER_START, this.host.preemptCount);
+    this.openRanges++;
+  }
+
+  notifierRangeEnd(): void {
+    if (this.openRanges === 0) this.host.violation(V_NOTIFIER_UNPAIRED, -1, -1, 0, NOTIFIER_END_WITHOUT_START, 0);
+    else this.openRanges--;
+  }
+
+  /** export_notifier(invalidate_page, page): the page must be locked (seed 003's contract). */
+  exportNotifierCall(frame: number): void {
+    if (!this.holds(LC_PAGE_LOCK, frame))
+      this.host.violation(V_NOTIFIER_LOCK, -1, frame, 0, NOTIFIER_EXPORT_PAGE_UNLOCKED, 0);
   }
 
   // --- lazy modes ----------------------------------------------------------------------------

@@ -14,6 +14,10 @@
  * A translation (a walk, then the TLB entry it fills) remembers how many cuts its PTE had when the
  * walk read it; a write through it is stale when a later cut is already done.
  *
+ * A secondary MMU (seed 003) is told by notifiers that run inside the kernel call, after a nested
+ * ptep_clear_flush has returned (2008's invalidate_page, the export notifier): for it a cut is done
+ * only when the outermost call that covers it completes (revokeOuter; check/secondary.ts).
+ *
  * No false alarm: the cut count is read in the same step as the PTE (on real threads just after
  * it), and a cut is covered only by a call that made it or saw it under the ptl, so a completed
  * cut beyond what the translation saw was made after the walk's read.
@@ -58,16 +62,22 @@ export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
     return;
   }
   for (let i = 0; i < covered.length; i += 3) {
-    const done = layout.revokeDone(covered[i]);
-    for (let d = Atomics.load(i32, done); d < covered[i + 1]; ) {
-      if (Atomics.compareExchange(i32, done, d, covered[i + 1]) !== d) d = Atomics.load(i32, done);
-      else {
-        Atomics.store(i32, layout.revokeBy(covered[i]), cpu.id + 1); // for the report: who promised
-        break;
-      }
-    }
+    if (raiseTo(i32, layout.revokeDone(covered[i]), covered[i + 1]))
+      Atomics.store(i32, layout.revokeBy(covered[i]), cpu.id + 1); // for the report: who promised
+    // Nested: the enclosing call completes it for secondary MMUs (and its later writes give nothing back).
+    if (outer) outer.push(covered[i], covered[i + 1], KEEP);
+    else raiseTo(i32, layout.revokeOuter(covered[i]), covered[i + 1]);
   }
   cpu.revoking = outer;
+}
+
+/** Raise word `at` to `v` unless it is already there: whether this call raised it. */
+function raiseTo(i32: Int32Array, at: number, v: number): boolean {
+  for (let d = Atomics.load(i32, at); d < v; ) {
+    if (Atomics.compareExchange(i32, at, d, v) === d) return true;
+    d = Atomics.load(i32, at);
+  }
+  return false;
 }
 
 /**

@@ -15,6 +15,12 @@ export const WAIT_FLUSH_ACK = 2;
 export const WAIT_BARRIER = 3;
 /** Harness: done with the run, its thread has returned. */
 export const WAIT_EXITED = 4;
+/**
+ * Waiting for a sequence count to move: mmu_interval_read_begin waiting out an invalidation, or a
+ * secondary MMU's flush waiting for an agent's access in flight. AG_WAIT_ARG is the value it waits
+ * to see change.
+ */
+export const WAIT_SEQ = 5;
 
 export function publishWait(i32: Int32Array, block: number, kind: number, word: number, arg: number): void {
   Atomics.store(i32, block + AG_WAIT_WORD, word);

@@ -19,7 +19,7 @@ import {
   MAX_HELD,
 } from '../mem/layout.ts';
 import { formatEvents } from './lockdep-report.ts';
-import { WAIT_BARRIER, WAIT_EXITED, WAIT_FLUSH_ACK, WAIT_LOCK } from './wait.ts';
+import { WAIT_BARRIER, WAIT_EXITED, WAIT_FLUSH_ACK, WAIT_LOCK, WAIT_SEQ } from './wait.ts';
 
 export interface AgentWaitState {
   name: string;
@@ -27,7 +27,7 @@ export interface AgentWaitState {
   /** The episode it was in. */
   episode: number;
   /** lock | flush-ack | barrier | exited | running (not waiting on anything the harness can see). */
-  state: 'lock' | 'flush-ack' | 'barrier' | 'exited' | 'running';
+  state: 'lock' | 'flush-ack' | 'seq' | 'barrier' | 'exited' | 'running';
   /** In words: "ptl[0] (word 1234), held by cpu0". */
   waitsOn: string;
   /** The lock it waits for (state lock), e.g. "ptl[0]". */
@@ -120,6 +120,13 @@ export function agentWaitStates(i32: Int32Array, layout: Layout, roles: readonly
           holder,
         };
       }
+      case WAIT_SEQ:
+        return {
+          ...common,
+          state: 'seq' as const,
+          waitsOn: `${layout.describe(w.word)} (word ${w.word}) to move from ${w.arg}`,
+          word: w.word,
+        };
       case WAIT_BARRIER:
         return { ...common, state: 'barrier' as const, waitsOn: 'the episode barrier (its own work is done)' };
       case WAIT_EXITED:

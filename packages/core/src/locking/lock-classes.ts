@@ -14,6 +14,10 @@ export const LC_XEN_PAGE_LOCK = 6;
 export const LC_ZONE_LOCK = 7;
 /** anon_vma->rwsem: the rmap walk's lock for anonymous pages, where i_mmap_rwsem is for file pages. */
 export const LC_ANON_VMA = 8;
+/** mm->notifier_subscriptions->lock (mm/mmu_notifier.c): a spinlock around the sequence count. */
+export const LC_MN_SUBS = 9;
+/** The secondary MMU's own lock (kvm->mmu_lock; an export device's): taken in notifier callbacks. */
+export const LC_SECONDARY = 10;
 export const LOCK_CLASS_NAMES = [
   '?',
   'mmap_lock',
@@ -24,6 +28,8 @@ export const LOCK_CLASS_NAMES = [
   'xen_page_lock',
   'zone_lock',
   'anon_vma',
+  'mn_subscriptions_lock',
+  'secondary_mmu_lock',
 ];
 
 export function lockName(cls: number, inst: number): string {

@@ -9,6 +9,8 @@
  *   file          the shared file: i_mmap_rwsem, its mappings (mm, vma), its page cache, its disk
  *   swap          the swap device's address space (swapper_space): the swap cache, the swap slots
  *   anonVma       the anon_vma of the anonymous mapping: its rwsem and the VMAs in it
+ *   secondary     the secondary MMU (KVM's sPTEs, or an export device): its lock, its translations
+ *                 per virtual page, its rmap and dirty bitmap per frame (secondary/)
  *   zone          the frame allocator: zone->lock and the free list
  *   pgds          per mm, one word per pte page: word index of that pte page, 0 = none
  *   ptl           the split pte lock of each pte page                          (one line each)
@@ -22,6 +24,10 @@
  *   revokeCut     per PTE: write revocations cut (W taken away in memory; check/revoke.ts, harness)
  *   revokeDone    per PTE: write revocations complete (the revoking call returned; harness)
  *   revokeBy      per PTE: the agent + 1 whose call completed the latest of them (harness)
+ *   revokeOuter   per PTE: revocations whose outermost kernel call completed (the secondary MMU's
+ *                 rule: check/secondary.ts, harness)
+ *   secondaryMade per virtual page: the revocations cut and the frame's generation when the
+ *                 secondary translation was made from the PTE (check/secondary.ts, harness)
  *   flushInfo     per (target, sender) agent pair: the range of the shootdown IPI pending, if any —
  *                 flush_tlb_info, published by the IPI itself (arch/x86/tlb.ts, harness)
  *   violation     the first violation found (harness)
@@ -90,6 +96,20 @@ export const MM_VMAS = 3 * LINE; // MAX_VMAS records of VMA_WORDS (one line)
 export const MM_TLB_FLUSH_PENDING = 4 * LINE; // inc_tlb_flush_pending / dec_tlb_flush_pending
 export const MM_CPUMASK = 4 * LINE + 1; // mm_cpumask: bit a = agent a may hold TLB entries of this mm
 export const MM_TLB_FLUSH_BATCHED = 4 * LINE + 2; // reclaim's deferred flushes: pending | flushed << 16 (mm/rmap.c)
+/**
+ * mm->notifier_subscriptions (mm/mmu_notifier.c) and its one interval notifier: the subscribers
+ * registered (MN_SUB_* bits; 0 = mm_has_notifiers false), the subscriptions' spinlock,
+ * invalidate_seq (odd while an invalidation that hits an interval runs), active_invalidate_ranges,
+ * and the interval notifier's own invalidate_seq and range.
+ */
+export const MM_NOTIFIER = 5 * LINE;
+export const MN_SUBS = MM_NOTIFIER;
+export const MN_LOCK = MM_NOTIFIER + 1;
+export const MN_INVALIDATE_SEQ = MM_NOTIFIER + 2;
+export const MN_ACTIVE = MM_NOTIFIER + 3;
+export const MNI_SEQ = MM_NOTIFIER + 4;
+export const MNI_START = MM_NOTIFIER + 5;
+export const MNI_END = MM_NOTIFIER + 6;
 export const VMA_START = 0; // first virtual page number
 export const VMA_END = 1; // one past the last
 export const VMA_FLAGS = 2; // VM_* flags
@@ -97,7 +117,7 @@ export const VMA_PGOFF = 3; // file page of VMA_START
 export const VMA_PAGE_PROT = 4; // vm_page_prot: the protection of the PTEs a fault installs (vma_set_page_prot)
 export const VMA_FILE = 5; // vm_file: the address space record it maps, 0 for anonymous memory
 export const VMA_WORDS = 6;
-export const MM_WORDS = 5 * LINE;
+export const MM_WORDS = 6 * LINE;
 /**
  * Address spaces: one per task slot. mm 0 maps the shared file and every MMU agent runs in it;
  * mm 1 is task 1's, whose pgd shares the kernel mapping's entries (pgd_ctor's clone_pgd_range).
@@ -156,6 +176,18 @@ export const PG_lazyfree = 1 << 4;
  * place only while it is set (do_wp_page), and mprotect may make its PTE writable only then.
  */
 export const PG_anon_exclusive = 1 << 5;
+/** PG_exported (seed 003): the page is referenced by something not in the rmaps — an export device. */
+export const PG_exported = 1 << 6;
+
+// The secondary MMU record (secondary/): its lock (kvm->mmu_lock, or the device's), which agents
+// are its (their in-flight accesses are what its TLB flush waits for), whether it is on the export
+// notifier list; then per virtual page its translation (secondary/spte.ts), per frame its rmap
+// (export: how many of its translations map the frame) and its dirty bitmap.
+export const SEC_LOCK = 0;
+export const SEC_FIRST_AGENT = LINE;
+export const SEC_NR_AGENTS = LINE + 1;
+export const SEC_EXPORT_REGISTERED = LINE + 2;
+export const SEC_SPTES = 2 * LINE;
 
 // swap_map (layout.swapMap(slot); include/linux/swap.h): how many swap PTEs refer to the slot, and
 // whether a page holds it in the swap cache.
@@ -185,7 +217,7 @@ export const TASKS_PER_CPU = 2;
 export const VMAP_PAGES = 4;
 const VMAP_SLOTS = TASKS_PER_CPU + 1;
 /** Lock classes for the checker's dependency matrix (check/lockdep.ts names them). */
-export const LOCK_CLASSES = 9;
+export const LOCK_CLASSES = 11;
 
 export interface LayoutConfig {
   /** Simulated kernel CPUs. */
@@ -218,6 +250,7 @@ export class Layout {
   /** swapper_space: the swap cache (FILE_PAGES: swap slot → frame) and the swap slots' data. */
   readonly swap: number;
   readonly anonVma: number;
+  readonly secondary: number;
   readonly zone: number;
   readonly pgdBase: number;
   readonly ptlBase: number;
@@ -235,6 +268,9 @@ export class Layout {
   readonly revokeCutBase: number;
   readonly revokeDoneBase: number;
   readonly revokeByBase: number;
+  readonly revokeOuterBase: number;
+  /** Per virtual page: [cuts, frame generation] when the secondary translation was made. */
+  readonly secondaryMadeBase: number;
   /** Per (target, sender): [start, end, pending] of the sender's shootdown request (arch/x86/tlb.ts). */
   readonly flushInfoBase: number;
   readonly violation: number;
@@ -282,6 +318,8 @@ export class Layout {
     at += this.mappingWords(this.swap);
     this.anonVma = at;
     at += ANON_VMA_WORDS;
+    this.secondary = at;
+    at += SEC_SPTES + roundLine(pages) + 2 * roundLine(this.frames);
     this.zone = at;
     at += ZONE_WORDS;
     this.pgdBase = at;
@@ -307,6 +345,10 @@ export class Layout {
     at += this.ptePages * PTRS_PER_PTE;
     this.revokeByBase = at;
     at += this.ptePages * PTRS_PER_PTE;
+    this.revokeOuterBase = at;
+    at += this.ptePages * PTRS_PER_PTE;
+    this.secondaryMadeBase = at;
+    at += roundLine(2 * pages);
     this.flushInfoBase = at;
     at += roundLine(3 * this.agents * this.agents);
     this.violation = at;
@@ -430,6 +472,26 @@ export class Layout {
   revokeBy(ptep: number): number {
     return ptep - this.ptesBase + this.revokeByBase;
   }
+  /** ... and of those, the ones whose outermost kernel call completed. */
+  revokeOuter(ptep: number): number {
+    return ptep - this.ptesBase + this.revokeOuterBase;
+  }
+  /** The secondary MMU's translation of virtual page `va` (secondary/spte.ts). */
+  spte(va: number): number {
+    return this.secondary + SEC_SPTES + va;
+  }
+  /** Export device: how many of its mappings map `frame` (its rmap's count). */
+  secRmap(frame: number): number {
+    return this.secondary + SEC_SPTES + roundLine(this.config.pages) + frame;
+  }
+  /** Export device: its dirty bit for `frame`. */
+  secDirty(frame: number): number {
+    return this.secondary + SEC_SPTES + roundLine(this.config.pages) + roundLine(this.frames) + frame;
+  }
+  /** Harness: [cuts, frame generation] of the PTE when the secondary translation of `va` was made. */
+  secondaryMade(va: number): number {
+    return this.secondaryMadeBase + 2 * va;
+  }
   /** The flush_tlb_info of `sender`'s shootdown request to `target`: [start, end, pending]. */
   flushInfo(target: number, sender: number): number {
     return this.flushInfoBase + 3 * (target * this.agents + sender);
@@ -502,11 +564,20 @@ export class Layout {
       if (o >= FILE_MMAPS && o < FILE_MMAPS + MAX_MMAPS) return `${name}.i_mmap[${o - FILE_MMAPS}]`;
       return `${name}.${FILE_FIELDS[o] ?? `[${o}]`}`;
     }
-    if (i < this.zone) {
+    if (i < this.secondary) {
       const o = i - this.anonVma;
       if (o === RMAP_LOCK) return 'anon_vma.rwsem';
       if (o === RMAP_NR_VMAS) return 'anon_vma.nr_vmas';
       return o > RMAP_NR_VMAS && o < RMAP_VMAS + MAX_MMAPS ? `anon_vma.vmas[${o - RMAP_VMAS}]` : `anon_vma[${o}]`;
+    }
+    if (i < this.zone) {
+      const o = i - this.secondary;
+      const pagesR = roundLine(this.config.pages);
+      const framesR = roundLine(this.frames);
+      if (o >= SEC_SPTES + pagesR + framesR) return `secondary.dirty[${o - SEC_SPTES - pagesR - framesR}]`;
+      if (o >= SEC_SPTES + pagesR) return `secondary.rmap[${o - SEC_SPTES - pagesR}]`;
+      if (o >= SEC_SPTES) return `spte[va ${o - SEC_SPTES}]`;
+      return SEC_FIELDS[o] ?? `secondary[${o}]`;
     }
     if (i < this.pgdBase) return `zone.${ZONE_FIELDS[i - this.zone] ?? `[${i - this.zone}]`}`;
     if (i < this.ptlBase) {
@@ -530,7 +601,9 @@ export class Layout {
       return `lazyfree[${Math.floor((i - this.lazyfreeBase) / 2)}].${(i - this.lazyfreeBase) % 2 ? 'pending' : 'version'}`;
     if (i < this.revokeDoneBase) return `revokeCut[va ${i - this.revokeCutBase}]`;
     if (i < this.revokeByBase) return `revokeDone[va ${i - this.revokeDoneBase}]`;
-    if (i < this.flushInfoBase) return `revokeBy[va ${i - this.revokeByBase}]`;
+    if (i < this.revokeOuterBase) return `revokeBy[va ${i - this.revokeByBase}]`;
+    if (i < this.secondaryMadeBase) return `revokeOuter[va ${i - this.revokeOuterBase}]`;
+    if (i < this.flushInfoBase) return `secondaryMade[va ${Math.floor((i - this.secondaryMadeBase) / 2)}]`;
     if (i < this.violation) return `flushInfo[${i - this.flushInfoBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
     return `lockdep[${i - this.lockGraph}]`;
@@ -569,12 +642,25 @@ const MM_FIELDS: Record<number, string> = {
   [MM_TLB_FLUSH_BATCHED]: 'tlb_flush_batched',
   [MM_TLB_FLUSH_PENDING]: 'tlb_flush_pending',
   [MM_CPUMASK]: 'cpumask',
+  [MN_SUBS]: 'notifier_subscriptions',
+  [MN_LOCK]: 'notifier_subscriptions.lock',
+  [MN_INVALIDATE_SEQ]: 'notifier_subscriptions.invalidate_seq',
+  [MN_ACTIVE]: 'notifier_subscriptions.active_invalidate_ranges',
+  [MNI_SEQ]: 'interval_sub.invalidate_seq',
+  [MNI_START]: 'interval_sub.start',
+  [MNI_END]: 'interval_sub.last',
 };
 const FILE_FIELDS: Record<number, string> = {
   [FILE_I_MMAP]: 'i_mmap_rwsem',
   [FILE_NR_MMAPS]: 'nr_mmaps',
   [FILE_NR_PAGES]: 'nrpages',
   [FILE_FLAGS]: 'flags',
+};
+const SEC_FIELDS: Record<number, string> = {
+  [SEC_LOCK]: 'secondary.mmu_lock',
+  [SEC_FIRST_AGENT]: 'secondary.first_agent',
+  [SEC_NR_AGENTS]: 'secondary.nr_agents',
+  [SEC_EXPORT_REGISTERED]: 'export_notifier_list',
 };
 const ZONE_FIELDS: Record<number, string> = { [ZONE_LOCK]: 'lock', [ZONE_FREE]: 'free', [ZONE_NR_FREE]: 'nr_free' };
 

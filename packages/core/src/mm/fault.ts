@@ -31,6 +31,7 @@ import {
   swpOffset,
 } from '../arch/x86/pte.ts';
 import { BUG_BAD_SWAP_PTE, KernelBug } from '../check/bug.ts';
+import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import { lastWriterOp, WRITER_COW, WRITER_FAULT, WRITER_PROT_COMMIT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
@@ -38,6 +39,7 @@ import {
   PG_anon,
   PG_anon_exclusive,
   PG_dirty,
+  PG_exported,
   PG_FLAGS,
   PG_INDEX,
   PG_MAPCOUNT,
@@ -54,11 +56,13 @@ import {
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { ptepSetAccessFlags } from './access-flags.ts';
+import { exportNotifierInvalidatePage } from './export-notifier.ts';
 import { filemapFault, pageMkwrite } from './filemap.ts';
 import { lockPage, mmapReadLock, mmapReadUnlock, ptlLock, ptlUnlock, trylockPage, unlockPage } from './locks.ts';
 import { migrationEntryWait } from './migrate.ts';
+import { mmuNotifierInvalidateRangeEnd, mmuNotifierInvalidateRangeStart } from './mmu-notifier.ts';
 import { allocPage, freePage, pagePut, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
-import { pteOffsetMap, ptepClearFlush, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
+import { pteOffsetMap, ptepClearFlushNotify, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { anonFolioPut, folioFreeSwap, swapCacheFault, swapFree } from './swap-state.ts';
 import { findVma, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE, vmaWantsWritenotify } from './vma.ts';
 
@@ -567,13 +571,17 @@ function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number, anonOld
   const frame = yield* newAnonPage(cpu, fault, data);
   yield POINT;
   const pageProt = mem.load(vma + VMA_PAGE_PROT);
+  // Secondary MMUs: today a range around the ptl section; in 2008 ptep_clear_flush_notify.
+  const outer = beginRevoke(cpu); // harness: the COW completes once the export device is told too
+  const ranges = cpu.contract === 2025;
+  if (ranges) yield* mmuNotifierInvalidateRangeStart(cpu, fault.mm, va, va + 1);
   yield* ptlLock(cpu, ptep);
   yield POINT;
   const same = ptepGet(cpu, ptep) === orig;
   if (same) {
     let entry = pteMkdirty(pfnPte(frame, pageProt) | _PAGE_ACCESSED);
     if (flags & VM_WRITE) entry = pteMkwrite(entry); // maybe_mkwrite
-    yield* ptepClearFlush(cpu, fault.mm, va, ptep);
+    yield* ptepClearFlushNotify(cpu, fault.mm, va, ptep);
     yield POINT;
     mem.add(layout.page(frame) + PG_MAPCOUNT, 1); // folio_add_new_anon_rmap
     yield* pageRefUnfreeze(cpu, frame); // published only now: see newAnonPage
@@ -584,11 +592,25 @@ function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number, anonOld
     cpu.stats.cowCopies++;
   } else cpu.stats.spuriousFaults++;
   yield* ptlUnlock(cpu, ptep);
+  if (ranges) yield* mmuNotifierInvalidateRangeEnd(cpu, fault.mm);
+  // The gap seed 003 names: an export device mapping the old page is told — once the ptl is
+  // dropped, so the notifier may run with the page locked. BUG(wp-no-notify): not at all.
+  if (same && !cpu.bugs.wpNoNotify && (yield* pageExported(cpu, old))) {
+    yield* lockPage(cpu, old);
+    yield* exportNotifierInvalidatePage(cpu, old);
+    yield* unlockPage(cpu, old);
+  }
+  endRevoke(cpu, outer);
   if (!same) yield* freePage(cpu, frame); // never published
   // The fault's reference on the old page: an anonymous page may leave the swap cache with it.
   if (anonOld) yield* anonFolioPut(cpu, old);
   else yield* pagePut(cpu, old);
   return same;
+}
+
+function* pageExported(cpu: Cpu, frame: number): Step<boolean> {
+  yield POINT;
+  return (cpu.mem.load(cpu.layout.page(frame) + PG_FLAGS) & PG_exported) !== 0;
 }
 
 function* folioTestAnon(cpu: Cpu, frame: number): Step<boolean> {

@@ -72,6 +72,7 @@ import { POINT, type Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteLockNested, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { anonVmaFork, type VmaFields, vmaInsert, vmaPrepare, vmaPublish } from './mmap.ts';
+import { mmuNotifierInvalidateRangeEnd, mmuNotifierInvalidateRangeStart } from './mmu-notifier.ts';
 import { pmdAddrEnd, pteOffsetMap, ptepGet } from './pgtable.ts';
 import { swapDuplicate } from './swap-state.ts';
 import { VM_PFNMAP, VM_SHARED, VM_WRITE } from './vma.ts';
@@ -142,11 +143,15 @@ function* copyPageRange(
   vmFlags: number,
 ): Step<number> {
   let copied = 0;
+  // A COW mapping's PTEs lose write access in the parent: its secondary MMUs hear of the range.
+  const cow = isCowMapping(vmFlags);
+  if (cow) yield* mmuNotifierInvalidateRangeStart(cpu, srcMm, start, end);
   for (let va = start; va < end; ) {
     const next = pmdAddrEnd(va, end);
     copied += yield* copyPteRange(cpu, dstMm, srcMm, va, next, vmFlags);
     va = next;
   }
+  if (cow) yield* mmuNotifierInvalidateRangeEnd(cpu, srcMm);
   return copied;
 }
 

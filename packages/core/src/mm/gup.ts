@@ -22,6 +22,8 @@
  */
 import { pteDirty, ptePfn, ptePresent, pteSpecial, pteWrite } from '../arch/x86/pte.ts';
 import { checkKernelPrivateWrite } from '../check/cow.ts';
+import { frameGen } from '../check/freed.ts';
+import { revokeCuts } from '../check/revoke.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_FLAGS, PG_VERSION, VMA_FILE, VMA_FLAGS } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
@@ -71,13 +73,39 @@ export function* accessRemoteVm(cpu: Cpu, mm: number, va: number, write: boolean
       yield POINT;
       mem.load(page + PG_VERSION); // copy_from_user_page
     }
-    // put_page: the last reference to an anonymous page a zap unmapped meanwhile frees it.
-    yield POINT;
-    if (mem.load(page + PG_FLAGS) & PG_anon) yield* anonFolioPut(cpu, frame);
-    else yield* pagePut(cpu, frame);
+    yield* gupPut(cpu, frame);
   } else cpu.stats.gupFailed++;
   yield* mmapReadUnlock(cpu, mm);
   return got !== undefined;
+}
+
+/** put_page of a page get_user_pages returned: the last reference to an anonymous page a zap unmapped meanwhile frees it. */
+export function* gupPut(cpu: Cpu, frame: number): Step {
+  yield POINT;
+  if (cpu.mem.load(cpu.layout.page(frame) + PG_FLAGS) & PG_anon) yield* anonFolioPut(cpu, frame);
+  else yield* pagePut(cpu, frame);
+}
+
+/** A page get_user_pages looked up, and — harness — what its PTE showed as the lookup read it under the ptl. */
+export interface GupPage {
+  frame: number;
+  vmFlags: number;
+  /** Revocations cut on the PTE, and the frame's generation, at that read (check/revoke.ts, check/freed.ts). */
+  cuts: number;
+  gen: number;
+}
+
+/**
+ * get_user_pages_unlocked of one page for a secondary MMU (KVM's hva_to_pfn slow path): mmap_lock
+ * for read around the lookup; a write lookup faults the page writable. The page comes with a
+ * reference the caller puts (gupPut).
+ */
+export function* gupSecondary(cpu: Cpu, mm: number, va: number, write: boolean): Step<GupPage | undefined> {
+  yield* mmapReadLock(cpu, mm);
+  const got = yield* getUserPage(cpu, mm, va, write ? FOLL_WRITE : 0);
+  yield* mmapReadUnlock(cpu, mm);
+  if (!got) cpu.stats.gupFailed++;
+  return got;
 }
 
 /**
@@ -85,12 +113,7 @@ export function* accessRemoteVm(cpu: Cpu, mm: number, va: number, write: boolean
  * follow_page_pte / faultin_page until the lookup succeeds. Returns the page, with a reference the
  * caller puts, and the VMA's flags.
  */
-function* getUserPage(
-  cpu: Cpu,
-  mm: number,
-  va: number,
-  gupFlags: number,
-): Step<{ frame: number; vmFlags: number } | undefined> {
+function* getUserPage(cpu: Cpu, mm: number, va: number, gupFlags: number): Step<GupPage | undefined> {
   const { mem } = cpu;
   const vma = yield* findVma(cpu, mm, va);
   if (vma < 0) return undefined;
@@ -103,7 +126,7 @@ function* getUserPage(
   let afterWriteFault = false;
   for (let i = 0; i < MAX_GUP_RETRIES; i++) {
     const frame = yield* followPagePte(cpu, mm, va, vmFlags, flags);
-    if (frame >= 0) return { frame, vmFlags };
+    if (frame >= 0) return { frame, vmFlags, cuts: cpu.walkCuts, gen: cpu.walkGen };
     if (frame === NO_PAGE && afterWriteFault) cpu.stats.gupCowRaced++; // the copy zapped before the retry
     // faultin_page: handle_mm_fault reads the PTE itself (vmf->orig_pte, no lock).
     const ptep = yield* pteOffsetMap(cpu, mm, va);
@@ -156,6 +179,11 @@ function* followPagePte(cpu: Cpu, mm: number, va: number, vmFlags: number, flags
     frame = ptePfn(pte);
     if (flags & FOLL_WRITE && !(yield* canFollowWritePte(cpu, pte, frame, vmFlags, flags))) frame = NOT_WRITABLE;
     else if (!(yield* pageTryGet(cpu, frame))) throw new Error(`frame ${frame}: frozen while mapped at va ${va}`);
+    else {
+      // Harness: what a translation made from this read has seen (the lookup's GupPage).
+      cpu.walkCuts = revokeCuts(cpu, ptep);
+      cpu.walkGen = frameGen(cpu, frame);
+    }
   }
   yield* ptlUnlock(cpu, ptep);
   return frame;

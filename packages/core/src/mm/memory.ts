@@ -40,6 +40,7 @@
  * What a zap promises (check/revoke.ts): once its caller returns, no translation of any PTE in the
  * range — as the zap found it under the ptl, whoever cleared it — writes any more.
  */
+
 import {
   isSwapPte,
   pfnPte,
@@ -67,6 +68,7 @@ import {
   tlbFlushRmaps,
   tlbGatherMmu,
 } from './mmu-gather.ts';
+import { mmuNotifierInvalidateRangeEnd, mmuNotifierInvalidateRangeStart } from './mmu-notifier.ts';
 import { pageTryGet } from './page-alloc.ts';
 import {
   pmdAddrEnd,
@@ -172,14 +174,19 @@ export function* freeSwapAndCache(cpu: Cpu, slot: number): Step {
   yield* anonFolioPut(cpu, frame); // drops it from the swap cache if it is the page's last use
 }
 
-/** unmap_page_range over [start, end) of mm: zap_pte_range per pte page. Returns the PTEs zapped. */
+/**
+ * unmap_page_range over [start, end) of mm: zap_pte_range per pte page, inside the secondary MMUs'
+ * invalidate_range_start/end (unmap_vmas, zap_page_range_single). Returns the PTEs zapped.
+ */
 export function* unmapPageRange(cpu: Cpu, tlb: MmuGather, mm: number, start: number, end: number): Step<number> {
   let zapped = 0;
+  yield* mmuNotifierInvalidateRangeStart(cpu, mm, start, end);
   for (let va = start; va < end; ) {
     const next = pmdAddrEnd(va, end);
     zapped += yield* zapPteRange(cpu, tlb, mm, va, next);
     va = next;
   }
+  yield* mmuNotifierInvalidateRangeEnd(cpu, mm);
   return zapped;
 }
 

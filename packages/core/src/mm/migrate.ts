@@ -22,6 +22,7 @@
  * The model migrates synchronously (MIGRATE_SYNC: no TTU_BATCH_FLUSH), as the 2013 kernels of
  * 20841405940e did; the batched variant's flush is reclaim's (tlb-batch.ts).
  */
+
 import {
   isMigrationPte,
   makeMigrationPte,
@@ -42,7 +43,7 @@ import { POINT, type Step } from '../mem/step.ts';
 import { findLockPage } from './filemap.ts';
 import { ptlLock, ptlUnlock, trylockPage, unlockPage, waitOnPageLocked } from './locks.ts';
 import { allocPage, freePage, pagePut, pageRefFreeze, pageRefUnfreeze, pageTryGet } from './page-alloc.ts';
-import { pteOffsetMap, ptepClearFlush, ptepGet } from './pgtable.ts';
+import { pteOffsetMap, ptepClearFlushNotify, ptepGet } from './pgtable.ts';
 import { pageMapped, pageVmaMappedWalk } from './rmap.ts';
 
 /** Migrate file page `index` to a new frame. Returns whether it moved (false: not cached, or no free frame). */
@@ -100,18 +101,24 @@ export function* migratePage(cpu: Cpu, index: number): Step<boolean> {
  */
 function* tryToMigrate(cpu: Cpu, frame: number): Step {
   const page = cpu.layout.page(frame);
-  yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep) {
-    const pteval = yield* ptepClearFlush(cpu, mm, va, ptep);
-    if (pteDirty(pteval)) {
+  yield* pageVmaMappedWalk(
+    cpu,
+    frame,
+    function* (mm, va, ptep) {
+      const pteval = yield* ptepClearFlushNotify(cpu, mm, va, ptep);
+      if (pteDirty(pteval)) {
+        yield POINT;
+        cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
+      }
+      const entry = { pfn: frame, write: pteWrite(pteval), young: pteYoung(pteval), dirty: pteDirty(pteval) };
+      yield* cpu.pv.setPteAt(ptep, makeMigrationPte(entry));
+      cpu.noteWriter(ptep, WRITER_MIGRATE);
       yield POINT;
-      cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
-    }
-    const entry = { pfn: frame, write: pteWrite(pteval), young: pteYoung(pteval), dirty: pteDirty(pteval) };
-    yield* cpu.pv.setPteAt(ptep, makeMigrationPte(entry));
-    cpu.noteWriter(ptep, WRITER_MIGRATE);
-    yield POINT;
-    cpu.mem.add(page + PG_MAPCOUNT, -1);
-  });
+      cpu.mem.add(page + PG_MAPCOUNT, -1);
+    },
+    -1,
+    true,
+  );
 }
 
 /**

@@ -53,6 +53,7 @@ import { POINT, type Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { type MmuGather, tlbFinishMmu, tlbGatherMmu } from './mmu-gather.ts';
+import { withInvalidateRange } from './mmu-notifier.ts';
 import { pmdAddrEnd, pteOffsetMap, ptepGet, ptepModifyProtCommit, ptepModifyProtStart } from './pgtable.ts';
 import { flushTlbBatchedPending } from './tlb-batch.ts';
 import { findVma, VM_READ, VM_SHARED, VM_WRITE, vmaSetPageProt } from './vma.ts';
@@ -160,7 +161,8 @@ export function* changeProtection(
   let pages = 0;
   for (let va = start; va < end; ) {
     const next = pmdAddrEnd(va, end);
-    pages += yield* changePteRange(cpu, mm, va, next, newprot, cpFlags, tlb);
+    // change_pmd_range: secondary MMUs hear of each pmd's range (mmu_notifier_invalidate_range_start).
+    pages += yield* withInvalidateRange(cpu, mm, va, next, changePteRange(cpu, mm, va, next, newprot, cpFlags, tlb));
     va = next;
   }
   // BUG(mprotect-no-flush): the PTEs changed, the TLBs keep the old translations.

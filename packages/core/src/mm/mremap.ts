@@ -32,6 +32,7 @@
  * and the seed's (2.6.22, the 2007 contract): `pte = ptep_clear_flush(vma, old_addr, old_pte)`
  * per PTE — each moved PTE's flush inside the loop, under both ptls.
  */
+
 import { pteNone, ptePresent } from '../arch/x86/pte.ts';
 import { flushTlbRange } from '../arch/x86/tlb.ts';
 import { beginRevoke, coverRevoked, endRevoke } from '../check/revoke.ts';
@@ -42,6 +43,7 @@ import { POINT, type Step } from '../mem/step.ts';
 import { lazyMmuModeDisable, lazyMmuModeEnable } from './lazy-mmu.ts';
 import { mmapWriteLock, mmapWriteUnlock, ptlLock, ptlUnlock } from './locks.ts';
 import { unmapVma, vmaInsert } from './mmap.ts';
+import { withInvalidateRange } from './mmu-notifier.ts';
 import { pteOffsetMap, ptepClearFlush, ptepGet } from './pgtable.ts';
 import { flushTlbBatchedPending } from './tlb-batch.ts';
 import { findVma } from './vma.ts';
@@ -90,8 +92,15 @@ function* rangeFree(cpu: Cpu, mm: number, start: number, len: number): Step<bool
   return true;
 }
 
-/** move_page_tables: move_ptes over each stretch that lies in one old and one new pte page. */
+/**
+ * move_page_tables: move_ptes over each stretch that lies in one old and one new pte page, inside
+ * the secondary MMUs' invalidate_range_start/end of the old range.
+ */
 function* movePageTables(cpu: Cpu, mm: number, oldStart: number, newStart: number, len: number): Step {
+  yield* withInvalidateRange(cpu, mm, oldStart, oldStart + len, movePtesRange(cpu, mm, oldStart, newStart, len));
+}
+
+function* movePtesRange(cpu: Cpu, mm: number, oldStart: number, newStart: number, len: number): Step {
   for (let off = 0; off < len; ) {
     const oldVa = oldStart + off;
     const newVa = newStart + off;

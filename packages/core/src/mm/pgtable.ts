@@ -27,6 +27,7 @@ import { PTRS_PER_PTE } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 import { enterLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 import { ptlLock, ptlUnlock } from './locks.ts';
+import { mmuNotifierInvalidatePage } from './mmu-notifier.ts';
 
 /**
  * pmd_addr_end(addr, end): where the stretch of [va, end) in va's pte page ends — the bound of one
@@ -101,6 +102,20 @@ export function* ptepClearFlush(cpu: Cpu, mm: number, va: number, ptep: number):
   // BUG(clear-flush-no-flush): the PTE is cleared, the TLBs are not: a cached W+D translation keeps
   // writing the page without setting D again.
   if ((yield* pteAccessible(cpu, mm, pte)) && !cpu.bugs.clearFlushNoFlush) yield* flushTlbPage(cpu, mm, va);
+  endRevoke(cpu, outer);
+  return pte;
+}
+
+/**
+ * ptep_clear_flush_notify (include/linux/mmu_notifier.h, 2.6.27): ptep_clear_flush, and under the
+ * 2008 contract invalidate_page to the mm's secondary MMUs, under the ptl, once the PTE is gone
+ * (today the caller brackets the change with invalidate_range_start/end instead). One call for the
+ * harness: secondary translations are revoked when the notify is done.
+ */
+export function* ptepClearFlushNotify(cpu: Cpu, mm: number, va: number, ptep: number): Step<number> {
+  const outer = beginRevoke(cpu);
+  const pte = yield* ptepClearFlush(cpu, mm, va, ptep);
+  if (cpu.contract === 2007) yield* mmuNotifierInvalidatePage(cpu, mm, va);
   endRevoke(cpu, outer);
   return pte;
 }

@@ -14,6 +14,10 @@
  *
  * Returns whether any PTE was cleaned: the caller then marks the page dirty (a writable PTE counts,
  * since it may have been written).
+ *
+ * Secondary MMUs hear of it per mapping: today invalidate_range_start/end around the PTE's ptl
+ * section (page_vma_mapped_walk with `notify`); in 2008 ptep_clear_flush_notify, under the ptl.
+ * Then, whether or not a PTE mapped it, the seed's export notifier (mm/export-notifier.ts).
  */
 
 import {
@@ -27,6 +31,7 @@ import {
   pteWrite,
   pteWrprotect,
 } from '../arch/x86/pte.ts';
+import { beginRevoke, endRevoke } from '../check/revoke.ts';
 import { WRITER_MKCLEAN, WRITER_UNMAP } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
@@ -46,22 +51,38 @@ import {
   VMA_START,
 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
+import { exportNotifierInvalidatePage } from './export-notifier.ts';
 import { anonVmaLockRead, anonVmaUnlockRead, iMmapLockRead, iMmapUnlockRead } from './locks.ts';
-import { pteOffsetMapLock, ptepClearFlush, ptepClearFlushYoung, ptepGet, pteUnmapUnlock } from './pgtable.ts';
+import {
+  mmuNotifierClearFlushYoung,
+  mmuNotifierInvalidatePage,
+  mmuNotifierInvalidateRangeEnd,
+  mmuNotifierInvalidateRangeStart,
+} from './mmu-notifier.ts';
+import { pteOffsetMapLock, ptepClearFlushNotify, ptepClearFlushYoung, ptepGet, pteUnmapUnlock } from './pgtable.ts';
 import { swapDuplicate } from './swap-state.ts';
 import { setTlbUbcFlushPending } from './tlb-batch.ts';
 
 export function* pageMkclean(cpu: Cpu, frame: number): Step<boolean> {
-  if (!(yield* pageMapped(cpu, frame))) return false;
+  const outer = beginRevoke(cpu); // harness: the call whose return completes what it revoked
   let ret = false;
-  yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep, pte) {
-    if (!pteDirty(pte) && !pteWrite(pte)) return;
-    let entry = yield* ptepClearFlush(cpu, mm, va, ptep);
-    entry = pteMkclean(pteWrprotect(entry));
-    yield* cpu.pv.setPteAt(ptep, entry);
-    cpu.noteWriter(ptep, WRITER_MKCLEAN);
-    ret = true;
-  });
+  if (yield* pageMapped(cpu, frame))
+    yield* pageVmaMappedWalk(
+      cpu,
+      frame,
+      function* (mm, va, ptep, pte) {
+        if (!pteDirty(pte) && !pteWrite(pte)) return;
+        let entry = yield* ptepClearFlushNotify(cpu, mm, va, ptep);
+        entry = pteMkclean(pteWrprotect(entry));
+        yield* cpu.pv.setPteAt(ptep, entry);
+        cpu.noteWriter(ptep, WRITER_MKCLEAN);
+        ret = true;
+      },
+      -1,
+      true,
+    );
+  yield* exportNotifierInvalidatePage(cpu, frame);
+  endRevoke(cpu, outer);
   return ret;
 }
 
@@ -78,8 +99,10 @@ export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
   let referenced = 0;
   cpu.stats.agingScans++;
   if (!(yield* pageMapped(cpu, frame))) return 0;
-  yield* pageVmaMappedWalk(cpu, frame, function* (_mm, _va, ptep, pte) {
-    if (yield* ptepClearFlushYoung(cpu, ptep, pte)) referenced++;
+  yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep, pte) {
+    // ptep_clear_flush_young_notify: the PTE's A, and the secondary MMU's.
+    const young = yield* ptepClearFlushYoung(cpu, ptep, pte);
+    if ((yield* mmuNotifierClearFlushYoung(cpu, mm, va)) || young) referenced++;
   });
   cpu.stats.youngCleared += referenced;
   return referenced;
@@ -98,6 +121,9 @@ export function* pageReferenced(cpu: Cpu, frame: number): Step<number> {
  * clear and the next access faults in a new zero page — unless the PTE was dirty or the page is
  * (written since MADV_FREE): then the PTE goes back as it was and the page is swap-backed again
  * (folio_set_swapbacked), kept. Returns whether it unmapped any PTE (and did not put it back).
+ *
+ * Secondary MMUs hear of it as page_mkclean's tell them, the export notifier after the PTEs are
+ * gone (seed 003: "after ptes are modified or removed").
  */
 export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step<boolean> {
   const page = cpu.layout.page(frame);
@@ -110,39 +136,50 @@ export function* tryToUnmap(cpu: Cpu, frame: number, batchFlush: boolean): Step<
   yield POINT;
   const slot = cpu.mem.load(page + PG_SWAP); // page_swap_entry (folio->swap)
   let unmapped = false;
-  yield* pageVmaMappedWalk(cpu, frame, function* (mm, va, ptep) {
-    let pteval: number;
-    if (batchFlush) {
-      pteval = yield* cpu.pv.ptepGetAndClear(ptep);
-      yield* setTlbUbcFlushPending(cpu, mm, pteval);
-    } else pteval = yield* ptepClearFlush(cpu, mm, va, ptep);
-    cpu.noteWriter(ptep, WRITER_UNMAP);
-    if (pteDirty(pteval)) {
-      yield POINT;
-      cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
-    }
-    if (lazyfree) {
-      yield POINT;
-      if (cpu.mem.load(page + PG_FLAGS) & PG_dirty) {
-        // Redirtied: "Remap the page to page table" and keep it.
-        yield* cpu.pv.setPteAt(ptep, pteval);
+  // BUG(export-notify-before-unmap): the device is told while the PTEs still map the page; it
+  // exports it again from them, and nothing tells it once they are gone.
+  if (cpu.bugs.exportNotifyBeforeUnmap) yield* exportNotifierInvalidatePage(cpu, frame);
+  yield* pageVmaMappedWalk(
+    cpu,
+    frame,
+    function* (mm, va, ptep) {
+      let pteval: number;
+      if (batchFlush) {
+        pteval = yield* cpu.pv.ptepGetAndClear(ptep);
+        yield* setTlbUbcFlushPending(cpu, mm, pteval);
+        if (cpu.contract === 2007) yield* mmuNotifierInvalidatePage(cpu, mm, va);
+      } else pteval = yield* ptepClearFlushNotify(cpu, mm, va, ptep);
+      cpu.noteWriter(ptep, WRITER_UNMAP);
+      if (pteDirty(pteval)) {
         yield POINT;
-        cpu.mem.and(page + PG_FLAGS, ~PG_lazyfree); // folio_set_swapbacked
-        cpu.stats.lazyfreeRedirtied++;
-        return;
+        cpu.mem.or(page + PG_FLAGS, PG_dirty); // folio_mark_dirty
       }
-    } else if (anon) {
-      yield* swapDuplicate(cpu, slot);
-      yield* cpu.pv.setPteAt(ptep, makeSwapPte(slot));
-      // folio_try_share_anon_rmap_pte: the page's exclusivity moves to the swap PTE (the model
-      // recounts it at swap-in: mm/fault.ts swapExclusive).
+      if (lazyfree) {
+        yield POINT;
+        if (cpu.mem.load(page + PG_FLAGS) & PG_dirty) {
+          // Redirtied: "Remap the page to page table" and keep it.
+          yield* cpu.pv.setPteAt(ptep, pteval);
+          yield POINT;
+          cpu.mem.and(page + PG_FLAGS, ~PG_lazyfree); // folio_set_swapbacked
+          cpu.stats.lazyfreeRedirtied++;
+          return;
+        }
+      } else if (anon) {
+        yield* swapDuplicate(cpu, slot);
+        yield* cpu.pv.setPteAt(ptep, makeSwapPte(slot));
+        // folio_try_share_anon_rmap_pte: the page's exclusivity moves to the swap PTE (the model
+        // recounts it at swap-in: mm/fault.ts swapExclusive).
+        yield POINT;
+        cpu.mem.and(page + PG_FLAGS, ~PG_anon_exclusive);
+      }
       yield POINT;
-      cpu.mem.and(page + PG_FLAGS, ~PG_anon_exclusive);
-    }
-    yield POINT;
-    cpu.mem.add(page + PG_MAPCOUNT, -1);
-    unmapped = true;
-  });
+      cpu.mem.add(page + PG_MAPCOUNT, -1);
+      unmapped = true;
+    },
+    -1,
+    true,
+  );
+  if (!cpu.bugs.exportNotifyBeforeUnmap) yield* exportNotifierInvalidatePage(cpu, frame);
   return unmapped;
 }
 
@@ -157,14 +194,37 @@ export function* pageMapped(cpu: Cpu, frame: number): Step<boolean> {
  * `frame`, under the PTE's ptl, `one(mm, va, ptep, pte, vma)` when the PTE maps `frame`
  * (present, PROT_NONE included) — or, given `migrationOf` (PVMW_MIGRATION), when it holds a
  * migration entry for that frame. `pte` is the value just read under the ptl.
+ *
+ * `notify`: the caller changes the PTE — today's try_to_unmap_one, page_mkclean_one and
+ * try_to_migrate_one bracket each mapping with mmu_notifier_invalidate_range_start/end, outside
+ * the ptl (2025 contract; the 2008 form notifies under the ptl: ptepClearFlushNotify).
  */
 export function* pageVmaMappedWalk(
   cpu: Cpu,
   frame: number,
   one: (mm: number, va: number, ptep: number, pte: number, vma: number) => Step,
   migrationOf = -1,
+  notify = false,
 ): Step {
+  const ranges = notify && cpu.contract === 2025;
   yield* rmapWalk(cpu, frame, function* (mm, va, vma) {
+    if (ranges) yield* mmuNotifierInvalidateRangeStart(cpu, mm, va, va + 1);
+    yield* mappedOne(cpu, frame, mm, va, vma, one, migrationOf);
+    if (ranges) yield* mmuNotifierInvalidateRangeEnd(cpu, mm);
+  });
+}
+
+/** page_vma_mapped_walk's step for one mapping: under its ptl, `one` if the PTE maps the page. */
+function* mappedOne(
+  cpu: Cpu,
+  frame: number,
+  mm: number,
+  va: number,
+  vma: number,
+  one: (mm: number, va: number, ptep: number, pte: number, vma: number) => Step,
+  migrationOf: number,
+): Step {
+  {
     const ptep = yield* pteOffsetMapLock(cpu, mm, va);
     if (ptep < 0) return;
     yield POINT;
@@ -175,7 +235,7 @@ export function* pageVmaMappedWalk(
         : isMigrationPte(pte) && migrationEntry(pte).pfn === migrationOf;
     if (maps) yield* one(mm, va, ptep, pte, vma);
     yield* pteUnmapUnlock(cpu, ptep);
-  });
+  }
 }
 
 /**

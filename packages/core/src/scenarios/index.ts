@@ -1,4 +1,5 @@
 /** The scenarios by name: the only list of them. */
+import { exportNotifier } from './export-notifier.ts';
 import { forkCow } from './fork-cow.ts';
 import { gupCow } from './gup-cow.ts';
 import { lazyCtxsw } from './lazy-ctxsw.ts';
@@ -7,6 +8,7 @@ import { migrateProt } from './migrate-prot.ts';
 import { mprotectDirty } from './mprotect-dirty.ts';
 import { mremapMove } from './mremap-move.ts';
 import { munmapDirty } from './munmap-dirty.ts';
+import { notifierKvm } from './notifier-kvm.ts';
 import { reclaimMprotect } from './reclaim-mprotect.ts';
 import { reclaimSwap } from './reclaim-swap.ts';
 import { remapPfn } from './remap-pfn.ts';
@@ -26,6 +28,8 @@ export const SCENARIOS: readonly Scenario[] = [
   remapPfn,
   forkCow,
   gupCow,
+  notifierKvm,
+  exportNotifier,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

@@ -6,7 +6,7 @@
  * the final writeback and the no-lost-dirty oracle.
  */
 
-import { _PAGE_ACCESSED, pfnPte } from '../arch/x86/pte.ts';
+import { _PAGE_ACCESSED, PAGE_READONLY, PAGE_SHARED, pfnPte } from '../arch/x86/pte.ts';
 import { leaveMm } from '../arch/x86/tlb.ts';
 import { checkNoLeakedFrames } from '../check/leak.ts';
 import { checkNoLostDirty } from '../check/oracle.ts';
@@ -107,6 +107,19 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
     kinds: ['stale-write'],
   },
   {
+    id: 'secondary-stale-write',
+    expect: 'forbidden',
+    description: "a write through a secondary MMU's translation after the invalidation that covers it returned",
+    kinds: ['secondary-stale-write'],
+  },
+  {
+    id: 'secondary-stale-read',
+    expect: 'forbidden',
+    description:
+      "a read through a secondary MMU's translation of a frame its PTE no longer maps, after that change completed",
+    kinds: ['secondary-stale-read'],
+  },
+  {
     id: 'bad-commit',
     expect: 'forbidden',
     description: 'a commit changed more than protection, or landed over a software change',
@@ -127,6 +140,8 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
       'lock-order',
       'lock-nesting',
       'pte-unlocked',
+      'notifier-lock',
+      'notifier-unpaired',
       'sleep-in-atomic',
       'lazy-ctxsw-reenter',
       'deadlock',
@@ -205,6 +220,38 @@ function setup(i32: Int32Array, layout: Layout, fileFlags: number, vmFlags: numb
   // Populated with vm_page_prot, clean: the first write of each must set D (or, write-notified,
   // fault).
   populate(i32, layout, pageProt, 0);
+}
+
+/**
+ * A private and a shared mapping of the same file pages: the private VMA (flags `privateFlags`,
+ * its PTEs read-only as a read fault leaves them) over [0, half), file page f at virtual page f;
+ * the shared one, writable, over [half, pages) at half + f. File pages [half, pages) are cached and
+ * unmapped. A write to the private half breaks COW (do_wp_page, or do_cow_fault after a zap).
+ */
+export function privateAndSharedSetup(privateFlags: number): Scenario['setup'] {
+  return (i32, layout) => {
+    const { pages } = layout.config;
+    if (pages < 2 || pages % 2 !== 0) throw new RangeError(`this scenario needs an even number of pages, got ${pages}`);
+    const half = pages / 2;
+    const file = layout.file;
+    setupTables(i32, layout);
+    const vmas = [
+      { start: 0, end: half, flags: privateFlags, pgoff: 0, pageProt: PAGE_READONLY, file },
+      { start: half, end: pages, flags: VM_READ | VM_WRITE | VM_SHARED, pgoff: 0, pageProt: PAGE_SHARED, file },
+    ];
+    for (const [i, v] of vmas.entries()) Atomics.store(i32, file + FILE_MMAPS + i, setupVma(i32, layout, v, i));
+    Atomics.store(i32, file + FILE_NR_MMAPS, vmas.length);
+    Atomics.store(i32, file + FILE_NR_PAGES, pages);
+    for (let f = 0; f < pages; f++) {
+      Atomics.store(i32, file + FILE_PAGES + f, f);
+      Atomics.store(i32, layout.page(f) + PG_INDEX, f);
+    }
+    for (let f = 0; f < half; f++) {
+      Atomics.store(i32, layout.ptep(f), pfnPte(f, PAGE_READONLY));
+      Atomics.store(i32, layout.ptep(half + f), pfnPte(f, PAGE_SHARED));
+      Atomics.store(i32, layout.page(f) + PG_MAPCOUNT, 2);
+    }
+  };
 }
 
 /**
