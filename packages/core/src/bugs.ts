@@ -34,6 +34,9 @@ export interface BugFlags {
   exportNotifyBeforeUnmap: boolean;
   exportDirtyDropped: boolean;
   wpNoNotify: boolean;
+  notifierStartUnderPtl: boolean;
+  exportNotifyUnlocked: boolean;
+  notifierEndMissing: boolean;
 }
 
 export interface BugInfo {
@@ -400,6 +403,36 @@ export const BUGS: readonly BugInfo[] = [
       'the gap seed 003 names, as posted: do_wp_page breaks COW with ptep_clear_flush_notify, whose invalidate_page the export device does not listen to, and calls no export notifier — the device keeps reading the page-cache page while the process now maps its private copy (the fix: export_notifier for the old page once the ptl is dropped, page locked)',
   },
   {
+    name: 'notifier-start-under-ptl',
+    kind: 'sleep-in-atomic',
+    flag: 'notifierStartUnderPtl',
+    backends: ['native', 'xen'],
+    scenario: 'export-notifier',
+    contract: 2025,
+    description:
+      'synthetic: wp_page_copy starts its mmu_notifier range after taking the pte lock — invalidate_range_start may sleep (its subscribers take sleeping locks, wait for devices), so it must be called before the ptl',
+  },
+  {
+    name: 'export-notify-unlocked',
+    kind: 'notifier-lock',
+    flag: 'exportNotifyUnlocked',
+    backends: ['native', 'xen'],
+    scenario: 'export-notifier',
+    contract: 2007,
+    description:
+      "synthetic: do_wp_page's export notifier for the old page called without the page lock — the contract seed 003 gives the callee (invalidate_page runs with the page locked, so it cannot race an export of the same page)",
+  },
+  {
+    name: 'notifier-end-missing',
+    kind: 'notifier-unpaired',
+    flag: 'notifierEndMissing',
+    backends: ['native', 'xen'],
+    scenario: 'notifier-kvm',
+    contract: 2025,
+    description:
+      "synthetic: unmap_page_range skips mmu_notifier_invalidate_range_end when it zapped nothing — the interval's sequence stays odd and every later secondary fault waits in mmu_interval_read_begin for ever",
+  },
+  {
     name: 'export-dirty-dropped',
     kind: 'lost-dirty',
     flag: 'exportDirtyDropped',
@@ -442,6 +475,9 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   exportNotifyBeforeUnmap: false,
   exportDirtyDropped: false,
   wpNoNotify: false,
+  notifierStartUnderPtl: false,
+  exportNotifyUnlocked: false,
+  notifierEndMissing: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

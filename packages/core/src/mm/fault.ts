@@ -574,8 +574,11 @@ function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number, anonOld
   // Secondary MMUs: today a range around the ptl section; in 2008 ptep_clear_flush_notify.
   const outer = beginRevoke(cpu); // harness: the COW completes once the export device is told too
   const ranges = cpu.contract === 2025;
-  if (ranges) yield* mmuNotifierInvalidateRangeStart(cpu, fault.mm, va, va + 1);
+  // BUG(notifier-start-under-ptl): the range is started with the ptl already held — its
+  // subscribers may sleep there.
+  if (ranges && !cpu.bugs.notifierStartUnderPtl) yield* mmuNotifierInvalidateRangeStart(cpu, fault.mm, va, va + 1);
   yield* ptlLock(cpu, ptep);
+  if (ranges && cpu.bugs.notifierStartUnderPtl) yield* mmuNotifierInvalidateRangeStart(cpu, fault.mm, va, va + 1);
   yield POINT;
   const same = ptepGet(cpu, ptep) === orig;
   if (same) {
@@ -595,10 +598,11 @@ function* wpPageCopy(cpu: Cpu, fault: Fault, ptep: number, orig: number, anonOld
   if (ranges) yield* mmuNotifierInvalidateRangeEnd(cpu, fault.mm);
   // The gap seed 003 names: an export device mapping the old page is told — once the ptl is
   // dropped, so the notifier may run with the page locked. BUG(wp-no-notify): not at all.
+  // BUG(export-notify-unlocked): the notifier without the page lock its contract promises.
   if (same && !cpu.bugs.wpNoNotify && (yield* pageExported(cpu, old))) {
-    yield* lockPage(cpu, old);
+    if (!cpu.bugs.exportNotifyUnlocked) yield* lockPage(cpu, old);
     yield* exportNotifierInvalidatePage(cpu, old);
-    yield* unlockPage(cpu, old);
+    if (!cpu.bugs.exportNotifyUnlocked) yield* unlockPage(cpu, old);
   }
   endRevoke(cpu, outer);
   if (!same) yield* freePage(cpu, frame); // never published

@@ -16,7 +16,7 @@
  */
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Step } from '../mem/step.ts';
-import { zapPageRangeSingle } from '../mm/memory.ts';
+import { MADV_DONTNEED, madvise } from '../mm/madvise.ts';
 import { shrinkPageList } from '../mm/vmscan.ts';
 import type { Scenario } from './scenario.ts';
 import { secondaryAgainst, secondaryOutcomes, secondarySetup } from './secondary.ts';
@@ -59,6 +59,6 @@ function* hostOne(cpu: Cpu): Step {
   if (r < RECLAIM_SHARE) yield* shrinkPageList(cpu, randomRun(cpu));
   else if (r < RECLAIM_SHARE + ZAP_SHARE) {
     const run = randomRun(cpu);
-    yield* zapPageRangeSingle(cpu, cpu.layout.mm(0), run[0], run[run.length - 1] + 1);
+    yield* madvise(cpu, cpu.layout.mm(0), run[0], run[run.length - 1] + 1, MADV_DONTNEED);
   } else yield* cleanOne(cpu);
 }
