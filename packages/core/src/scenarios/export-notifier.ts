@@ -25,7 +25,13 @@ import { VM_MAYWRITE, VM_READ, VM_SHARED, VM_WRITE } from '../mm/vma.ts';
 import { shrinkPageList } from '../mm/vmscan.ts';
 import type { Scenario } from './scenario.ts';
 import { secondaryAgainst, secondaryOutcomes, secondarySetup } from './secondary.ts';
-import { cleanOne, finalWritebackCheck, privateAndSharedSetup, randomRun } from './shared-file.ts';
+import {
+  cleanOne,
+  FILE_RECLAIM_OUTCOMES,
+  finalWritebackCheck,
+  privateAndSharedSetup,
+  randomRun,
+} from './shared-file.ts';
 import { userAccess } from './user.ts';
 
 /**
@@ -51,18 +57,7 @@ export const exportNotifier: Scenario = {
       description: 'page_mkclean or try_to_unmap called the export notifier for an exported page',
       count: (c) => c.exportNotifies,
     },
-    {
-      id: 'reclaimed',
-      expect: 'acceptable',
-      description: 'reclaim dropped a clean page and freed it',
-      count: (c) => c.reclaimed,
-    },
-    {
-      id: 'refaulted',
-      expect: 'acceptable',
-      description: 'a fault read a dropped page back in',
-      count: (c) => c.refaults,
-    },
+    ...FILE_RECLAIM_OUTCOMES,
   ]),
   ...secondaryAgainst('export', hostOne, { op: 'host', both: 'mprotect+host' }, flipShared),
   setup: secondarySetup('export', privateAndSharedSetup(VM_READ | VM_WRITE | VM_MAYWRITE)),

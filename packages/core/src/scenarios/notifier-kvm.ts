@@ -20,7 +20,7 @@ import { MADV_DONTNEED, madvise } from '../mm/madvise.ts';
 import { shrinkPageList } from '../mm/vmscan.ts';
 import type { Scenario } from './scenario.ts';
 import { secondaryAgainst, secondaryOutcomes, secondarySetup } from './secondary.ts';
-import { cleanOne, finalWritebackCheck, randomRun } from './shared-file.ts';
+import { cleanOne, FILE_RECLAIM_OUTCOMES, finalWritebackCheck, randomRun } from './shared-file.ts';
 
 /** The host CPU's mix: write back or age one page; reclaim a run; zap a run. */
 const RECLAIM_SHARE = 0.3;
@@ -35,20 +35,7 @@ export const notifierKvm: Scenario = {
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 3 },
-  outcomes: secondaryOutcomes([
-    {
-      id: 'reclaimed',
-      expect: 'acceptable',
-      description: 'reclaim dropped a clean page and freed it',
-      count: (c) => c.reclaimed,
-    },
-    {
-      id: 'refaulted',
-      expect: 'acceptable',
-      description: 'a fault read a dropped page back in',
-      count: (c) => c.refaults,
-    },
-  ]),
+  outcomes: secondaryOutcomes([...FILE_RECLAIM_OUTCOMES]),
   ...secondaryAgainst('kvm', hostOne, { op: 'host', both: 'mprotect+host' }),
   setup: secondarySetup('kvm'),
   finalCheck: finalWritebackCheck,

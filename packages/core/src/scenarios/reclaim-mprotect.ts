@@ -24,6 +24,7 @@ import { shrinkPageList } from '../mm/vmscan.ts';
 import type { Scenario } from './scenario.ts';
 import {
   cleanOne,
+  FILE_RECLAIM_OUTCOMES,
   finalWritebackCheck,
   mprotectAgainst,
   PENDING_FLUSHED,
@@ -43,18 +44,7 @@ export const reclaimMprotect: Scenario = {
   modelDefaults: { cpus: 2, mmus: 1, pages: 2 },
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
   outcomes: sharedFileOutcomes([
-    {
-      id: 'reclaimed',
-      expect: 'acceptable',
-      description: 'reclaim dropped a clean page and freed it',
-      count: (c) => c.reclaimed,
-    },
-    {
-      id: 'refaulted',
-      expect: 'acceptable',
-      description: 'a fault read a dropped page back in',
-      count: (c) => c.refaults,
-    },
+    ...FILE_RECLAIM_OUTCOMES,
     {
       id: 'deferred-window',
       expect: 'interesting',

@@ -166,6 +166,22 @@ export const DEFERRED_WINDOW: Outcome = {
   count: (c) => c.staleWindowWrites,
 };
 
+/** What reclaim of the file's pages shows: a clean page dropped and freed, and read back in later. */
+export const FILE_RECLAIM_OUTCOMES: readonly Outcome[] = [
+  {
+    id: 'reclaimed',
+    expect: 'acceptable',
+    description: 'reclaim dropped a clean page and freed it',
+    count: (c) => c.reclaimed,
+  },
+  {
+    id: 'refaulted',
+    expect: 'acceptable',
+    description: 'a fault read a dropped page back in',
+    count: (c) => c.refaults,
+  },
+];
+
 /** What flush_tlb_batched_pending did, for scenarios where reclaim defers its flush. */
 export const PENDING_FLUSHED: Outcome = {
   id: 'pending-flushed',

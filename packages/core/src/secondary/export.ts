@@ -39,27 +39,22 @@ import {
 } from '../mm/mmu-notifier.ts';
 import { pteOffsetMap, ptepGet } from '../mm/pgtable.ts';
 import {
+  accessOrFault,
   mkSpte,
   SPTE_A,
   SPTE_W,
-  secondaryAccess,
   secondaryFlush,
   secondaryLock,
+  secondaryRaced,
   secondaryUnlock,
   setPageDirty,
   sptePfn,
   zapSpte,
 } from './spte.ts';
 
-const MAX_FAULT_RETRIES = 8;
-
 /** A remote access to exported page `va`: through the device's mapping, or an export and again. */
-export function* exportAccess(cpu: Cpu, va: number, write: boolean): Step<boolean> {
-  for (let i = 0; i < MAX_FAULT_RETRIES; i++) {
-    if (yield* secondaryAccess(cpu, va, write, false)) return true;
-    if (!(yield* exportPage(cpu, va, write))) return false;
-  }
-  return false;
+export function exportAccess(cpu: Cpu, va: number, write: boolean): Step<boolean> {
+  return accessOrFault(cpu, va, write, false, exportPage);
 }
 
 /** Export `va` (see the file's comment): false when the owner has no page there to give. */
@@ -68,7 +63,7 @@ function* exportPage(cpu: Cpu, va: number, write: boolean): Step<boolean> {
   const mm = layout.mm(0);
   cpu.stats.secondaryFaults++;
   const { seq, waited } = yield* mmuIntervalReadBegin(cpu, mm);
-  if (waited) raced(cpu);
+  if (waited) secondaryRaced(cpu);
   const got = yield* gupSecondary(cpu, mm, va, write);
   if (!got) return false;
   const { frame } = got;
@@ -90,7 +85,7 @@ function* exportPage(cpu: Cpu, va: number, write: boolean): Step<boolean> {
   }
   yield* secondaryUnlock(cpu);
   yield* gupPut(cpu, frame); // pins nothing
-  if (!install) raced(cpu);
+  if (!install) secondaryRaced(cpu);
   return true;
 }
 
@@ -108,10 +103,6 @@ function* stillMaps(cpu: Cpu, mm: number, va: number, frame: number, write: bool
   cpu.walkGen = frameGen(cpu, frame);
   yield* ptlUnlock(cpu, ptep);
   return ptePresent(pte) && ptePfn(pte) === frame && (!write || pteWrite(pte));
-}
-
-function raced(cpu: Cpu): void {
-  cpu.stats.secondaryRetries++;
 }
 
 /** One mapping of `frame` went (zapped): one less in the rmap. */

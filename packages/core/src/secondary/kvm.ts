@@ -26,29 +26,23 @@ import {
   registerSecondaryOps,
 } from '../mm/mmu-notifier.ts';
 import {
+  accessOrFault,
   mkSpte,
   SPTE_A,
   SPTE_D,
   SPTE_W,
-  secondaryAccess,
   secondaryFlush,
   secondaryLock,
+  secondaryRaced,
   secondaryUnlock,
   setPageDirty,
   sptePfn,
   zapSpte,
 } from './spte.ts';
 
-/** Faults and retries before the model gives an access up (the kernel loops; a retry needs a racing invalidation). */
-const MAX_FAULT_RETRIES = 8;
-
 /** A vCPU's read or write of guest page `va`: through its sPTE, or a fault that builds it and again. */
-export function* kvmAccess(cpu: Cpu, va: number, write: boolean): Step<boolean> {
-  for (let i = 0; i < MAX_FAULT_RETRIES; i++) {
-    if (yield* secondaryAccess(cpu, va, write, true)) return true;
-    if (!(yield* kvmPageFault(cpu, va, write))) return false;
-  }
-  return false;
+export function kvmAccess(cpu: Cpu, va: number, write: boolean): Step<boolean> {
+  return accessOrFault(cpu, va, write, true, kvmPageFault);
 }
 
 /** kvm_mmu_page_fault for `va`: false when the host has no page there to give (no VMA, or it refuses). */
@@ -57,7 +51,7 @@ function* kvmPageFault(cpu: Cpu, va: number, write: boolean): Step<boolean> {
   const mm = layout.mm(0);
   cpu.stats.secondaryFaults++;
   const { seq, waited } = yield* mmuIntervalReadBegin(cpu, mm);
-  if (waited) raced(cpu);
+  if (waited) secondaryRaced(cpu);
   const got = yield* gupSecondary(cpu, mm, va, write);
   if (!got) return false;
   yield* secondaryLock(cpu);
@@ -72,13 +66,8 @@ function* kvmPageFault(cpu: Cpu, va: number, write: boolean): Step<boolean> {
   }
   yield* secondaryUnlock(cpu);
   yield* gupPut(cpu, got.frame); // kvm_release_page_clean: the sPTE holds no reference
-  if (retry) raced(cpu);
+  if (retry) secondaryRaced(cpu);
   return true;
-}
-
-/** A fault that overlapped an invalidation: the window the sequence count closes. */
-function raced(cpu: Cpu): void {
-  cpu.stats.secondaryRetries++;
 }
 
 /** Zap the sPTEs of [start, end), push their dirty state to the pages, flush the vCPUs (mmu_lock held). */

@@ -136,3 +136,29 @@ export function* setPageDirty(cpu: Cpu, pfn: number): Step {
   yield POINT;
   cpu.mem.or(cpu.layout.page(pfn) + PG_FLAGS, PG_dirty);
 }
+
+/** Faults before the model gives an access up (the kernel loops; each retry needs a racing invalidation). */
+const MAX_FAULT_RETRIES = 8;
+
+/**
+ * A secondary agent's read or write of `va`: through its translation, or `fault` (which builds it,
+ * or returns false when the host has no page to give) and again.
+ */
+export function* accessOrFault(
+  cpu: Cpu,
+  va: number,
+  write: boolean,
+  dirtyInSpte: boolean,
+  fault: (cpu: Cpu, va: number, write: boolean) => Step<boolean>,
+): Step<boolean> {
+  for (let i = 0; i < MAX_FAULT_RETRIES; i++) {
+    if (yield* secondaryAccess(cpu, va, write, dirtyInSpte)) return true;
+    if (!(yield* fault(cpu, va, write))) return false;
+  }
+  return false;
+}
+
+/** A secondary fault that overlapped an invalidation: the window the sequence count closes. */
+export function secondaryRaced(cpu: Cpu): void {
+  cpu.stats.secondaryRetries++;
+}
