@@ -37,6 +37,8 @@ export interface BugFlags {
   notifierStartUnderPtl: boolean;
   exportNotifyUnlocked: boolean;
   notifierEndMissing: boolean;
+  svaInvalidateAtStart: boolean;
+  svaFlushSleeps: boolean;
 }
 
 export interface BugInfo {
@@ -442,6 +444,33 @@ export const BUGS: readonly BugInfo[] = [
     description:
       "synthetic: the export device's invalidate_page drops its mapping and its dirty bit instead of moving the dirty state to the page (set_page_dirty) — writeback after page_mkclean finds the page clean, and the device's writes never reach disk",
   },
+  {
+    name: 'sva-invalidate-at-start',
+    // The stale IOTLB entry is written through once the host call returned; its dirty state is in
+    // no PTE (it was cached with D), so writeback may first show it as data lost.
+    kind: 'stale-write',
+    alsoFoundAs: ['lost-dirty', 'write-after-free'],
+    flag: 'svaInvalidateAtStart',
+    backends: ['native', 'xen'],
+    scenario: 'notifier-sva',
+    contract: 2025,
+    // The window is a device walk between range_start and the PTE change: bound 1 reaches it within
+    // a hundred schedules, random orderings take thousands.
+    modelStrategy: 'dfs',
+    commit: '1af5a8109904 (the reason arch_invalidate_secondary_tlbs exists)',
+    description:
+      'the SVA driver flushes its IOTLB from invalidate_range_start, as a software-TLB subscriber would, instead of arch_invalidate_secondary_tlbs: the device walks the page table again between start and the PTE change, caches the entry about to be revoked, and nothing flushes it after',
+  },
+  {
+    name: 'sva-flush-sleeps',
+    kind: 'sleep-in-atomic',
+    flag: 'svaFlushSleeps',
+    backends: ['native', 'xen'],
+    scenario: 'notifier-sva',
+    contract: 2025,
+    description:
+      "synthetic: the SVA driver's arch_invalidate_secondary_tlbs waits for the IOTLB invalidation's completion by sleeping (wait_for_completion) instead of polling the queue — the callback runs from the TLB flush, often under the pte lock, and must not sleep",
+  },
 ];
 
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
@@ -478,6 +507,8 @@ export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   notifierStartUnderPtl: false,
   exportNotifyUnlocked: false,
   notifierEndMissing: false,
+  svaInvalidateAtStart: false,
+  svaFlushSleeps: false,
 });
 
 export function findBug(name: string): BugInfo | undefined {

@@ -82,4 +82,5 @@ export * from './scenarios/writenotify.ts';
 export * from './secondary/export.ts';
 export * from './secondary/kvm.ts';
 export * from './secondary/spte.ts';
+export * from './secondary/sva.ts';
 export * from './util/rand.ts';

@@ -1,20 +1,24 @@
 /**
  * mmu notifiers and the secondary MMU (seed 003), on one thread: the interval notifier's sequence
- * protocol step by step, what a KVM sPTE and an export mapping do when they are invalidated, and
- * the notifier rules of the checker — each correct sequence clean, each broken one reported with
+ * protocol step by step, what a KVM sPTE, an export mapping and an SVA device's IOTLB entry do when
+ * they are invalidated, and the notifier rules of the checker — each correct sequence clean, each broken one reported with
  * its kind. The zoo bugs are found end to end in packages/stress/test/notifier.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import {
+  ACCESS_OK,
   exportAccess,
   exportNotifierInvalidatePage,
+  flushTlbMmRange,
   kvmAccess,
+  leaveMm,
   lockPage,
   MN_ACTIVE,
   MN_INVALIDATE_SEQ,
   MNI_SEQ,
   mmapReadLock,
   mmapReadUnlock,
+  mmuAccess,
   mmuIntervalReadBegin,
   mmuIntervalReadRetry,
   mmuNotifierInvalidateRangeEnd,
@@ -28,12 +32,14 @@ import {
   SPTE_D,
   SPTE_W,
   secondaryAccess,
+  svaUnbind,
   unlockPage,
+  userAccess,
 } from '../src/index.ts';
 import { machine, type Rig, run, Stepper } from './helpers.ts';
 
 /** notifier-kvm's (or export-notifier's) world: cpu0, cpu1, and the secondary's agent mmu0. */
-function rig(scenario: 'notifier-kvm' | 'export-notifier', bug?: string): Rig {
+function rig(scenario: 'notifier-kvm' | 'export-notifier' | 'notifier-sva', bug?: string): Rig {
   return machine('native', { cpus: 2, mmus: 1, pages: 4 }, bug, { scenario, contract: 2025 });
 }
 
@@ -155,6 +161,75 @@ describe('the export device (seed 003)', () => {
   }
 });
 
+/** notifier-sva's world, the device's agent (mmu0) out of the mm's cpumask as its program puts it. */
+function svaRig(bug?: string): Rig {
+  const m = rig('notifier-sva', bug);
+  run(leaveMm(m.cpus[2], m.layout.mm(0)));
+  return m;
+}
+
+describe('the SVA device: an IOTLB flushed by arch_invalidate_secondary_tlbs', () => {
+  for (const [bug, flushed] of [
+    [undefined, true],
+    ['sva-invalidate-at-start', false],
+  ] as const) {
+    it(`the CPU TLB flush ${flushed ? 'flushes' : 'leaves (sva-invalidate-at-start)'} the device's IOTLB entry`, () => {
+      const m = svaRig(bug);
+      const dev = m.cpus[2];
+      const mm = m.layout.mm(0);
+      expect(run(userAccess(dev, 1, true))).toBe(true); // the IOMMU walked the CPU page table
+      expect(dev.tlb?.lookup(1)).toBeDefined();
+      run(flushTlbMmRange(m.cpus[0], mm, 0, 4)); // flush_tlb_mm_range: CPUs, then the hook
+      expect(dev.tlb?.lookup(1) === undefined).toBe(flushed);
+      expect(dev.stats.secondaryInvalidated + m.cpus[0].stats.secondaryInvalidated).toBe(flushed ? 1 : 0);
+      expect(readViolation(m)).toBeUndefined();
+    });
+  }
+
+  it('range_start flushes the IOTLB only in the buggy driver (too soon: the device walks again before the PTE changes)', () => {
+    for (const [bug, flushed] of [
+      [undefined, false],
+      ['sva-invalidate-at-start', true],
+    ] as const) {
+      const m = svaRig(bug);
+      const dev = m.cpus[2];
+      run(userAccess(dev, 1, false));
+      run(mmuNotifierInvalidateRangeStart(m.cpus[0], m.layout.mm(0), 0, 4));
+      expect(dev.tlb?.lookup(1) === undefined).toBe(flushed);
+      run(mmuNotifierInvalidateRangeEnd(m.cpus[0], m.layout.mm(0)));
+    }
+  });
+
+  it('a flush that finds the device mid-access waits the access out (a race window), then returns', () => {
+    const m = svaRig();
+    const dev = m.cpus[2];
+    run(userAccess(dev, 1, true));
+    const access = new Stepper(mmuAccess(dev, m.layout.pgdOf(m.layout.mm(0)), 1, true));
+    access.steps(3); // inside the access: its sequence is odd
+    const flush = new Stepper(flushTlbMmRange(m.cpus[0], m.layout.mm(0), 0, 4));
+    flush.steps(60);
+    expect(flush.done).toBe(false); // the ack is due after the access
+    expect(flush.spins).toBeGreaterThan(0);
+    expect(access.finish()).toBe(ACCESS_OK);
+    flush.finish();
+    expect(m.cpus[0].stats.secondaryRetries).toBe(1);
+    expect(dev.tlb?.lookup(1)).toBeUndefined();
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('once the device is unbound, a flush owes it nothing and does not wait', () => {
+    const m = svaRig();
+    const dev = m.cpus[2];
+    run(userAccess(dev, 1, true));
+    run(svaUnbind(dev));
+    expect(dev.tlb?.lookup(1)).toBeUndefined();
+    const flush = new Stepper(flushTlbMmRange(m.cpus[0], m.layout.mm(0), 0, 4));
+    flush.steps(60);
+    expect(flush.done).toBe(true);
+    expect(flush.spins).toBe(0);
+  });
+});
+
 describe('notifier rules (check/lockdep.ts)', () => {
   it('invalidate_range_start with no spinlock held: clean', () => {
     const m = rig('notifier-kvm');
@@ -192,6 +267,20 @@ describe('notifier rules (check/lockdep.ts)', () => {
     run(mmapReadUnlock(cpu, m.layout.mm(0)));
     expect(readViolation(m)?.kind).toBe('notifier-unpaired');
   });
+
+  for (const [bug, kind] of [
+    [undefined, undefined],
+    ['sva-flush-sleeps', 'sleep-in-atomic'],
+  ] as const) {
+    it(`arch_invalidate_secondary_tlbs from a flush with no lock held: ${kind ?? 'clean (the driver polls)'}`, () => {
+      const m = svaRig(bug);
+      run(userAccess(m.cpus[2], 1, true));
+      run(flushTlbMmRange(m.cpus[0], m.layout.mm(0), 0, 4));
+      // No spinlock held: the callback must not sleep all the same (some callers hold the ptl).
+      expect(readViolation(m)?.kind).toBe(kind);
+      if (kind) expect(readViolation(m)?.b).toBe(0);
+    });
+  }
 
   it('the export notifier with the page locked: clean; without: notifier-lock', () => {
     const m = rig('export-notifier');

@@ -42,6 +42,14 @@ describe('resolveRunSpec', () => {
     expect(resolveRunSpec(s, 'real')).toEqual(s);
   });
 
+  it("a scenario of one kernel generation brings its contract, and refuses the other's", () => {
+    expect(resolveRunSpec({ backend: 'native', scenario: 'notifier-sva', seed: 1 }, 'real').contract).toBe(2025);
+    expect(resolveRunSpec({ backend: 'native', scenario: 'notifier-kvm', seed: 1 }, 'real').contract).toBe(2007);
+    expect(() =>
+      resolveRunSpec({ backend: 'native', scenario: 'notifier-sva', contract: 2007, seed: 1 }, 'real'),
+    ).toThrow(/^scenario 'notifier-sva' exists only under --lazy-contract 2025/);
+  });
+
   it('refuses unknown names and a bug on a backend it does not apply to, in one line each', () => {
     expect(() => resolveRunSpec({ backend: 'vmi', seed: 1 }, 'real')).toThrow(
       /unknown backend 'vmi' \(have: native, xen\)/,

@@ -55,6 +55,8 @@ export interface RealRunOptions extends RunSpecInput {
   /** Harness self-test: a fault planted in one agent (inject.ts); agent 0 and INJECT_EPISODE by default. */
   inject?: { kind: InjectKind; agent?: number | undefined; episode?: number | undefined } | undefined;
   progressMs?: number | undefined;
+  /** A variant of the scenario's world, set up after it each episode on this thread (Machine.afterSetup). */
+  afterSetup?: Machine['afterSetup'];
 }
 
 export interface Progress {
@@ -125,6 +127,7 @@ const WATCH_MS = 50;
 export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const spec = resolveRunSpec(opts, 'real');
   const machine = new Machine(spec);
+  machine.afterSetup = opts.afterSetup;
   const { scenario, layout, sab, i32 } = machine;
   if (opts.mode === 'direct' && scenario.needsSteps)
     throw new RangeError(`scenario '${scenario.name}' switches tasks and needs --mode steps`);

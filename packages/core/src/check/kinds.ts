@@ -113,6 +113,13 @@ export const NOTIFIER_END_WITHOUT_START = 1;
 export const NOTIFIER_START_LEFT_OPEN = 2;
 /** sleep-in-atomic's class field when what may sleep is invalidate_range_start, not a lock. */
 export const SLEEP_NOTIFIER_START = -1;
+/** ... when it is a wait for a completion (wait_for_completion: sleeps until the event). */
+export const SLEEP_WAIT_COMPLETION = -2;
+
+const SLEEPERS: Record<number, string> = {
+  [SLEEP_NOTIFIER_START]: 'called mmu_notifier_invalidate_range_start',
+  [SLEEP_WAIT_COMPLETION]: 'waited for a completion',
+};
 
 /** prot-unpaired: how the pairing broke (the `a` field). */
 export const PROT_SECOND_START = 1;
@@ -393,12 +400,16 @@ export const KINDS: readonly ViolationKind[] = [
   {
     code: V_SLEEP_IN_ATOMIC,
     name: 'sleep-in-atomic',
-    rule: 'nothing that may sleep (a page lock, an rw_semaphore) is taken while a spinlock is held — preemption is off (might_sleep; a 2007 lazy MMU section is always under the pte lock)',
+    rule:
+      'nothing that may sleep (a page lock, an rw_semaphore, a wait) happens while a spinlock is held — preemption is off — ' +
+      'or inside arch_invalidate_secondary_tlbs (might_sleep; a 2007 lazy MMU section is always under the pte lock)',
     fields: { a: 'class', b: 'preemptCount' },
     explain: (v) =>
-      `${v.a === SLEEP_NOTIFIER_START ? 'called mmu_notifier_invalidate_range_start' : `took ${LOCK_CLASS_NAMES[v.a]}`}, ` +
-      `which may sleep, with preempt count ${v.b} (a spinlock held): ` +
-      'BUG: sleeping function called from invalid context',
+      `${SLEEPERS[v.a] ?? `took ${LOCK_CLASS_NAMES[v.a]}`}, which may sleep, ` +
+      (v.b > 0
+        ? `with preempt count ${v.b} (a spinlock held)`
+        : 'inside arch_invalidate_secondary_tlbs, which must not sleep (its callers may hold the pte lock)') +
+      ': BUG: sleeping function called from invalid context',
   },
   {
     code: V_PTE_UNLOCKED,

@@ -103,6 +103,8 @@ export class LockDep {
   private openTxn = 0;
   /** invalidate_range_start calls not yet ended. */
   private openRanges = 0;
+  /** Inside a callback that must not sleep whatever locks its caller holds (arch_invalidate_secondary_tlbs). */
+  private atomicCallbacks = 0;
   /** Who entered the current lazy MMU mode: the task itself, or the context-switch path for it. */
   private enteredBy: LazyBy = 'task';
   /** The state words last published (a store only when one changes: events are on hot paths). */
@@ -151,8 +153,7 @@ export class LockDep {
       }
     // might_sleep: a sleeping lock's preempt count is the context's (a spinlock raises it first).
     // After the order check: an inversion, when there is one, is the better report.
-    if (!trylock && SLEEPING_CLASSES.has(cls) && this.host.preemptCount > 0)
-      this.host.violation(V_SLEEP_IN_ATOMIC, -1, -1, 0, cls, this.host.preemptCount);
+    if (!trylock && SLEEPING_CLASSES.has(cls)) this.mightSleep(cls);
     if (this.nheld < MAX_HELD) {
       this.heldClass[this.nheld] = cls;
       this.heldInst[this.nheld] = inst;
@@ -221,10 +222,23 @@ export class LockDep {
 
   // --- mmu notifiers ----------------------------------------------------------------------------
 
+  /**
+   * might_sleep: `what` (a lock class, or SLEEP_NOTIFIER_START / SLEEP_WAIT_COMPLETION) may sleep,
+   * which it must not with a spinlock held or inside a callback that must not sleep.
+   */
+  mightSleep(what: number): void {
+    if (this.host.preemptCount > 0 || this.atomicCallbacks > 0)
+      this.host.violation(V_SLEEP_IN_ATOMIC, -1, -1, 0, what, this.host.preemptCount);
+  }
+
+  /** Entering (+1) or leaving (-1) a callback that must not sleep, whatever its caller holds. */
+  atomicCallback(delta: 1 | -1): void {
+    this.atomicCallbacks += delta;
+  }
+
   /** mmu_notifier_invalidate_range_start: it may sleep (might_sleep), and opens a range. */
   notifierRangeStart(): void {
-    if (this.host.preemptCount > 0)
-      this.host.violation(V_SLEEP_IN_ATOMIC, -1, -1, 0, SLEEP_NOTIFIER_START, this.host.preemptCount);
+    this.mightSleep(SLEEP_NOTIFIER_START);
     this.openRanges++;
   }
 

@@ -187,6 +187,8 @@ export const SEC_LOCK = 0;
 export const SEC_FIRST_AGENT = LINE;
 export const SEC_NR_AGENTS = LINE + 1;
 export const SEC_EXPORT_REGISTERED = LINE + 2;
+/** An SVA device is bound to mm 0 (iommu_sva_bind_device): IOTLB flushes wait for its agents' acks. */
+export const SEC_SVA_BOUND = LINE + 3;
 export const SEC_SPTES = 2 * LINE;
 
 // swap_map (layout.swapMap(slot); include/linux/swap.h): how many swap PTEs refer to the slot, and
@@ -661,6 +663,7 @@ const SEC_FIELDS: Record<number, string> = {
   [SEC_FIRST_AGENT]: 'secondary.first_agent',
   [SEC_NR_AGENTS]: 'secondary.nr_agents',
   [SEC_EXPORT_REGISTERED]: 'export_notifier_list',
+  [SEC_SVA_BOUND]: 'sva.bound',
 };
 const ZONE_FIELDS: Record<number, string> = { [ZONE_LOCK]: 'lock', [ZONE_FREE]: 'free', [ZONE_NR_FREE]: 'nr_free' };
 

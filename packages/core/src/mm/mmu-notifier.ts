@@ -23,12 +23,22 @@
  *    `ptep_clear_flush_notify` — invalidate_page(mm, address) right after ptep_clear_flush, under
  *    the ptl — in try_to_unmap_one, page_mkclean_one and do_wp_page. The callback cannot sleep.
  *
+ *  - today's hardware TLBs that walk the CPU page tables themselves (an IOMMU's, for a device bound
+ *    to the mm by SVA) take no part in start/end: `arch_invalidate_secondary_tlbs(mm, start, end)`
+ *    is called by the arch TLB flush (flush_tlb_mm_range; x86's arch_tlbbatch_add_pending for
+ *    reclaim's deferred flush), so the secondary TLB is flushed exactly when the CPUs' are (Linux
+ *    6.6, 1af5a8109904 "mmu_notifiers: rename invalidate_range notifier": "using start/end() can
+ *    lead to memory corruption as these callbacks happen too soon/late during page unmap"). Its
+ *    callers may hold the pte lock: it must not sleep (include/linux/mmu_notifier.h), which the
+ *    checker holds it to on every call.
+ *
  * The model has one subscriber per mm at most (one secondary MMU per machine): its kind is a bit of
  * MN_SUBS, its callbacks the `SecondaryOps` the secondary registers here at load (the kernel's
  * mmu_notifier_ops), so this file knows nothing of KVM or devices.
  */
 
-import { takeIpis } from '../arch/x86/tlb.ts';
+import type { ArchCpu } from '../arch/x86/cpu.ts';
+import { setArchInvalidateSecondaryTlbs, takeIpis } from '../arch/x86/tlb.ts';
 import { WAIT_SEQ } from '../check/wait.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { LC_MN_SUBS } from '../locking/lock-classes.ts';
@@ -48,11 +58,14 @@ import { POINT, SPIN, type Step } from '../mem/step.ts';
 /** Subscriber kinds (MN_SUBS bits): the secondary MMU's personality. */
 export const MN_SUB_KVM = 1;
 export const MN_SUB_EXPORT = 2;
+export const MN_SUB_SVA = 4;
 
 /** A subscriber's callbacks (struct mmu_interval_notifier_ops + the 2008 mmu_notifier_ops). */
 export interface SecondaryOps {
   /** The interval notifier's invalidate: remove every translation of [start, end); may sleep. */
-  invalidate(cpu: Cpu, mm: number, start: number, end: number, curSeq: number): Step;
+  invalidate?(cpu: Cpu, mm: number, start: number, end: number, curSeq: number): Step;
+  /** A plain (not interval) subscription's invalidate_range_start (mn_hlist_invalidate_range_start). */
+  invalidateRangeStart?(cpu: Cpu, mm: number, start: number, end: number): Step;
   /**
    * Whether it listens to 2008's invalidate_page (KVM did; the seed's export device does not — it
    * relies on the export notifier). The model runs it as `invalidate` of the one page, with the
@@ -61,6 +74,8 @@ export interface SecondaryOps {
   invalidatePage: boolean;
   /** clear_flush_young: test and clear the accessed state of its translation of `va`. */
   clearFlushYoung?(cpu: Cpu, mm: number, va: number): Step<boolean>;
+  /** arch_invalidate_secondary_tlbs: flush the secondary TLB's entries of [start, end); must not sleep. */
+  archInvalidateSecondaryTlbs?(cpu: ArchCpu, mm: number, start: number, end: number): Step;
 }
 
 const OPS = new Map<number, SecondaryOps>();
@@ -88,7 +103,7 @@ export function hasSubscriber(i32: Int32Array, layout: Layout, mm: number, sub: 
   return mm >= layout.mmBase && (Atomics.load(i32, mm + MN_SUBS) & sub) !== 0;
 }
 
-function* subscriber(cpu: Cpu, mm: number): Step<SecondaryOps | undefined> {
+function* subscriber(cpu: ArchCpu, mm: number): Step<SecondaryOps | undefined> {
   yield POINT;
   const subs = cpu.mem.load(mm + MN_SUBS); // mm_has_notifiers
   return subs === 0 ? undefined : OPS.get(subs);
@@ -102,12 +117,18 @@ function* subscriber(cpu: Cpu, mm: number): Step<SecondaryOps | undefined> {
 export function* mmuNotifierInvalidateRangeStart(cpu: Cpu, mm: number, start: number, end: number): Step {
   cpu.lockdep?.notifierRangeStart();
   const ops = yield* subscriber(cpu, mm);
-  if (!ops) return;
-  yield* itreeInvalidate(cpu, ops, mm, start, end);
+  if (ops?.invalidate) yield* itreeInvalidate(cpu, ops.invalidate, mm, start, end); // has_itree
+  if (ops?.invalidateRangeStart) yield* ops.invalidateRangeStart(cpu, mm, start, end);
 }
 
 /** mn_itree_inv_start_range, then the interval's invalidate if the range hits it. */
-function* itreeInvalidate(cpu: Cpu, ops: SecondaryOps, mm: number, start: number, end: number): Step {
+function* itreeInvalidate(
+  cpu: Cpu,
+  invalidate: NonNullable<SecondaryOps['invalidate']>,
+  mm: number,
+  start: number,
+  end: number,
+): Step {
   const mem = cpu.mem;
   yield* spinLock(cpu, mm + MN_LOCK, LC_MN_SUBS, 0);
   yield POINT;
@@ -119,7 +140,7 @@ function* itreeInvalidate(cpu: Cpu, ops: SecondaryOps, mm: number, start: number
   yield POINT;
   const cur = hit ? mem.or(mm + MN_INVALIDATE_SEQ, 1) | 1 : 0;
   yield* spinUnlock(cpu, mm + MN_LOCK, LC_MN_SUBS, 0);
-  if (hit) yield* ops.invalidate(cpu, mm, start, end, cur);
+  if (hit) yield* invalidate(cpu, mm, start, end, cur);
 }
 
 /**
@@ -128,7 +149,7 @@ function* itreeInvalidate(cpu: Cpu, ops: SecondaryOps, mm: number, start: number
  */
 export function* mmuNotifierInvalidateRangeEnd(cpu: Cpu, mm: number): Step {
   cpu.lockdep?.notifierRangeEnd();
-  if (yield* subscriber(cpu, mm)) yield* itreeInvEnd(cpu, mm);
+  if ((yield* subscriber(cpu, mm))?.invalidate) yield* itreeInvEnd(cpu, mm);
 }
 
 /** mn_itree_inv_end */
@@ -159,8 +180,8 @@ export function* withInvalidateRange<T>(cpu: Cpu, mm: number, start: number, end
  */
 export function* mmuNotifierInvalidatePage(cpu: Cpu, mm: number, va: number): Step {
   const ops = yield* subscriber(cpu, mm);
-  if (!ops?.invalidatePage) return;
-  yield* itreeInvalidate(cpu, ops, mm, va, va + 1);
+  if (!ops?.invalidatePage || !ops.invalidate) return;
+  yield* itreeInvalidate(cpu, ops.invalidate, mm, va, va + 1);
   yield* itreeInvEnd(cpu, mm);
 }
 
@@ -169,6 +190,20 @@ export function* mmuNotifierClearFlushYoung(cpu: Cpu, mm: number, va: number): S
   const ops = yield* subscriber(cpu, mm);
   return ops?.clearFlushYoung ? yield* ops.clearFlushYoung(cpu, mm, va) : false;
 }
+
+/**
+ * mmu_notifier_arch_invalidate_secondary_tlbs(mm, start, end), from the arch TLB flush: the
+ * subscriber's callback, which the checker runs as atomic context (it must not sleep).
+ */
+export function* mmuNotifierArchInvalidateSecondaryTlbs(cpu: ArchCpu, mm: number, start: number, end: number): Step {
+  const ops = yield* subscriber(cpu, mm);
+  if (!ops?.archInvalidateSecondaryTlbs) return;
+  cpu.lockdep?.atomicCallback(1);
+  yield* ops.archInvalidateSecondaryTlbs(cpu, mm, start, end);
+  cpu.lockdep?.atomicCallback(-1);
+}
+
+setArchInvalidateSecondaryTlbs(mmuNotifierArchInvalidateSecondaryTlbs);
 
 /**
  * mmu_interval_read_begin: the interval's sequence, after waiting out an invalidation of it that

@@ -18,10 +18,11 @@
  */
 import { pteAccessible } from '../arch/x86/pgtable.ts';
 import { pteDirty } from '../arch/x86/pte.ts';
-import { flushTlbMm } from '../arch/x86/tlb.ts';
+import { flushTlbMm, TLB_FLUSH_ALL } from '../arch/x86/tlb.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { MM_TLB_FLUSH_BATCHED } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
+import { mmuNotifierArchInvalidateSecondaryTlbs } from './mmu-notifier.ts';
 
 const TLB_FLUSH_BATCH_FLUSHED_SHIFT = 16;
 const TLB_FLUSH_BATCH_PENDING_MASK = (1 << (TLB_FLUSH_BATCH_FLUSHED_SHIFT - 1)) - 1;
@@ -30,6 +31,9 @@ const TLB_FLUSH_BATCH_PENDING_LARGE = TLB_FLUSH_BATCH_PENDING_MASK / 2;
 /** set_tlb_ubc_flush_pending: after try_to_unmap_one's ptep_get_and_clear, under the ptl. */
 export function* setTlbUbcFlushPending(cpu: Cpu, mm: number, pteval: number): Step {
   if (!(yield* pteAccessible(cpu, mm, pteval))) return; // never cached, or already flushed
+  // x86 arch_tlbbatch_add_pending: a secondary TLB is flushed now, not with the batch (which may
+  // run on a CPU whose current->mm is another, or none: the 2023 fix moved the call here).
+  yield* mmuNotifierArchInvalidateSecondaryTlbs(cpu, mm, 0, TLB_FLUSH_ALL);
   const ubc = cpu.task.tlbUbc;
   if (!ubc.mms.includes(mm)) ubc.mms.push(mm); // arch_tlbbatch_add_pending
   ubc.flushRequired = true;

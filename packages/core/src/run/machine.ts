@@ -48,6 +48,9 @@ export class Machine {
    * episodes; every CPU runs on task 0's page tables; the frames past the file's pages are on the
    * free list; then the scenario builds its world.
    */
+  /** A variant of the scenario's world, set up after it each episode (a bench's: `ptesim bench notifier`). */
+  afterSetup: ((i32: Int32Array, layout: Layout) => void) | undefined;
+
   resetEpisode(): void {
     const { layout, i32 } = this;
     for (let a = 0; a < layout.agents; a++) {
@@ -62,6 +65,7 @@ export class Machine {
     // The shadow (last software writer of each PTE) is the harness's, and per episode.
     for (let w = layout.shadowBase; w < layout.violation; w++) Atomics.store(i32, w, 0);
     this.scenario.setup(i32, layout);
+    this.afterSetup?.(i32, layout);
   }
 
   /** The simulated CPU (or MMU) `id`, on memory `mem`, with its random stream from `seed`. */

@@ -76,11 +76,16 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
       : {}),
   };
   new Layout(config); // refuses a configuration it cannot lay out (RangeError, one line)
+  const contract = input.contract ?? bug?.contract ?? scenario.contract ?? 2007;
+  if (scenario.contract !== undefined && contract !== scenario.contract)
+    throw new RangeError(
+      `scenario '${scenario.name}' exists only under --lazy-contract ${scenario.contract}: what it models has no ${contract} form`,
+    );
   return {
     scenario: scenario.name,
     backend: input.backend,
     bug: bug?.name,
-    contract: input.contract ?? bug?.contract ?? 2007,
+    contract,
     lockdep: input.lockdep ?? true,
     hw,
     config,

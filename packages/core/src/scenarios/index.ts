@@ -9,6 +9,7 @@ import { mprotectDirty } from './mprotect-dirty.ts';
 import { mremapMove } from './mremap-move.ts';
 import { munmapDirty } from './munmap-dirty.ts';
 import { notifierKvm } from './notifier-kvm.ts';
+import { notifierSva } from './notifier-sva.ts';
 import { reclaimMprotect } from './reclaim-mprotect.ts';
 import { reclaimSwap } from './reclaim-swap.ts';
 import { remapPfn } from './remap-pfn.ts';
@@ -30,6 +31,7 @@ export const SCENARIOS: readonly Scenario[] = [
   gupCow,
   notifierKvm,
   exportNotifier,
+  notifierSva,
 ];
 
 export function findScenario(name: string): Scenario | undefined {

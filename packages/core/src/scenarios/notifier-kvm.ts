@@ -36,12 +36,13 @@ export const notifierKvm: Scenario = {
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
   modelBudget: { ops: 1, untilFixedDone: false, backgroundOps: 3 },
   outcomes: secondaryOutcomes([...FILE_RECLAIM_OUTCOMES]),
-  ...secondaryAgainst('kvm', hostOne, { op: 'host', both: 'mprotect+host' }),
+  ...secondaryAgainst('kvm', hostMix, { op: 'host', both: 'mprotect+host' }),
   setup: secondarySetup('kvm'),
   finalCheck: finalWritebackCheck,
 };
 
-function* hostOne(cpu: Cpu): Step {
+/** The host CPU's work, one operation: reclaim a run, zap a run, or write back or age one page. */
+export function* hostMix(cpu: Cpu): Step {
   const r = cpu.rng.below(100) / 100;
   if (r < RECLAIM_SHARE) yield* shrinkPageList(cpu, randomRun(cpu));
   else if (r < RECLAIM_SHARE + ZAP_SHARE) {

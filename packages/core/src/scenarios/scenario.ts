@@ -3,6 +3,7 @@
  * program for one episode, and the check that ends it. Scenarios are model code — both executors
  * run the very same programs.
  */
+import type { LazyContract } from '../arch/x86/cpu.ts';
 import type { Counters } from '../check/counters.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Layout, LayoutConfig } from '../mem/layout.ts';
@@ -53,6 +54,11 @@ export interface Scenario {
   outcomes: readonly Outcome[];
   /** Per-execution work under the model executor: small and finite whatever the schedule. */
   modelBudget: EpisodeBudget;
+  /**
+   * The one lazy-mode contract (kernel generation) it exists in, where it has no form in the other:
+   * a run of it defaults to this contract and refuses the other.
+   */
+  contract?: LazyContract;
   /** Needs the generator form of the model (task switching); the real executor's direct mode can't. */
   needsSteps?: boolean;
   /** One role per agent: agents 0..cpus-1 are CPUs, the rest MMUs. */

@@ -10,11 +10,12 @@
 import { leaveMm } from '../arch/x86/tlb.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Layout } from '../mem/layout.ts';
-import { SEC_EXPORT_REGISTERED, SEC_FIRST_AGENT, SEC_NR_AGENTS } from '../mem/layout.ts';
+import { SEC_EXPORT_REGISTERED, SEC_FIRST_AGENT, SEC_NR_AGENTS, SEC_SVA_BOUND } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
-import { MN_SUB_EXPORT, MN_SUB_KVM, mmuNotifierSetup } from '../mm/mmu-notifier.ts';
+import { MN_SUB_EXPORT, MN_SUB_KVM, MN_SUB_SVA, mmuNotifierSetup } from '../mm/mmu-notifier.ts';
 import { exportAccess, exportRelease } from '../secondary/export.ts';
 import { kvmAccess, kvmRelease } from '../secondary/kvm.ts';
+import { svaAccess, svaUnbind } from '../secondary/sva.ts';
 import type { EpisodeBudget, Outcome, Role, Scenario } from './scenario.ts';
 import {
   background,
@@ -24,8 +25,24 @@ import {
   setupSharedFile,
   sharedFileOutcomes,
 } from './shared-file.ts';
+import { userAccess } from './user.ts';
 
-export type Personality = 'kvm' | 'export';
+export type Personality = 'kvm' | 'export' | 'sva';
+
+/** Each personality's agent: its role name, one access, and what it does when its work is done. */
+const PERSONALITIES: Record<
+  Personality,
+  {
+    role: string;
+    sub: number;
+    access: (cpu: Cpu, va: number, write: boolean) => Step<boolean>;
+    done: (cpu: Cpu) => Step;
+  }
+> = {
+  kvm: { role: 'vcpu', sub: MN_SUB_KVM, access: kvmAccess, done: kvmRelease },
+  export: { role: 'export-dev', sub: MN_SUB_EXPORT, access: exportAccess, done: exportRelease },
+  sva: { role: 'sva-dev', sub: MN_SUB_SVA, access: (c, va, w) => svaAccess(c, va, w, userAccess), done: svaUnbind },
+};
 
 /** Share of the secondary's accesses that are writes. */
 const WRITE_SHARE = 0.7;
@@ -50,20 +67,21 @@ const SECONDARY_OUTCOMES: readonly Outcome[] = [
   {
     id: 'secondary-fault',
     expect: 'acceptable',
-    description: 'the secondary looked a page up (get_user_pages) to build a translation',
+    description:
+      'the secondary looked a page up to build a translation (get_user_pages; an SVA device: a page request)',
     count: (c) => c.secondaryFaults,
   },
   {
     id: 'secondary-invalidated',
     expect: 'acceptable',
-    description: 'a notifier removed a secondary translation',
+    description: 'a notifier removed a secondary translation (an SVA device: an IOTLB invalidation it was sent)',
     count: (c) => c.secondaryInvalidated,
   },
   {
     id: 'secondary-retry',
     expect: 'interesting',
     description:
-      'a secondary fault overlapped an invalidation: read_begin waited, read_retry refused, or the export re-check found the PTE gone',
+      'a secondary access overlapped an invalidation: read_begin waited, read_retry refused, the export re-check found the PTE gone, or an IOTLB invalidation found the SVA device mid-access',
     count: (c) => c.secondaryRetries,
   },
 ];
@@ -79,8 +97,8 @@ export function secondarySetup(
     Atomics.store(i32, sec + SEC_FIRST_AGENT, layout.agents - 1);
     Atomics.store(i32, sec + SEC_NR_AGENTS, 1);
     Atomics.store(i32, sec + SEC_EXPORT_REGISTERED, personality === 'export' ? 1 : 0);
-    const sub = personality === 'kvm' ? MN_SUB_KVM : MN_SUB_EXPORT;
-    mmuNotifierSetup(i32, layout.mm(0), sub, 0, layout.config.pages);
+    Atomics.store(i32, sec + SEC_SVA_BOUND, personality === 'sva' ? 1 : 0);
+    mmuNotifierSetup(i32, layout.mm(0), PERSONALITIES[personality].sub, 0, layout.config.pages);
   };
 }
 
@@ -95,7 +113,7 @@ export function secondaryAgainst(
   prot: (cpu: Cpu, i: number) => Step = mprotectFlip,
 ): Pick<Scenario, 'roles' | 'program'> {
   const host = protectAgainst(prot, op, { prot: 'mprotect', ...names });
-  const secondaryRole: Role = { name: personality === 'kvm' ? 'vcpu' : 'export-dev', fixed: false };
+  const secondaryRole: Role = { name: PERSONALITIES[personality].role, fixed: false };
   return {
     roles(config) {
       const roles = host.roles(config);
@@ -112,11 +130,12 @@ export function secondaryAgainst(
 
 /** The secondary agent's episode. */
 function* secondaryAgent(cpu: Cpu, personality: Personality, budget: EpisodeBudget, fixed: number): Step {
-  // Its accesses never go through the CPU's TLB: host shootdowns need not wait for it.
+  // It is in no mm_cpumask: host shootdown IPIs never reach it (an SVA device's IOTLB is flushed by
+  // arch_invalidate_secondary_tlbs; KVM's and the export device's translations are their own).
   yield* leaveMm(cpu, cpu.mm);
-  const access = personality === 'kvm' ? kvmAccess : exportAccess;
+  const { access, done } = PERSONALITIES[personality];
   yield* background(cpu, budget, fixed, function* (c) {
     yield* access(c, c.rng.below(c.layout.config.pages), c.rng.chance(WRITE_SHARE));
   });
-  yield* personality === 'kvm' ? kvmRelease(cpu) : exportRelease(cpu);
+  yield* done(cpu);
 }

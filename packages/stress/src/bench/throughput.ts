@@ -1,11 +1,13 @@
 /** Real-thread throughput per backend: transactions, MMU accesses, race-window hits per second. */
-import { findBackend, findScenario, type LayoutConfig, perSec } from '@ptesim/core';
+import { findBackend, findScenario, type LayoutConfig, MN_SUB_KVM, mmuNotifierSetup, perSec } from '@ptesim/core';
 import { runReal } from '@ptesim/workers';
 
 export interface Throughput {
   backend: string;
   mode: 'steps' | 'direct';
   lockdep: boolean;
+  /** mm 0 had a subscriber: KVM's interval notifier over the mapping, with no vCPU running. */
+  notifier: boolean;
   seconds: number;
   episodesPerSec: number;
   transactionsPerSec: number;
@@ -23,16 +25,31 @@ export async function measureThroughput(
   timeMs: number,
   seed: number,
   lockdep = true,
+  notifier = false,
 ): Promise<Throughput> {
   const scenario = findScenario('mprotect-dirty');
   const config: LayoutConfig = scenario!.defaults;
-  const r = await runReal({ scenario: 'mprotect-dirty', backend, mode, config, seed, timeMs, lockdep });
+  const r = await runReal({
+    scenario: 'mprotect-dirty',
+    backend,
+    mode,
+    config,
+    seed,
+    timeMs,
+    lockdep,
+    // A notifier-enabled mm: every change_protection pmd runs the subscriber's invalidate (its
+    // lock, the sequence, the sPTE zap) — the kernel's cost of having a secondary MMU registered.
+    afterSetup: notifier
+      ? (i32, layout) => mmuNotifierSetup(i32, layout.mm(0), MN_SUB_KVM, 0, layout.config.pages)
+      : undefined,
+  });
   if (r.error || r.violation) throw new Error(`throughput run failed: ${r.error ?? r.violation?.kind}`);
   const t = r.totals;
   return {
     backend,
     mode,
     lockdep,
+    notifier,
     seconds: r.elapsedMs / 1000,
     episodesPerSec: perSec(r.episodes, r.elapsedMs),
     transactionsPerSec: perSec(t.transactions, r.elapsedMs),

@@ -1,5 +1,5 @@
 /**
- * `ptesim bench [startup|throughput|lockdep|detect|step|model] [--json F]`: speed figures as measured ratios and rates in
+ * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
 import { BACKENDS } from '@ptesim/core';
@@ -8,7 +8,7 @@ import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
 import { measureCommandStartup } from '../bench/startup.ts';
 import type { StepCost } from '../bench/step-cost.ts';
-import { measureThroughput } from '../bench/throughput.ts';
+import { measureThroughput, type Throughput } from '../bench/throughput.ts';
 import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { knownBugs } from '../cli/bugs.ts';
 import { didYouMean } from '../cli/suggest.ts';
@@ -24,7 +24,7 @@ export const BENCH_FLAGS: Record<string, FlagSpec> = {
 };
 
 /** The benchmarks, in the order they run. */
-export const BENCHMARKS = ['startup', 'throughput', 'lockdep', 'detect', 'step', 'model'] as const;
+export const BENCHMARKS = ['startup', 'throughput', 'lockdep', 'notifier', 'detect', 'step', 'model'] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
   const p = parseArgs(argv, BENCH_FLAGS, 'bench');
@@ -106,6 +106,25 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
         );
       }
     results.lockdep = l;
+  }
+  if (which.includes('notifier')) {
+    // mprotect-dirty with and without an mmu notifier subscriber on its mm, alternating, in one run.
+    const n = [];
+    for (const backend of BACKENDS.map((b) => b.name)) {
+      const pair: Throughput[] = [];
+      for (const notifier of [false, true]) {
+        const r = await measureThroughput(backend, 'steps', timeMs, 1, true, notifier);
+        pair.push(r);
+        n.push(r);
+      }
+      const [off, on] = pair;
+      console.log(
+        `mprotect-dirty ${backend}: ${off.transactionsPerSec} transactions/s without a subscriber, ` +
+          `${on.transactionsPerSec} with one (${(on.transactionsPerSec / off.transactionsPerSec).toFixed(2)}x); ` +
+          `MMU accesses/s ${off.mmuAccessesPerSec} vs ${on.mmuAccessesPerSec}`,
+      );
+    }
+    results.notifier = n;
   }
   if (which.includes('detect')) {
     const startupMs = await measureStartup('native');

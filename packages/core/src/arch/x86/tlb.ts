@@ -17,9 +17,15 @@
  *   native_flush_tlb_multi(cpumask, …)  → nativeFlushTlbMulti(cpu, mm)   (the pv-op's native form)
  *   the IPI, taken                       → ipiPoint(cpu)
  *   switch_mm away from mm / leave_mm   → leaveMm(cpu, mm)
+ *
+ * flush_tlb_mm_range ends, as in today's arch/x86/mm/tlb.c, with
+ * mmu_notifier_arch_invalidate_secondary_tlbs(mm, start, end): a TLB that is not a CPU's but walks
+ * the same page tables (an IOMMU's, for a device bound to the mm by SVA) is flushed at the same
+ * point as the CPUs'. The notifier lives in mm/ (mm/mmu-notifier.ts installs it here, as the
+ * kernel's header is included by arch code); `shootdown` is the request-and-ack both use.
  */
 import { WAIT_FLUSH_ACK } from '../../check/wait.ts';
-import { AG_ACK_WAIT, AG_TLB_ACK, AG_TLB_REQ, MM_CPUMASK } from '../../mem/layout.ts';
+import { AG_ACCESS_SEQ, AG_ACK_WAIT, AG_TLB_ACK, AG_TLB_REQ, MM_CPUMASK } from '../../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../../mem/step.ts';
 import type { ArchCpu } from './cpu.ts';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, ptePfn } from './pte.ts';
@@ -27,11 +33,25 @@ import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_USER, ptePf
 /** TLB_FLUSH_ALL as an end: the whole address space (flush_tlb_mm). Fits the hypercall's argument words. */
 export const TLB_FLUSH_ALL = 0x7fffffff;
 
-/** flush_tlb_mm_range: this CPU's own entries, then every other CPU of the mm through the pv-op. */
+/** A flush of [start, end) of mm record `mm` for TLBs that are not a CPU's. */
+export type SecondaryTlbsFlush = (cpu: ArchCpu, mm: number, start: number, end: number) => Step;
+
+let archInvalidateSecondaryTlbs: SecondaryTlbsFlush | null = null;
+
+/** mm/mmu-notifier.ts, when it loads: mmu_notifier_arch_invalidate_secondary_tlbs. */
+export function setArchInvalidateSecondaryTlbs(flush: SecondaryTlbsFlush): void {
+  archInvalidateSecondaryTlbs = flush;
+}
+
+/**
+ * flush_tlb_mm_range: this CPU's own entries, then every other CPU of the mm through the pv-op,
+ * then the secondary TLBs sharing the mm's page tables (mmu_notifier_arch_invalidate_secondary_tlbs).
+ */
 export function* flushTlbMmRange(cpu: ArchCpu, mm: number, start: number, end: number): Step {
   cpu.stats.tlbFlushes++;
   cpu.tlb?.flushRange(start, end);
   yield* cpu.pv.flushTlbMulti(mm, start, end);
+  if (archInvalidateSecondaryTlbs) yield* archInvalidateSecondaryTlbs(cpu, mm, start, end);
 }
 
 /** flush_tlb_range(vma, start, end): the VMA's mm, here passed as the mm it belongs to. */
@@ -57,14 +77,34 @@ export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number, start: number, en
   const { mem, layout } = cpu;
   yield POINT;
   const mask = mem.load(mm + MM_CPUMASK);
+  const targets: number[] = [];
+  for (let a = layout.config.cpus; a < layout.agents; a++) if (a !== cpu.id && (mask & (1 << a)) !== 0) targets.push(a);
+  yield* shootdown(cpu, targets, start, end, (a) => (mem.load(mm + MM_CPUMASK) & (1 << a)) !== 0);
+}
+
+/**
+ * Ask each MMU agent of `targets` to flush [start, end) — the request its ipiPoint takes between
+ * two accesses or while it spins — then wait for each ack, or until `due(a)`, read in a step of its
+ * own, says `a` no longer caches translations (it left the mm, or was unbound) and owes none.
+ * Returns how many targets were inside an access when asked (their ack waits that access out).
+ */
+export function* shootdown(
+  cpu: ArchCpu,
+  targets: readonly number[],
+  start: number,
+  end: number,
+  due: (a: number) => boolean,
+): Step<number> {
+  const { mem, layout } = cpu;
   const sent: number[] = [];
-  for (let a = layout.config.cpus; a < layout.agents; a++) {
-    if (a === cpu.id || (mask & (1 << a)) === 0) continue;
+  let midAccess = 0;
+  for (const a of targets) {
     yield POINT;
     postFlushInfo(cpu, a, start, end); // harness: the IPI's payload, published with it
     sent.push(a, mem.add(layout.agent(a) + AG_TLB_REQ, 1) + 1);
     // Harness: wake the target if its thread sleeps in a spin (as an IPI wakes a halted CPU).
     Atomics.notify(cpu.i32, layout.agent(a) + AG_TLB_REQ);
+    if (Atomics.load(cpu.i32, layout.agent(a) + AG_ACCESS_SEQ) & 1) midAccess++; // harness: a race window
     cpu.stats.tlbShootdowns++;
   }
   for (let i = 0; i < sent.length; i += 2) {
@@ -72,7 +112,7 @@ export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number, start: number, en
     const ack = layout.agent(a) + AG_TLB_ACK;
     for (let waited = false; ; waited = true) {
       yield POINT;
-      if ((mem.load(mm + MM_CPUMASK) & (1 << a)) === 0) break;
+      if (!due(a)) break;
       // The ack is read in the step that SPIN ends, so an ack written after it wakes this CPU.
       yield POINT;
       if (mem.load(ack) - sent[i + 1] >= 0) break;
@@ -86,6 +126,7 @@ export function* nativeFlushTlbMulti(cpu: ArchCpu, mm: number, start: number, en
     cpu.waitDone();
     Atomics.store(cpu.i32, layout.agent(cpu.id) + AG_ACK_WAIT, 0);
   }
+  return midAccess;
 }
 
 /**
@@ -121,9 +162,17 @@ export function* takeIpis(cpu: ArchCpu): Step {
  * TLB, and acks every IPI sent so far, so no flush waits for it any more.
  */
 export function* leaveMm(cpu: ArchCpu, mm: number): Step {
-  const { mem, layout } = cpu;
   yield POINT;
-  mem.and(mm + MM_CPUMASK, ~(1 << cpu.id));
+  cpu.mem.and(mm + MM_CPUMASK, ~(1 << cpu.id));
+  yield* dropTlb(cpu);
+}
+
+/**
+ * This agent stops caching translations (it left its mm, or its device was unbound): empty its TLB
+ * and ack every flush request sent so far — once the caller's `due` reads false, none will wait.
+ */
+export function* dropTlb(cpu: ArchCpu): Step {
+  const { mem, layout } = cpu;
   cpu.tlb?.flushAll();
   yield POINT;
   const req = mem.load(layout.agent(cpu.id) + AG_TLB_REQ);
