@@ -74,7 +74,7 @@ export * from './scenarios/lazy-ctxsw.ts';
 export * from './scenarios/migrate-prot.ts';
 export * from './scenarios/mprotect-dirty.ts';
 export * from './scenarios/reclaim-mprotect.ts';
-export type * from './scenarios/scenario.ts';
+export * from './scenarios/scenario.ts';
 export * from './scenarios/secondary.ts';
 export * from './scenarios/shared-file.ts';
 export * from './scenarios/user.ts';

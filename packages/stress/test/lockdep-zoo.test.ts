@@ -4,7 +4,7 @@
  * bug is caught by both executors with its own violation kind. Bounds are generous; typical
  * detection times are measured by `ptesim bench`.
  */
-import { BUGS, findScenario, KINDS, SCENARIOS } from '@ptesim/core';
+import { BUGS, findScenario, KINDS, SCENARIOS, scenarioContracts } from '@ptesim/core';
 import { runReal } from '@ptesim/workers';
 import { describe, expect, it } from 'vitest';
 import { modelSetup } from '../src/model/execution.ts';
@@ -15,7 +15,7 @@ const DISCIPLINE_BUGS = BUGS.filter((b) => KINDS.some((k) => k.name === b.kind &
 
 describe('correct code keeps every rule', () => {
   for (const scenario of SCENARIOS)
-    for (const contract of scenario.contract ? [scenario.contract] : ([2007, 2025] as const))
+    for (const contract of scenarioContracts(scenario))
       for (const backend of ['native', 'xen']) {
         const name = `${scenario.name}, ${contract} contract, ${backend}`;
         it(`${name}: real threads, 80 episodes`, async () => {

@@ -196,7 +196,10 @@ export function* mmuNotifierClearFlushYoung(cpu: Cpu, mm: number, va: number): S
  * subscriber's callback, which the checker runs as atomic context (it must not sleep).
  */
 export function* mmuNotifierArchInvalidateSecondaryTlbs(cpu: ArchCpu, mm: number, start: number, end: number): Step {
-  const ops = yield* subscriber(cpu, mm);
+  // mm_has_notifiers, read as the harness reads it: subscriptions change only at an episode's
+  // setup here, so the read races nothing — and a flush of an mm without an SVA subscriber takes
+  // no step more than it did before the hook existed.
+  const ops = OPS.get(Atomics.load(cpu.i32, mm + MN_SUBS));
   if (!ops?.archInvalidateSecondaryTlbs) return;
   cpu.lockdep?.atomicCallback(1);
   yield* ops.archInvalidateSecondaryTlbs(cpu, mm, start, end);

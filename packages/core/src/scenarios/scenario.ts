@@ -70,3 +70,8 @@ export interface Scenario {
   /** After all agents quiesced, on agent 0: final writeback and the end-of-episode oracle. */
   finalCheck(cpu: Cpu): Step;
 }
+
+/** The lazy-mode contracts a scenario runs under: its one, or both. */
+export function scenarioContracts(scenario: Pick<Scenario, 'contract'>): readonly LazyContract[] {
+  return scenario.contract !== undefined ? [scenario.contract] : [2007, 2025];
+}

@@ -7,20 +7,19 @@
  * N-th item of the plan from the I-th: deterministic, disjoint, and the N shards together are the
  * unsharded plan.
  */
-import { BACKENDS, SCENARIOS } from '@ptesim/core';
+import { BACKENDS, SCENARIOS, scenarioContracts } from '@ptesim/core';
 import { type SoakItem, soakItemId } from '../report/report.ts';
 import type { Job } from './job.ts';
 
 export const MIN_SLICE_MS = 2000;
 export const MAX_SLICE_MS = 60_000;
-const CONTRACTS = [2007, 2025] as const;
 const EXECUTORS = ['real', 'model'] as const;
 
 /** The whole plan, in a fixed order: scenarios as registered, then backend, contract, executor. */
 export function soakPlan(): SoakItem[] {
   return SCENARIOS.flatMap((s) =>
     BACKENDS.flatMap((b) =>
-      CONTRACTS.flatMap((contract) =>
+      scenarioContracts(s).flatMap((contract) =>
         EXECUTORS.map((executor) => {
           const item = { scenario: s.name, backend: b.name, contract, executor };
           return { id: soakItemId(item), ...item };
