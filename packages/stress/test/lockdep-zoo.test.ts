@@ -92,8 +92,11 @@ describe('correct code keeps every rule', () => {
 /** A bug with another kind it may show first (alsoFoundAs) — taking a page lock under the ptl is both an order inversion and a sleep in atomic context — is caught as either. */
 describe('each discipline bug is caught with its own kind', () => {
   const kinds = DISCIPLINE_BUGS.map((b) => b.kind);
-  it('no two bugs share a kind', () => {
-    expect(new Set(kinds).size).toBe(kinds.length);
+  // One bug per rule, but for a rule with two sides: sleep-in-atomic with a spinlock held
+  // (notifier-start-under-ptl) and inside a callback that must never sleep (sva-flush-sleeps).
+  const TWO_SIDED = new Map([['sleep-in-atomic', 2]]);
+  it('no two bugs share a kind, but for a rule with two sides', () => {
+    for (const k of new Set(kinds)) expect(kinds.filter((x) => x === k).length, k).toBe(TWO_SIDED.get(k) ?? 1);
   });
 
   for (const bug of DISCIPLINE_BUGS)
