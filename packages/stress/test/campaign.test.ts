@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUGS, SCENARIOS, scenarioContracts } from '@ptesim/core';
+import { BACKENDS, BUGS, SCENARIOS, scenarioContracts } from '@ptesim/core';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { MIN_SLICE_MS, runSeed, SoakScheduler, shardOf, soakPlan } from '../src/campaign/soak.ts';
@@ -87,8 +87,8 @@ describe('the soak plan and its shards', () => {
   it('covers every correct scenario × backend × contract × executor once', () => {
     expect(new Set(plan.map((i) => i.id)).size).toBe(plan.length);
     // Backends × executors for each contract a scenario has (notifier-sva: 2025 only).
-    expect(plan.length).toBe(SCENARIOS.reduce((n, s) => n + scenarioContracts(s).length, 0) * 2 * 2);
-    expect(plan.filter((i) => i.scenario === 'notifier-sva').map((i) => i.contract)).toEqual([2025, 2025, 2025, 2025]);
+    expect(plan.length).toBe(SCENARIOS.reduce((n, s) => n + scenarioContracts(s).length, 0) * BACKENDS.length * 2);
+    expect(new Set(plan.filter((i) => i.scenario === 'notifier-sva').map((i) => i.contract))).toEqual(new Set([2025]));
   });
 
   it('N shards are disjoint and together are the plan, for every N', () => {

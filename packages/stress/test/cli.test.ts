@@ -16,13 +16,14 @@ function ptesim(...args: string[]) {
 }
 
 describe('ptesim list', () => {
-  it('lists the scenario, both backends and every bug', () => {
+  it('lists the scenario, every backend and every bug', () => {
     const r = ptesim('list');
     expect(r.code).toBe(0);
     for (const name of [
       'mprotect-dirty',
       'native',
       'xen',
+      'xen-unbatched',
       'naive-rmw',
       'xen-no-preserve-ad',
       'lazy-flush-after-unlock',
@@ -32,14 +33,14 @@ describe('ptesim list', () => {
 });
 
 describe('ptesim stress', () => {
-  it('a clean run of both backends: exit 0, verdict pass, window hits in the JSON report', () => {
+  it('a clean run of every backend: exit 0, verdict pass, window hits in the JSON report', () => {
     const json = join(dir, 'pass.json');
     const r = ptesim('stress', '--episodes', '150', '--seed', '9', '--json', json, '--quiet');
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     expect(report.verdict).toBe('pass');
     expect(report.seed).toBe(9);
-    expect(report.runs.map((x) => x.backend)).toEqual(['native', 'xen']);
+    expect(report.runs.map((x) => x.backend)).toEqual(['native', 'xen', 'xen-unbatched']);
     for (const run of report.runs) {
       expect(run.scenario).toBe('mprotect-dirty');
       expect(run.episodes).toBe(150);
@@ -51,6 +52,7 @@ describe('ptesim stress', () => {
       expect(seen['lost-data']).toMatchObject({ expect: 'forbidden', observed: 0 });
     }
     expect(report.runs[1].counters.pv.multicalls).toBeGreaterThan(0);
+    expect(report.runs[2].counters.pv.traps).toBeGreaterThan(report.runs[1].counters.pv.traps); // every start traps
     expect(r.stdout).toMatch(/verdict: pass/);
   });
 

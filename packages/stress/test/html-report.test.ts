@@ -304,7 +304,7 @@ function soakReport(): Report {
 describe('the HTML report in chromium', () => {
   it('a passing stress report: the window-rate and timeline charts, no swimlane', { timeout: TIMEOUT }, async () => {
     const report = stressReport;
-    expect(report.runs).toHaveLength(2);
+    expect(report.runs).toHaveLength(3); // every backend
     const file = await render('stress.html', report);
     expect(readFileSync(file, 'utf8')).not.toMatch(/<script|https?:\/\//);
     const problems = await checkPage(file, {

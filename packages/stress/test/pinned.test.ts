@@ -5,21 +5,16 @@
  * commit. Regenerate the golden traces with PTESIM_UPDATE_GOLDEN=1 after checking the diff.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { BUGS } from '@ptesim/core';
-import { bundle } from '@ptesim/workers';
-import { Piscina } from 'piscina';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DfsFigures, DfsTask } from '../src/model/dfs-worker.ts';
 import { ModelExecutor, modelSetup } from '../src/model/execution.ts';
 import { explore } from '../src/model/explore.ts';
 import { formatInterleaving } from '../src/model/interleaving.ts';
 
-const DFS_WORKER = 'packages/stress/src/model/dfs-worker.ts';
-
 import { shrinkSchedule } from '../src/model/shrink.ts';
+import { ExplorePool } from './explore-pool.ts';
 
 /**
  * Every schedule within the preemption bound of the correct code, model defaults, data seed 1:
@@ -114,27 +109,22 @@ const PINNED: readonly [string, 2007 | 2025, string, number, number][] = [
 ];
 
 describe('pinned DFS state spaces of the correct code', () => {
-  // The searches are independent and single-threaded: run on a pool, one per core, largest first
-  // (dfs-worker.ts); each test awaits its own.
-  let pool: Piscina<DfsTask, DfsFigures> | undefined;
-  const runs = new Map<(typeof PINNED)[number], Promise<DfsFigures>>();
-  beforeAll(async () => {
-    pool = new Piscina<DfsTask, DfsFigures>({
-      filename: pathToFileURL(await bundle(DFS_WORKER)).href,
-      maxThreads: Math.max(1, availableParallelism()),
-    });
-    for (const p of [...PINNED].sort((a, b) => b[4] - a[4])) {
-      const run = pool.run({ scenario: p[0], contract: p[1], backend: p[2], preemptions: p[3], seed: 1 });
-      run.catch(() => {}); // its own test reports the failure
-      runs.set(p, run);
-    }
-  }, 600_000);
-  afterAll(() => pool?.destroy());
+  // The searches are independent and single-threaded: on a pool, one per core, largest first.
+  const pool = new ExplorePool();
+  const keyOf = (p: (typeof PINNED)[number]) => p.join(' ');
+  for (const p of PINNED)
+    pool.add(
+      keyOf(p),
+      { scenario: p[0], contract: p[1], backend: p[2], strategy: 'dfs', preemptions: p[3], seed: 1, schedules: 1e9 },
+      p[4],
+    );
+  beforeAll(() => pool.start(), 600_000);
+  afterAll(() => pool.destroy());
 
   for (const pin of PINNED) {
     const [scenarioName, contract, backend, bound, executions] = pin;
     it(`${scenarioName} (${contract}) on ${backend}, preemption bound ${bound}: ${executions} executions, all clean`, async () => {
-      const r = await runs.get(pin)!;
+      const r = await pool.result(keyOf(pin));
       expect(r.complete).toBe(true);
       expect(r.failures).toBe(0);
       expect(r.executions).toBe(executions);
@@ -143,7 +133,7 @@ describe('pinned DFS state spaces of the correct code', () => {
       // Until a fault counted any PTE it found set again (page_mkclean's clear and set too), native
       // seemed to reach it here.
       if (scenarioName === 'mprotect-dirty' && backend === 'xen' && bound === 2)
-        expect(r.raceWindowHits).toBeGreaterThan(0);
+        expect(r.totals.raceWindowHits).toBeGreaterThan(0);
     }, 600_000);
   }
 });

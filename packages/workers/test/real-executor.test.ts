@@ -11,7 +11,7 @@ import { hangThreshold, INJECT_EPISODE, runReal } from '../src/index.ts';
 const config = { cpus: 2, mmus: 2, pages: 16 };
 
 describe('real executor, correct backends', () => {
-  for (const backend of ['native', 'xen']) {
+  for (const backend of ['native', 'xen', 'xen-unbatched']) {
     it(`${backend}: 300 episodes, no violation, race window hit`, async () => {
       const r = await runReal({ scenario: 'mprotect-dirty', backend, config, seed: 11, episodes: 300 });
       expect(r.error).toBeUndefined();

@@ -6,6 +6,7 @@ import type { Counters } from '../check/counters.ts';
 import { NativePvOps } from './native.ts';
 import { newXenCounters, xenFigures, xenSummaryLine } from './xen/counters.ts';
 import { XenPvOps } from './xen/xen.ts';
+import { XenUnbatchedPvOps } from './xen/xen-unbatched.ts';
 
 export interface BackendInfo {
   name: string;
@@ -32,6 +33,17 @@ export const BACKENDS: readonly BackendInfo[] = [
     create: (cpu) => {
       cpu.stats.pv = { ...newXenCounters() };
       return new XenPvOps(cpu);
+    },
+    figures: xenFigures,
+    summaryLine: xenSummaryLine,
+  },
+  {
+    name: 'xen-unbatched',
+    description:
+      'Xen PV before seed 001 (or without XENFEAT_mmu_pt_update_preserve_ad): start = xchg, trapped and emulated; commit = set_pte_at, batched',
+    create: (cpu) => {
+      cpu.stats.pv = { ...newXenCounters() };
+      return new XenUnbatchedPvOps(cpu);
     },
     figures: xenFigures,
     summaryLine: xenSummaryLine,

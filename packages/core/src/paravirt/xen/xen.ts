@@ -40,7 +40,7 @@ import {
 } from './multicall.ts';
 
 export class XenPvOps implements PvMmuOps {
-  readonly name = 'xen';
+  readonly name: string = 'xen';
   readonly mc = new McBuffer();
   constructor(private readonly cpu: ArchCpu) {}
 
