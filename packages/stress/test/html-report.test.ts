@@ -18,7 +18,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ModelExecutor, modelSetup } from '../src/model/execution.ts';
 import { explore } from '../src/model/explore.ts';
 import { capInterleaving, type InterleavingTable, interleavingTable } from '../src/model/interleaving.ts';
-import { renderHtmlReport } from '../src/report/html.ts';
+import { renderHtmlReport, TIMELINE_RUNS } from '../src/report/html.ts';
 import type { Report, RunReport, RunSample, SoakItem } from '../src/report/report.ts';
 
 const CHROMIUM = process.env.PTESIM_CHROMIUM ?? '/usr/bin/chromium';
@@ -215,7 +215,8 @@ const copy = <T>(x: T): T => structuredClone(x);
  * (one per sample after the start).
  */
 function timelineChart(report: Report): Record<string, number> {
-  const sampled = report.runs.filter((r) => (r.samples?.length ?? 0) > 0);
+  // The chart draws the first TIMELINE_RUNS sampled runs (a soak has more).
+  const sampled = report.runs.filter((r) => (r.samples?.length ?? 0) > 0).slice(0, TIMELINE_RUNS);
   if (sampled.length === 0) return {};
   return { timeline: sampled.reduce((n, r) => n + 2 * (1 + r.samples!.filter((x) => x.tMs > 0).length), 0) };
 }

@@ -382,7 +382,7 @@ function detectionChart(runs: RunReport[]): Chart {
 const START: RunSample = { tMs: 0, episodes: 0, transactions: 0, raceWindowHits: 0 };
 
 /** Lines in the timeline: a soak's hundreds of runs would bury each other (and swell the file). */
-const TIMELINE_RUNS = 12;
+export const TIMELINE_RUNS = 12;
 
 /**
  * Real runs' samples as rates between consecutive samples: race-window hits/s and episodes/s, each
