@@ -6,6 +6,8 @@
 export interface BugFlags {
   naiveRmw: boolean;
   xenNoPreserveAd: boolean;
+  shadowForgetsDirty: boolean;
+  arm64LazyInInterrupt: boolean;
   lazyFlushAfterUnlock: boolean;
   lazyOutsideLock: boolean;
   unpairedCommit: boolean;
@@ -75,6 +77,11 @@ export interface BugInfo {
    * use it, and so does `ptesim explore --bug` without --strategy (the portfolio otherwise).
    */
   modelStrategy?: 'dfs';
+  /**
+   * That search's preemption bound, where a smaller one than dfs's default 2 finds the bug: far
+   * fewer executions, and a schedule with the fewest preemptions.
+   */
+  modelBound?: number;
   /** The processor it needs (a hardware erratum's bug); `--bug` brings it. */
   hw?: 'x86' | 'knl4';
 }
@@ -99,9 +106,30 @@ export const BUGS: readonly BugInfo[] = [
     description: 'Xen commit with MMU_NORMAL_PT_UPDATE instead of PRESERVE_AD: A/D set after start are overwritten',
   },
   {
+    name: 'shadow-forgets-dirty',
+    kind: 'lost-dirty',
+    flag: 'shadowForgetsDirty',
+    backends: ['shadow'],
+    scenario: 'mprotect-dirty',
+    contract: 2007,
+    description:
+      'shadow paging: a write fault makes the shadow entry writable without setting D in the guest PTE (update_accessed_dirty_bits skipped), so the guest writes back nothing',
+  },
+  {
+    name: 'arm64-lazy-in-interrupt',
+    kind: 'kernel-fault',
+    flag: 'arm64LazyInInterrupt',
+    backends: ['arm64'],
+    scenario: 'lazy-ctxsw',
+    contract: 2025,
+    commit: 'b81c688426a9 (fixes 5fdd05efa1cd)',
+    description:
+      "arm64's queue_pte_barriers before b81c688426a9: an interrupt handler's kernel PTE write reads the interrupted task's TIF_LAZY_MMU, defers its own dsb/isb, and the handler uses the mapping before the walker can see it",
+  },
+  {
     name: 'lazy-flush-after-unlock',
     flag: 'lazyFlushAfterUnlock',
-    backends: ['xen'],
+    backends: ['xen', 'xen-unbatched'],
     scenario: 'mprotect-dirty',
     contract: 2007,
     kind: 'unflushed-at-unlock',
@@ -157,6 +185,7 @@ export const BUGS: readonly BugInfo[] = [
     // mprotect in one order among few (page_mkclean's flush waits for the MMU's IPI ack, and
     // mprotect's mmap_lock must come after the fault): bounded DFS finds it, the portfolio rarely.
     modelStrategy: 'dfs',
+    modelBound: 1,
   },
   {
     name: 'lazy-read-hazard',
@@ -457,6 +486,7 @@ export const BUGS: readonly BugInfo[] = [
     // The window is a device walk between range_start and the PTE change: bound 1 reaches it within
     // a hundred schedules, random orderings take thousands.
     modelStrategy: 'dfs',
+    modelBound: 1,
     commit: '1af5a8109904 (the reason arch_invalidate_secondary_tlbs exists)',
     description:
       'the SVA driver flushes its IOTLB from invalidate_range_start, as a software-TLB subscriber would, instead of arch_invalidate_secondary_tlbs: the device walks the page table again between start and the PTE change, caches the entry about to be revoked, and nothing flushes it after',
@@ -476,6 +506,8 @@ export const BUGS: readonly BugInfo[] = [
 export const NO_BUGS: Readonly<BugFlags> = Object.freeze({
   naiveRmw: false,
   xenNoPreserveAd: false,
+  shadowForgetsDirty: false,
+  arm64LazyInInterrupt: false,
   lazyFlushAfterUnlock: false,
   lazyOutsideLock: false,
   unpairedCommit: false,

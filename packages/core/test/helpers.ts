@@ -5,6 +5,7 @@
 import {
   AtomicsMem,
   type Cpu,
+  drain,
   ipiPoint,
   type Layout,
   type LayoutConfig,
@@ -14,6 +15,7 @@ import {
   ptlLock,
   ptlUnlock,
   resolveRunSpec,
+  runAlone,
   SPIN,
   type Step,
   type Yield,
@@ -63,25 +65,12 @@ let current: Rig | undefined;
  * nobody will release: fail.
  */
 export function run<T>(gen: Step<T>): T {
-  for (let idle = 0; ; ) {
-    const r = gen.next();
-    if (r.done === true) return r.value;
-    if (r.value !== SPIN) {
-      idle = 0;
-      continue;
-    }
-    if (++idle > 2) throw new Error('blocked: a single-threaded test spun on a lock');
-    for (const c of current?.cpus ?? []) if (c.tlb) drain(ipiPoint(c));
-  }
+  return runAlone(gen, current?.cpus ?? []);
 }
 
 /** The MMU agents of the last rig, idle, take the shootdown IPIs sent to them (as in run()). */
 export function takeIdleIpis(except?: Cpu): void {
   for (const c of current?.cpus ?? []) if (c.tlb && c !== except) drain(ipiPoint(c));
-}
-
-function drain(gen: Step): void {
-  for (let r = gen.next(); r.done !== true; r = gen.next());
 }
 
 /** Drives a generator one resumption at a time. */

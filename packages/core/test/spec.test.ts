@@ -52,7 +52,7 @@ describe('resolveRunSpec', () => {
 
   it('refuses unknown names and a bug on a backend it does not apply to, in one line each', () => {
     expect(() => resolveRunSpec({ backend: 'vmi', seed: 1 }, 'real')).toThrow(
-      /unknown backend 'vmi' \(have: native, xen, xen-unbatched\)/,
+      /unknown backend 'vmi' \(have: native, xen, xen-unbatched, shadow, arm64\)/,
     );
     expect(() => resolveRunSpec({ backend: 'xen', scenario: 'nope', seed: 1 }, 'real')).toThrow(
       /unknown scenario 'nope'/,
@@ -65,6 +65,6 @@ describe('resolveRunSpec', () => {
 
   it("the default backends: the bug's, or all", () => {
     expect(defaultBackends('naive-rmw')).toEqual(['native']);
-    expect(defaultBackends(undefined)).toEqual(['native', 'xen', 'xen-unbatched']);
+    expect(defaultBackends(undefined)).toEqual(['native', 'xen', 'xen-unbatched', 'shadow', 'arm64']);
   });
 });

@@ -24,7 +24,11 @@ describe('ptesim list', () => {
       'native',
       'xen',
       'xen-unbatched',
+      'shadow',
+      'arm64',
       'naive-rmw',
+      'shadow-forgets-dirty',
+      'arm64-lazy-in-interrupt',
       'xen-no-preserve-ad',
       'lazy-flush-after-unlock',
     ])
@@ -35,15 +39,15 @@ describe('ptesim list', () => {
 describe('ptesim stress', () => {
   it('a clean run of every backend: exit 0, verdict pass, window hits in the JSON report', () => {
     const json = join(dir, 'pass.json');
-    const r = ptesim('stress', '--episodes', '150', '--seed', '9', '--json', json, '--quiet');
+    const r = ptesim('stress', '--episodes', '100', '--seed', '9', '--json', json, '--quiet');
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     expect(report.verdict).toBe('pass');
     expect(report.seed).toBe(9);
-    expect(report.runs.map((x) => x.backend)).toEqual(['native', 'xen', 'xen-unbatched']);
+    expect(report.runs.map((x) => x.backend)).toEqual(['native', 'xen', 'xen-unbatched', 'shadow', 'arm64']);
     for (const run of report.runs) {
       expect(run.scenario).toBe('mprotect-dirty');
-      expect(run.episodes).toBe(150);
+      expect(run.episodes).toBe(100);
       expect(run.transactions).toBeGreaterThan(0);
       expect(run.raceWindowHits).toBeGreaterThan(0);
       expect(run.violations).toEqual([]);
@@ -53,7 +57,35 @@ describe('ptesim stress', () => {
     }
     expect(report.runs[1].counters.pv.multicalls).toBeGreaterThan(0);
     expect(report.runs[2].counters.pv.traps).toBeGreaterThan(report.runs[1].counters.pv.traps); // every start traps
+    expect(report.runs[3].counters.pv.shadowFaults).toBeGreaterThan(0); // the MMUs walk shadow entries
     expect(r.stdout).toMatch(/verdict: pass/);
+  });
+
+  it('--xen-features none: xen without PRESERVE_AD runs as xen-unbatched, and says so; an unknown feature is exit 2', () => {
+    const json = join(dir, 'features.json');
+    const r = ptesim(
+      'stress',
+      '--backend',
+      'xen',
+      '--xen-features',
+      'none',
+      '--episodes',
+      '20',
+      '--json',
+      json,
+      '--quiet',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('xen without preserve-ad: runs as xen-unbatched');
+    const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
+    expect(report.runs.map((x) => x.backend)).toEqual(['xen-unbatched']);
+    expect(report.runs[0].counters.pv.traps).toBeGreaterThan(0);
+    const all = ptesim('stress', '--backend', 'xen', '--xen-features', 'preserve-ad', '--episodes', '5', '--quiet');
+    expect(all.code).toBe(0);
+    expect(all.stdout).toContain('mprotect-dirty / xen:');
+    const bad = ptesim('stress', '--xen-features', 'preserve-ab', '--episodes', '5');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown feature 'preserve-ab'");
   });
 
   it('a bug: exit 1 with the violation, the agents, the episode and a command to run it again', () => {
@@ -282,6 +314,36 @@ describe('ptesim explore and replay', () => {
       expect(r.stderr).toContain(message);
     });
   }
+});
+
+describe('ptesim bench mprotect', () => {
+  it("prints seed 001's table with exact counts and writes it as JSON", () => {
+    const json = join(dir, 'mprotect.json');
+    const r = ptesim('bench', 'mprotect', '--pages', '4,32', '--mc-batch', '2', '--json', json);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('~50x');
+    expect(r.stdout).toMatch(/xen-unbatched\s+32\s+32\s+32\s+3\s+3\s+33\s+1\s+\d+\s+50\.0x/);
+    const t = JSON.parse(readFileSync(json, 'utf8')).mprotect;
+    const row = (b: string, n: number) =>
+      t.rows.find((x: { backend: string; pages: number }) => x.backend === b && x.pages === n);
+    expect(row('xen', 4).counts).toMatchObject({ traps: 0, hypercalls: 2, requests: 5 });
+    expect(row('xen', 32).xNative).toBeCloseTo(7, 6);
+    expect(row('shadow', 32).counts).toMatchObject({ traps: 64, hypercalls: 0 });
+    expect(t.wall.map((w: { backend: string }) => w.backend)).toEqual(['native', 'xen-unbatched', 'xen', 'shadow']);
+  });
+
+  it('refuses a bad page list, an unknown cost parameter and a batch too small to hold a request (exit 2)', () => {
+    for (const args of [
+      ['--pages', '0'],
+      ['--cost', 'nosuch=1'],
+      ['--mc-batch', '1'],
+      ['--cost', 'hypercall=1000000'],
+    ]) {
+      const r = ptesim('bench', 'mprotect', ...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+    }
+  });
 });
 
 describe('lock-discipline verification from the CLI', () => {

@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BACKENDS } from '@ptesim/core';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ModelExecutor, modelSetup } from '../src/model/execution.ts';
@@ -305,7 +306,7 @@ function soakReport(): Report {
 describe('the HTML report in chromium', () => {
   it('a passing stress report: the window-rate and timeline charts, no swimlane', { timeout: TIMEOUT }, async () => {
     const report = stressReport;
-    expect(report.runs).toHaveLength(3); // every backend
+    expect(report.runs).toHaveLength(BACKENDS.length); // every backend
     const file = await render('stress.html', report);
     expect(readFileSync(file, 'utf8')).not.toMatch(/<script|https?:\/\//);
     const problems = await checkPage(file, {

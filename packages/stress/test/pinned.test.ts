@@ -147,7 +147,13 @@ describe('golden shrunk interleavings of the zoo', () => {
       it(`${bug.name} on ${backend}`, async () => {
         const setup = modelSetup({ backend, bug: bug.name });
         const strategy = bug.modelStrategy ?? 'portfolio';
-        const r = await explore({ ...setup, strategy, seed: 1, schedules: strategy === 'dfs' ? 1e9 : 20_000 });
+        const r = await explore({
+          ...setup,
+          strategy,
+          preemptions: bug.modelBound,
+          seed: 1,
+          schedules: strategy === 'dfs' ? 1e9 : 20_000,
+        });
         const first = r.first!;
         expect(first, `${strategy} seed 1 did not find ${bug.name}`).toBeDefined();
         // The kind the registry promises, or one it names as the same race's other symptom (the golden pins which).

@@ -122,6 +122,8 @@ export interface Counters {
   /** page_referenced calls (reclaim's aging), and the young PTEs they found and made old. */
   agingScans: number;
   youngCleared: number;
+  /** Kernel mappings used right after they were made, and checked walkable (check/kmap.ts). */
+  kernelMapsChecked: number;
   /** The paravirt backend's own counters, by name (e.g. Xen's traps and hypercalls): it declares them. */
   pv: Record<string, number>;
 }
@@ -192,6 +194,7 @@ export function newCounters(): Counters {
     interrupts: 0,
     agingScans: 0,
     youngCleared: 0,
+    kernelMapsChecked: 0,
     pv: {},
   };
 }

@@ -106,6 +106,9 @@ export const V_NOTIFIER_LOCK = 31;
 /** invalidate_range_start without its end, or an end without a start (check/lockdep.ts). */
 export const V_NOTIFIER_UNPAIRED = 32;
 
+/** The kernel used a mapping it had made, and the table walker did not see it yet (check/kmap.ts). */
+export const V_KERNEL_FAULT = 34;
+
 /** notifier-lock: which promise broke (the `a` field). */
 export const NOTIFIER_EXPORT_PAGE_UNLOCKED = 1;
 /** notifier-unpaired: how (the `a` field). */
@@ -439,6 +442,15 @@ export const KINDS: readonly ViolationKind[] = [
       v.pte === BUG_LAZY_MODE
         ? `kernel BUG in the lazy-mode code: mode ${mode(v.a)}, asked for ${mode(v.b)}`
         : `kernel BUG at ${BUG_SITES[v.pte] ?? `site ${v.pte}`}: the task oopsed with its locks held`,
+  },
+  {
+    code: V_KERNEL_FAULT,
+    name: 'kernel-fault',
+    fields: { va: 'va', frame: 'frame', pte: 'walked', a: 'written' },
+    explain: (v) =>
+      `the kernel used va ${v.va} right after mapping it to frame ${v.frame}, and the table walker saw ` +
+      `${formatPte(v.pte)} instead of ${formatPte(v.a)}: a translation fault on a mapping the kernel has made — ` +
+      'the barrier (arm64: dsb; isb) or the batched update (Xen: the multicall) that publishes it still pending',
   },
   {
     code: V_HYPERCALL_FAILED,

@@ -18,6 +18,8 @@ export const LC_ANON_VMA = 8;
 export const LC_MN_SUBS = 9;
 /** The secondary MMU's own lock (kvm->mmu_lock; an export device's): taken in notifier callbacks. */
 export const LC_SECONDARY = 10;
+/** KVM's mmu_lock under shadow paging: the hypervisor's own, outside the guest's order (hang reports). */
+export const LC_KVM_MMU_LOCK = 11;
 export const LOCK_CLASS_NAMES = [
   '?',
   'mmap_lock',
@@ -30,6 +32,7 @@ export const LOCK_CLASS_NAMES = [
   'anon_vma',
   'mn_subscriptions_lock',
   'secondary_mmu_lock',
+  'kvm_mmu_lock',
 ];
 
 export function lockName(cls: number, inst: number): string {

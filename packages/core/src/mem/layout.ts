@@ -17,8 +17,12 @@
  *   hv            per pte page, the hypervisor's own frame_table entry: Xen's page_lock
  *   ptes          pte pages of PTRS_PER_PTE Int32 PTEs (i386 two-level layout)
  *   pages         struct page: flags, mapcount, version, diskVersion, next   (one line each)
+ *   sptes         per PTE: its shadow entry under shadow paging (the `shadow` backend's hypervisor
+ *                 builds them from the guest PTEs; the MMUs walk them)
  *   --- model memory ends here: `Mem` refuses any word outside [agents, pages] (isModelWord) ---
  *   shadow        per PTE: last software writer (harness annotation, never read by the model)
+ *   spteMade      per PTE: the revocations cut and the frame's generation when its shadow entry was
+ *                 built (the `shadow` backend's translations; check/revoke.ts, check/freed.ts, harness)
  *   frameGen      per frame: times freed (check/freed.ts, harness)
  *   lazyfree      per frame: what MADV_FREE left there (check/lazyfree.ts, harness)
  *   revokeCut     per PTE: write revocations cut (W taken away in memory; check/revoke.ts, harness)
@@ -219,7 +223,7 @@ export const TASKS_PER_CPU = 2;
 export const VMAP_PAGES = 4;
 const VMAP_SLOTS = TASKS_PER_CPU + 1;
 /** Lock classes for the checker's dependency matrix (check/lockdep.ts names them). */
-export const LOCK_CLASSES = 11;
+export const LOCK_CLASSES = 12;
 
 export interface LayoutConfig {
   /** Simulated kernel CPUs. */
@@ -262,6 +266,8 @@ export class Layout {
   /** One past the last word of model memory. */
   readonly modelEnd: number;
   readonly shadowBase: number;
+  readonly sptesBase: number;
+  readonly spteMadeBase: number;
   /** Per frame: how many times it was freed (check/freed.ts, harness). */
   readonly frameGenBase: number;
   /** Per frame: the data version MADV_FREE left, and the agent + 1 whose call has not completed (check/lazyfree.ts, harness). */
@@ -334,9 +340,13 @@ export class Layout {
     at += this.ptePages * PTRS_PER_PTE;
     this.pagesBase = at;
     at += this.frames * LINE;
+    this.sptesBase = at;
+    at += this.ptePages * PTRS_PER_PTE;
     this.modelEnd = at;
     this.shadowBase = at;
     at += this.ptePages * PTRS_PER_PTE;
+    this.spteMadeBase = at;
+    at += 2 * this.ptePages * PTRS_PER_PTE;
     this.frameGenBase = at;
     at += roundLine(this.frames);
     this.lazyfreeBase = at;
@@ -419,6 +429,21 @@ export class Layout {
   /** Xen's page_lock of the L1 table holding PTE word `ptep` (its frame_table entry, PGT_locked). */
   hvPageLock(ptep: number): number {
     return this.hvBase + Math.floor((ptep - this.ptesBase) / PTRS_PER_PTE) * LINE;
+  }
+  /** Shadow paging: the shadow entry (SPTE) the hypervisor built from the guest PTE at `ptep`. */
+  guestSpte(ptep: number): number {
+    return ptep - this.ptesBase + this.sptesBase;
+  }
+  /** Harness: two words per shadow entry, the revocations cut and the frame generation it was built at. */
+  spteMade(ptep: number): number {
+    return 2 * (ptep - this.ptesBase) + this.spteMadeBase;
+  }
+  /**
+   * Shadow paging: KVM's kvm->mmu_lock, one per VM — the hypervisor's own state, kept in pte page
+   * 0's hypervisor line beside Xen's page_lock (never both: one backend per run).
+   */
+  get kvmMmuLock(): number {
+    return this.hvBase + 1;
   }
   /** The harness's shadow word for the PTE at word index `ptep`. */
   shadow(ptep: number): number {
@@ -587,17 +612,16 @@ export class Layout {
       return `mm${Math.floor((i - this.pgdBase) / per)}.pgd[${(i - this.pgdBase) % per}]`;
     }
     if (i < this.hvBase) return `ptl[${Math.floor((i - this.ptlBase) / LINE)}]`;
+    if (i === this.kvmMmuLock) return 'kvm.mmu_lock';
     if (i < this.ptesBase) return `xen_page_lock[l1 ${Math.floor((i - this.hvBase) / LINE)}]`;
-    if (i < this.pagesBase) {
-      const va = this.vaOfPtep(i);
-      const mm = this.mmOfPtep(i);
-      return va >= this.vmallocStart ? `kpte[va ${va}]` : mm === 0 ? `pte[va ${va}]` : `mm${mm}.pte[va ${va}]`;
-    }
-    if (i < this.modelEnd) {
+    if (i < this.pagesBase) return this.pteName(i, 'pte');
+    if (i < this.sptesBase) {
       const f = Math.floor((i - this.pagesBase) / LINE);
       return `page[${f}].${PAGE_FIELDS[(i - this.pagesBase) % LINE] ?? (i - this.pagesBase) % LINE}`;
     }
-    if (i < this.frameGenBase) return `shadow[va ${i - this.shadowBase}]`;
+    if (i < this.modelEnd) return this.pteName(i - this.sptesBase + this.ptesBase, 'gspte');
+    if (i < this.spteMadeBase) return `shadow[va ${i - this.shadowBase}]`;
+    if (i < this.frameGenBase) return `spteMade[${Math.floor((i - this.spteMadeBase) / 2)}]`;
     if (i < this.lazyfreeBase) return `frameGen[${i - this.frameGenBase}]`;
     if (i < this.revokeCutBase)
       return `lazyfree[${Math.floor((i - this.lazyfreeBase) / 2)}].${(i - this.lazyfreeBase) % 2 ? 'pending' : 'version'}`;
@@ -609,6 +633,17 @@ export class Layout {
     if (i < this.violation) return `flushInfo[${i - this.flushInfoBase}]`;
     if (i < this.lockGraph) return `violation[${i - this.violation}]`;
     return `lockdep[${i - this.lockGraph}]`;
+  }
+
+  /** "pte[va 3]", "kpte[va 40]", "mm1.pte[va 3]" for PTE word `ptep` (with `what` for pte). */
+  private pteName(ptep: number, what: string): string {
+    const va = this.vaOfPtep(ptep);
+    const mm = this.mmOfPtep(ptep);
+    return va >= this.vmallocStart
+      ? `k${what}[va ${va}]`
+      : mm === 0
+        ? `${what}[va ${va}]`
+        : `mm${mm}.${what}[va ${va}]`;
   }
 
   /** Is word `i` a PTE (a word of a page-table page)? */

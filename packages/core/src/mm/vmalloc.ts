@@ -7,6 +7,7 @@
  */
 
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, pfnPte } from '../arch/x86/pte.ts';
+import { checkKernelMapping } from '../check/kmap.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import { preemptionPoint } from '../kernel/sched.ts';
 import type { Step } from '../mem/step.ts';
@@ -25,10 +26,23 @@ export function* vmapPteRange(cpu: Cpu, start: number, n: number, pfn0: number):
   const lazy = cpu.contract === 2025;
   if (lazy) yield* lazyMmuModeEnable(cpu);
   for (let i = 0; i < n; i++) {
-    const pte = pfn0 < 0 ? 0 : pfnPte((pfn0 + i) % cpu.layout.config.pages, PAGE_KERNEL);
+    const pte = vmapPte(cpu, pfn0, i);
     yield* cpu.pv.setPteAt(cpu.layout.ptep(start + i), pte);
     if (cpu.irqPoint && !cpu.inInterrupt) yield* cpu.irqPoint(cpu);
     if (lazy) yield* preemptionPoint(cpu);
   }
   if (lazy) yield* lazyMmuModeDisable(cpu);
+}
+
+/** The i-th PTE vmapPteRange writes for frames from pfn0 (0: clearing). */
+export function vmapPte(cpu: Cpu, pfn0: number, i: number): number {
+  return pfn0 < 0 ? 0 : pfnPte((pfn0 + i) % cpu.layout.config.pages, PAGE_KERNEL);
+}
+
+/**
+ * The caller uses the mapping vmapPteRange just made (a vmap() user reads its pages): the walker
+ * must see every PTE it wrote — a harness check of this CPU's own kernel slot (check/kmap.ts).
+ */
+export function touchKernelMapping(cpu: Cpu, start: number, n: number, pfn0: number): void {
+  for (let i = 0; i < n; i++) checkKernelMapping(cpu, start + i, vmapPte(cpu, pfn0, i));
 }

@@ -15,8 +15,8 @@ import { AG_CR3 } from '../mem/layout.ts';
 import { POINT, type Step } from '../mem/step.ts';
 
 export class NativePvOps implements PvMmuOps {
-  readonly name = 'native';
-  constructor(private readonly cpu: ArchCpu) {}
+  readonly name: string = 'native';
+  constructor(protected readonly cpu: ArchCpu) {}
 
   *ptepModifyProtStart(ptep: number): Step<number> {
     const mem = this.cpu.mem;
@@ -52,12 +52,16 @@ export class NativePvOps implements PvMmuOps {
 
   /** arch/x86/mm/pgtable.c: `if (pte_young(*ptep)) ret = test_and_clear_bit(_PAGE_BIT_ACCESSED, ...)`. */
   *ptepTestAndClearYoung(ptep: number): Step<boolean> {
-    const mem = this.cpu.mem;
     yield POINT;
-    if (!pteYoung(mem.load(ptep))) return false;
+    if (!pteYoung(this.cpu.mem.load(ptep))) return false;
     this.cpu.lockdep?.pteWrite(ptep);
+    return yield* this.clearYoung(ptep);
+  }
+
+  /** Its write: the locked clear of A (`lock btr`), atomic against the hardware. */
+  protected *clearYoung(ptep: number): Step<boolean> {
     yield POINT;
-    const old = mem.and(ptep, ~_PAGE_ACCESSED);
+    const old = this.cpu.mem.and(ptep, ~_PAGE_ACCESSED);
     pteWritten(this.cpu, ptep, old, old & ~_PAGE_ACCESSED);
     return pteYoung(old);
   }

@@ -11,14 +11,16 @@ import { Cpu } from '../kernel/cpu.ts';
 import { AG_CR3, AG_MODEL_WORDS, allocShared, Layout, MM_CPUMASK } from '../mem/layout.ts';
 import type { Mem } from '../mem/mem.ts';
 import { initFreeFrames } from '../mm/page-alloc.ts';
-import { findBackend } from '../paravirt/backends.ts';
+import { type BackendOptions, findBackend } from '../paravirt/backends.ts';
 import { findScenario } from '../scenarios/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
 import { Rand } from '../util/rand.ts';
 import type { RunSpec } from './spec.ts';
 
 /** What a CPU needs of the run's spec (run/spec.ts: resolved, no defaults left to apply here). */
-export type CpuSpec = Pick<RunSpec, 'backend' | 'bug' | 'seed' | 'contract' | 'lockdep'> & Partial<Pick<RunSpec, 'hw'>>;
+export type CpuSpec = Pick<RunSpec, 'backend' | 'bug' | 'seed' | 'contract' | 'lockdep'> &
+  Partial<Pick<RunSpec, 'hw'>> &
+  BackendOptions;
 
 /** What a machine needs of the spec: all but the seed, which each CPU (or execution) is given. */
 export type MachineSpec = Omit<RunSpec, 'seed'>;
@@ -78,7 +80,7 @@ export function createCpu(id: number, mem: Mem, layout: Layout, opts: CpuSpec): 
   const backend = findBackend(opts.backend);
   if (!backend) throw new RangeError(`unknown backend '${opts.backend}'`);
   const cpu = new Cpu(id, mem, layout, bugFlags(opts.bug), new Rand(opts.seed, id), opts.contract);
-  cpu.pv = backend.create(cpu);
+  cpu.pv = backend.create(cpu, opts);
   cpu.hw = opts.hw ?? 'x86';
   if (opts.lockdep) cpu.lockdep = new LockDep(cpu);
   return cpu;

@@ -7,6 +7,8 @@
  * can be switched out — and back in — in the middle of it). Interrupts arrive between the PTE
  * updates of a vmap and run their own (irq-context) kernel mapping update. A context switch uses
  * lazy CPU mode and batches the page-table load (xen: an MMUEXT_NEW_BASEPTR multicall entry).
+ * Whoever maps kernel pages uses them right after (the task once vmap returns, the handler before
+ * it returns): the walker must see them then (check/kmap.ts).
  * MMU agents and the final writeback check are those of mprotect-dirty.
  *
  * It exists for the lock-discipline checker: correct code keeps every rule in both contracts;
@@ -17,7 +19,7 @@ import { interrupt, preemptionPoint, runTasks } from '../kernel/sched.ts';
 import type { Task } from '../kernel/task.ts';
 import { type LayoutConfig, TASKS_PER_CPU, VMAP_PAGES } from '../mem/layout.ts';
 import type { Step } from '../mem/step.ts';
-import { vmapPteRange } from '../mm/vmalloc.ts';
+import { touchKernelMapping, vmapPteRange } from '../mm/vmalloc.ts';
 import type { EpisodeBudget, Role, Scenario } from './scenario.ts';
 import {
   finalWritebackCheck,
@@ -88,6 +90,7 @@ function* taskLoop(cpu: Cpu, task: Task, ops: number): Step {
     } else {
       yield* vmapPteRange(cpu, start, VMAP_PAGES, mapped ? -1 : task.id);
       mapped = !mapped;
+      if (mapped) touchKernelMapping(cpu, start, VMAP_PAGES, task.id); // vmap()'s caller uses it
     }
     yield* preemptionPoint(cpu);
   }
@@ -98,5 +101,11 @@ function* irqPoint(cpu: Cpu): Step {
   // The handler maps one page in the CPU's interrupt slot: 2025 lazy enable/disable are no-ops
   // here, and xen sees lazy mode NONE, so the update is never queued into the task's batch.
   const slot = cpu.layout.vmap(cpu.id, TASKS_PER_CPU);
-  yield* interrupt(cpu, vmapPteRange(cpu, slot, 1, 0));
+  yield* interrupt(cpu, irqHandler(cpu, slot));
+}
+
+/** The handler maps a page and uses it at once (as KFENCE and DEBUG_PAGEALLOC change kernel PTEs in irq context). */
+function* irqHandler(cpu: Cpu, slot: number): Step {
+  yield* vmapPteRange(cpu, slot, 1, 0);
+  touchKernelMapping(cpu, slot, 1, 0);
 }

@@ -148,6 +148,12 @@ export const SHARED_FILE_OUTCOMES: readonly Outcome[] = [
     ],
   },
   {
+    id: 'kernel-fault',
+    expect: 'forbidden',
+    description: 'the kernel used a mapping it had made before the walker could see it',
+    kinds: ['kernel-fault'],
+  },
+  {
     id: 'refused',
     expect: 'forbidden',
     description: 'the hypervisor refused an update, or the kernel hit BUG()',

@@ -48,9 +48,11 @@ export async function runJob(
   }
   const bugSearch = job.input.bug !== undefined ? findBug(job.input.bug)?.modelStrategy : undefined;
   const strategy = job.strategy ?? bugSearch ?? 'portfolio';
+  const preemptions = job.strategy === undefined && bugSearch ? findBug(job.input.bug!)?.modelBound : undefined;
   const run = await runModel({
     ...resolveRunSpec(job.input, 'model'),
     strategy,
+    preemptions,
     schedules: strategy === 'dfs' ? 1e9 : Number.MAX_SAFE_INTEGER,
     timeMs: job.timeMs,
     replayDir: job.replayDir,

@@ -1,11 +1,27 @@
 /** Options shared by `stress` and `explore`: what to run, on which backends, in what configuration. */
-import { defaultBackends, findBug, type RunSpecInput, resolveRunSpec } from '@ptesim/core';
+import {
+  BACKENDS,
+  backendForXenFeatures,
+  defaultBackends,
+  findBug,
+  type RunSpecInput,
+  resolveRunSpec,
+  XEN_FEATURES,
+  type XenFeature,
+} from '@ptesim/core';
 import { REPORT_FLAGS, type ReportPaths, reportPaths } from '../report/outputs.ts';
 import { bool, type FlagSpec, int, oneOf, type Parsed, str, UsageError } from './args.ts';
 
 export const TARGET_FLAGS: Record<string, FlagSpec> = {
   scenario: { value: true, help: 'scenario to run (default mprotect-dirty)' },
-  backend: { value: true, help: 'native | xen (default: every backend the bug applies to, or all)' },
+  backend: {
+    value: true,
+    help: `${BACKENDS.map((b) => b.name).join(' | ')} (default: every backend the bug applies to, or all)`,
+  },
+  'xen-features': {
+    value: true,
+    help: `what the hypervisor offers: ${XEN_FEATURES.join(',')} (default) | none; xen without preserve-ad runs as xen-unbatched`,
+  },
   bug: { value: true, help: 'switch on a known bug (see ptesim list)' },
   cpus: { value: true, help: 'simulated kernel CPUs (default per scenario)' },
   mmus: { value: true, help: 'simulated MMUs (default per scenario)' },
@@ -43,7 +59,14 @@ export function parseTarget(p: Parsed): Target {
       tlbEntries: int(p, 'tlb-entries', 1, 65536),
     },
   };
-  const backends = str(p, 'backend') !== undefined ? [str(p, 'backend')!] : defaultBackends(knownBug(input.bug));
+  const named = str(p, 'backend') !== undefined ? [str(p, 'backend')!] : defaultBackends(knownBug(input.bug));
+  const features = xenFeatures(str(p, 'xen-features'));
+  const backends = [...new Set(named.map((b) => backendForXenFeatures(b, features)))];
+  for (const b of named)
+    if (backendForXenFeatures(b, features) !== b)
+      console.error(
+        `${b} without ${XEN_FEATURES.filter((f) => !features.includes(f)).join(', ')}: runs as ${backendForXenFeatures(b, features)}`,
+      );
   try {
     for (const backend of backends) resolveRunSpec({ ...input, backend, seed: 0 }, 'real');
   } catch (e) {
@@ -51,6 +74,17 @@ export function parseTarget(p: Parsed): Target {
   }
   // Fail now, not after a long run, if a report cannot be written (creating nothing).
   return { input, backends, reports: reportPaths(p) };
+}
+
+/** `--xen-features`: a comma list of known features, or `none`; every feature when absent. */
+function xenFeatures(flag: string | undefined): XenFeature[] {
+  if (flag === undefined) return [...XEN_FEATURES];
+  if (flag === 'none') return [];
+  const asked = flag.split(',');
+  for (const f of asked)
+    if (!(XEN_FEATURES as readonly string[]).includes(f))
+      throw new UsageError(`--xen-features: unknown feature '${f}' (have: ${XEN_FEATURES.join(', ')}, or none)`);
+  return asked as XenFeature[];
 }
 
 /** The bug if it exists (an unknown one is reported by resolveRunSpec with the right message). */

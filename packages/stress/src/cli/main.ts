@@ -25,7 +25,7 @@ usage:
   ptesim zoo [options]             every known bug × backend × executor: caught, with its kind, how fast
   ptesim soak --time-budget T      the correct code in rotation until the budget is spent (--shard I/N)
   ptesim merge FILE...             combine the JSON reports of soak shards
-  ptesim bench [throughput|detect|step] [options]   speed figures, measured in one run
+  ptesim bench [NAME...] [options]  speed figures measured in one run; mprotect: seed 001's table
 
 stress options:
 ${flagHelp(STRESS_FLAGS)}

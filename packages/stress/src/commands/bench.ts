@@ -1,15 +1,17 @@
 /**
- * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model] [--json F]`: speed figures as measured ratios and rates in
+ * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
 import { BACKENDS } from '@ptesim/core';
 import { runInWorker } from '@ptesim/workers';
+import { parseCostOverrides } from '../bench/cost-model.ts';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
+import { formatMprotect, type MprotectBenchOptions, measureMprotect } from '../bench/mprotect.ts';
 import { measureCommandStartup } from '../bench/startup.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput, type Throughput } from '../bench/throughput.ts';
-import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
+import { duration, type FlagSpec, int, oneOf, type Parsed, parseArgs, str, UsageError } from '../cli/args.ts';
 import { knownBugs } from '../cli/bugs.ts';
 import { didYouMean } from '../cli/suggest.ts';
 import { checkReportPath, writeFileAtomic } from '../report/file.ts';
@@ -21,10 +23,23 @@ export const BENCH_FLAGS: Record<string, FlagSpec> = {
   bug: { value: true, help: 'detect, model: only these bugs (a name, or several separated by commas)' },
   backend: { value: true, help: "detect: the backend (default: each bug's last); model: only this one" },
   json: { value: true, help: 'write the results as JSON to FILE' },
+  pages: { value: true, help: 'mprotect: page counts, comma-separated (default 1,8,32,128,512)' },
+  'mc-batch': { value: true, help: 'mprotect: multicall batch sizes to compare at N = 128 (default 2,8,32,128)' },
+  cost: { value: true, help: 'mprotect: cost-model parameters to set, name=cycles,... (see cost-model.ts)' },
+  'calibrate-pages': { value: true, help: 'mprotect: the page count the Xen costs are fitted at (default 32)' },
 };
 
 /** The benchmarks, in the order they run. */
-export const BENCHMARKS = ['startup', 'throughput', 'lockdep', 'notifier', 'detect', 'step', 'model'] as const;
+export const BENCHMARKS = [
+  'startup',
+  'throughput',
+  'lockdep',
+  'notifier',
+  'detect',
+  'step',
+  'model',
+  'mprotect',
+] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
   const p = parseArgs(argv, BENCH_FLAGS, 'bench');
@@ -44,6 +59,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     'backend',
     BACKENDS.map((b) => b.name),
   );
+  const mprotectOpts = which.includes('mprotect') ? mprotectOptions(p) : undefined;
   const jsonPath = str(p, 'json');
   if (jsonPath !== undefined) checkReportPath(jsonPath);
   const results: Record<string, unknown> = { tool: 'ptesim', version: VERSION, command: 'bench' };
@@ -161,6 +177,38 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
           `preemption bound ${d.bound}: ${d.executions} executions${d.complete ? ' (complete)' : ' (INCOMPLETE)'}, ${d.ms} ms`,
       );
   }
+  if (mprotectOpts) {
+    const t = await measureMprotect(mprotectOpts);
+    results.mprotect = t;
+    for (const l of formatMprotect(t)) console.log(l);
+  }
   if (jsonPath !== undefined) writeFileAtomic(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   return 0;
+}
+
+/** `bench mprotect`'s flags, checked before anything runs. */
+function mprotectOptions(p: Parsed): MprotectBenchOptions {
+  const list = (name: string, dflt: number[], min: number, max: number) => {
+    const v = str(p, name);
+    if (v === undefined) return dflt;
+    const ns = v.split(',').map(Number);
+    for (const n of ns)
+      if (!Number.isInteger(n) || n < min || n > max)
+        throw new UsageError(`--${name}: whole numbers from ${min} to ${max}, comma-separated; got '${v}'`);
+    return ns;
+  };
+  let overrides: ReturnType<typeof parseCostOverrides>;
+  try {
+    overrides = parseCostOverrides(str(p, 'cost'));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  return {
+    pages: list('pages', [1, 8, 32, 128, 512], 1, 4096),
+    mcBatches: list('mc-batch', [2, 8, 32, 128], 2, 1024),
+    overrides,
+    calibrationPages: int(p, 'calibrate-pages', 1, 4096),
+    wallPages: 128,
+    wallMs: 300,
+  };
 }

@@ -35,7 +35,9 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   const bugSearch = target.input.bug !== undefined ? findBug(target.input.bug)?.modelStrategy : undefined;
   const strategy = (oneOf(p, 'strategy', STRATEGIES) ?? bugSearch ?? 'portfolio') as Strategy;
   const depth = int(p, 'depth', 1, 20);
-  const preemptions = int(p, 'preemptions', 0, 10);
+  const bugBound =
+    target.input.bug !== undefined && strategy === bugSearch ? findBug(target.input.bug)?.modelBound : undefined;
+  const preemptions = int(p, 'preemptions', 0, 10) ?? bugBound;
   if (depth !== undefined && strategy !== 'pct') throw new UsageError('--depth is for --strategy pct');
   if (preemptions !== undefined && strategy !== 'dfs') throw new UsageError('--preemptions is for --strategy dfs');
   const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;

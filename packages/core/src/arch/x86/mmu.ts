@@ -64,7 +64,7 @@ export function* mmuAccess(cpu: ArchCpu, pgd: number, va: number, write: boolean
       cpu.stats.tlbHits++; // W without D: re-walk to set D
     else cpu.stats.tlbMisses++;
     tlb?.drop(va);
-    const pte = yield* walkAndUpdate(cpu, pgd, va, write);
+    const pte = cpu.pv.hwWalk ? yield* cpu.pv.hwWalk(pgd, va, write) : yield* walkAndUpdate(cpu, pgd, va, write);
     if (pte < 0) result = ~pte;
     else {
       pfn = ptePfn(pte);

@@ -57,4 +57,15 @@ export interface PvMmuOps {
   queuedUpdates(): number;
   /** Is an update of this PTE queued? */
   hasQueuedWrite(ptep: number): boolean;
+  /**
+   * What the MMU walks, where that is not the guest's page table (shadow paging: the hypervisor's
+   * shadow entries, a miss exiting to it). Returns as the native walk does: the entry the
+   * translation is made from, or ~pte when the guest must take the fault. Absent: the native walk.
+   */
+  hwWalk?(pgd: number, va: number, write: boolean): Step<number>;
+  /**
+   * What this CPU's table walker sees of the PTE at `ptep`, where that can differ from what the
+   * CPU itself reads (arm64: a store still behind no barrier). A harness read; absent: memory.
+   */
+  walkerView?(ptep: number): number;
 }

@@ -12,6 +12,8 @@ export interface XenCounters {
   hypercalls: number;
   /** Multicall flushes that carried at least one entry. */
   multicalls: number;
+  /** Entries those flushes carried (each one hypercall's worth of work for Xen's do_multicall). */
+  multicallEntries: number;
   /** mmu_update entries that went through a multicall batch. */
   batchedUpdates: number;
   /** Of the window hits (commit's PRESERVE_AD kept an A/D bit), those that kept a Dirty bit. */
@@ -21,7 +23,15 @@ export interface XenCounters {
 }
 
 export function newXenCounters(): XenCounters {
-  return { traps: 0, hypercalls: 0, multicalls: 0, batchedUpdates: 0, dirtyPreserved: 0, tlbFlushOps: 0 };
+  return {
+    traps: 0,
+    hypercalls: 0,
+    multicalls: 0,
+    multicallEntries: 0,
+    batchedUpdates: 0,
+    dirtyPreserved: 0,
+    tlbFlushOps: 0,
+  };
 }
 
 /** This CPU's Xen counters (its backend put them in stats.pv). */
@@ -44,11 +54,13 @@ export function xenFigures(c: Counters, ms: number): Record<string, number> {
   };
 }
 
-export function xenSummaryLine(c: Counters, fmt: (n: number) => string): string {
+/** `preserveAd`: the backend commits with PRESERVE_AD, so its window hits are A/D bits the commit kept. */
+export function xenSummaryLine(c: Counters, fmt: (n: number) => string, preserveAd = true): string {
   const x = xenOf(c);
   return (
     `  xen: traps ${fmt(x.traps)}   hypercalls ${fmt(x.hypercalls)}   multicalls ${fmt(x.multicalls)}   ` +
-    `batched updates ${fmt(x.batchedUpdates)}   A/D preserved by commit ${fmt(c.raceWindowHits)} ` +
-    `(dirty ${fmt(x.dirtyPreserved)})   tlb flush ops ${fmt(x.tlbFlushOps)}`
+    `batched updates ${fmt(x.batchedUpdates)}   ` +
+    (preserveAd ? `A/D preserved by commit ${fmt(c.raceWindowHits)} (dirty ${fmt(x.dirtyPreserved)})   ` : '') +
+    `tlb flush ops ${fmt(x.tlbFlushOps)}`
   );
 }

@@ -24,28 +24,45 @@ export const MMUEXT_OP_SIZE = 16; // struct mmuext_op, as far as MMUEXT_NEW_BASE
 export const __HYPERVISOR_mmu_update = 1;
 export const __HYPERVISOR_mmuext_op = 26;
 
-export const MAX_UPDATES = MC_ARGS / MMU_UPDATE_SIZE;
-
 export class McBuffer {
+  /** MC_ARGS for this buffer's batch size. */
+  readonly mcArgs: number;
   /** Entries in use (b->mcidx). */
   mcidx = 0;
   /** Argument bytes in use (b->argidx). */
   argidx = 0;
-  readonly entryOp = new Int32Array(MC_BATCH);
+  readonly entryOp: Int32Array;
   /** Argument bytes each entry was given (by __xen_mc_entry and xen_mc_extend_args). */
-  readonly entryArgs = new Int32Array(MC_BATCH);
+  readonly entryArgs: Int32Array;
   /** First update slot of each entry, and how many updates it carries (mmu_update's count). */
-  readonly entryFirst = new Int32Array(MC_BATCH);
-  readonly entryCount = new Int32Array(MC_BATCH);
+  readonly entryFirst: Int32Array;
+  readonly entryCount: Int32Array;
   /** The mmu_update arguments, by slot: PTE word, command, new value. */
-  readonly ptr = new Int32Array(MAX_UPDATES);
-  readonly cmd = new Int32Array(MAX_UPDATES);
-  readonly val = new Int32Array(MAX_UPDATES);
+  readonly ptr: Int32Array;
+  readonly cmd: Int32Array;
+  readonly val: Int32Array;
   /**
    * Harness annotation, not sent to Xen: the PTE value the guest's transaction started from,
    * so the hypervisor side can check that the update did not land over a software change.
    */
-  readonly expect = new Int32Array(MAX_UPDATES);
+  readonly expect: Int32Array;
+
+  /**
+   * `batch`: MC_BATCH, the kernel's 32 unless a benchmark asks how batching moves the cost
+   * (`ptesim bench mprotect --mc-batch`); MC_ARGS follows it (MC_BATCH * 16).
+   */
+  constructor(readonly batch = MC_BATCH) {
+    this.mcArgs = batch * 16;
+    const slots = this.mcArgs / MMU_UPDATE_SIZE;
+    this.entryOp = new Int32Array(batch);
+    this.entryArgs = new Int32Array(batch);
+    this.entryFirst = new Int32Array(batch);
+    this.entryCount = new Int32Array(batch);
+    this.ptr = new Int32Array(slots);
+    this.cmd = new Int32Array(slots);
+    this.val = new Int32Array(slots);
+    this.expect = new Int32Array(slots);
+  }
 
   get empty(): boolean {
     return this.mcidx === 0;
@@ -53,15 +70,16 @@ export class McBuffer {
 
   /** Would __xen_mc_entry(args) have to flush before it can hand out an entry? */
   entryNeedsFlush(args: number): boolean {
-    return this.mcidx === MC_BATCH || roundup8(this.argidx) + args >= MC_ARGS;
+    return this.mcidx === this.batch || roundup8(this.argidx) + args >= this.mcArgs;
   }
 
   /** __xen_mc_entry after any needed flush: open a new entry for `op` with `args` bytes. */
   entry(op: number, args: number): void {
-    if (this.mcidx >= MC_BATCH) throw new KernelBug(BUG_MC_BATCH, `multicall entry ${this.mcidx + 1} of ${MC_BATCH}`);
+    if (this.mcidx >= this.batch)
+      throw new KernelBug(BUG_MC_BATCH, `multicall entry ${this.mcidx + 1} of ${this.batch}`);
     const argidx = roundup8(this.argidx);
-    if (argidx + args >= MC_ARGS)
-      throw new KernelBug(BUG_MC_ARGS, `multicall arguments ${argidx}+${args} bytes of ${MC_ARGS}`);
+    if (argidx + args >= this.mcArgs)
+      throw new KernelBug(BUG_MC_ARGS, `multicall arguments ${argidx}+${args} bytes of ${this.mcArgs}`);
     this.entryOp[this.mcidx] = op;
     this.entryArgs[this.mcidx] = args;
     this.entryFirst[this.mcidx] = argidx / MMU_UPDATE_SIZE;
@@ -74,7 +92,7 @@ export class McBuffer {
   extendArgs(op: number, size: number): boolean {
     if (this.mcidx === 0) return false;
     if (this.entryOp[this.mcidx - 1] !== op) return false;
-    if (this.argidx + size >= MC_ARGS) return false;
+    if (this.argidx + size >= this.mcArgs) return false;
     this.argidx += size;
     this.entryArgs[this.mcidx - 1] += size;
     return true;

@@ -41,8 +41,14 @@ import {
 
 export class XenPvOps implements PvMmuOps {
   readonly name: string = 'xen';
-  readonly mc = new McBuffer();
-  constructor(private readonly cpu: ArchCpu) {}
+  readonly mc: McBuffer;
+  /** `mcBatch`: the multicall buffer's MC_BATCH (the kernel's 32 unless a benchmark varies it). */
+  constructor(
+    private readonly cpu: ArchCpu,
+    mcBatch?: number,
+  ) {
+    this.mc = new McBuffer(mcBatch);
+  }
 
   *ptepModifyProtStart(ptep: number): Step<number> {
     yield POINT;
@@ -160,6 +166,7 @@ export class XenPvOps implements PvMmuOps {
     const cpu = this.cpu;
     xenStats(cpu).hypercalls++;
     xenStats(cpu).multicalls++;
+    xenStats(cpu).multicallEntries += mc.mcidx;
     for (let e = 0; e < mc.mcidx; e++) {
       const first = mc.entryFirst[e];
       const n = mc.entryCount[e];
