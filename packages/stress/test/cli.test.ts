@@ -39,7 +39,7 @@ describe('ptesim list', () => {
 describe('ptesim stress', () => {
   it('a clean run of every backend: exit 0, verdict pass, window hits in the JSON report', () => {
     const json = join(dir, 'pass.json');
-    const r = ptesim('stress', '--episodes', '100', '--seed', '9', '--json', json, '--quiet');
+    const r = ptesim('stress', '--episodes', '60', '--seed', '9', '--json', json, '--quiet');
     expect(r.code).toBe(0);
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
     expect(report.verdict).toBe('pass');
@@ -47,7 +47,7 @@ describe('ptesim stress', () => {
     expect(report.runs.map((x) => x.backend)).toEqual(['native', 'xen', 'xen-unbatched', 'shadow', 'arm64']);
     for (const run of report.runs) {
       expect(run.scenario).toBe('mprotect-dirty');
-      expect(run.episodes).toBe(100);
+      expect(run.episodes).toBe(60);
       expect(run.transactions).toBeGreaterThan(0);
       expect(run.raceWindowHits).toBeGreaterThan(0);
       expect(run.violations).toEqual([]);
@@ -342,6 +342,26 @@ describe('ptesim bench mprotect', () => {
       const r = ptesim('bench', 'mprotect', ...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
+    }
+  });
+});
+
+describe('ptesim bench race', () => {
+  it('the bare-Atomics race and ptesim side by side, same shapes, with the ratios, as a table and JSON', () => {
+    const json = join(dir, 'race.json');
+    const r = ptesim('bench', 'race', '--time', '1s', '--json', json);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('bare Atomics, 1 kernel + 1 MMU thread(s), 16 PTEs');
+    const rows = JSON.parse(readFileSync(json, 'utf8')).race;
+    expect(
+      rows.map((x: { config: { cpus: number }; ptesim: { mode: string } }) => `${x.config.cpus} ${x.ptesim.mode}`),
+    ).toEqual(['1 steps', '1 direct', '2 steps', '2 direct']);
+    for (const x of rows) {
+      // The bare race must really race: an MMU thread finds PTEs cleared by an open transaction.
+      expect(x.bare.hitsPerSec).toBeGreaterThan(0);
+      expect(x.bare.transactionsPerSec).toBeGreaterThan(0);
+      expect(x.ptesim.transactionsPerSec).toBeGreaterThan(0);
+      expect(x.hitsRatio).toBeCloseTo(x.ptesim.raceWindowHitsPerSec / x.bare.hitsPerSec, 9);
     }
   });
 });

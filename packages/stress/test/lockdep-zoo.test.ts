@@ -16,14 +16,14 @@ describe('correct code keeps every rule', () => {
     for (const contract of scenarioContracts(scenario))
       for (const backend of ['native', 'xen']) {
         const name = `${scenario.name}, ${contract} contract, ${backend}`;
-        it(`${name}: real threads, 40 episodes`, async () => {
+        it(`${name}: real threads, 25 episodes`, async () => {
           const r = await runReal({
             scenario: scenario.name,
             backend,
             contract,
             config: scenario.defaults,
             seed: 2,
-            episodes: 40,
+            episodes: 25,
           });
           expect(r.error).toBeUndefined();
           expect(r.violation).toBeUndefined();

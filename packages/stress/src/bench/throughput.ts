@@ -26,9 +26,8 @@ export async function measureThroughput(
   seed: number,
   lockdep = true,
   notifier = false,
+  config: LayoutConfig = findScenario('mprotect-dirty')!.defaults,
 ): Promise<Throughput> {
-  const scenario = findScenario('mprotect-dirty');
-  const config: LayoutConfig = scenario!.defaults;
   const r = await runReal({
     scenario: 'mprotect-dirty',
     backend,

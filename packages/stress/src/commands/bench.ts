@@ -1,5 +1,5 @@
 /**
- * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect] [--json F]`: speed figures as measured ratios and rates in
+ * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect|race] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
 import { BACKENDS } from '@ptesim/core';
@@ -8,6 +8,7 @@ import { parseCostOverrides } from '../bench/cost-model.ts';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
 import { formatMprotect, type MprotectBenchOptions, measureMprotect } from '../bench/mprotect.ts';
+import { compareRace, formatRace, type RaceComparison } from '../bench/race.ts';
 import { measureCommandStartup } from '../bench/startup.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput, type Throughput } from '../bench/throughput.ts';
@@ -18,7 +19,7 @@ import { checkReportPath, writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
-  time: { value: true, help: 'throughput: run time per backend (default 10s)' },
+  time: { value: true, help: 'throughput, race: run time per measurement (default 10s)' },
   seeds: { value: true, help: 'detect: seeds per bug (default 5; model: at least 10)' },
   bug: { value: true, help: 'detect, model: only these bugs (a name, or several separated by commas)' },
   backend: { value: true, help: "detect: the backend (default: each bug's last); model: only this one" },
@@ -39,6 +40,7 @@ export const BENCHMARKS = [
   'step',
   'model',
   'mprotect',
+  'race',
 ] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
@@ -176,6 +178,18 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
         `  dfs ${d.backend.padEnd(6)} ${d.config.cpus} cpus ${d.config.mmus} mmus ${d.config.pages} pages, ` +
           `preemption bound ${d.bound}: ${d.executions} executions${d.complete ? ' (complete)' : ' (INCOMPLETE)'}, ${d.ms} ms`,
       );
+  }
+  if (which.includes('race')) {
+    // Same shape on both sides: kernel threads = cpus, MMU threads = mmus, PTEs = pages.
+    const shapes = [
+      { cpus: 1, mmus: 1, pages: 16 },
+      { cpus: 2, mmus: 2, pages: 16 },
+    ];
+    const r: RaceComparison[] = [];
+    for (const config of shapes)
+      for (const mode of ['steps', 'direct'] as const) r.push(await compareRace(config, timeMs, mode));
+    results.race = r;
+    for (const l of formatRace(r)) console.log(l);
   }
   if (mprotectOpts) {
     const t = await measureMprotect(mprotectOpts);
