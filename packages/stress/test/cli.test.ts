@@ -356,6 +356,7 @@ describe('ptesim bench race', () => {
     expect(
       rows.map((x: { config: { cpus: number }; ptesim: { mode: string } }) => `${x.config.cpus} ${x.ptesim.mode}`),
     ).toEqual(['1 steps', '1 direct', '2 steps', '2 direct']);
+    expect(rows[1].bare).toEqual(rows[0].bare); // both forms held to one bare run per shape
     for (const x of rows) {
       // The bare race must really race: an MMU thread finds PTEs cleared by an open transaction.
       expect(x.bare.hitsPerSec).toBeGreaterThan(0);

@@ -150,9 +150,16 @@ export interface RaceComparison {
   accessesRatio: number;
 }
 
-/** ptesim's mprotect-dirty on native, checker and oracles on, beside the bare race of the same shape. */
-export async function compareRace(config: LayoutConfig, ms: number, mode: 'steps' | 'direct'): Promise<RaceComparison> {
-  const bare = await measureBareRace(config.cpus, config.mmus, config.pages, ms);
+/**
+ * ptesim's mprotect-dirty on native, checker and oracles on, beside `bare`: the bare race of the
+ * same shape (measured once per shape, so that both of ptesim's forms are held to the same run).
+ */
+export async function compareRace(
+  config: LayoutConfig,
+  ms: number,
+  mode: 'steps' | 'direct',
+  bare: BareRace,
+): Promise<RaceComparison> {
   const ptesim = await measureThroughput('native', mode, ms, 1, true, false, config);
   const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
   return {

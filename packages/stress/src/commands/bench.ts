@@ -8,7 +8,7 @@ import { parseCostOverrides } from '../bench/cost-model.ts';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
 import { formatMprotect, type MprotectBenchOptions, measureMprotect } from '../bench/mprotect.ts';
-import { compareRace, formatRace, type RaceComparison } from '../bench/race.ts';
+import { compareRace, formatRace, measureBareRace, type RaceComparison } from '../bench/race.ts';
 import { measureCommandStartup } from '../bench/startup.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput, type Throughput } from '../bench/throughput.ts';
@@ -186,8 +186,10 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       { cpus: 2, mmus: 2, pages: 16 },
     ];
     const r: RaceComparison[] = [];
-    for (const config of shapes)
-      for (const mode of ['steps', 'direct'] as const) r.push(await compareRace(config, timeMs, mode));
+    for (const config of shapes) {
+      const bare = await measureBareRace(config.cpus, config.mmus, config.pages, timeMs);
+      for (const mode of ['steps', 'direct'] as const) r.push(await compareRace(config, timeMs, mode, bare));
+    }
     results.race = r;
     for (const l of formatRace(r)) console.log(l);
   }
