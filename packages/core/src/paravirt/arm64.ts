@@ -31,10 +31,12 @@ export class Arm64PvOps extends NativePvOps {
   private readonly unpublished = new Map<number, number>();
 
   override *setPteAt(ptep: number, pte: number): Step {
+    // pte_valid_not_user: only a valid kernel PTE needs (or queues) the barriers.
+    if (!(pte & _PAGE_PRESENT) || pte & _PAGE_USER) return yield* super.setPteAt(ptep, pte);
     // Harness read, for walkerView: only this CPU writes the kernel PTEs of its own slots.
     const before = Atomics.load(this.cpu.i32, ptep);
     yield* super.setPteAt(ptep, pte);
-    if (pte & _PAGE_PRESENT && !(pte & _PAGE_USER)) this.queuePteBarriers(ptep, before);
+    this.queuePteBarriers(ptep, before);
   }
 
   /**

@@ -64,6 +64,16 @@ export async function measureMprotect(o: MprotectBenchOptions): Promise<Mprotect
   );
   const fitted = (['request', 'guestQueue', 'trap'] as const).filter((k) => o.overrides[k] === undefined);
   const rows: MprotectRow[] = [];
+  /** Native's cycles per page count, counted once for all the rows that divide by them. */
+  const nativeCycles = new Map<number, number>();
+  const native = (pages: number) => {
+    let c = nativeCycles.get(pages);
+    if (c === undefined) {
+      c = modelledCycles(at('native', pages), params);
+      nativeCycles.set(pages, c);
+    }
+    return c;
+  };
   const add = (backend: string, pages: number, mcBatch: number) => {
     const counts = at(backend, pages, mcBatch);
     const cycles = modelledCycles(counts, params);
@@ -73,7 +83,7 @@ export async function measureMprotect(o: MprotectBenchOptions): Promise<Mprotect
       mcBatch,
       counts,
       cycles,
-      xNative: cycles / modelledCycles(at('native', pages), params),
+      xNative: cycles / native(pages),
     });
   };
   for (const pages of o.pages) for (const b of MPROTECT_BACKENDS) add(b, pages, KERNEL_MC_BATCH);

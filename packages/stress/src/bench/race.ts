@@ -7,7 +7,14 @@
  * an open transaction. The bare loop has no oracle, no lock checker, no episodes: it is the
  * ceiling, not a competitor.
  */
-import { type LayoutConfig, perSec } from '@ptesim/core';
+import {
+  _PAGE_ACCESSED as A,
+  _PAGE_DIRTY as D,
+  type LayoutConfig,
+  _PAGE_PRESENT as P,
+  perSec,
+  _PAGE_RW as RW,
+} from '@ptesim/core';
 import { runInWorker } from '@ptesim/workers';
 import { measureThroughput, type Throughput } from './throughput.ts';
 
@@ -15,10 +22,6 @@ const LOCK = 0;
 const READY = 1;
 /** PTEs start on their own cache line, contiguous as ptesim's are. */
 const PTE0 = 16;
-const P = 0x1;
-const RW = 0x2;
-const A = 0x20;
-const D = 0x40;
 
 export interface BareRace {
   kernels: number;
