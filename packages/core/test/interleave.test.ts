@@ -5,12 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   ACCESS_OK,
+  aimedPage,
   changePteRange,
   handleMmFault,
   mmuAccess,
+  NO_AIM,
   PAGE_READONLY,
   PAGE_SHARED,
   PARAVIRT_LAZY_MMU,
+  pageMkclean,
   ptlLock,
   ptlUnlock,
   readViolation,
@@ -50,6 +53,43 @@ describe('a fault in the transaction window (native)', () => {
     fault.finish();
     expect(mmu.stats.raceWindowHits).toBe(1);
     expect(run(mmuAccess(mmu, mmu.task.pgd, 2, false))).toBe(ACCESS_OK);
+  });
+});
+
+describe('the race-window count is exact', () => {
+  it('a walk into a PTE another window cleared (page_mkclean) is no hit, even when a commit sets it later', () => {
+    const m = machine('native');
+    const [cpu, cleaner, mmu] = m.cpus;
+    const ptep = ptepOf(m, 2);
+    run(mmuAccess(mmu, mmu.task.pgd, 2, true)); // dirty, so mkclean clears and flushes it
+    const mk = new Stepper(pageMkclean(cleaner, 2));
+    while (m.i32[ptep] !== 0) mk.step(); // ptep_clear_flush has cleared it
+    mmu.tlb!.flushAll(); // no cached translation: the access walks
+    expect(run(mmuAccess(mmu, mmu.task.pgd, 2, false))).toBe(0);
+    run(mk.rest());
+    run(changePteRange(cpu, cpu.layout.mm(0), 0, 4, PAGE_READONLY, 0));
+    run(handleMmFault(mmu, 2, false, 0)); // finds the PTE a prot commit wrote: spurious, but no window of its
+    expect(mmu.stats.spuriousFaults).toBe(1);
+    expect(mmu.stats.raceWindowHits).toBe(0);
+  });
+});
+
+describe('aimed accesses', () => {
+  it("go to the kernel CPU's cursor or the stride after it; unaimed, they use no randomness", () => {
+    const m = machine('native');
+    const [cpu, cleaner, mmu] = m.cpus;
+    run(changePteRange(cpu, cpu.layout.mm(0), 0, 3, PAGE_READONLY, 0)); // cursor: va 2, the last PTE written
+    run(changePteRange(cleaner, cpu.layout.mm(0), 0, 2, PAGE_READONLY, 0)); // cursor: va 1
+    mmu.aim = { share: 1, stride: 1 };
+    const seen = new Set(Array.from({ length: 40 }, () => aimedPage(mmu)));
+    expect([...seen].sort()).toEqual([1, 2]);
+    mmu.aim = { share: 1, stride: 3 };
+    const wide = new Set(Array.from({ length: 200 }, () => aimedPage(mmu)));
+    expect([...wide].sort()).toEqual([-1, 1, 2, 3]); // va 4 is past the 4 pages: unaimed
+    const [fresh, twin] = [machine('native').cpus[2], machine('native').cpus[2]];
+    fresh.aim = NO_AIM;
+    expect(aimedPage(fresh)).toBe(-1);
+    expect(fresh.rng.below(1 << 30)).toBe(twin.rng.below(1 << 30)); // the same stream: aimedPage drew nothing
   });
 });
 

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findScenario, fitAgents } from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../src/index.ts';
 
@@ -54,11 +55,38 @@ describe('ptesim stress', () => {
       const seen = Object.fromEntries(run.outcomes.map((o) => [o.id, o]));
       expect(seen['race-window']).toMatchObject({ expect: 'interesting', observed: run.raceWindowHits });
       expect(seen['lost-data']).toMatchObject({ expect: 'forbidden', observed: 0 });
+      // The race-density knobs as they were, and where each agent's time went.
+      const t = run.tuning!;
+      expect(t.aim).toEqual({ share: 0.5, stride: 2 });
+      // Counts not given: the scenario's, its MMU agents shed to fit the cores (run/spec.ts fitAgents).
+      expect(run.config).toMatchObject(fitAgents(findScenario('mprotect-dirty')!.defaults, t.cores));
+      expect(t.spinsBeforeWait).toBe(run.config.cpus + run.config.mmus <= t.cores ? 50_000 : 64);
+      expect(run.agents).toHaveLength(run.config.cpus + run.config.mmus);
+      for (const a of run.agents) {
+        expect(a.time!.totalMs).toBeGreaterThan(0);
+        expect(a.time!.waitMs + a.time!.barrierMs).toBeLessThanOrEqual(a.time!.totalMs * 1.01);
+        expect(a.time!.sleepMs).toBeLessThanOrEqual(a.time!.waitMs + 1e-6);
+      }
     }
+    expect(r.stdout).toMatch(/time per agent:\n {4}cpu0 \(mprotect/);
     expect(report.runs[1].counters.pv.multicalls).toBeGreaterThan(0);
     expect(report.runs[2].counters.pv.traps).toBeGreaterThan(report.runs[1].counters.pv.traps); // every start traps
     expect(report.runs[3].counters.pv.shadowFaults).toBeGreaterThan(0); // the MMUs walk shadow entries
     expect(r.stdout).toMatch(/verdict: pass/);
+  });
+
+  it('--aim: off or SHARE[/STRIDE], shown in the report; a bad one is exit 2', () => {
+    const json = join(dir, 'aim.json');
+    const r = ptesim('stress', '--backend', 'native', '--aim', 'off', '--episodes', '5', '--json', json, '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    const [run] = (JSON.parse(readFileSync(json, 'utf8')) as Report).runs;
+    expect(run.tuning!.aim).toEqual({ share: 0, stride: 1 });
+    expect(r.stdout).toContain('MMU accesses unaimed');
+    for (const bad of ['2', '0.5/0', 'x', '0.5/2/3']) {
+      const b = ptesim('stress', '--aim', bad, '--episodes', '1');
+      expect(b.code, bad).toBe(2);
+      expect(b.stderr).toMatch(/--aim/);
+    }
   });
 
   it('--xen-features none: xen without PRESERVE_AD runs as xen-unbatched, and says so; an unknown feature is exit 2', () => {
@@ -353,10 +381,20 @@ describe('ptesim bench race', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('bare Atomics, 1 kernel + 1 MMU thread(s), 16 PTEs');
     const rows = JSON.parse(readFileSync(json, 'utf8')).race;
-    expect(
-      rows.map((x: { config: { cpus: number }; ptesim: { mode: string } }) => `${x.config.cpus} ${x.ptesim.mode}`),
-    ).toEqual(['1 steps', '1 direct', '2 steps', '2 direct']);
-    expect(rows[1].bare).toEqual(rows[0].bare); // both forms held to one bare run per shape
+    type Row = { config: { cpus: number }; ptesim: { mode: string }; knobs?: { label: string } };
+    expect(rows.map((x: Row) => `${x.config.cpus} ${x.ptesim.mode} ${x.knobs?.label ?? 'defaults'}`)).toEqual([
+      '1 steps defaults',
+      '1 steps aim off',
+      '1 steps spin 64 before sleeping',
+      '1 direct defaults',
+      '1 direct aim off',
+      '1 direct spin 64 before sleeping',
+      '2 steps defaults',
+      '2 direct defaults',
+    ]);
+    expect(rows[3].bare).toEqual(rows[0].bare); // every row of a shape held to one bare run
+    expect(rows[1].knobs.aim).toEqual({ share: 0, stride: 1 });
+    expect(r.stdout).toContain('ptesim steps, aim off');
     for (const x of rows) {
       // The bare race must really race: an MMU thread finds PTEs cleared by an open transaction.
       expect(x.bare.hitsPerSec).toBeGreaterThan(0);

@@ -33,7 +33,7 @@ describe('a run that cannot finish is an error (exit 3), never a pass', () => {
     expect(cpu0).toMatchObject({ state: 'lock', lock: 'ptl[0]', holder: 'cpu0' });
     expect(r.stdout).toMatch(/HANG after \d+ episode\(s\)/);
     expect(r.stdout).toMatch(
-      /cpu0 \(mprotect, episode 20\): blocked on ptl\[0\] \(word \d+, ptl\[0\]\), held by cpu0 \(itself\)/,
+      /cpu0 \(mprotect(\+clean)?, episode 20\): blocked on ptl\[0\] \(word \d+, ptl\[0\]\), held by cpu0 \(itself\)/,
     );
   });
 

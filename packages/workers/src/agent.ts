@@ -13,6 +13,8 @@ import {
   AG_ACK_WAIT,
   AG_EPISODE,
   AG_TLB_REQ,
+  AG_WAIT_ARG,
+  AG_WAIT_KIND,
   AtomicsMem,
   type Counters,
   CTL_FIXED_DONE,
@@ -33,7 +35,7 @@ import {
 } from '@ptesim/core';
 import { barrierWait } from './barrier.ts';
 import { serveControl } from './control.ts';
-import { watchRun } from './direct/spin-pause.mjs';
+import { waitTime, watchRun } from './direct/spin-pause.mjs';
 import { leftoverGenerators } from './direct/verify.ts';
 import { drive, isAbandoned } from './driver.ts';
 import { type Injection, injectFault } from './inject.ts';
@@ -49,12 +51,31 @@ export interface AgentTask {
   inject?: Injection | undefined;
   /** The control plane's port (control.ts): stats snapshots and stop, served between episodes. */
   control?: MessagePort | undefined;
+  /** SPINs of one wait before each short sleep (executor.ts spinBudget). */
+  spinsBeforeWait: number;
+}
+
+/**
+ * Where an agent's time went (ms of wall time on its thread): waiting in a spin loop for a lock, an
+ * IPI's ack or a condition (part of it asleep), at the episode barrier, and — agent 0 only — in the
+ * turnover between episodes (final check and reset), while the others wait at the barrier. The
+ * rest is the agent's program.
+ */
+export interface AgentTime {
+  totalMs: number;
+  waitMs: number;
+  sleepMs: number;
+  /** The waiting time by what was waited on: [kind × 256 + lock class, ms] (core's waitName names it). */
+  on: [number, number][];
+  barrierMs: number;
+  turnoverMs: number;
 }
 
 export interface AgentResult {
   agent: number;
   role: string;
   counters: Counters;
+  time: AgentTime;
 }
 
 export default async function runAgent(task: AgentTask): Promise<AgentResult> {
@@ -76,13 +97,29 @@ export default async function runAgent(task: AgentTask): Promise<AgentResult> {
       stop: () => void Atomics.store(i32, HDR_STOP, 1),
       events: () => formatEvents(i32, block),
     });
-  watchRun(i32, HDR_ABORT, HDR_VIOLATIONS, cpu.tlb ? block + AG_TLB_REQ : -1, block + AG_ACK_WAIT);
+  watchRun(
+    i32,
+    HDR_ABORT,
+    HDR_VIOLATIONS,
+    cpu.tlb ? block + AG_TLB_REQ : -1,
+    block + AG_ACK_WAIT,
+    task.spinsBeforeWait,
+    { kind: block + AG_WAIT_KIND, arg: block + AG_WAIT_ARG },
+  );
   Atomics.add(i32, HDR_STARTED, 1); // the watchdog's clock starts when every agent is here
+  const t0 = performance.now();
+  let barrierMs = 0;
+  let turnoverMs = 0;
+  const meet = () => {
+    const t = performance.now();
+    barrierWait(i32, parties, block);
+    barrierMs += performance.now() - t;
+  };
   for (;;) {
     // Between episodes the control plane's calls are answered (an await only when it is time to).
     const turn = control?.turn();
     if (turn) await turn;
-    barrierWait(i32, parties, block); // start gate: the state is fresh, everyone leaves together
+    meet(); // start gate: the state is fresh, everyone leaves together
     if (Atomics.load(i32, HDR_HALT) !== 0) break;
     cpu.beginEpisode(Atomics.load(i32, HDR_EPISODE));
     Atomics.store(i32, block + AG_EPISODE, cpu.episode);
@@ -97,8 +134,9 @@ export default async function runAgent(task: AgentTask): Promise<AgentResult> {
       Atomics.store(i32, HDR_ABANDONED, 1);
     }
     if (role.fixed) Atomics.add(i32, layout.ctl + CTL_FIXED_DONE, 1);
-    barrierWait(i32, parties, block); // quiesced: no agent is in the middle of anything
+    meet(); // quiesced: no agent is in the middle of anything
     if (task.agent === 0) {
+      const t = performance.now();
       // After an abandoned episode the state is inconsistent (locks held): no final check.
       if (Atomics.load(i32, HDR_ABANDONED) === 0) drive(scenario.finalCheck(cpu));
       const done = Atomics.add(i32, HDR_EPISODE, 1) + 1;
@@ -107,11 +145,13 @@ export default async function runAgent(task: AgentTask): Promise<AgentResult> {
         !(task.inject !== undefined && done <= task.inject.episode); // a self-test's fault must strike
       if (!halt) machine.resetEpisode();
       Atomics.store(i32, HDR_HALT, halt ? 1 : 0);
+      turnoverMs += performance.now() - t;
     }
   }
+  const time: AgentTime = { totalMs: performance.now() - t0, ...waitTime(), barrierMs, turnoverMs };
   publishWait(i32, block, WAIT_EXITED, 0, 0);
   // A run that found a violation: the coordinator takes every agent's event ring for the report.
   if (Atomics.load(i32, HDR_VIOLATIONS) !== 0) await control?.linger();
   task.control?.close();
-  return { agent: task.agent, role: role.name, counters: cpu.stats };
+  return { agent: task.agent, role: role.name, counters: cpu.stats, time };
 }

@@ -5,8 +5,12 @@
  * dead worker or a run that stopped making progress into a harness error (exit 3) — a hang report
  * naming what every agent waits on — never a pass.
  */
+
+import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
 import {
   type AgentWaitState,
+  type Aim,
   addCounters,
   agentWaitStates,
   type Counters,
@@ -57,7 +61,21 @@ export interface RealRunOptions extends RunSpecInput {
   progressMs?: number | undefined;
   /** A variant of the scenario's world, set up after it each episode on this thread (Machine.afterSetup). */
   afterSetup?: Machine['afterSetup'];
+  /** SPINs of one wait before each short sleep; default spinBudget(agents, cores). */
+  spinsBeforeWait?: number | undefined;
 }
+
+/**
+ * How long a waiting agent spins before each short sleep. With a core for every agent (and the
+ * main thread, which mostly sleeps) the holder it waits for is running, and a sleep only adds a
+ * wake-up's latency; with more agents than cores the holder may be descheduled, and spinning
+ * burns the slice it needs. Measured with `ptesim bench spin` (README, "Race density").
+ */
+export function spinBudget(agents: number, cores: number): number {
+  return agents <= cores ? SPINS_FIT : SPINS_OVERSUBSCRIBED;
+}
+export const SPINS_FIT = 50_000;
+export const SPINS_OVERSUBSCRIBED = 64;
 
 export interface Progress {
   episodes: number;
@@ -88,9 +106,21 @@ export interface HangReport {
   agents: AgentWaitState[];
 }
 
+/** How a real run was tuned for race density (issue 14): each knob as it was, for the report. */
+export interface RunTuning {
+  /** The cores the agents had (os.availableParallelism). */
+  cores: number;
+  /** SPINs of one wait before each short sleep. */
+  spinsBeforeWait: number;
+  aim: Aim;
+  /** The scenario's agent counts, when they were fitted to the cores. */
+  fittedFrom?: { cpus: number; mmus: number } | undefined;
+}
+
 export interface RealRunResult {
   /** The run as resolved: every default applied. */
   spec: RunSpec;
+  tuning: RunTuning;
   episodes: number;
   elapsedMs: number;
   /** User + system CPU time of the whole process (all threads) during the run. */
@@ -124,8 +154,14 @@ const STARTUP_MS = 60_000;
 const TERMINATE_AFTER_MS = 500;
 const WATCH_MS = 50;
 
+/** A real run's spec: resolveRunSpec with the agent counts fitted to this machine's cores (spec.ts fitAgents). */
+export function resolveRealSpec(input: RunSpecInput): RunSpec {
+  return resolveRunSpec({ cores: availableParallelism(), ...input }, 'real');
+}
+
 export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
-  const spec = resolveRunSpec(opts, 'real');
+  const cores = opts.cores ?? availableParallelism();
+  const spec = resolveRealSpec({ ...opts, cores });
   const machine = new Machine(spec);
   machine.afterSetup = opts.afterSetup;
   const { scenario, layout, sab, i32 } = machine;
@@ -141,6 +177,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   };
 
   const mode = opts.mode ?? 'steps';
+  const spinsBeforeWait = opts.spinsBeforeWait ?? spinBudget(layout.agents, availableParallelism());
   const pool = new Piscina({
     filename: await bundle(AGENT_ENTRY, { mode }),
     minThreads: layout.agents,
@@ -152,6 +189,7 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
   const control = new RunControl(layout.agents);
   const samples: RunSample[] = [];
   const abort = new AbortController();
+  setMaxListeners(layout.agents + 1, abort.signal); // one per agent's task: not a leak
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   let error: string | undefined;
@@ -160,7 +198,15 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
 
   const tasks = Array.from({ length: layout.agents }, (_, agent) => {
     const port = control.agentPorts[agent];
-    const task: AgentTask = { sab, spec, agent, maxEpisodes: opts.episodes ?? 0, inject, control: port };
+    const task: AgentTask = {
+      sab,
+      spec,
+      agent,
+      maxEpisodes: opts.episodes ?? 0,
+      inject,
+      control: port,
+      spinsBeforeWait,
+    };
     const run = pool.run(task, { signal: abort.signal, transferList: [port] }) as Promise<AgentResult>;
     run.then(
       () => control.ended(agent),
@@ -273,10 +319,17 @@ export async function runReal(opts: RealRunOptions): Promise<RealRunResult> {
       transactions: totals.transactions,
       raceWindowHits: totals.raceWindowHits,
     });
+  const tuning: RunTuning = {
+    cores,
+    spinsBeforeWait,
+    aim: spec.aim,
+    ...(spec.fitted ? { fittedFrom: { cpus: spec.fitted.cpus, mmus: spec.fitted.mmus } } : {}),
+  };
   return {
     samples,
     eventRings: rings,
     spec,
+    tuning,
     episodes: episodesDone,
     elapsedMs,
     cpuTimeMs: (cpu.user + cpu.system) / 1000,

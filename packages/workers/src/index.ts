@@ -1,4 +1,4 @@
-export type { AgentResult, AgentTask } from './agent.ts';
+export type { AgentResult, AgentTask, AgentTime } from './agent.ts';
 export { abortRun, barrierWait, RunAborted } from './barrier.ts';
 export { bundle, REPO_ROOT, sourceKey } from './build/bundle.mjs';
 export { RunControl } from './control.ts';
@@ -11,7 +11,12 @@ export {
   type RealRunOptions,
   type RealRunResult,
   type RunSample,
+  type RunTuning,
+  resolveRealSpec,
   runReal,
+  SPINS_FIT,
+  SPINS_OVERSUBSCRIBED,
+  spinBudget,
 } from './executor.ts';
 export { runInWorker } from './in-worker.ts';
 export { INJECT_EPISODE, INJECTIONS, type InjectKind } from './inject.ts';

@@ -46,7 +46,8 @@ describe('stats snapshots over comlink', () => {
       timeMs: 60_000,
     });
     expect(failing.violation?.kind).toBe('prot-commit');
-    expect(failing.eventRings).toHaveLength(4);
+    const { cpus, mmus } = failing.spec.config; // the scenario's counts, fitted to the cores
+    expect(failing.eventRings).toHaveLength(cpus + mmus);
     // Each ring holds only an agent's last events, which need not include a lock taken (a ring
     // can be all unlocks and lazy sections); every event is a known one and some agent locked.
     for (const ring of failing.eventRings!) {

@@ -37,7 +37,6 @@ import {
   AG_HELD,
   AG_LAZY_MODE,
   AG_NHELD,
-  AG_OPEN_TXN,
   AG_PREEMPT,
   AG_QUEUED,
   AG_TASK,
@@ -296,7 +295,6 @@ export class LockDep {
     if (this.openTxn !== 0) this.protViolation(this.openTxn - 1, PROT_SECOND_START);
     else if (!this.holds(LC_PTL, this.host.layout.ptePageOf(ptep))) this.protViolation(ptep, PROT_NOT_UNDER_PTL);
     this.openTxn = ptep + 1;
-    this.put(AG_OPEN_TXN, this.openTxn);
     this.event(EV_PROT_START, va);
   }
 
@@ -304,7 +302,6 @@ export class LockDep {
     if (this.openTxn !== ptep + 1) this.protViolation(ptep, PROT_COMMIT_UNMATCHED);
     else if (!this.holds(LC_PTL, this.host.layout.ptePageOf(ptep))) this.protViolation(ptep, PROT_NOT_UNDER_PTL);
     this.openTxn = 0;
-    this.put(AG_OPEN_TXN, 0);
     this.event(EV_PROT_COMMIT, va);
   }
 

@@ -6,7 +6,7 @@
  * itself (check/wait.ts, check/lockdep.ts); a racy but faithful picture of a run that is stuck.
  */
 
-import { LC_PAGE_TABLE_LOCK, LC_PTL, LC_XEN_PAGE_LOCK, lockName } from '../locking/lock-classes.ts';
+import { LC_PAGE_TABLE_LOCK, LC_PTL, LC_XEN_PAGE_LOCK, LOCK_CLASS_NAMES, lockName } from '../locking/lock-classes.ts';
 import type { Layout } from '../mem/layout.ts';
 import {
   AG_EPISODE,
@@ -154,4 +154,22 @@ export function formatWaitStates(states: readonly AgentWaitState[], checkerOn: b
     if (s.lastEvents.length > 0) lines.push(`  last events: ... ${s.lastEvents.slice(-6).join(' · ')}`);
   }
   return lines;
+}
+
+/**
+ * What an agent's waiting time was spent on, from the real executor's code for it (kind × 256 + a
+ * lock's class, workers' spin-pause.mjs): "ptl", "TLB shootdown ack", ...
+ */
+export function waitName(code: number): string {
+  const kind = code >>> 8;
+  switch (kind) {
+    case WAIT_LOCK:
+      return LOCK_CLASS_NAMES[code & 255] ?? `lock class ${code & 255}`;
+    case WAIT_FLUSH_ACK:
+      return 'TLB shootdown ack';
+    case WAIT_SEQ:
+      return 'a sequence count';
+    default:
+      return 'a condition (no wait published)';
+  }
 }

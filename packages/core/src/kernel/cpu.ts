@@ -15,9 +15,26 @@ import { Task } from './task.ts';
 
 export type { LazyContract } from '../arch/x86/cpu.ts';
 
+/**
+ * Engineered overlap (issue 14), a knob of the user programs MMU agents run, not of the model:
+ * `share` of their accesses go where a kernel CPU's PTE loop is — the PTE its cursor
+ * (Layout.cursor) names, or one of the `stride - 1` after it, which the loop reaches next — and the
+ * rest to a page picked uniformly. Which page a program touches is its own choice, so the
+ * semantics do not change; only how often an access meets a PTE in the middle of being changed.
+ */
+export interface Aim {
+  share: number;
+  stride: number;
+}
+
+/** Uniform pages only: the model executor's default (its schedules, not luck, make the overlap). */
+export const NO_AIM: Aim = { share: 0, stride: 1 };
+
 export class Cpu extends ArchCpu implements LockdepHost {
   /** Where interrupts may arrive in the code running now (set by a scenario), or null. */
   irqPoint: ((cpu: Cpu) => Step) | null = null;
+  /** Where this agent's user accesses go (scenarios/user.ts pickPage). */
+  aim: Aim = NO_AIM;
   /** The tasks this CPU switches between, and the one running. */
   readonly tasks: Task[];
   task: Task;

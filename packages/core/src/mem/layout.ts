@@ -285,6 +285,12 @@ export class Layout {
   /** lockGraph[a * LOCK_CLASSES + b]: agent + 1 that first took class b while holding a, 0 never. */
   readonly lockGraph: number;
   /**
+   * Per agent, a line: ptep + 1 of the PTE its kernel code last opened a transaction on or wrote
+   * (0: none yet). Harness: where MMU agents aim accesses (scenarios/user.ts pickPage). One line
+   * each, so that the writer's stores do not bounce a line the others write.
+   */
+  readonly cursorBase: number;
+  /**
    * First virtual page of the kernel mapping (vmalloc area): VMAP_PAGES per task, from the first
    * pte page after the user pages — so each mm's user tables are its own, the kernel's shared.
    */
@@ -367,11 +373,60 @@ export class Layout {
     at += VI_WORDS;
     this.lockGraph = at;
     at += roundLine(LOCK_CLASSES * LOCK_CLASSES);
+    this.cursorBase = at;
+    at += this.agents * LINE;
     this.words = at;
+    this.resetRuns = this.computeResetRuns(kernelPtePages);
+  }
+
+  /**
+   * The [from, to) runs of words an episode's reset clears: model memory from the control line on,
+   * and the harness's per-episode records up to the violation record (the checker's state and the
+   * lock graph outlive episodes). In the regions with a word (or two) per PTE slot, only the slots
+   * a PTE can be in: the user range [0, pages) of each mm's pte pages and the kernel mapping's
+   * VMAP slots. The rest of each pte page is never mapped, and a reset that skips it is several
+   * times cheaper at a few pages (16 pages use 16 of 1024 slots per pte page).
+   */
+  readonly resetRuns: readonly (readonly [number, number])[];
+
+  private computeResetRuns(kernelPtePages: number): [number, number][] {
+    const { pages, cpus } = this.config;
+    const kernelSlots = cpus * VMAP_SLOTS * VMAP_PAGES;
+    // Slots in use at the head of each pte page n, as ptePage/userPtePage lay them out.
+    const used: number[] = [];
+    for (let n = 0; n < this.ptePages; n++) {
+      const kernel = n - this.userPtePages;
+      const user = n < this.userPtePages ? n : (n - this.userPtePages - kernelPtePages) % this.userPtePages;
+      used.push(
+        kernel >= 0 && kernel < kernelPtePages
+          ? Math.min(PTRS_PER_PTE, kernelSlots - kernel * PTRS_PER_PTE)
+          : Math.min(PTRS_PER_PTE, pages - user * PTRS_PER_PTE),
+      );
+    }
+    const perPte = (base: number, words: number): [number, number][] =>
+      used.map((u, n) => [base + words * n * PTRS_PER_PTE, base + words * (n * PTRS_PER_PTE + u)]);
+    const slots = this.ptePages * PTRS_PER_PTE;
+    return [
+      [this.ctl, this.ptesBase],
+      ...perPte(this.ptesBase, 1),
+      [this.pagesBase, this.sptesBase],
+      ...perPte(this.sptesBase, 1),
+      ...perPte(this.shadowBase, 1),
+      ...perPte(this.spteMadeBase, 2),
+      [this.frameGenBase, this.revokeCutBase],
+      ...[this.revokeCutBase, this.revokeDoneBase, this.revokeByBase, this.revokeOuterBase].flatMap((b) =>
+        perPte(b, 1),
+      ),
+      [this.revokeOuterBase + slots, this.violation],
+    ];
   }
 
   agent(a: number): number {
     return this.agentBase + a * AGENT_WORDS;
+  }
+  /** Agent `a`'s cursor word (cursorBase). */
+  cursor(a: number): number {
+    return this.cursorBase + a * LINE;
   }
   /** cpu0, cpu1 ... for kernel CPUs, mmu0, mmu1 ... for MMU agents. */
   agentName(a: number): string {

@@ -32,7 +32,7 @@ import {
 } from '../arch/x86/pte.ts';
 import { BUG_BAD_SWAP_PTE, KernelBug } from '../check/bug.ts';
 import { beginRevoke, endRevoke } from '../check/revoke.ts';
-import { lastWriterOp, WRITER_COW, WRITER_FAULT, WRITER_PROT_COMMIT } from '../check/writer.ts';
+import { WRITER_COW, WRITER_FAULT } from '../check/writer.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import {
   FILE_FLAGS,
@@ -196,7 +196,7 @@ function* doFault(cpu: Cpu, vma: number, flags: number, va: number, ptep: number
   yield* ptlLock(cpu, ptep);
   yield POINT;
   const pte = ptepGet(cpu, ptep);
-  if (!isNone(cpu, pte)) populateRaced(cpu, ptep, pte);
+  if (!isNone(cpu, pte)) populateRaced(cpu);
   else {
     let entry = pfnPte(frame, pageProt) | _PAGE_ACCESSED;
     if (write) entry = pteMkwrite(pteMkdirty(entry));
@@ -222,19 +222,17 @@ function* pfnmapHole(cpu: Cpu, va: number): Step<boolean> {
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   const hole = isNone(cpu, pte);
-  if (!hole) populateRaced(cpu, ptep, pte);
+  if (!hole) populateRaced(cpu);
   yield* ptlUnlock(cpu, ptep);
   return hole;
 }
 
 /**
- * A fault that found none under the ptl a PTE someone has set since the walk. If a prot commit set
- * it, the fault came from inside its transaction window (native start clears the PTE, commit
- * restores it): the race window.
+ * A fault that found under the ptl a PTE someone has set since the walk (if a prot commit set it,
+ * the walk found the transaction's window: the MMU counted that hit, arch/x86/mmu.ts).
  */
-function populateRaced(cpu: Cpu, ptep: number, pte: number): void {
+function populateRaced(cpu: Cpu): void {
   cpu.stats.spuriousFaults++;
-  if (ptePresent(pte) && lastWriterOp(cpu.i32, cpu.layout, ptep) === WRITER_PROT_COMMIT) cpu.stats.raceWindowHits++;
 }
 
 /**
@@ -298,7 +296,7 @@ function* setNewAnonPte(cpu: Cpu, fault: Fault, ptep: number, frame: number, bit
   yield POINT;
   const pte = ptepGet(cpu, ptep);
   const raced = !isNone(cpu, pte);
-  if (raced) populateRaced(cpu, ptep, pte);
+  if (raced) populateRaced(cpu);
   else {
     yield* cpu.pv.setPteAt(ptep, pfnPte(frame, pageProt) | _PAGE_ACCESSED | bits);
     cpu.noteWriter(ptep, WRITER_FAULT);
@@ -448,6 +446,7 @@ function* doNumaPage(cpu: Cpu, vma: number, flags: number, va: number, ptep: num
     // (vma_wants_manual_pte_write_upgrade && can_change_pte_writable).
     if (!pteWrite(pte) && flags & VM_WRITE && pteDirty(pte)) pte = pteMkwrite(pte);
     yield* ptepModifyProtCommit(cpu, va, ptep, old, pte);
+    cpu.closeTransaction(); // harness: as in change_pte_range
     cpu.stats.numaFaults++;
   } else cpu.stats.spuriousFaults++;
   yield* ptlUnlock(cpu, ptep);

@@ -111,6 +111,7 @@ export function* changePteRange(
     // the transaction, and it is never committed.
     if (cpu.bugs.unpairedCommit && ptent === startPte) continue;
     yield* ptepModifyProtCommit(cpu, va, ptep, startPte, ptent);
+    cpu.closeTransaction(); // harness: the window closes once the commit has written
     // BUG(mprotect-no-flush) drops today's per-PTE flush as it drops the seeds' range flush.
     if (tlb && pteNeedsFlush(startPte, ptent) && !cpu.bugs.mprotectNoFlush) tlb.addRange(va);
     cpu.stats.transactions++;

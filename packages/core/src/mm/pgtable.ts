@@ -134,11 +134,14 @@ export function* ptepClearFlushYoung(cpu: Cpu, ptep: number, pte: number): Step<
 
 /**
  * ptep_modify_prot_start (include/linux/pgtable.h): the backend's start (native: xchg with 0; xen:
- * a read). The checker sees the transaction open as start begins. Start and commit return the
- * backend's generator itself: a wrapping generator would cost a level of delegation per step.
+ * a read). The checker sees the transaction open as start begins, and so does the harness's
+ * record of it (ArchCpu.openTransaction), which the caller closes once the commit has written.
+ * Start and commit return the backend's generator itself: a wrapping generator would cost a level
+ * of delegation per step.
  */
 export function ptepModifyProtStart(cpu: Cpu, va: number, ptep: number): Step<number> {
   cpu.lockdep?.protStart(ptep, va);
+  cpu.openTransaction(ptep);
   return cpu.pv.ptepModifyProtStart(ptep);
 }
 

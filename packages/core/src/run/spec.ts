@@ -10,7 +10,7 @@
 
 import { HARDWARE, type Hardware } from '../arch/x86/cpu.ts';
 import { findBug } from '../bugs.ts';
-import type { LazyContract } from '../kernel/cpu.ts';
+import { type Aim, type LazyContract, NO_AIM } from '../kernel/cpu.ts';
 import { Layout, type LayoutConfig } from '../mem/layout.ts';
 import { BACKENDS, findBackend } from '../paravirt/backends.ts';
 import { findScenario, SCENARIOS } from '../scenarios/index.ts';
@@ -31,6 +31,10 @@ export interface RunSpec {
   budget: EpisodeBudget;
   /** Seed of the agents' random streams (model executor: of the exploration). */
   seed: number;
+  /** How MMU agents aim their accesses (kernel/cpu.ts Aim): DEFAULT_AIM for real runs, NO_AIM for the model. */
+  aim: Aim;
+  /** A real run whose agent counts were fitted to the machine's cores: the scenario's own, and the cores. */
+  fitted?: { cpus: number; mmus: number; cores: number } | undefined;
 }
 
 /** What a caller may leave out: everything but the backend and the seed has a default. */
@@ -45,6 +49,12 @@ export interface RunSpecInput {
   config?: Partial<LayoutConfig> | undefined;
   budget?: EpisodeBudget | undefined;
   seed: number;
+  aim?: Aim | undefined;
+  /**
+   * Real runs: the cores the agents' threads get. A scenario's default agent counts that exceed
+   * them are fitted (fitAgents) unless the caller gave either count.
+   */
+  cores?: number | undefined;
 }
 
 /** For which executor: real runs use the scenario's defaults, the model executor its smallest configuration. */
@@ -65,8 +75,13 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
   const hw = input.hw ?? bug?.hw ?? 'x86';
   if (!HARDWARE.includes(hw)) throw new RangeError(`unknown hardware '${hw}' (have: ${HARDWARE.join(', ')})`);
   if (bug?.hw !== undefined && hw !== bug.hw) throw new RangeError(`bug '${bug.name}' needs --hw ${bug.hw}`);
-  const defaults = executor === 'model' ? scenario.modelDefaults : scenario.defaults;
   const over = input.config ?? {};
+  const own = executor === 'model' ? scenario.modelDefaults : scenario.defaults;
+  const fit =
+    executor === 'real' && input.cores !== undefined && over.cpus === undefined && over.mmus === undefined
+      ? fitAgents(own, input.cores, scenario.fewestMmus)
+      : own;
+  const defaults = { ...own, ...fit };
   const config: LayoutConfig = {
     cpus: over.cpus ?? defaults.cpus,
     mmus: over.mmus ?? defaults.mmus,
@@ -91,7 +106,43 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
     config,
     budget: input.budget ?? (executor === 'model' ? scenario.modelBudget : scenario.defaultBudget),
     seed: input.seed,
+    aim: checkAim(input.aim ?? (executor === 'real' ? DEFAULT_AIM : NO_AIM)),
+    ...(fit !== own ? { fitted: { cpus: own.cpus, mmus: own.mmus, cores: input.cores! } } : {}),
   };
+}
+
+/**
+ * Agent counts that fit `cores` as far as the scenario allows: a thread per agent, each with a
+ * core. With more agents than cores a spinner's lock holder is often descheduled and the race
+ * windows close: on 2 cores, mprotect-dirty's 2 CPUs + 2 MMUs walk into an open transaction about
+ * never, 1 + 1 hundreds of times a second (`ptesim bench race`, `bench scale`). Only MMU agents are
+ * shed, down to the `fewest` the scenario's roles need (Scenario.fewestMmus): the kernel CPUs are
+ * its roles too, and the races between them — reclaim's deferred flush seen by another CPU's
+ * mprotect, a cleaner inside a commit's window — need every one of them. The same counts when
+ * they already fit.
+ */
+export function fitAgents(
+  config: Pick<LayoutConfig, 'cpus' | 'mmus'>,
+  cores: number,
+  fewest = 1,
+): Pick<LayoutConfig, 'cpus' | 'mmus'> {
+  if (config.cpus + config.mmus <= cores) return config;
+  const mmus = Math.max(Math.min(fewest, config.mmus), Math.min(config.mmus, cores - config.cpus));
+  return mmus === config.mmus ? config : { cpus: config.cpus, mmus };
+}
+
+/**
+ * Real runs aim half of the MMU accesses at the kernel's cursor and the next page: measured with
+ * `ptesim bench race` (README, "Race density").
+ */
+export const DEFAULT_AIM: Aim = { share: 0.5, stride: 2 };
+
+/** `aim`, or a RangeError saying what is wrong with it. */
+export function checkAim(aim: Aim): Aim {
+  if (!(aim.share >= 0 && aim.share <= 1)) throw new RangeError(`aim share must be in 0..1, got ${aim.share}`);
+  if (!Number.isInteger(aim.stride) || aim.stride < 1)
+    throw new RangeError(`aim stride must be >= 1, got ${aim.stride}`);
+  return aim;
 }
 
 /** The backends a run of `bug` (or of the correct code) covers when none is named: every one it applies to. */

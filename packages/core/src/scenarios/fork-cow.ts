@@ -52,6 +52,7 @@ export const forkCow: Scenario = {
   name: 'fork-cow',
   description: 'fork (copy_pte_range, write-protect) vs parent writers and reclaim; COW faults in parent and child',
   defaults: { cpus: 2, mmus: 3, pages: 4, tlbEntries: 2 },
+  fewestMmus: 2, // a writer in the parent, the last MMU in the child
   modelDefaults: { cpus: 1, mmus: 2, pages: 1 },
   defaultBudget: { ops: 8, untilFixedDone: true, backgroundOps: 4 },
   outcomes: sharedFileOutcomes(

@@ -61,6 +61,12 @@ export interface Scenario {
   contract?: LazyContract;
   /** Needs the generator form of the model (task switching); the real executor's direct mode can't. */
   needsSteps?: boolean;
+  /**
+   * The fewest MMU agents its roles need (default 1): a real run fitted to the cores
+   * (run/spec.ts fitAgents) keeps this many — fork-cow's writers in the parent and the child, a
+   * secondary MMU beside the host's.
+   */
+  fewestMmus?: number;
   /** One role per agent: agents 0..cpus-1 are CPUs, the rest MMUs. */
   roles(config: LayoutConfig): Role[];
   /** Its world as each episode starts, on memory Machine.resetEpisode has cleared (all agents quiesced). */

@@ -111,10 +111,11 @@ export function secondaryAgainst(
   op: (cpu: Cpu) => Step,
   names: { op: string; both: string },
   prot: (cpu: Cpu, i: number) => Step = mprotectFlip,
-): Pick<Scenario, 'roles' | 'program'> {
+): Pick<Scenario, 'roles' | 'program' | 'fewestMmus'> {
   const host = protectAgainst(prot, op, { prot: 'mprotect', ...names });
   const secondaryRole: Role = { name: PERSONALITIES[personality].role, fixed: false };
   return {
+    fewestMmus: 2, // the host's MMU and the secondary one (the last agent)
     roles(config) {
       const roles = host.roles(config);
       roles[roles.length - 1] = secondaryRole;

@@ -40,7 +40,7 @@ import { pageReferenced } from '../mm/rmap.ts';
 import { VM_READ, VM_SHARED, VM_WRITE, vmPageProt } from '../mm/vma.ts';
 import { writebackPage } from '../mm/writeback.ts';
 import type { EpisodeBudget, Outcome, Role, Scenario } from './scenario.ts';
-import { userAccess } from './user.ts';
+import { aimedPage, userAccess } from './user.ts';
 
 /**
  * What a run over the shared file may show. Every violation kind is forbidden; the race window of
@@ -342,10 +342,15 @@ export function* userAccesses(cpu: Cpu, budget: EpisodeBudget, fixedAgents: numb
   yield* leaveMm(cpu, cpu.mm);
 }
 
-/** An MMU's random read or write of a user page. */
+/**
+ * An MMU's read or write of a user page: a random one, or where the kernel's PTE loop is (aimed,
+ * kernel/cpu.ts Aim) — written, since a write is what walks past a translation the TLB holds
+ * without W or D, and what sets D in the middle of a change.
+ */
 export function* accessOne(cpu: Cpu): Step {
-  const va = cpu.rng.below(cpu.layout.config.pages);
-  yield* userAccess(cpu, va, cpu.rng.chance(WRITE_SHARE));
+  const aimed = aimedPage(cpu);
+  if (aimed >= 0) yield* userAccess(cpu, aimed, true);
+  else yield* userAccess(cpu, cpu.rng.below(cpu.layout.config.pages), cpu.rng.chance(WRITE_SHARE));
 }
 
 /** Write back one random file page, or age it as reclaim's scan does (page locked, page_referenced). */

@@ -9,6 +9,7 @@
  */
 import {
   _PAGE_ACCESSED as A,
+  type Aim,
   _PAGE_DIRTY as D,
   type LayoutConfig,
   _PAGE_PRESENT as P,
@@ -143,8 +144,17 @@ export function bareMmu(arg: BareArg): BareCounts {
   return { transactions: 0, accesses, hits, ms: performance.now() - t0 };
 }
 
+/** A race-density knob set to other than its default, for a row of its own (label: what it is). */
+export interface RaceKnobs {
+  label: string;
+  aim?: Aim;
+  spinsBeforeWait?: number;
+}
+
 export interface RaceComparison {
   config: LayoutConfig;
+  /** The knobs changed from their defaults for this row (none: the defaults). */
+  knobs?: RaceKnobs | undefined;
   bare: BareRace;
   ptesim: Throughput;
   /** ptesim's rate over the bare one's (1 = as dense as bare Atomics). */
@@ -162,11 +172,14 @@ export async function compareRace(
   ms: number,
   mode: 'steps' | 'direct',
   bare: BareRace,
+  knobs?: RaceKnobs,
 ): Promise<RaceComparison> {
-  const ptesim = await measureThroughput('native', mode, ms, 1, true, false, config);
+  const { label: _, ...set } = knobs ?? { label: '' };
+  const ptesim = await measureThroughput('native', mode, ms, 1, true, false, config, set);
   const ratio = (a: number, b: number) => (b > 0 ? a / b : 0);
   return {
     config,
+    knobs,
     bare,
     ptesim,
     hitsRatio: ratio(ptesim.raceWindowHitsPerSec, bare.hitsPerSec),
@@ -179,7 +192,7 @@ export async function compareRace(
 export function formatRace(rows: readonly RaceComparison[]): string[] {
   const n = (v: number) =>
     v >= 1e6 ? `${(v / 1e6).toFixed(2)} M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : `${Math.round(v)}`;
-  const x = (v: number) => (v >= 0.01 ? `${v.toFixed(2)}x` : `1/${Math.round(1 / Math.max(v, 1e-9))}`);
+  const x = (v: number) => (v === 0 ? '0' : v >= 0.1 ? `${v.toFixed(2)}x` : `1/${Math.round(1 / v)}`);
   const out = [
     'race density: the core race on bare Atomics vs ptesim mprotect-dirty (native; oracles and checker on), same shape',
     `  ${'run'.padEnd(52)}${'transactions/s'.padStart(16)}${'MMU accesses/s'.padStart(16)}${'window hits/s'.padStart(16)}`,
@@ -193,7 +206,8 @@ export function formatRace(rows: readonly RaceComparison[]): string[] {
       out.push(line(`bare Atomics, ${shape}`, r.bare.transactionsPerSec, r.bare.accessesPerSec, r.bare.hitsPerSec));
     last = shape;
     const p = r.ptesim;
-    out.push(line(`ptesim ${p.mode}, same shape`, p.transactionsPerSec, p.mmuAccessesPerSec, p.raceWindowHitsPerSec));
+    const what = r.knobs ? r.knobs.label : 'defaults';
+    out.push(line(`ptesim ${p.mode}, ${what}`, p.transactionsPerSec, p.mmuAccessesPerSec, p.raceWindowHitsPerSec));
     out.push(
       `  ${'  ptesim / bare'.padEnd(52)}${x(r.transactionsRatio).padStart(16)}${x(r.accessesRatio).padStart(16)}${x(r.hitsRatio).padStart(16)}`,
     );

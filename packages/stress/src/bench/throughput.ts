@@ -1,6 +1,6 @@
 /** Real-thread throughput per backend: transactions, MMU accesses, race-window hits per second. */
 import { findBackend, findScenario, type LayoutConfig, MN_SUB_KVM, mmuNotifierSetup, perSec } from '@ptesim/core';
-import { runReal } from '@ptesim/workers';
+import { type RealRunOptions, runReal } from '@ptesim/workers';
 
 export interface Throughput {
   backend: string;
@@ -27,8 +27,11 @@ export async function measureThroughput(
   lockdep = true,
   notifier = false,
   config: LayoutConfig = findScenario('mprotect-dirty')!.defaults,
+  /** Race-density knobs to set (bench race's rows): aim, spinsBeforeWait. */
+  knobs: Pick<RealRunOptions, 'aim' | 'spinsBeforeWait'> = {},
 ): Promise<Throughput> {
   const r = await runReal({
+    ...knobs,
     scenario: 'mprotect-dirty',
     backend,
     mode,

@@ -37,7 +37,7 @@ export async function runJob(
 ): Promise<RunReport> {
   if (job.executor === 'real') {
     const result = await runReal({
-      ...resolveRunSpec(job.input, 'real'),
+      ...job.input, // runReal resolves it: the agent counts fitted to the cores, unless given
       timeMs: job.timeMs,
       shouldStop,
       progressMs: 500,

@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel } from 'node:worker_threads';
 import { findScenario, newCounters, resolveRunSpec } from '@ptesim/core';
-import { bundle } from '@ptesim/workers';
+import { bundle, resolveRealSpec } from '@ptesim/workers';
 import * as Comlink from 'comlink/dist/esm/comlink.mjs';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { Piscina } from 'piscina';
@@ -45,7 +45,7 @@ export class JobPool {
   /** The cores a job occupies: a real run's agent threads (capped by the machine), a model run one. */
   cost(job: Job): number {
     if (job.executor === 'model') return 1;
-    const spec = resolveRunSpec(job.input, 'real');
+    const spec = resolveRealSpec(job.input);
     return Math.min(this.cores, findScenario(spec.scenario)!.roles(spec.config).length);
   }
 
@@ -128,7 +128,7 @@ export class JobPool {
 function errorReport(job: Job, e: unknown): RunReport {
   const why = e instanceof Error ? (e.stack ?? e.message) : String(e);
   return buildRunReport({
-    spec: resolveRunSpec(job.input, job.executor),
+    spec: job.executor === 'real' ? resolveRealSpec(job.input) : resolveRunSpec(job.input, 'model'),
     executor: job.executor,
     episodes: 0,
     elapsedMs: 0,

@@ -1,9 +1,12 @@
 /** Options shared by `stress` and `explore`: what to run, on which backends, in what configuration. */
 import {
+  type Aim,
   BACKENDS,
   backendForXenFeatures,
+  checkAim,
   defaultBackends,
   findBug,
+  NO_AIM,
   type RunSpecInput,
   resolveRunSpec,
   XEN_FEATURES,
@@ -23,8 +26,12 @@ export const TARGET_FLAGS: Record<string, FlagSpec> = {
     help: `what the hypervisor offers: ${XEN_FEATURES.join(',')} (default) | none; xen without preserve-ad runs as xen-unbatched`,
   },
   bug: { value: true, help: 'switch on a known bug (see ptesim list)' },
-  cpus: { value: true, help: 'simulated kernel CPUs (default per scenario)' },
-  mmus: { value: true, help: 'simulated MMUs (default per scenario)' },
+  cpus: { value: true, help: "simulated kernel CPUs (default per scenario; real runs: fitted to the machine's cores)" },
+  mmus: { value: true, help: "simulated MMUs (default per scenario; real runs: fitted to the machine's cores)" },
+  aim: {
+    value: true,
+    help: "share of MMU accesses aimed at a kernel CPU's PTE cursor, SHARE[/STRIDE] or off (default: real 0.5/2, model off)",
+  },
   pages: { value: true, help: 'mapped pages (default per scenario; fewer = more contention)' },
   'tlb-entries': { value: true, help: 'TLB entries per MMU (default: one per mapped page)' },
   seed: { value: true, help: 'seed of the random streams' },
@@ -43,6 +50,20 @@ export interface Target {
   reports: ReportPaths;
 }
 
+/** `--aim`: off, SHARE or SHARE/STRIDE (kernel/cpu.ts Aim); undefined when not given. */
+export function parseAim(v: string | undefined): Aim | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'off') return NO_AIM;
+  const [share, stride = '2', ...rest] = v.split('/');
+  const aim = { share: Number(share), stride: Number(stride) };
+  try {
+    if (rest.length > 0 || share === '') throw new RangeError('give SHARE or SHARE/STRIDE');
+    return checkAim(aim);
+  } catch (e) {
+    throw new UsageError(`--aim ${v}: ${e instanceof Error ? e.message : String(e)} (e.g. 0.5/2, or off)`);
+  }
+}
+
 /** Parse what to run. Every name and combination is checked now (exit 2), before any run starts. */
 export function parseTarget(p: Parsed): Target {
   const contractFlag = oneOf(p, 'lazy-contract', ['2007', '2025']);
@@ -52,6 +73,7 @@ export function parseTarget(p: Parsed): Target {
     contract: contractFlag !== undefined ? (Number(contractFlag) as 2007 | 2025) : undefined,
     lockdep: !bool(p, 'no-lockdep'),
     hw: oneOf(p, 'hw', ['x86', 'knl4']) as 'x86' | 'knl4' | undefined,
+    aim: parseAim(str(p, 'aim')),
     config: {
       cpus: int(p, 'cpus', 1, 64),
       mmus: int(p, 'mmus', 1, 64),

@@ -1,14 +1,16 @@
 /**
- * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect|race] [--json F]`: speed figures as measured ratios and rates in
+ * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect|race|scale] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
-import { BACKENDS } from '@ptesim/core';
-import { runInWorker } from '@ptesim/workers';
+import { availableParallelism } from 'node:os';
+import { BACKENDS, NO_AIM } from '@ptesim/core';
+import { runInWorker, SPINS_OVERSUBSCRIBED } from '@ptesim/workers';
 import { parseCostOverrides } from '../bench/cost-model.ts';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
 import { formatMprotect, type MprotectBenchOptions, measureMprotect } from '../bench/mprotect.ts';
-import { compareRace, formatRace, measureBareRace, type RaceComparison } from '../bench/race.ts';
+import { compareRace, formatRace, measureBareRace, type RaceComparison, type RaceKnobs } from '../bench/race.ts';
+import { formatScale, measureMemory, measureScale } from '../bench/scale.ts';
 import { measureCommandStartup } from '../bench/startup.ts';
 import type { StepCost } from '../bench/step-cost.ts';
 import { measureThroughput, type Throughput } from '../bench/throughput.ts';
@@ -19,7 +21,7 @@ import { checkReportPath, writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
 
 export const BENCH_FLAGS: Record<string, FlagSpec> = {
-  time: { value: true, help: 'throughput, race: run time per measurement (default 10s)' },
+  time: { value: true, help: 'throughput, race, scale: run time per measurement (default 10s)' },
   seeds: { value: true, help: 'detect: seeds per bug (default 5; model: at least 10)' },
   bug: { value: true, help: 'detect, model: only these bugs (a name, or several separated by commas)' },
   backend: { value: true, help: "detect: the backend (default: each bug's last); model: only this one" },
@@ -41,6 +43,7 @@ export const BENCHMARKS = [
   'model',
   'mprotect',
   'race',
+  'scale',
 ] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
@@ -185,13 +188,29 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       { cpus: 1, mmus: 1, pages: 16 },
       { cpus: 2, mmus: 2, pages: 16 },
     ];
+    // Each knob of issue 14 off in turn, at the shape that fits this machine's cores.
+    const knobRows: RaceKnobs[] = [
+      { label: 'aim off', aim: NO_AIM },
+      { label: `spin ${SPINS_OVERSUBSCRIBED} before sleeping`, spinsBeforeWait: SPINS_OVERSUBSCRIBED },
+    ];
     const r: RaceComparison[] = [];
     for (const config of shapes) {
       const bare = await measureBareRace(config.cpus, config.mmus, config.pages, timeMs);
-      for (const mode of ['steps', 'direct'] as const) r.push(await compareRace(config, timeMs, mode, bare));
+      for (const mode of ['steps', 'direct'] as const) {
+        r.push(await compareRace(config, timeMs, mode, bare));
+        if (config.cpus + config.mmus === 2)
+          for (const k of knobRows) r.push(await compareRace(config, timeMs, mode, bare, k));
+      }
     }
     results.race = r;
     for (const l of formatRace(r)) console.log(l);
+  }
+  if (which.includes('scale')) {
+    const cores = availableParallelism();
+    const rows = await measureScale(timeMs, cores);
+    const mem = await measureMemory();
+    results.scale = { cores, rows, memory: mem };
+    for (const l of formatScale(rows, mem, cores)) console.log(l);
   }
   if (mprotectOpts) {
     const t = await measureMprotect(mprotectOpts);

@@ -5,7 +5,7 @@
  * fails). Without options: mprotect-dirty on every backend, 5 s each, real threads.
  */
 import { resolveRunSpec } from '@ptesim/core';
-import { INJECT_EPISODE, INJECTIONS, type InjectKind, runReal } from '@ptesim/workers';
+import { INJECT_EPISODE, INJECTIONS, type InjectKind, resolveRealSpec, runReal } from '@ptesim/workers';
 import { rate, StatusLine } from '../campaign/status-line.ts';
 import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
@@ -19,6 +19,10 @@ export const STRESS_FLAGS: Record<string, FlagSpec> = {
   ...TARGET_FLAGS,
   time: { value: true, help: 'run time per backend, e.g. 10s (default 5s)' },
   episodes: { value: true, help: 'stop after N episodes (model executor: N executions)' },
+  spins: {
+    value: true,
+    help: 'real executor: spins of a wait before each short sleep (default: 50000 if every agent has a core, else 64)',
+  },
   executor: { value: true, help: 'real (default: worker threads) | model (deterministic scheduler)' },
   mode: { value: true, help: 'real executor: steps (default) | direct (interleaving points compiled out)' },
   'replay-dir': { value: true, help: 'model executor: where replay files go (default ptesim-replays)' },
@@ -44,6 +48,8 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
   const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? Math.floor(Math.random() * 2 ** 31);
   const quiet = bool(p, 'quiet');
   const hangMs = duration(p, 'hang-timeout');
+  const spinsBeforeWait = int(p, 'spins', 0, 1e9);
+  if (executor === 'model' && spinsBeforeWait !== undefined) throw new UsageError('--spins is for the real executor');
   const inject = oneOf(p, 'inject', INJECTIONS) as InjectKind | undefined;
   if (executor === 'model' && (inject !== undefined || hangMs !== undefined))
     throw new UsageError(
@@ -72,11 +78,12 @@ export async function stressCommand(argv: readonly string[], startedAt = new Dat
   }
 
   async function realRun(backend: string, interrupts: Interrupts): Promise<RunReport> {
-    const spec = resolveRunSpec({ ...target.input, backend, seed }, 'real');
-    const label = `[${spec.scenario}/${backend}]`;
+    const input = { ...target.input, backend, seed };
+    const label = `[${resolveRealSpec(input).scenario}/${backend}]`;
     const line = new StatusLine(quiet, process.stderr, 2000);
     const result = await runReal({
-      ...spec,
+      ...input, // runReal resolves it: the agent counts fitted to the cores, unless given
+      spinsBeforeWait,
       mode,
       timeMs,
       episodes,

@@ -6,7 +6,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resolveRunSpec } from '@ptesim/core';
+import { type Aim, checkAim, NO_AIM, resolveRunSpec } from '@ptesim/core';
 import { UsageError } from '../cli/args.ts';
 import { readJsonFile, writeFileAtomic } from '../report/file.ts';
 import { VERSION } from '../version.ts';
@@ -71,9 +71,15 @@ export function readReplay(path: string): ReplayFile {
   if (f.contract !== 2007 && f.contract !== 2025) throw bad('bad lazy contract');
   if (typeof f.lockdep !== 'boolean') throw bad('bad lockdep setting');
   if (f.hw !== undefined && f.hw !== 'x86' && f.hw !== 'knl4') throw bad('bad hardware');
+  let aim: Aim;
+  try {
+    aim = checkAim(f.aim ?? NO_AIM); // a file from before aimed accesses: the model never aimed
+  } catch (e) {
+    throw bad(e instanceof Error ? e.message : String(e));
+  }
   const agents = c.cpus + c.mmus;
   if (!Array.isArray(f.schedule) || !f.schedule.every((t) => Number.isInteger(t) && t >= 0 && t < agents))
     throw bad('bad schedule');
   if (typeof f.violation?.kind !== 'string' || typeof f.traceHash !== 'string') throw bad('no recorded violation');
-  return { ...(f as ReplayFile), bug: f.bug ?? undefined, hw: f.hw ?? 'x86' };
+  return { ...(f as ReplayFile), bug: f.bug ?? undefined, hw: f.hw ?? 'x86', aim };
 }

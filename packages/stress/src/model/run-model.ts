@@ -52,6 +52,7 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
       contract: opts.contract,
       lockdep: opts.lockdep,
       hw: opts.hw,
+      aim: opts.aim,
       strategy: opts.strategy,
       foundBy: first.foundBy,
       seed: opts.seed,

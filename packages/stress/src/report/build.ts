@@ -12,7 +12,7 @@ import {
   type ViolationRecord,
   violationDetails,
 } from '@ptesim/core';
-import type { HangReport } from '@ptesim/workers';
+import type { HangReport, RunTuning } from '@ptesim/workers';
 import { explainViolation, involvedAgents, lockdepReport } from './explain.ts';
 import type { AgentReport, ModelRunInfo, OutcomeReport, RunReport, RunSample, ViolationReport } from './report.ts';
 
@@ -34,6 +34,7 @@ export interface RunFacts {
   interrupted: boolean;
   model?: ModelRunInfo | undefined;
   samples?: RunSample[] | undefined;
+  tuning?: RunTuning | undefined;
 }
 
 export function buildRunReport(f: RunFacts): RunReport {
@@ -73,6 +74,7 @@ export function buildRunReport(f: RunFacts): RunReport {
     interrupted: f.interrupted,
     ...(f.model !== undefined ? { model: f.model } : {}),
     ...(f.samples !== undefined ? { samples: f.samples } : {}),
+    ...(f.tuning !== undefined ? { tuning: f.tuning } : {}),
   };
 }
 

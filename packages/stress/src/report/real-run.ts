@@ -1,5 +1,5 @@
 /** A real run's report: the figures, the agents, the violation with how to see it again. */
-import { findScenario, Layout } from '@ptesim/core';
+import { DEFAULT_AIM, findScenario, Layout } from '@ptesim/core';
 import type { RealRunResult } from '@ptesim/workers';
 import { buildRunReport, violationReport } from './build.ts';
 import type { RunReport } from './report.ts';
@@ -15,10 +15,14 @@ export function realRunReport(r: RealRunResult, mode: 'steps' | 'direct'): RunRe
     (spec.contract !== 2007 ? ` --lazy-contract ${spec.contract}` : '') +
     (spec.hw !== 'x86' ? ` --hw ${spec.hw}` : '') +
     (spec.lockdep ? '' : ' --no-lockdep');
+  const aim =
+    spec.aim.share === DEFAULT_AIM.share && spec.aim.stride === DEFAULT_AIM.stride
+      ? ''
+      : ` --aim ${spec.aim.share === 0 ? 'off' : `${spec.aim.share}/${spec.aim.stride}`}`;
   const reproduce =
     `pnpm ptesim stress --scenario ${spec.scenario} --backend ${spec.backend}${bugFlag}` +
     `${mode === 'direct' ? ' --mode direct' : ''} ` +
-    `--cpus ${config.cpus} --mmus ${config.mmus} --pages ${config.pages} --seed ${spec.seed}`;
+    `--cpus ${config.cpus} --mmus ${config.mmus} --pages ${config.pages}${aim} --seed ${spec.seed}`;
   // A bug brings the scenario the model executor finds it in (BugInfo.scenario).
   const explore = `pnpm ptesim explore${spec.bug ? '' : ` --scenario ${spec.scenario}`} --backend ${spec.backend}${bugFlag}`;
   return buildRunReport({
@@ -34,6 +38,7 @@ export function realRunReport(r: RealRunResult, mode: 'steps' | 'direct'): RunRe
       name: layout.agentName(a.agent),
       role: roles[a.agent]?.name ?? a.role,
       counters: a.counters,
+      time: a.time,
       ...(r.eventRings?.[a.agent] !== undefined ? { lastEvents: r.eventRings[a.agent] } : {}),
     })),
     violations: r.violation
@@ -52,5 +57,6 @@ export function realRunReport(r: RealRunResult, mode: 'steps' | 'direct'): RunRe
     hang: r.hang,
     interrupted: r.interrupted,
     samples: r.samples,
+    tuning: r.tuning,
   });
 }

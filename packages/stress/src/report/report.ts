@@ -3,7 +3,7 @@
  * violations. The human summary is rendered from the same object (report/summary.ts).
  */
 import type { Counters } from '@ptesim/core';
-import type { HangReport, RunSample } from '@ptesim/workers';
+import type { AgentTime, HangReport, RunSample, RunTuning } from '@ptesim/workers';
 import { VERSION } from '../version.ts';
 
 export type Verdict = 'pass' | 'fail' | 'error';
@@ -86,6 +86,8 @@ export interface AgentReport {
   counters: Counters;
   /** A real run with a violation: its event ring at the end of the run, taken over the control plane. */
   lastEvents?: string[] | undefined;
+  /** A real run: where the agent's time went (workers' AgentTime). */
+  time?: AgentTime | undefined;
 }
 
 export interface RunReport {
@@ -128,6 +130,8 @@ export interface RunReport {
   hang?: HangReport | undefined;
   /** Stopped early by SIGINT/SIGTERM: the figures cover what ran. */
   interrupted?: boolean | undefined;
+  /** Real runs: the race-density knobs as they were (cores, spin budget, aim, fitted agent counts). */
+  tuning?: RunTuning | undefined;
   /** Real runs: the live figures sampled over the run (the stats snapshots of the control plane). */
   samples?: RunSample[] | undefined;
   /** zoo: the kind the bug's registry entry expects, and whether the run found exactly that. */

@@ -1,6 +1,6 @@
 /** The human summary of a report: one block per run, the verdict last. */
-import { findBackend, formatWaitStates } from '@ptesim/core';
-import type { HangReport } from '@ptesim/workers';
+import { findBackend, formatWaitStates, waitName } from '@ptesim/core';
+import type { HangReport, RunTuning } from '@ptesim/workers';
 import type { Report, RunReport } from './report.ts';
 
 const fmt = (n: number): string =>
@@ -23,6 +23,7 @@ export function formatRun(r: RunReport): string {
     `${head}: ${r.verdict.toUpperCase()}  (${r.config.cpus} cpus, ${r.config.mmus} mmus, ${r.config.pages} pages, ` +
       `${(r.elapsedMs / 1000).toFixed(1)} s, cpu time ${(r.cpuTimeMs / 1000).toFixed(1)} s)`,
   );
+  if (r.tuning) lines.push(formatTuning(r.tuning, r.config));
   lines.push(
     `  episodes ${fmt(r.episodes)}   transactions ${fmt(r.transactions)} (${fmt(r.rates.transactionsPerSec)}/s)   ` +
       `mmu accesses ${fmt(r.mmuAccesses)} (${fmt(r.rates.mmuAccessesPerSec)}/s)   ` +
@@ -49,6 +50,7 @@ export function formatRun(r: RunReport): string {
   if (own) lines.push(own);
   if (c.agingScans > 0)
     lines.push(`  aging: page_referenced ${fmt(c.agingScans)}   young PTEs made old ${fmt(c.youngCleared)}`);
+  lines.push(...formatTime(r));
   lines.push(...formatOutcomes(r));
   if (!r.windowHit && r.verdict === 'pass') {
     const missed = r.outcomes.filter((o) => o.expect === 'interesting' && o.observed === 0).map((o) => o.id);
@@ -66,6 +68,46 @@ export function formatRun(r: RunReport): string {
   if (r.hang) lines.push(...formatHang(r.hang, r.lockdep));
   if (r.interrupted) lines.push('  INTERRUPTED: stopped early by a signal; the figures cover what ran');
   return lines.join('\n');
+}
+
+/** The race-density knobs of a real run, and whether its agent counts were fitted to the cores. */
+function formatTuning(t: RunTuning, config: RunReport['config']): string {
+  const agents = config.cpus + config.mmus;
+  const shed = t.fittedFrom ? `, MMU agents shed from the scenario's ${t.fittedFrom.mmus} to fit` : '';
+  const over = agents > t.cores ? ' (oversubscribed: race windows close while lock holders are descheduled)' : '';
+  const fit = `${agents} agents on ${t.cores} cores${shed}${over}`;
+  const aim =
+    t.aim.share > 0
+      ? `${Math.round(100 * t.aim.share)}% of MMU accesses aimed at the kernel's PTE cursor (stride ${t.aim.stride})`
+      : 'MMU accesses unaimed';
+  return `  ${fit}; ${aim}; a wait spins ${fmt(t.spinsBeforeWait)} times before each sleep`;
+}
+
+/**
+ * Where each agent's time went, so a user sees what a run spent its threads on: waiting (on what,
+ * and how much of it asleep), at the episode barrier, and agent 0's turnover between episodes.
+ */
+function formatTime(r: RunReport): string[] {
+  const timed = r.agents.filter((a) => a.time !== undefined && a.time.totalMs > 0);
+  if (timed.length === 0) return [];
+  const pct = (ms: number, total: number) => `${Math.round((100 * ms) / total)}%`;
+  return [
+    '  time per agent:',
+    ...timed.map((a) => {
+      const t = a.time!;
+      const on = [...t.on]
+        .sort((x, y) => y[1] - x[1])
+        .filter(([, ms]) => ms >= t.totalMs / 100)
+        .slice(0, 3)
+        .map(([code, ms]) => `${waitName(code)} ${pct(ms, t.totalMs)}`);
+      const parts = [
+        `waiting ${pct(t.waitMs, t.totalMs)}${on.length > 0 ? ` (${on.join(', ')}; asleep ${pct(t.sleepMs, t.totalMs)})` : ''}`,
+        `at the barrier ${pct(t.barrierMs, t.totalMs)}`,
+        ...(t.turnoverMs > 0 ? [`episode turnover ${pct(t.turnoverMs, t.totalMs)}`] : []),
+      ];
+      return `    ${a.name} (${a.role}): ${parts.join(', ')}`;
+    }),
+  ];
 }
 
 /** jcstress's outcome table: each declared outcome, what it is, how often the run showed it. */

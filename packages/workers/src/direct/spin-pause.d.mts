@@ -4,7 +4,10 @@ export function watchRun(
   violations: number,
   ipiWord?: number,
   ackWaitWord?: number,
+  spinsBeforeWait?: number,
+  waitWords?: { kind: number; arg: number } | null,
 ): void;
+export function waitTime(): { waitMs: number; sleepMs: number; on: [number, number][] };
 export function spinPause(): void;
 export function noPreempt(): never;
 export function resetSpins(): void;

@@ -11,7 +11,7 @@ import type { LockDep } from '../../check/lockdep.ts';
 import { recordViolation, type ViolationSite } from '../../check/violation.ts';
 import { clearWait, publishWait } from '../../check/wait.ts';
 import { encodeWriter } from '../../check/writer.ts';
-import type { Layout } from '../../mem/layout.ts';
+import { AG_OPEN_TXN, type Layout } from '../../mem/layout.ts';
 import type { Mem } from '../../mem/mem.ts';
 import type { Rand } from '../../util/rand.ts';
 import { PARAVIRT_LAZY_NONE, type PvMmuOps } from './paravirt-types.ts';
@@ -76,6 +76,7 @@ export class ArchCpu implements ViolationSite {
     this.tlb?.flushAll();
     this.ipiTaken = 0;
     this.revoking = null;
+    this.closeTransaction();
   }
 
   /** The lazy mode the backend sees: NONE in interrupt context (seed 002). */
@@ -113,5 +114,25 @@ export class ArchCpu implements ViolationSite {
   /** Annotate the PTE's last software writer in the shadow array (harness, not a model step). */
   noteWriter(ptep: number, op: number): void {
     Atomics.store(this.i32, this.layout.shadow(ptep), encodeWriter(this.id, op));
+    Atomics.store(this.i32, this.layout.cursor(this.id), ptep + 1);
+  }
+
+  /**
+   * Harness: a prot transaction on `ptep` opens (as its start begins) or closes (once its commit
+   * has written), published in the agent block for the race-window count and hang reports (the
+   * commit's noteWriter moves the cursor aimed accesses follow). Not a model step.
+   */
+  openTransaction(ptep: number): void {
+    Atomics.store(this.i32, this.layout.agent(this.id) + AG_OPEN_TXN, ptep + 1);
+  }
+  closeTransaction(): void {
+    Atomics.store(this.i32, this.layout.agent(this.id) + AG_OPEN_TXN, 0);
+  }
+
+  /** Harness: does a kernel CPU hold a prot transaction open on `ptep` (its start begun, its commit not)? */
+  inOpenTransaction(ptep: number): boolean {
+    for (let c = 0; c < this.layout.config.cpus; c++)
+      if (Atomics.load(this.i32, this.layout.agent(c) + AG_OPEN_TXN) === ptep + 1) return true;
+    return false;
   }
 }

@@ -14,6 +14,9 @@
  *
  * On `knl4` hardware the A/D update is an unconditional locked OR (see walkAndUpdate).
  *
+ * A walk that finds a PTE none because a prot transaction holds it cleared (native start) is the
+ * race window of seed 001: counted as a hit (raceWindowHits), then the access faults.
+ *
  * A write bumps the frame's `version` — "the data changed" — inside the same access. The access is
  * bracketed by the agent's access sequence (odd while in flight), for tests and hang reports.
  * Shootdown IPIs are taken before and after each access (tlb.ts ipiPoint).
@@ -108,7 +111,10 @@ function* walkAndUpdate(cpu: ArchCpu, pgd: number, va: number, write: boolean): 
   for (;;) {
     yield POINT;
     const pte = mem.load(ptep);
-    if ((pte & need) !== need) return ~pte;
+    if ((pte & need) !== need) {
+      if (pte === 0 && cpu.inOpenTransaction(ptep)) cpu.stats.raceWindowHits++;
+      return ~pte;
+    }
     if ((pte & set) === set) return translated(cpu, ptep, pte);
     yield POINT;
     if (cpu.hw === 'knl4') {

@@ -68,6 +68,7 @@ function* shadowPageFault(cpu: ArchCpu, ptep: number, write: boolean): Step<numb
   yield POINT;
   let gpte = mem.load(ptep);
   if ((gpte & need) !== need) {
+    if (gpte === 0 && cpu.inOpenTransaction(ptep)) cpu.stats.raceWindowHits++; // as mmu.ts walkAndUpdate
     stats.injected++;
     return ~gpte;
   }
