@@ -48,10 +48,11 @@ export class Machine {
   afterSetup: ((i32: Int32Array, layout: Layout) => void) | undefined;
 
   /**
-   * Harness, with every agent quiesced: the state each episode starts from. Model memory is
-   * cleared — locks free, no VMA, no table — except the checker's per-agent state, which outlives
-   * episodes (Layout.resetRuns says which words an episode can touch); every CPU runs on task 0's page tables; the frames past the file's pages are on the
-   * free list; then the scenario builds its world.
+   * Harness, with every agent quiesced: the state each episode starts from. Model memory and the
+   * harness's per-episode records are cleared (Layout.resetRuns: the words an episode can touch)
+   * — locks free, no VMA, no table — but the checker's per-agent state, which outlives episodes;
+   * every CPU runs on task 0's page tables; the frames past the file's pages are on the free
+   * list; then the scenario builds its world.
    */
   resetEpisode(): void {
     const { layout, i32 } = this;
