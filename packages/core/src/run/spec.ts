@@ -81,6 +81,7 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
     executor === 'real' && input.cores !== undefined && over.cpus === undefined && over.mmus === undefined
       ? fitAgents(own, input.cores, scenario.fewestMmus)
       : own;
+  const shed = fit.mmus !== own.mmus;
   const defaults = { ...own, ...fit };
   const config: LayoutConfig = {
     cpus: over.cpus ?? defaults.cpus,
@@ -107,7 +108,7 @@ export function resolveRunSpec(input: RunSpecInput, executor: ExecutorKind): Run
     budget: input.budget ?? (executor === 'model' ? scenario.modelBudget : scenario.defaultBudget),
     seed: input.seed,
     aim: checkAim(input.aim ?? (executor === 'real' ? DEFAULT_AIM : NO_AIM)),
-    ...(fit !== own ? { fitted: { cpus: own.cpus, mmus: own.mmus, cores: input.cores! } } : {}),
+    ...(shed ? { fitted: { cpus: own.cpus, mmus: own.mmus, cores: input.cores! } } : {}),
   };
 }
 
