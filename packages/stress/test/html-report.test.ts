@@ -109,6 +109,8 @@ interface SwimlaneFacts {
   window: number;
   final: number;
   gaps: number;
+  /** Rows that name the kernel functions that made them. */
+  frames: number;
 }
 
 interface PageFacts {
@@ -129,6 +131,7 @@ function swimlaneOf(t: InterleavingTable): SwimlaneFacts {
     final: t.rows.some((r) => r.step > t.finalFrom) ? 1 : 0,
     // the rows kept are consecutive steps: a gap before them, after them, or both
     gaps: (first > 1 ? 1 : 0) + (last < t.rows.length + t.truncated ? 1 : 0),
+    frames: t.rows.filter((r) => (r.frames?.length ?? 0) > 0).length,
   };
 }
 
@@ -168,6 +171,7 @@ async function checkPage(file: string, want: Expected, screenshot?: string): Pro
               window: count('table.swimlane tr[data-step].window'),
               final: count('table.swimlane tr.final'),
               gaps: count('table.swimlane tr.gap'),
+              frames: count('table.swimlane div.frames'),
             }
           : null,
         text: document.body.textContent ?? '',
@@ -325,6 +329,8 @@ describe('the HTML report in chromium', () => {
     const table = v.interleaving;
     expect(table, 'the model run reports its interleaving').toBeDefined();
     expect(table!.rows.length).toBeGreaterThan(10);
+    // every row of the printed execution names its kernel frames, and the page shows them
+    expect(swimlaneOf(table!).frames).toBe(table!.rows.length);
     v.message += ' <b>not bold</b> & <script>not run</script>'; // text, not markup
     const file = await render('explore.html', report);
     const problems = await checkPage(
@@ -413,7 +419,7 @@ describe('the HTML report in chromium', () => {
     const problems = await checkPage(file, {
       verdict: 'fail',
       charts: { 'window-rate': 2, timeline: 4, detection: 1 },
-      swimlane: { rows: 1, touch: 0, window: 0, final: 1, gaps: 0 },
+      swimlane: { rows: 1, touch: 0, window: 0, final: 1, gaps: 0, frames: 1 },
     });
     const expected = [
       /^page error: boom/,

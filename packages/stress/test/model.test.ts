@@ -16,8 +16,9 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ModelExecutor, type ModelSetup, modelSetup } from '../src/model/execution.ts';
 import { dataSeedFor, type ExploreOptions, explore, makeScheduler } from '../src/model/explore.ts';
+import { DfsScheduler } from '../src/model/schedulers/dfs.ts';
 import { ReplayScheduler } from '../src/model/schedulers/replay.ts';
-import { replaySchedule, score, shrinkSchedule } from '../src/model/shrink.ts';
+import { replaySchedule, score, shrinkFailure, shrinkSchedule } from '../src/model/shrink.ts';
 import { Trace } from '../src/model/trace.ts';
 import { ModelDisciplineError, TracingMem } from '../src/model/tracing-mem.ts';
 
@@ -142,6 +143,35 @@ describe('replay and shrinking', () => {
       }
     });
   }
+
+  it('the shrunk failure has the fewest preemptions, and bounded DFS one below finds no such failure', async () => {
+    // mprotect-no-flush's random schedule has dozens of preemptions; the passes alone leave several
+    const r = await explore({ ...opts('native', 'mprotect-no-flush', 'random'), schedules: 20_000 });
+    const first = r.first!;
+    const kind = first.result.violation!.kind;
+    const m = new ModelExecutor(setup('native', 'mprotect-no-flush'));
+    const shrunk = shrinkFailure(m, first.result.schedule, first.dataSeed, kind);
+    expect(shrunk.result.violation?.kind).toBe(kind);
+    expect(shrunk.preemptions.minimal).toBe(true);
+    const fewest = shrunk.result.preemptions;
+    expect(fewest).toBeGreaterThan(0);
+    expect(fewest).toBeLessThan(first.result.preemptions);
+    expect(shrunk.preemptions.exhausted).toBe(fewest);
+    // the proof, run on its own: every schedule with one preemption fewer passes (at this data seed)
+    const below = new DfsScheduler(fewest - 1);
+    while (below.beginExecution()) expect(m.run(below, first.dataSeed).violation?.kind).not.toBe(kind);
+    expect(below.complete).toBe(true);
+  });
+
+  it('without the budget to exhaust a bound, the count is reported as an upper bound, not as the fewest', async () => {
+    const r = await explore({ ...opts('native', 'mprotect-no-flush', 'random'), schedules: 20_000 });
+    const first = r.first!;
+    const m = new ModelExecutor(setup('native', 'mprotect-no-flush'));
+    const shrunk = shrinkFailure(m, first.result.schedule, first.dataSeed, first.result.violation!.kind, 0);
+    expect(shrunk.result.preemptions).toBeGreaterThan(0);
+    expect(shrunk.preemptions.minimal).toBe(false);
+    expect(shrunk.preemptions.exhausted).toBe(0);
+  });
 
   it('a passing schedule is never "shrunk" into a failure report', () => {
     const m = new ModelExecutor(setup('native'));

@@ -13,7 +13,7 @@ import { ModelExecutor, modelSetup } from '../src/model/execution.ts';
 import { explore } from '../src/model/explore.ts';
 import { formatInterleaving } from '../src/model/interleaving.ts';
 
-import { shrinkSchedule } from '../src/model/shrink.ts';
+import { shrinkFailure } from '../src/model/shrink.ts';
 import { ExplorePool } from './explore-pool.ts';
 
 /**
@@ -158,14 +158,22 @@ describe('golden shrunk interleavings of the zoo', () => {
         expect(first, `${strategy} seed 1 did not find ${bug.name}`).toBeDefined();
         // The kind the registry promises, or one it names as the same race's other symptom (the golden pins which).
         expect([bug.kind, ...(bug.alsoFoundAs ?? [])]).toContain(first.result.violation?.kind);
-        const shrunk = shrinkSchedule(
+        const shrunk = shrinkFailure(
           new ModelExecutor(setup),
           first.result.schedule,
           first.dataSeed,
           first.result.violation!.kind,
         );
+        // The preemption count is pinned with the proof of its minimality (bounds below it exhausted).
+        const p = shrunk.preemptions;
+        const fewest = !p.minimal
+          ? `at most: DFS at bound ${p.exhausted} outgrew its budget`
+          : p.exhausted === 0
+            ? 'none needed'
+            : `the fewest: DFS at bound ${p.exhausted - 1} finds no failure`;
         const text =
-          `${bug.name} on ${backend}: ${shrunk.result.violation?.kind}, found by ${first.foundBy} at execution ${first.execution}\n` +
+          `${bug.name} on ${backend}: ${shrunk.result.violation?.kind}, found by ${first.foundBy} at execution ${first.execution}; ` +
+          `${shrunk.result.preemptions} preemption(s) (${fewest})\n` +
           formatInterleaving(
             shrunk.result.trace,
             new ModelExecutor(setup).layout,

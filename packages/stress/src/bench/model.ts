@@ -6,7 +6,8 @@
 import { BACKENDS, BUGS, type BugInfo, findScenario, type LayoutConfig } from '@ptesim/core';
 import { ModelExecutor, modelSetup } from '../model/execution.ts';
 import { type ExploreOptions, explore, type Strategy } from '../model/explore.ts';
-import { shrinkSchedule, switches } from '../model/shrink.ts';
+import { shrinkFailure, switches } from '../model/shrink.ts';
+import type { ShrinkInfo } from '../report/report.ts';
 import { median } from './detect.ts';
 
 export interface ModelBench {
@@ -19,7 +20,7 @@ export interface ModelBench {
     /** Per seed, the strategy that found it (a portfolio's member). */
     foundBy: (string | null)[];
     median: number | null;
-    shrink: { originalSteps: number; shrunkSteps: number; originalSwitches: number; shrunkSwitches: number }[];
+    shrink: ShrinkInfo[];
   }[];
   dfs: { backend: string; config: LayoutConfig; bound: number; executions: number; complete: boolean; ms: number }[];
 }
@@ -60,7 +61,7 @@ export async function measureModel(
           foundBy.push(r.first?.foundBy ?? null);
           const first = r.first;
           if (first?.result.violation) {
-            const s = shrinkSchedule(
+            const s = shrinkFailure(
               new ModelExecutor(opts),
               first.result.schedule,
               first.dataSeed,
@@ -68,9 +69,14 @@ export async function measureModel(
             );
             shrink.push({
               originalSteps: first.result.steps,
-              shrunkSteps: s.result.steps,
               originalSwitches: switches(first.result.schedule),
+              originalPreemptions: first.result.preemptions,
+              shrunkSteps: s.result.steps,
               shrunkSwitches: switches(s.result.schedule),
+              shrunkPreemptions: s.result.preemptions,
+              preemptionsMinimal: s.preemptions.minimal,
+              boundsExhausted: s.preemptions.exhausted,
+              boundSearchExecutions: s.preemptions.executions,
             });
           }
         }

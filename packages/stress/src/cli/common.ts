@@ -15,6 +15,12 @@ import {
 import { REPORT_FLAGS, type ReportPaths, reportPaths } from '../report/outputs.ts';
 import { bool, type FlagSpec, int, oneOf, type Parsed, str, UsageError } from './args.ts';
 
+/** explore and replay: how much of each row's kernel call chain (model/frames.ts) to print. */
+export const STACKS_FLAG: FlagSpec = {
+  value: false,
+  help: "print each row's whole kernel call chain (default: the innermost 3 after the row)",
+};
+
 export const TARGET_FLAGS: Record<string, FlagSpec> = {
   scenario: { value: true, help: 'scenario to run (default mprotect-dirty)' },
   backend: {

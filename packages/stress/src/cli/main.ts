@@ -6,7 +6,7 @@ import { BENCH_FLAGS, BENCHMARKS, benchCommand } from '../commands/bench.ts';
 import { EXPLORE_FLAGS, exploreCommand } from '../commands/explore.ts';
 import { listCommand } from '../commands/list.ts';
 import { MERGE_FLAGS, mergeCommand } from '../commands/merge.ts';
-import { replayCommand } from '../commands/replay.ts';
+import { REPLAY_FLAGS, replayCommand } from '../commands/replay.ts';
 import { SOAK_FLAGS, soakCommand } from '../commands/soak.ts';
 import { STRESS_FLAGS, stressCommand } from '../commands/stress.ts';
 import { ZOO_FLAGS, zooCommand } from '../commands/zoo.ts';
@@ -78,9 +78,9 @@ const COMMANDS: Record<string, Command> = {
     run: (argv) => mergeCommand(argv),
   },
   replay: {
-    usage: 'ptesim replay FILE',
+    usage: 'ptesim replay FILE [--stacks]',
     about: 're-execute a failing schedule (a replay file of stress or explore) step for step',
-    flags: {},
+    flags: REPLAY_FLAGS,
     run: replayCommand,
   },
   bench: {

@@ -173,7 +173,9 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
       console.log(
         `  ${d.bug.padEnd(24)} [${d.backend}] ${d.strategy.padEnd(9)} schedules to first detection: median ${d.median ?? 'not found'} ` +
           `[${d.schedules.map((x) => x ?? '-').join(', ')}]; shrink steps ${avg((x) => x.originalSteps)} -> ` +
-          `${avg((x) => x.shrunkSteps)}, switches ${avg((x) => x.originalSwitches)} -> ${avg((x) => x.shrunkSwitches)}`,
+          `${avg((x) => x.shrunkSteps)}, switches ${avg((x) => x.originalSwitches)} -> ${avg((x) => x.shrunkSwitches)}, ` +
+          `preemptions ${avg((x) => x.originalPreemptions)} -> ${avg((x) => x.shrunkPreemptions)} ` +
+          `(proved fewest ${sh.filter((x) => x.preemptionsMinimal).length}/${sh.length})`,
       );
     }
     for (const d of m.dfs)

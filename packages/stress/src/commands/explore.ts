@@ -6,7 +6,7 @@
 
 import { findBug, resolveRunSpec } from '@ptesim/core';
 import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
-import { parseTarget, TARGET_FLAGS } from '../cli/common.ts';
+import { parseTarget, STACKS_FLAG, TARGET_FLAGS } from '../cli/common.ts';
 import type { Interrupts } from '../cli/interrupt.ts';
 import { STRATEGIES, type Strategy } from '../model/explore.ts';
 import { runModel } from '../model/run-model.ts';
@@ -25,6 +25,7 @@ export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   time: { value: true, help: 'stop after this long per backend' },
   'replay-dir': { value: true, help: 'where replay files go (default ptesim-replays)' },
   'no-shrink': { value: false, help: 'print the failing schedule as found' },
+  stacks: STACKS_FLAG,
 };
 
 export async function exploreCommand(argv: readonly string[], startedAt = new Date()): Promise<number> {
@@ -55,6 +56,7 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
       timeMs,
       replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',
       shrink: !p.flags.has('no-shrink'),
+      stacks: p.flags.has('stacks'),
       shouldStop: () => interrupts.requested,
     });
     if (run.interleaving) console.log(`${run.interleaving}\n`);

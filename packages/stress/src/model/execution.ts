@@ -89,6 +89,8 @@ export class ModelExecutor {
   readonly scenario: Scenario;
   readonly layout: Layout;
   readonly i32: Int32Array;
+  /** Record every trace row's kernel frames (frames.ts): on for the one replay that is printed. */
+  captureFrames = false;
 
   constructor(readonly setup: ModelSetup) {
     this.machine = new Machine(setup);
@@ -112,7 +114,7 @@ export class ModelExecutor {
     this.machine.resetEpisode();
     perturb?.(i32, layout);
     const trace = new Trace();
-    const mem = new TracingMem(i32, trace, layout);
+    const mem = new TracingMem(i32, trace, layout, this.captureFrames);
     const roles = scenario.roles(setup.config);
     const cpus: Cpu[] = [];
     const threads: Step[] = [];

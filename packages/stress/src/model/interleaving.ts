@@ -23,6 +23,7 @@ import {
   TLB_W,
   type ViolationRecord,
 } from '@ptesim/core';
+import { formatFrames, SHORT_FRAMES } from './frames.ts';
 import { OP_LOAD, OP_NAMES, OP_TLB, type Trace } from './trace.ts';
 
 const COL = 36;
@@ -45,6 +46,8 @@ export interface InterleavingRow {
   touchesViolation: boolean;
   /** It lies in the race window (`|`). */
   inWindow: boolean;
+  /** The kernel call chain that made it, innermost first (frames.ts), when it was recorded. */
+  frames?: readonly string[] | undefined;
 }
 
 /** The interleaving as data: the text form below and the HTML report's swimlane draw the same rows. */
@@ -63,21 +66,31 @@ export function formatInterleaving(
   layout: Layout,
   violation: ViolationRecord | undefined,
   finalFrom: number,
+  stacks = false,
 ): string {
-  return renderInterleaving(interleavingTable(trace, layout, violation, finalFrom));
+  return renderInterleaving(interleavingTable(trace, layout, violation, finalFrom), stacks);
 }
 
-/** The text form of a table: the margin marks, one padded column per agent. */
-export function renderInterleaving(table: InterleavingTable): string {
+/**
+ * The text form of a table: the margin marks, one padded column per agent, and — when the rows
+ * carry frames — the kernel functions that made each row after the columns: the innermost few,
+ * or with `stacks` the whole chain on a line of its own below the row.
+ */
+export function renderInterleaving(table: InterleavingTable, stacks = false): string {
   const lines: string[] = [];
+  const width = 7 + table.agents.length * COL;
   lines.push(['step ', ' ', ...table.agents.map((name) => name.padEnd(COL))].join(''));
-  lines.push('-'.repeat(7 + table.agents.length * COL));
+  lines.push('-'.repeat(width));
   for (const row of table.rows) {
     if (row.step === table.finalFrom + 1) lines.push(`${'-'.repeat(5)} ${FINAL_CHECK_LABEL}`);
     const cells = table.agents.map((_, a) => (a === row.agent ? row.text : '').padEnd(COL));
     const mark = row.inWindow ? '|' : ' ';
     const star = row.touchesViolation ? '*' : ' ';
-    lines.push(`${String(row.step).padStart(4)}${mark}${star} ${cells.join('').trimEnd()}`);
+    const line = `${String(row.step).padStart(4)}${mark}${star} ${cells.join('')}`;
+    const frames = row.frames ?? [];
+    if (frames.length === 0) lines.push(line.trimEnd());
+    else if (stacks) lines.push(line.trimEnd(), `${' '.repeat(7)}at ${formatFrames(frames)}`);
+    else lines.push(`${line.trimEnd().padEnd(width)}  ${formatFrames(frames, SHORT_FRAMES)}`);
   }
   return lines.join('\n');
 }
@@ -115,6 +128,7 @@ export function interleavingTable(
       text: cell(trace, layout, i),
       touchesViolation: relevant(i),
       inWindow: window.has(i),
+      ...(trace.frames[i] ? { frames: trace.frames[i] } : {}),
     });
   return { agents, finalFrom, rows, truncated: 0 };
 }

@@ -1,16 +1,18 @@
 import { perSec } from '@ptesim/core';
 import { buildRunReport, violationReport } from '../report/build.ts';
 import { explainViolation } from '../report/explain.ts';
-import type { RunReport, ViolationReport } from '../report/report.ts';
+import type { RunReport, ShrinkInfo, ViolationReport } from '../report/report.ts';
 import { ModelExecutor } from './execution.ts';
 import { type ExploreOptions, type ExploreResult, explore } from './explore.ts';
 import { capInterleaving, interleavingTable, MAX_TABLE_ROWS, renderInterleaving } from './interleaving.ts';
 import { writeReplay } from './replay-file.ts';
-import { shrinkSchedule, switches } from './shrink.ts';
+import { replaySchedule, shrinkFailure, switches } from './shrink.ts';
 
 export interface ModelRunOptions extends ExploreOptions {
   replayDir: string;
   shrink: boolean;
+  /** Print each row's whole kernel call chain (default: the innermost few after the row). */
+  stacks?: boolean | undefined;
 }
 
 export interface ModelRun {
@@ -25,21 +27,25 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
   const first = result.first;
   let violations: ViolationReport[] = [];
   let interleaving = '';
-  let shrinkInfo: NonNullable<RunReport['model']>['shrink'];
+  let shrinkInfo: ShrinkInfo | undefined;
   let traceHash: string | undefined;
   if (first?.result.violation) {
     const kind = first.result.violation.kind;
     // Interrupted: write what was found as it was found, and leave.
-    const shrunk =
-      opts.shrink && !result.interrupted
-        ? shrinkSchedule(machine, first.result.schedule, first.dataSeed, kind).result
-        : first.result;
+    const shrinking =
+      opts.shrink && !result.interrupted ? shrinkFailure(machine, first.result.schedule, first.dataSeed, kind) : null;
+    const shrunk = shrinking?.result ?? first.result;
     const v = shrunk.violation ?? first.result.violation;
     shrinkInfo = {
       originalSteps: first.result.steps,
       originalSwitches: switches(first.result.schedule),
+      originalPreemptions: first.result.preemptions,
       shrunkSteps: shrunk.steps,
       shrunkSwitches: switches(shrunk.schedule),
+      shrunkPreemptions: shrunk.preemptions,
+      preemptionsMinimal: shrinking?.preemptions.minimal ?? shrunk.preemptions === 0,
+      boundsExhausted: shrinking?.preemptions.exhausted ?? 0,
+      boundSearchExecutions: shrinking?.preemptions.executions ?? 0,
     };
     traceHash = shrunk.trace.hash();
     const message = explainViolation(v, machine.layout);
@@ -61,8 +67,11 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
       violation: { kind: v.kind, message },
       traceHash,
     });
-    const table = interleavingTable(shrunk.trace, machine.layout, v, shrunk.finalFrom);
-    interleaving = renderInterleaving(table);
+    // The printed execution is the shrunk one run once more, recording each row's kernel frames.
+    const shown = replaySchedule(machine, shrunk.schedule, first.dataSeed, true);
+    if (shown.trace.hash() !== traceHash) throw new Error('the shrunk schedule did not replay to the same trace');
+    const table = interleavingTable(shown.trace, machine.layout, v, shown.finalFrom);
+    interleaving = renderInterleaving(table, opts.stacks);
     violations = [
       {
         ...violationReport(machine.layout, v, {
@@ -87,7 +96,7 @@ function modelRunReport(
   opts: ModelRunOptions,
   r: ExploreResult,
   violations: ViolationReport[],
-  shrink: NonNullable<RunReport['model']>['shrink'],
+  shrink: ShrinkInfo | undefined,
   traceHash: string | undefined,
 ): RunReport {
   return buildRunReport({

@@ -1,18 +1,24 @@
 /**
- * Shrinking a failing schedule: find a shorter schedule, with fewer context switches, that still
- * fails with the same kind of violation. Candidates are replayed with the ReplayScheduler's
- * fallback (where a schedule runs out or cannot be followed, the current thread keeps running), so
- * any edit is a valid candidate; each is judged by the execution it actually produces. A candidate
- * is accepted only if it fails the same way and lowers the score `steps + SWITCH_COST × switches`
- * of that execution: shrinking can neither turn a failing schedule into a passing one nor report
- * a longer or busier one.
+ * Shrinking a failing schedule: find a schedule with the fewest preemptions, then the shortest
+ * with the fewest context switches, that still fails with the same kind of violation.
+ * Candidates are replayed with the ReplayScheduler's fallback (where a schedule runs out or cannot
+ * be followed, the current thread keeps running), so any edit is a valid candidate; each is judged
+ * by the execution it actually produces. A candidate is accepted only if it fails the same way and
+ * lowers the score `PREEMPTION_COST × preemptions + steps + SWITCH_COST × switches` of that
+ * execution: shrinking can neither turn a failing schedule into a passing one nor report a
+ * longer, busier or more preempted one.
  *
- * Passes, repeated until none helps (bounded by MAX_ATTEMPTS replays):
- *  1. cut the tail: a short prefix that still fails (the fallback finishes the run);
- *  2. delete chunks, halving the chunk size (ddmin-style);
- *  3. merge switches: let the thread before a switch run k more steps (k halving from the rest).
+ * shrinkFailure, the whole pipeline (Choi & Zeller's ddmin after a bound search, as the issue asks):
+ *  1. shrinkSchedule, passes repeated until none helps (bounded by MAX_ATTEMPTS replays):
+ *     a. cut the tail: a short prefix that still fails (the fallback finishes the run);
+ *     b. delete chunks, halving the chunk size (ddmin-style);
+ *     c. merge switches: let the thread before a switch run k more steps (k halving from the rest);
+ *  2. fewestPreemptions: bounded DFS at 0, 1, … below the shrunk count for a schedule that fails
+ *     the same way with fewer (fewest-preemptions.ts), which proves the count minimal;
+ *  3. shrinkSchedule again on what it found.
  */
 import type { ExecutionResult, ModelExecutor } from './execution.ts';
+import { type FewestPreemptions, fewestPreemptions } from './fewest-preemptions.ts';
 import { ReplayScheduler } from './schedulers/replay.ts';
 
 export interface ShrinkResult {
@@ -25,6 +31,8 @@ export interface ShrinkResult {
 const MAX_ATTEMPTS = 4000;
 /** A context switch costs a reader about as much as four steps. */
 const SWITCH_COST = 4;
+/** A preemption outweighs any length (an execution has at most MAX_STEPS = 200 k steps). */
+const PREEMPTION_COST = 1e7;
 
 /** Context switches in a schedule (adjacent steps by different threads). */
 export function switches(schedule: readonly number[]): number {
@@ -34,13 +42,24 @@ export function switches(schedule: readonly number[]): number {
 }
 
 export function score(r: ExecutionResult): number {
-  return r.steps + SWITCH_COST * switches(r.schedule);
+  return PREEMPTION_COST * r.preemptions + r.steps + SWITCH_COST * switches(r.schedule);
 }
 
-export function replaySchedule(machine: ModelExecutor, schedule: readonly number[], dataSeed: number): ExecutionResult {
+/** Re-run `schedule`; `frames`: record each row's kernel call chain (for the printed interleaving). */
+export function replaySchedule(
+  machine: ModelExecutor,
+  schedule: readonly number[],
+  dataSeed: number,
+  frames = false,
+): ExecutionResult {
   const s = new ReplayScheduler(schedule);
   s.beginExecution();
-  return machine.run(s, dataSeed);
+  machine.captureFrames = frames;
+  try {
+    return machine.run(s, dataSeed);
+  } finally {
+    machine.captureFrames = false;
+  }
 }
 
 export function shrinkSchedule(
@@ -88,4 +107,28 @@ export function shrinkSchedule(
     progress = score(best) < before;
   }
   return { schedule: best.schedule, result: best, attempts };
+}
+
+export interface ShrunkFailure extends ShrinkResult {
+  /** The search for fewer preemptions: whether result.preemptions is proved minimal. */
+  preemptions: FewestPreemptions;
+}
+
+/** The whole pipeline (see the top of the file): shrink, fewest preemptions, shrink again. */
+export function shrinkFailure(
+  machine: ModelExecutor,
+  schedule: readonly number[],
+  dataSeed: number,
+  kind: string,
+  budget?: number,
+): ShrunkFailure {
+  const first = shrinkSchedule(machine, schedule, dataSeed, kind);
+  const fewest = fewestPreemptions(machine, first.result, dataSeed, kind, budget);
+  if (fewest.result === first.result) return { ...first, preemptions: fewest };
+  const again = shrinkSchedule(machine, fewest.result.schedule, dataSeed, kind);
+  return {
+    ...again,
+    attempts: first.attempts + again.attempts,
+    preemptions: { ...fewest, result: again.result },
+  };
 }

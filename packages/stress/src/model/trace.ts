@@ -20,12 +20,15 @@ export class Trace {
   readonly addr: number[] = [];
   readonly before: number[] = [];
   readonly after: number[] = [];
+  /** Per row, the kernel call chain that made it (innermost first); only when frames were captured. */
+  readonly frames: (readonly string[])[] = [];
 
   get length(): number {
     return this.op.length;
   }
 
-  push(thread: number, op: number, addr: number, before: number, after: number): void {
+  push(thread: number, op: number, addr: number, before: number, after: number, frames?: readonly string[]): void {
+    if (frames) this.frames[this.op.length] = frames;
     this.thread.push(thread);
     this.op.push(op);
     this.addr.push(addr);
@@ -33,7 +36,7 @@ export class Trace {
     this.after.push(after);
   }
 
-  /** A hash of the whole trace (FNV-1a over every field): equal traces, equal hashes. */
+  /** A hash of the whole trace (FNV-1a over every field but the frames): equal traces, equal hashes. */
   hash(): string {
     let h = 0x811c9dc5;
     const mix = (x: number) => {

@@ -5,6 +5,7 @@
  * atomic in the model but not on real threads).
  */
 import { type Layout, type Mem, ModelBounds } from '@ptesim/core';
+import { captureFrames } from './frames.ts';
 import { OP_ADD, OP_AND, OP_CMPXCHG, OP_LOAD, OP_OR, OP_STORE, OP_TLB, OP_XCHG, type Trace } from './trace.ts';
 
 export class ModelDisciplineError extends Error {
@@ -27,6 +28,8 @@ export class TracingMem implements Mem {
     readonly i32: Int32Array,
     readonly trace: Trace,
     readonly layout: Layout,
+    /** Record each row's kernel call chain (for printing: it costs a stack capture per row). */
+    private readonly withFrames = false,
   ) {
     this.bounds = new ModelBounds(layout);
   }
@@ -51,12 +54,12 @@ export class TracingMem implements Mem {
       this.wrote = true;
       this.wroteAt = addr;
     }
-    this.trace.push(this.thread, op, addr, before, after);
+    this.trace.push(this.thread, op, addr, before, after, this.withFrames ? captureFrames() : undefined);
   }
 
   /** A TLB hit or fill: a row of the trace, not a shared operation (the one-op-per-step rule ignores it). */
   tlbNote(va: number, pfn: number, flags: number, use: number): void {
-    this.trace.push(this.thread, OP_TLB, va, use, (pfn << 2) | flags);
+    this.trace.push(this.thread, OP_TLB, va, use, (pfn << 2) | flags, this.withFrames ? captureFrames() : undefined);
   }
 
   load(i: number): number {

@@ -9,6 +9,7 @@
  * the file has no script, loads nothing and needs no viewer beyond a browser.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { formatFrames, SHORT_FRAMES } from '../model/frames.ts';
 import { FINAL_CHECK_LABEL, type InterleavingTable } from '../model/interleaving.ts';
 import {
   type Report,
@@ -242,7 +243,13 @@ function swimlane(t: InterleavingTable): string {
     }
     const cls = [row.touchesViolation ? 'touch' : '', row.inWindow ? 'window' : ''].filter(Boolean).join(' ');
     const marks = `${row.inWindow ? '|' : ''}${row.touchesViolation ? '*' : ''}`;
-    const cells = t.agents.map((_, a) => (a === row.agent ? `<td class="op">${esc(row.text)}</td>` : '<td></td>'));
+    // the kernel functions that made the row: the innermost few under the op, the whole chain on hover
+    const frames = row.frames?.length
+      ? `<div class="frames" title="${esc(formatFrames(row.frames))}">${esc(formatFrames(row.frames, SHORT_FRAMES))}</div>`
+      : '';
+    const cells = t.agents.map((_, a) =>
+      a === row.agent ? `<td class="op">${esc(row.text)}${frames}</td>` : '<td></td>',
+    );
     body.push(
       `<tr${cls ? ` class="${cls}"` : ''} data-step="${row.step}"><td class="step">${row.step}</td><td class="mark">${marks}</td>${cells.join('')}</tr>`,
     );
@@ -553,6 +560,7 @@ table.swimlane th:nth-child(-n+2) { min-width: 0; }
 table.swimlane td { padding: 0 .6em; white-space: pre; border-left: 1px solid #eee; }
 table.swimlane td.step { text-align: right; color: #888; border-left: 4px solid transparent; }
 table.swimlane td.mark { color: #c92a2a; font-weight: 700; }
+table.swimlane div.frames { color: #868e96; font-size: .85em; }
 table.swimlane tr.window td.step { border-left-color: #e8590c; }
 table.swimlane tr.touch td.op { background: #ffe066; }
 table.swimlane tr.final td, table.swimlane tr.gap td { background: #e7f5ff; color: #1864ab; font-style: italic; }

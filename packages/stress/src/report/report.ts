@@ -75,8 +75,24 @@ export interface ModelRunInfo {
   foundBy: string | null;
   stepsPerSecond: number;
   maxSteps: number;
-  shrink?: { originalSteps: number; originalSwitches: number; shrunkSteps: number; shrunkSwitches: number };
+  shrink?: ShrinkInfo | undefined;
   traceHash?: string | undefined;
+}
+
+/** How a failing schedule was shrunk (model/shrink.ts shrinkFailure). */
+export interface ShrinkInfo {
+  originalSteps: number;
+  originalSwitches: number;
+  originalPreemptions: number;
+  shrunkSteps: number;
+  shrunkSwitches: number;
+  shrunkPreemptions: number;
+  /** shrunkPreemptions is proved the fewest: bounded DFS below it found no such failure (at this data seed). */
+  preemptionsMinimal: boolean;
+  /** Preemption bounds searched completely without the failure (0 … exhausted − 1). */
+  boundsExhausted: number;
+  /** Executions the bounded searches ran. */
+  boundSearchExecutions: number;
 }
 
 export interface AgentReport {

@@ -192,11 +192,20 @@ function formatModelRun(r: RunReport, head: string): string {
   lines.push(...formatOutcomes(r));
   if (m.firstFailureAt !== null)
     lines.push(`  first failing execution: #${m.firstFailureAt}${m.foundBy ? `, found by ${m.foundBy}` : ''}`);
-  if (m.shrink)
+  if (m.shrink) {
+    const s = m.shrink;
     lines.push(
-      `  shrunk: ${m.shrink.originalSteps} steps / ${m.shrink.originalSwitches} context switches -> ` +
-        `${m.shrink.shrunkSteps} steps / ${m.shrink.shrunkSwitches} context switches`,
+      `  shrunk: ${s.originalSteps} steps / ${s.originalSwitches} context switches / ${s.originalPreemptions} preemption(s) -> ` +
+        `${s.shrunkSteps} steps / ${s.shrunkSwitches} context switches / ${s.shrunkPreemptions} preemption(s)`,
+      s.preemptionsMinimal
+        ? `  preemptions: ${s.shrunkPreemptions}, the fewest that fail this way at this data seed` +
+            (s.shrunkPreemptions > 0
+              ? ` (bounded DFS at ${s.shrunkPreemptions - 1 > 0 ? `0…${s.shrunkPreemptions - 1}` : '0'}: none fails, ${fmt(s.boundSearchExecutions)} executions)`
+              : '')
+        : `  preemptions: at most ${s.shrunkPreemptions} (bounds below ${s.boundsExhausted} exhausted; bound ${s.boundsExhausted} ` +
+            `outgrew the search budget after ${fmt(s.boundSearchExecutions)} executions)`,
     );
+  }
   lines.push(...formatViolations(r));
   return lines.join('\n');
 }
