@@ -4,11 +4,10 @@
  * about the execution.
  */
 import { describe, expect, it } from 'vitest';
-import { ModelExecutor, modelSetup } from '../src/model/execution.ts';
+import { ModelExecutor, modelSetup, replaySchedule } from '../src/model/execution.ts';
 import { explore } from '../src/model/explore.ts';
 import { formatFrames, kernelName } from '../src/model/frames.ts';
 import { interleavingTable, renderInterleaving } from '../src/model/interleaving.ts';
-import { replaySchedule } from '../src/model/shrink.ts';
 import { OP_STORE } from '../src/model/trace.ts';
 
 describe('kernel names', () => {

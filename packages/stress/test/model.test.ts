@@ -14,11 +14,11 @@ import {
   ModelMemoryError,
 } from '@ptesim/core';
 import { describe, expect, it } from 'vitest';
-import { ModelExecutor, type ModelSetup, modelSetup } from '../src/model/execution.ts';
+import { ModelExecutor, type ModelSetup, modelSetup, replaySchedule } from '../src/model/execution.ts';
 import { dataSeedFor, type ExploreOptions, explore, makeScheduler } from '../src/model/explore.ts';
 import { DfsScheduler } from '../src/model/schedulers/dfs.ts';
 import { ReplayScheduler } from '../src/model/schedulers/replay.ts';
-import { replaySchedule, score, shrinkFailure, shrinkSchedule } from '../src/model/shrink.ts';
+import { score, shrinkFailure, shrinkSchedule } from '../src/model/shrink.ts';
 import { Trace } from '../src/model/trace.ts';
 import { ModelDisciplineError, TracingMem } from '../src/model/tracing-mem.ts';
 

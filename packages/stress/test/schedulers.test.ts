@@ -1,8 +1,10 @@
 /** The strategies themselves, driven by hand: PCT as Burckhardt et al. publish it, and the portfolio. */
 
 import { describe, expect, it } from 'vitest';
-import { modelSetup } from '../src/model/execution.ts';
+import { ModelExecutor, modelSetup } from '../src/model/execution.ts';
 import { explore, makeScheduler } from '../src/model/explore.ts';
+import { exploreParallel } from '../src/model/parallel-explore.ts';
+import { type DfsPart, DfsScheduler } from '../src/model/schedulers/dfs.ts';
 import { PctScheduler } from '../src/model/schedulers/pct.ts';
 
 /** One execution of `steps` steps in which every thread can always run; the threads chosen. */
@@ -69,5 +71,76 @@ describe('the portfolio', () => {
     const clean = await explore({ ...base('xen'), strategy: 'portfolio', schedules: 2000, keepGoing: true });
     expect(clean.failures).toBe(0);
     expect(clean.executions).toBe(2000);
+  });
+});
+
+describe('DFS split into parts (parallel exploration by subtrees)', () => {
+  const setup = (bug?: string) => modelSetup({ backend: 'native', bug });
+  /** Every execution of a search: its trace hash, whether it failed, and whether this part owns it. */
+  function runAll(bug: string | undefined, part?: DfsPart) {
+    const m = new ModelExecutor(setup(bug));
+    const s = new DfsScheduler(1, part);
+    const owned: string[] = [];
+    const failing: string[] = [];
+    let runs = 0;
+    while (s.beginExecution()) {
+      const foreign = s.foreign;
+      const r = m.run(s, 1);
+      runs++;
+      if (s.foreign !== foreign) continue;
+      owned.push(r.trace.hash());
+      if (r.violation) failing.push(r.trace.hash());
+    }
+    return { owned, failing, runs, complete: s.complete };
+  }
+  const sorted = (xs: string[]) => [...xs].sort();
+
+  it('the parts own the serial tree’s executions, each exactly once, and all complete', () => {
+    const serial = runAll(undefined);
+    for (const of of [2, 3]) {
+      const parts = Array.from({ length: of }, (_, index) => runAll(undefined, { index, of }));
+      for (const p of parts) {
+        expect(p.complete).toBe(true);
+        // balanced enough to be worth it: no part owns more than 3/4 of the tree
+        expect(p.owned.length).toBeLessThan(0.75 * serial.owned.length);
+      }
+      expect(sorted(parts.flatMap((p) => p.owned))).toEqual(sorted(serial.owned));
+    }
+  });
+
+  it('a failing schedule of the serial search is owned by exactly one part', () => {
+    const serial = runAll('naive-rmw');
+    expect(serial.failing.length).toBeGreaterThan(0);
+    const parts = [0, 1].map((index) => runAll('naive-rmw', { index, of: 2 }));
+    expect(sorted(parts.flatMap((p) => p.failing))).toEqual(sorted(serial.failing));
+  });
+});
+
+describe('parallel exploration on worker threads', () => {
+  it('dfs on two workers runs the serial bound’s executions and completes', { timeout: 120_000 }, async () => {
+    const opts = {
+      ...modelSetup({ backend: 'native' }),
+      strategy: 'dfs' as const,
+      preemptions: 1,
+      seed: 1,
+      schedules: 1e9,
+    };
+    const serial = await explore(opts);
+    const parallel = await exploreParallel(opts, 2);
+    expect(parallel.complete).toBe(true);
+    expect(parallel.executions).toBe(serial.executions);
+    expect(parallel.failures).toBe(0);
+  });
+
+  it('random on two workers finds a bug, and its failure replays here', { timeout: 120_000 }, async () => {
+    const opts = {
+      ...modelSetup({ backend: 'native', bug: 'naive-rmw' }),
+      strategy: 'random' as const,
+      seed: 1,
+      schedules: 40_000,
+    };
+    const r = await exploreParallel(opts, 2);
+    expect(r.first?.result.violation?.kind).toBe('lost-dirty');
+    expect(r.first?.foundBy).toMatch(/worker [12]\/2/);
   });
 });

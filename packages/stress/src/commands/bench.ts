@@ -1,5 +1,5 @@
 /**
- * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect|race|scale] [--json F]`: speed figures as measured ratios and rates in
+ * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect|race|scale|parallel] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
 import { availableParallelism } from 'node:os';
@@ -9,6 +9,7 @@ import { parseCostOverrides } from '../bench/cost-model.ts';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
 import { measureModel } from '../bench/model.ts';
 import { formatMprotect, type MprotectBenchOptions, measureMprotect } from '../bench/mprotect.ts';
+import { formatParallel, measureParallel } from '../bench/parallel.ts';
 import { compareRace, formatRace, measureBareRace, type RaceComparison, type RaceKnobs } from '../bench/race.ts';
 import { formatScale, measureMemory, measureScale } from '../bench/scale.ts';
 import { measureCommandStartup } from '../bench/startup.ts';
@@ -44,6 +45,7 @@ export const BENCHMARKS = [
   'mprotect',
   'race',
   'scale',
+  'parallel',
 ] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
@@ -213,6 +215,11 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     const mem = await measureMemory();
     results.scale = { cores, rows, memory: mem };
     for (const l of formatScale(rows, mem, cores)) console.log(l);
+  }
+  if (which.includes('parallel')) {
+    const rows = await measureParallel(availableParallelism());
+    results.parallel = rows;
+    for (const l of formatParallel(rows)) console.log(l);
   }
   if (mprotectOpts) {
     const t = await measureMprotect(mprotectOpts);

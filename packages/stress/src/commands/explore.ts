@@ -26,6 +26,10 @@ export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   'replay-dir': { value: true, help: 'where replay files go (default ptesim-replays)' },
   'no-shrink': { value: false, help: 'print the failing schedule as found' },
   stacks: STACKS_FLAG,
+  workers: {
+    value: true,
+    help: 'split the search across N worker threads (random/pct/portfolio by seeds, dfs by subtrees; default 1)',
+  },
 };
 
 export async function exploreCommand(argv: readonly string[], startedAt = new Date()): Promise<number> {
@@ -44,6 +48,7 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;
   const schedules = int(p, 'schedules', 1, 1e9) ?? (strategy === 'dfs' ? 1e9 : 10_000);
   const timeMs = duration(p, 'time');
+  const workers = int(p, 'workers', 1, 256) ?? 1;
   return runBackends('explore', argv, startedAt, seed, target.backends, target.reports, exploreBackend);
 
   async function exploreBackend(backend: string, interrupts: Interrupts): Promise<RunReport> {
@@ -57,6 +62,7 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
       replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',
       shrink: !p.flags.has('no-shrink'),
       stacks: p.flags.has('stacks'),
+      workers,
       shouldStop: () => interrupts.requested,
     });
     if (run.interleaving) console.log(`${run.interleaving}\n`);

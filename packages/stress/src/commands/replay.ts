@@ -6,10 +6,10 @@
 
 import { type FlagSpec, parseArgs, UsageError } from '../cli/args.ts';
 import { STACKS_FLAG } from '../cli/common.ts';
-import { ModelExecutor } from '../model/execution.ts';
+import { ModelExecutor, replaySchedule } from '../model/execution.ts';
 import { formatInterleaving } from '../model/interleaving.ts';
 import { readReplay } from '../model/replay-file.ts';
-import { replaySchedule, switches } from '../model/shrink.ts';
+import { switches } from '../model/shrink.ts';
 import { explainViolation } from '../report/explain.ts';
 
 export const REPLAY_FLAGS: Record<string, FlagSpec> = {

@@ -43,8 +43,9 @@ import {
   WAIT_NONE,
 } from '@ptesim/core';
 import type { Scheduler } from './scheduler.ts';
+import { ReplayScheduler } from './schedulers/replay.ts';
 import { Trace } from './trace.ts';
-import { TracingMem } from './tracing-mem.ts';
+import { type TraceRecord, TracingMem } from './tracing-mem.ts';
 
 /** A run's spec without its seed: each execution gets its own data seed (run/spec.ts, resolved). */
 export type ModelSetup = Omit<RunSpec, 'seed'>;
@@ -89,9 +90,6 @@ export class ModelExecutor {
   readonly scenario: Scenario;
   readonly layout: Layout;
   readonly i32: Int32Array;
-  /** Record every trace row's kernel frames (frames.ts): on for the one replay that is printed. */
-  captureFrames = false;
-
   constructor(readonly setup: ModelSetup) {
     this.machine = new Machine(setup);
     this.scenario = this.machine.scenario;
@@ -101,20 +99,22 @@ export class ModelExecutor {
 
   /**
    * Run one execution with `dataSeed` for the threads' random streams, scheduled by `scheduler`.
-   * `perturb` (harness self-tests only) may alter the initial state after set-up.
+   * `perturb` (harness self-tests only) may alter the initial state after set-up. `record`: what
+   * the trace keeps (a search records nothing — a fifth of its time — and replays what it keeps).
    */
   run(
     scheduler: Scheduler,
     dataSeed: number,
     episode = 0,
     perturb?: (i32: Int32Array, layout: Layout) => void,
+    record: TraceRecord = 'ops',
   ): ExecutionResult {
     const { scenario, layout, i32, setup } = this;
     i32.fill(0); // the checker's state and the violation record too: every execution starts fresh
     this.machine.resetEpisode();
     perturb?.(i32, layout);
     const trace = new Trace();
-    const mem = new TracingMem(i32, trace, layout, this.captureFrames);
+    const mem = new TracingMem(i32, trace, layout, record);
     const roles = scenario.roles(setup.config);
     const cpus: Cpu[] = [];
     const threads: Step[] = [];
@@ -217,4 +217,16 @@ export class ModelExecutor {
       finalFrom,
     };
   }
+}
+
+/** Re-run `schedule` (ReplayScheduler: where it cannot be followed, the current thread runs on). */
+export function replaySchedule(
+  machine: ModelExecutor,
+  schedule: readonly number[],
+  dataSeed: number,
+  frames = false,
+): ExecutionResult {
+  const s = new ReplayScheduler(schedule);
+  s.beginExecution();
+  return machine.run(s, dataSeed, 0, undefined, frames ? 'frames' : 'ops');
 }

@@ -3,10 +3,11 @@
  * any strategy — and returns its figures. Searches are independent and single-threaded, so a caller
  * with many of them (the pinned state spaces, the lock-discipline clean runs) runs them on a
  * piscina pool, one per core, instead of one after another (packages/stress/test/explore-pool.ts).
+ * `explorePart` runs one part of a single search split across threads (parallel-explore.ts).
  */
 import type { Counters, LazyContract } from '@ptesim/core';
 import { modelSetup } from './execution.ts';
-import { explore, type Strategy } from './explore.ts';
+import { type ExploreOptions, type ExploreResult, explore, type Strategy } from './explore.ts';
 
 export interface ExploreTask {
   scenario?: string | undefined;
@@ -46,5 +47,48 @@ export default async function exploreTask(task: ExploreTask): Promise<ExploreFig
     failures: r.failures,
     kind: r.first?.result.violation?.kind,
     totals: r.totals,
+  };
+}
+
+/** One part of a parallel search (parallel-explore.ts): the search's own options, plain data. */
+export interface PartTask {
+  options: Omit<ExploreOptions, 'onProgress' | 'shouldStop'>;
+  /** Which part (index into `shared`'s progress words). */
+  index: number;
+  /** Int32Array words: [STOP] set by whoever stops the search; [PROGRESS + index] this part's executions so far. */
+  shared: SharedArrayBuffer;
+}
+
+export interface PartResult extends Omit<ExploreResult, 'first'> {
+  /** The part's first failure, as data: the main thread replays it to an execution. */
+  first?: { execution: number; foundBy: string; dataSeed: number; schedule: number[]; kind: string } | undefined;
+}
+
+/** The stop word: 1 when a part failed (the others stop), 2 when the user stopped the search. */
+export const STOP = 0;
+export const STOP_FAILED = 1;
+export const STOP_ASKED = 2;
+export const PROGRESS = 1;
+
+/** Run one part; a failure (with keepGoing off) stops the other parts through the stop word. */
+export async function explorePart(task: PartTask): Promise<PartResult> {
+  const words = new Int32Array(task.shared);
+  const r = await explore({
+    ...task.options,
+    shouldStop: () => Atomics.load(words, STOP) !== 0,
+    onProgress: (executions) => Atomics.store(words, PROGRESS + task.index, executions),
+  });
+  Atomics.store(words, PROGRESS + task.index, r.executions + r.foreign);
+  const { first, ...rest } = r;
+  if (first && !task.options.keepGoing) Atomics.compareExchange(words, STOP, 0, STOP_FAILED);
+  return {
+    ...rest,
+    first: first && {
+      execution: first.execution,
+      foundBy: first.foundBy,
+      dataSeed: first.dataSeed,
+      schedule: first.result.schedule,
+      kind: first.result.violation!.kind,
+    },
   };
 }

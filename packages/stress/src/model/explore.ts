@@ -3,9 +3,9 @@
  * executions until one fails, the strategy is exhausted (dfs), or the schedule/time budget runs out.
  */
 import { addCounters, type Counters, mixSeed, newCounters } from '@ptesim/core';
-import { type ExecutionResult, ModelExecutor, type ModelSetup } from './execution.ts';
+import { type ExecutionResult, ModelExecutor, type ModelSetup, replaySchedule } from './execution.ts';
 import type { Scheduler } from './scheduler.ts';
-import { DfsScheduler } from './schedulers/dfs.ts';
+import { type DfsPart, DfsScheduler } from './schedulers/dfs.ts';
 import { PctScheduler } from './schedulers/pct.ts';
 import { PortfolioScheduler } from './schedulers/portfolio.ts';
 import { RandomScheduler } from './schedulers/random.ts';
@@ -21,6 +21,8 @@ export interface ExploreOptions extends ModelSetup {
   depth?: number | undefined;
   /** DFS preemption bound (default 2). */
   preemptions?: number | undefined;
+  /** DFS: explore only this part of the tree (parallel exploration, schedulers/dfs.ts). */
+  part?: DfsPart | undefined;
   /** Stop after this many executions. */
   schedules: number;
   timeMs?: number | undefined;
@@ -41,7 +43,10 @@ export interface Failure {
 }
 
 export interface ExploreResult {
+  /** Executions this search owns (a DFS part also runs a few of other parts': `foreign`). */
   executions: number;
+  /** DFS part: executions run that another part owns (not in `executions`). */
+  foreign: number;
   /** dfs: every schedule within the bound was run. */
   complete: boolean;
   failures: number;
@@ -74,7 +79,7 @@ export function makeScheduler(opts: ExploreOptions, threads: number): Scheduler 
     case 'pct':
       return new PctScheduler(opts.seed, opts.depth ?? 3, threads);
     case 'dfs':
-      return new DfsScheduler(opts.preemptions ?? 2);
+      return new DfsScheduler(opts.preemptions ?? 2, opts.part);
   }
 }
 
@@ -86,6 +91,9 @@ export function dataSeedFor(strategy: Strategy, seed: number, n: number): number
   // (portfolio: like random and pct, a fresh data seed per execution)
   return strategy === 'dfs' ? seed : mixSeed(seed, n, 0x5eed);
 }
+
+/** Executions a DFS part ran that another part owns. */
+const foreignOf = (s: Scheduler): number => (s instanceof DfsScheduler ? s.foreign : 0);
 
 export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   const machine = new ModelExecutor(opts);
@@ -112,14 +120,25 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
     }
     if (!scheduler.beginExecution()) break;
     const dataSeed = dataSeedFor(opts.strategy, opts.seed, executions);
-    const result = machine.run(scheduler, dataSeed, executions);
+    const foreignBefore = foreignOf(scheduler);
+    const result = machine.run(scheduler, dataSeed, executions, undefined, 'none');
     executions++;
-    totalSteps += result.steps;
-    addCounters(totals, result.counters);
+    // another DFS part's execution: it is counted there (a failure in it stops this part all the same)
+    const owned = foreignOf(scheduler) === foreignBefore;
+    if (owned) {
+      totalSteps += result.steps;
+      addCounters(totals, result.counters);
+    }
     if (result.steps > maxSteps) maxSteps = result.steps;
     if (result.violation) {
-      failures++;
-      first ??= { execution: executions, foundBy: scheduler.label, dataSeed, result };
+      if (owned) failures++;
+      // the search records no trace: the failure's execution is its schedule replayed, recorded
+      if (!first) {
+        const recorded = replaySchedule(machine, result.schedule, dataSeed);
+        if (recorded.violation?.kind !== result.violation.kind)
+          throw new Error(`execution ${executions} did not replay to its ${result.violation.kind}: not deterministic`);
+        first = { execution: executions, foundBy: scheduler.label, dataSeed, result: recorded };
+      }
       if (!opts.keepGoing) break;
     }
     const now = performance.now();
@@ -128,8 +147,10 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
       opts.onProgress(executions, now - t0, totals.raceWindowHits);
     }
   }
+  const foreign = foreignOf(scheduler);
   return {
-    executions,
+    executions: executions - foreign,
+    foreign,
     complete: scheduler instanceof DfsScheduler && scheduler.complete,
     failures,
     first,

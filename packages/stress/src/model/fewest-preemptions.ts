@@ -7,7 +7,7 @@
  * minimal, and the report says so. A bound whose search outgrows the budget stops the descent: the
  * count is then an upper bound, and the report says that instead.
  */
-import type { ExecutionResult, ModelExecutor } from './execution.ts';
+import { type ExecutionResult, type ModelExecutor, replaySchedule } from './execution.ts';
 import { DfsScheduler } from './schedulers/dfs.ts';
 
 export interface FewestPreemptions {
@@ -36,10 +36,12 @@ export function fewestPreemptions(
     const dfs = new DfsScheduler(bound);
     let run = 0;
     while (run < budget && dfs.beginExecution()) {
-      const r = machine.run(dfs, dataSeed);
+      const r = machine.run(dfs, dataSeed, 0, undefined, 'none');
       run++;
       if (r.violation?.kind === kind) {
-        return { result: r, exhausted: bound, minimal: true, executions: executions + run };
+        // the search records no trace: the failing schedule replayed, recorded
+        const result = replaySchedule(machine, r.schedule, dataSeed);
+        return { result, exhausted: bound, minimal: true, executions: executions + run };
       }
     }
     executions += run;

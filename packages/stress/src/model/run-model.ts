@@ -2,17 +2,20 @@ import { perSec } from '@ptesim/core';
 import { buildRunReport, violationReport } from '../report/build.ts';
 import { explainViolation } from '../report/explain.ts';
 import type { RunReport, ShrinkInfo, ViolationReport } from '../report/report.ts';
-import { ModelExecutor } from './execution.ts';
+import { ModelExecutor, replaySchedule } from './execution.ts';
 import { type ExploreOptions, type ExploreResult, explore } from './explore.ts';
 import { capInterleaving, interleavingTable, MAX_TABLE_ROWS, renderInterleaving } from './interleaving.ts';
+import { exploreParallel } from './parallel-explore.ts';
 import { writeReplay } from './replay-file.ts';
-import { replaySchedule, shrinkFailure, switches } from './shrink.ts';
+import { shrinkFailure, switches } from './shrink.ts';
 
 export interface ModelRunOptions extends ExploreOptions {
   replayDir: string;
   shrink: boolean;
   /** Print each row's whole kernel call chain (default: the innermost few after the row). */
   stacks?: boolean | undefined;
+  /** Split the search across this many worker threads (parallel-explore.ts); 1: on this thread. */
+  workers?: number | undefined;
 }
 
 export interface ModelRun {
@@ -22,7 +25,8 @@ export interface ModelRun {
 }
 
 export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
-  const result = await explore(opts);
+  const workers = opts.workers ?? 1;
+  const result = workers > 1 ? await exploreParallel(opts, workers) : await explore(opts);
   const machine = new ModelExecutor(opts);
   const first = result.first;
   let violations: ViolationReport[] = [];

@@ -17,9 +17,8 @@
  *     the same way with fewer (fewest-preemptions.ts), which proves the count minimal;
  *  3. shrinkSchedule again on what it found.
  */
-import type { ExecutionResult, ModelExecutor } from './execution.ts';
+import { type ExecutionResult, type ModelExecutor, replaySchedule } from './execution.ts';
 import { type FewestPreemptions, fewestPreemptions } from './fewest-preemptions.ts';
-import { ReplayScheduler } from './schedulers/replay.ts';
 
 export interface ShrinkResult {
   schedule: number[];
@@ -43,23 +42,6 @@ export function switches(schedule: readonly number[]): number {
 
 export function score(r: ExecutionResult): number {
   return PREEMPTION_COST * r.preemptions + r.steps + SWITCH_COST * switches(r.schedule);
-}
-
-/** Re-run `schedule`; `frames`: record each row's kernel call chain (for the printed interleaving). */
-export function replaySchedule(
-  machine: ModelExecutor,
-  schedule: readonly number[],
-  dataSeed: number,
-  frames = false,
-): ExecutionResult {
-  const s = new ReplayScheduler(schedule);
-  s.beginExecution();
-  machine.captureFrames = frames;
-  try {
-    return machine.run(s, dataSeed);
-  } finally {
-    machine.captureFrames = false;
-  }
 }
 
 export function shrinkSchedule(

@@ -8,6 +8,12 @@ import { type Layout, type Mem, ModelBounds } from '@ptesim/core';
 import { captureFrames } from './frames.ts';
 import { OP_ADD, OP_AND, OP_CMPXCHG, OP_LOAD, OP_OR, OP_STORE, OP_TLB, OP_XCHG, type Trace } from './trace.ts';
 
+/**
+ * What a trace keeps: nothing (a search: the schedule is all it needs), each operation, or each
+ * operation with the kernel frames that made it (the printed replay; frames.ts).
+ */
+export type TraceRecord = 'none' | 'ops' | 'frames';
+
 export class ModelDisciplineError extends Error {
   override name = 'ModelDisciplineError';
 }
@@ -28,11 +34,15 @@ export class TracingMem implements Mem {
     readonly i32: Int32Array,
     readonly trace: Trace,
     readonly layout: Layout,
-    /** Record each row's kernel call chain (for printing: it costs a stack capture per row). */
-    private readonly withFrames = false,
+    record: TraceRecord = 'ops',
   ) {
     this.bounds = new ModelBounds(layout);
+    this.recording = record !== 'none';
+    this.withFrames = record === 'frames';
   }
+
+  private readonly recording: boolean;
+  private readonly withFrames: boolean;
 
   beginStep(thread: number): void {
     this.thread = thread;
@@ -54,12 +64,14 @@ export class TracingMem implements Mem {
       this.wrote = true;
       this.wroteAt = addr;
     }
-    this.trace.push(this.thread, op, addr, before, after, this.withFrames ? captureFrames() : undefined);
+    if (this.recording)
+      this.trace.push(this.thread, op, addr, before, after, this.withFrames ? captureFrames() : undefined);
   }
 
   /** A TLB hit or fill: a row of the trace, not a shared operation (the one-op-per-step rule ignores it). */
   tlbNote(va: number, pfn: number, flags: number, use: number): void {
-    this.trace.push(this.thread, OP_TLB, va, use, (pfn << 2) | flags, this.withFrames ? captureFrames() : undefined);
+    if (this.recording)
+      this.trace.push(this.thread, OP_TLB, va, use, (pfn << 2) | flags, this.withFrames ? captureFrames() : undefined);
   }
 
   load(i: number): number {

@@ -8,12 +8,41 @@
  * this execution takes); the next execution replays the prefix and takes the next untried option at
  * the deepest frame that has one. Executions are deterministic given the data seed, so a replayed
  * prefix meets the same choices. It completes when the stack is exhausted.
+ *
+ * One part of the tree (parallel exploration by subtrees, as TruSt splits its tree): a schedule's
+ * deviations are the decisions where it takes other than a frame's first option (a preemption, or
+ * another thread at a free switch). With `part` = i of n, the subtree below a path's SPLIT_DEVIATIONS-th
+ * deviation belongs to the part its deviations hash to, and part i skips every other part's
+ * subtree at the decision itself, without running it. A schedule with fewer deviations is run by
+ * every part (there are few: the first option's spine and its near neighbours) and owned by the
+ * one its deviations hash to; the others count it `foreign`. So the parts' own executions are the
+ * whole tree's, each exactly once, and n parts complete is the whole search complete. Cutting by
+ * deviations, not depth, balances the parts: the first option's subtree is most of the tree.
  */
 import type { Scheduler } from '../scheduler.ts';
 
 interface Frame {
   options: number[];
   next: number;
+  /** Deviations on the path above this frame, and their hash (the path's key). */
+  deviations: number;
+  key: number;
+}
+
+/** Part `index` (0-based) of a DFS tree split `of` ways. */
+export interface DfsPart {
+  index: number;
+  of: number;
+}
+
+/** A path's subtree is decided at this many deviations. */
+export const SPLIT_DEVIATIONS = 2;
+
+/** The key of a path after deviating to option `option` at step `step`. */
+function deviate(key: number, step: number, option: number): number {
+  let h = Math.imul(key ^ step, 0x9e3779b1);
+  h = Math.imul(h ^ option ^ (h >>> 15), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
 }
 
 export class DfsScheduler implements Scheduler {
@@ -22,27 +51,36 @@ export class DfsScheduler implements Scheduler {
   private pos = 0;
   private preemptions = 0;
   private started = false;
-  /** True once every schedule within the bound has been run. */
+  /** True once every schedule within the bound has been run (by a part: every schedule it owns). */
   complete = false;
+  /** Executions another part owns (each also runs there): not this part's to count. */
+  foreign = 0;
 
-  constructor(private readonly bound: number) {}
+  constructor(
+    private readonly bound: number,
+    private readonly part?: DfsPart | undefined,
+  ) {}
 
   get label(): string {
-    return `dfs bound ${this.bound}`;
+    const part = this.part ? ` (part ${this.part.index + 1}/${this.part.of})` : '';
+    return `dfs bound ${this.bound}${part}`;
   }
 
   beginExecution(): boolean {
     if (this.started) {
-      while (
-        this.stack.length > 0 &&
-        this.stack[this.stack.length - 1].next + 1 >= this.stack[this.stack.length - 1].options.length
-      )
-        this.stack.pop();
-      if (this.stack.length === 0) {
-        this.complete = true;
-        return false;
+      for (;;) {
+        const top = this.stack[this.stack.length - 1];
+        if (top === undefined) {
+          this.complete = true;
+          return false;
+        }
+        if (top.next + 1 >= top.options.length) {
+          this.stack.pop();
+          continue;
+        }
+        top.next++;
+        if (this.owns(top, this.stack.length - 1)) break;
       }
-      this.stack[this.stack.length - 1].next++;
     }
     this.started = true;
     this.pos = 0;
@@ -56,7 +94,9 @@ export class DfsScheduler implements Scheduler {
     if (frame === undefined) {
       const others = runnable.filter((t) => t !== current);
       const options = !canContinue ? [...runnable] : this.preemptions < this.bound ? [current, ...others] : [current];
-      frame = { options, next: 0 };
+      const parent = this.stack[this.pos - 1];
+      const { deviations, key } = parent ? taken(parent, this.pos - 1) : { deviations: 0, key: 0 };
+      frame = { options, next: 0, deviations, key };
       this.stack.push(frame);
     }
     this.pos++;
@@ -67,5 +107,25 @@ export class DfsScheduler implements Scheduler {
     return choice;
   }
 
-  endExecution(): void {}
+  endExecution(): void {
+    const last = this.stack[this.pos - 1];
+    if (!this.part || last === undefined) return;
+    const path = taken(last, this.pos - 1);
+    if (path.deviations < SPLIT_DEVIATIONS && path.key % this.part.of !== this.part.index) this.foreign++;
+  }
+
+  /** Whether this part explores the subtree `frame` (at step `step`) now leads into. */
+  private owns(frame: Frame, step: number): boolean {
+    if (!this.part) return true;
+    const path = taken(frame, step);
+    return path.deviations !== SPLIT_DEVIATIONS || frame.deviations >= SPLIT_DEVIATIONS
+      ? true
+      : path.key % this.part.of === this.part.index;
+  }
+}
+
+/** The path's deviations and key once `frame`'s current option is taken (up to the split's count). */
+function taken(frame: Frame, step: number): { deviations: number; key: number } {
+  if (frame.next === 0 || frame.deviations >= SPLIT_DEVIATIONS) return frame;
+  return { deviations: frame.deviations + 1, key: deviate(frame.key, step, frame.next) };
 }
