@@ -5,9 +5,11 @@
  */
 
 import { findBug, resolveRunSpec } from '@ptesim/core';
-import { duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
+import { rate, StatusLine } from '../campaign/status-line.ts';
+import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError } from '../cli/args.ts';
 import { parseTarget, STACKS_FLAG, TARGET_FLAGS } from '../cli/common.ts';
 import type { Interrupts } from '../cli/interrupt.ts';
+import { estimateDfs } from '../model/estimate.ts';
 import { STRATEGIES, type Strategy } from '../model/explore.ts';
 import { runModel } from '../model/run-model.ts';
 import type { RunReport } from '../report/report.ts';
@@ -21,11 +23,19 @@ export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   },
   depth: { value: true, help: 'pct: bug depth d (default 3)' },
   preemptions: { value: true, help: 'dfs: preemption bound (default 2)' },
-  schedules: { value: true, help: 'stop after N executions (default 10000; dfs: until complete)' },
+  schedules: {
+    value: true,
+    help: 'stop after N executions (default 10000; dfs: until complete; with --checkpoint, N more)',
+  },
   time: { value: true, help: 'stop after this long per backend' },
   'replay-dir': { value: true, help: 'where replay files go (default ptesim-replays)' },
   'no-shrink': { value: false, help: 'print the failing schedule as found' },
   stacks: STACKS_FLAG,
+  checkpoint: {
+    value: true,
+    help: 'dfs: resume from FILE if it exists, and save the search there every 10 s and when it stops',
+  },
+  quiet: { value: false, help: 'no progress lines on stderr' },
   workers: {
     value: true,
     help: 'split the search across N worker threads (random/pct/portfolio by seeds, dfs by subtrees; default 1)',
@@ -49,11 +59,32 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   const schedules = int(p, 'schedules', 1, 1e9) ?? (strategy === 'dfs' ? 1e9 : 10_000);
   const timeMs = duration(p, 'time');
   const workers = int(p, 'workers', 1, 256) ?? 1;
+  const checkpoint = str(p, 'checkpoint');
+  if (checkpoint !== undefined && strategy !== 'dfs') throw new UsageError('--checkpoint is for --strategy dfs');
+  if (checkpoint !== undefined && workers > 1)
+    throw new UsageError('--checkpoint saves one search: give it without --workers (or --workers 1)');
+  if (checkpoint !== undefined && target.backends.length > 1)
+    throw new UsageError('--checkpoint saves one search: name one --backend');
+  const quiet = bool(p, 'quiet');
   return runBackends('explore', argv, startedAt, seed, target.backends, target.reports, exploreBackend);
 
   async function exploreBackend(backend: string, interrupts: Interrupts): Promise<RunReport> {
+    const spec = resolveRunSpec({ ...target.input, backend, seed }, 'model');
+    const label = `[${spec.scenario}/${backend}]`;
+    const line = new StatusLine(quiet, process.stderr, 2000);
+    // dfs: how big the bound's space is, before the search (Knuth's estimator at its data seed)
+    let of = '';
+    if (strategy === 'dfs') {
+      const e = estimateDfs(spec, preemptions ?? 2, seed);
+      of = ` of ~${rate(e.executions)}`;
+      if (!quiet)
+        process.stderr.write(
+          `${label} dfs bound ${preemptions ?? 2}: about ${rate(e.executions)} executions ` +
+            `(Knuth's estimator, ${e.probes} probes, standard error ${rate(e.standardError)})\n`,
+        );
+    }
     const run = await runModel({
-      ...resolveRunSpec({ ...target.input, backend, seed }, 'model'),
+      ...spec,
       strategy,
       depth,
       preemptions,
@@ -63,8 +94,12 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
       shrink: !p.flags.has('no-shrink'),
       stacks: p.flags.has('stacks'),
       workers,
+      checkpoint,
+      onProgress: (executions, elapsedMs) =>
+        line.update(`${label} ${(elapsedMs / 1000).toFixed(1)}s  executions ${rate(executions)}${of}`),
       shouldStop: () => interrupts.requested,
     });
+    line.done();
     if (run.interleaving) console.log(`${run.interleaving}\n`);
     return run.report;
   }

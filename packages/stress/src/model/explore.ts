@@ -3,6 +3,7 @@
  * executions until one fails, the strategy is exhausted (dfs), or the schedule/time budget runs out.
  */
 import { addCounters, type Counters, mixSeed, newCounters } from '@ptesim/core';
+import { CHECKPOINT_EVERY_MS, readCheckpoint, writeCheckpoint } from './checkpoint.ts';
 import { type ExecutionResult, ModelExecutor, type ModelSetup, replaySchedule } from './execution.ts';
 import type { Scheduler } from './scheduler.ts';
 import { type DfsPart, DfsScheduler } from './schedulers/dfs.ts';
@@ -23,6 +24,8 @@ export interface ExploreOptions extends ModelSetup {
   preemptions?: number | undefined;
   /** DFS: explore only this part of the tree (parallel exploration, schedulers/dfs.ts). */
   part?: DfsPart | undefined;
+  /** DFS: resume from this checkpoint file if it exists, and keep it up to date (checkpoint.ts). */
+  checkpoint?: string | undefined;
   /** Stop after this many executions. */
   schedules: number;
   timeMs?: number | undefined;
@@ -108,7 +111,39 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   let lastYield = t0;
   let interrupted = false;
   const totals = newCounters();
-  while (executions < opts.schedules) {
+  // A resumed DFS starts from its checkpoint: its place in the tree and what it has done.
+  const checkpoint = opts.checkpoint;
+  if (checkpoint !== undefined && !(scheduler instanceof DfsScheduler))
+    throw new Error('a checkpoint is for the dfs strategy');
+  const resumed = checkpoint !== undefined ? readCheckpoint(checkpoint, opts) : undefined;
+  if (resumed && scheduler instanceof DfsScheduler) {
+    scheduler.restore(resumed.state);
+    executions = resumed.done.executions + resumed.done.foreign;
+    failures = resumed.done.failures;
+    totalSteps = resumed.done.totalSteps;
+    maxSteps = resumed.done.maxSteps;
+    addCounters(totals, resumed.done.totals);
+  }
+  const elapsedBefore = resumed?.done.elapsedMs ?? 0;
+  // the schedule budget is this session's: a resumed search runs up to that many more
+  const budgetEnd = executions + opts.schedules;
+  let lastSave = t0;
+  const save = () => {
+    if (checkpoint === undefined || !(scheduler instanceof DfsScheduler)) return;
+    const foreign = scheduler.foreign;
+    const done = {
+      executions: executions - foreign,
+      foreign,
+      failures,
+      totalSteps,
+      maxSteps,
+      elapsedMs: elapsedBefore + performance.now() - t0,
+      totals,
+    };
+    writeCheckpoint(checkpoint, opts, done, scheduler.complete, scheduler.state());
+    lastSave = performance.now();
+  };
+  while (executions < budgetEnd) {
     if (opts.timeMs !== undefined && performance.now() - t0 >= opts.timeMs) break;
     if (performance.now() - lastYield >= YIELD_EVERY_MS) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -142,11 +177,13 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
       if (!opts.keepGoing) break;
     }
     const now = performance.now();
+    if (now - lastSave >= CHECKPOINT_EVERY_MS) save();
     if (opts.onProgress && now - lastProgress > 1000) {
       lastProgress = now;
       opts.onProgress(executions, now - t0, totals.raceWindowHits);
     }
   }
+  save(); // wherever it stopped: between executions, so a resume runs the next one
   const foreign = foreignOf(scheduler);
   return {
     executions: executions - foreign,
@@ -156,7 +193,7 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
     first,
     totalSteps,
     maxSteps,
-    elapsedMs: performance.now() - t0,
+    elapsedMs: elapsedBefore + performance.now() - t0,
     totals,
     interrupted,
   };

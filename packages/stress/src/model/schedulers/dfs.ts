@@ -45,6 +45,33 @@ function deviate(key: number, step: number, option: number): number {
   return (h ^ (h >>> 13)) >>> 0;
 }
 
+/**
+ * The options DFS has at a step: any runnable thread when the current one cannot continue (a free
+ * switch); else the current one first, then — while preemptions are left — every other.
+ */
+export function dfsOptions(
+  runnable: readonly number[],
+  current: number,
+  spun: boolean,
+  preemptions: number,
+  bound: number,
+): number[] {
+  const canContinue = current >= 0 && !spun && runnable.includes(current);
+  if (!canContinue) return [...runnable];
+  return preemptions < bound ? [current, ...runnable.filter((t) => t !== current)] : [current];
+}
+
+/** A search's place, as data (checkpoint.ts): the last execution's decision stack. */
+export interface DfsState {
+  bound: number;
+  part: DfsPart | null;
+  started: boolean;
+  complete: boolean;
+  foreign: number;
+  /** Per frame: [next, deviations, key, ...options]. */
+  stack: number[][];
+}
+
 export class DfsScheduler implements Scheduler {
   readonly name = 'dfs';
   private readonly stack: Frame[] = [];
@@ -92,8 +119,7 @@ export class DfsScheduler implements Scheduler {
     const canContinue = current >= 0 && !spun && runnable.includes(current);
     let frame = this.stack[this.pos];
     if (frame === undefined) {
-      const others = runnable.filter((t) => t !== current);
-      const options = !canContinue ? [...runnable] : this.preemptions < this.bound ? [current, ...others] : [current];
+      const options = dfsOptions(runnable, current, spun, this.preemptions, this.bound);
       const parent = this.stack[this.pos - 1];
       const { deviations, key } = parent ? taken(parent, this.pos - 1) : { deviations: 0, key: 0 };
       frame = { options, next: 0, deviations, key };
@@ -112,6 +138,29 @@ export class DfsScheduler implements Scheduler {
     if (!this.part || last === undefined) return;
     const path = taken(last, this.pos - 1);
     if (path.deviations < SPLIT_DEVIATIONS && path.key % this.part.of !== this.part.index) this.foreign++;
+  }
+
+  /** Where the search is (between executions), for a checkpoint. */
+  state(): DfsState {
+    return {
+      bound: this.bound,
+      part: this.part ?? null,
+      started: this.started,
+      complete: this.complete,
+      foreign: this.foreign,
+      stack: this.stack.map((f) => [f.next, f.deviations, f.key, ...f.options]),
+    };
+  }
+
+  /** Resume from a checkpoint's state: the next execution is the one after the saved one. */
+  restore(s: DfsState): void {
+    if (s.bound !== this.bound || JSON.stringify(s.part) !== JSON.stringify(this.part ?? null))
+      throw new Error('dfs: a checkpoint of another bound or part');
+    this.stack.length = 0;
+    for (const [next, deviations, key, ...options] of s.stack) this.stack.push({ options, next, deviations, key });
+    this.started = s.started;
+    this.complete = s.complete;
+    this.foreign = s.foreign;
   }
 
   /** Whether this part explores the subtree `frame` (at step `step`) now leads into. */
