@@ -102,6 +102,24 @@ describe('strategies find each foundation bug within a bounded number of schedul
   }
 });
 
+describe('data choices through the scheduler', () => {
+  it('young-clear-rmw: dfs at one data seed exhausts bound 1 without it; with the data choices its own, dfs finds it', {
+    timeout: 120_000,
+  }, async () => {
+    const fixed = await explore({ ...opts('native', 'young-clear-rmw', 'dfs'), preemptions: 1 });
+    expect(fixed.complete).toBe(true);
+    expect(fixed.first).toBeUndefined();
+    const chosen = await explore({ ...opts('native', 'young-clear-rmw', 'dfs'), preemptions: 1, dataChoices: true });
+    expect(chosen.first?.result.violation?.kind).toBe('lost-dirty');
+    const found = chosen.first!.result;
+    expect(found.choices.length).toBeGreaterThan(0);
+    // the schedule and the choices replay it; the schedule alone (every choice the first option) does not
+    const m = new ModelExecutor({ ...setup('native', 'young-clear-rmw'), dataChoices: true });
+    expect(replaySchedule(m, found.schedule, 0, false, found.choices).trace.hash()).toBe(found.trace.hash());
+    expect(replaySchedule(m, found.schedule, 0).violation?.kind).not.toBe('lost-dirty');
+  });
+});
+
 describe('correct backends', () => {
   for (const backend of ['native', 'xen']) {
     // dfs over every schedule within the bound: pinned.test.ts (exact counts per scenario and bound).
@@ -135,7 +153,7 @@ describe('replay and shrinking', () => {
         const m = new ModelExecutor(setup(backend, bug));
         const again = replaySchedule(m, first.result.schedule, first.dataSeed);
         expect(again.trace.hash()).toBe(first.result.trace.hash());
-        const shrunk = shrinkSchedule(m, first.result.schedule, first.dataSeed, kind);
+        const shrunk = shrinkSchedule(m, first.result, first.dataSeed, kind);
         expect(shrunk.result.violation?.kind).toBe(kind);
         expect(score(shrunk.result)).toBeLessThanOrEqual(score(first.result));
         // and the shrunk schedule itself replays exactly
@@ -150,7 +168,7 @@ describe('replay and shrinking', () => {
     const first = r.first!;
     const kind = first.result.violation!.kind;
     const m = new ModelExecutor(setup('native', 'mprotect-no-flush'));
-    const shrunk = shrinkFailure(m, first.result.schedule, first.dataSeed, kind);
+    const shrunk = shrinkFailure(m, first.result, first.dataSeed, kind);
     expect(shrunk.result.violation?.kind).toBe(kind);
     expect(shrunk.preemptions.minimal).toBe(true);
     const fewest = shrunk.result.preemptions;
@@ -167,7 +185,7 @@ describe('replay and shrinking', () => {
     const r = await explore({ ...opts('native', 'mprotect-no-flush', 'random'), schedules: 20_000 });
     const first = r.first!;
     const m = new ModelExecutor(setup('native', 'mprotect-no-flush'));
-    const shrunk = shrinkFailure(m, first.result.schedule, first.dataSeed, first.result.violation!.kind, 0);
+    const shrunk = shrinkFailure(m, first.result, first.dataSeed, first.result.violation!.kind, 0);
     expect(shrunk.result.preemptions).toBeGreaterThan(0);
     expect(shrunk.preemptions.minimal).toBe(false);
     expect(shrunk.preemptions.exhausted).toBe(0);
@@ -177,7 +195,7 @@ describe('replay and shrinking', () => {
     const m = new ModelExecutor(setup('native'));
     const r = m.run(new ReplayScheduler([]), 1);
     expect(r.violation).toBeUndefined();
-    expect(() => shrinkSchedule(m, r.schedule, 1, 'lost-dirty')).toThrow(/does not fail/);
+    expect(() => shrinkSchedule(m, r, 1, 'lost-dirty')).toThrow(/does not fail/);
   });
 });
 

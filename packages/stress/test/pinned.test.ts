@@ -160,7 +160,7 @@ describe('golden shrunk interleavings of the zoo', () => {
         expect([bug.kind, ...(bug.alsoFoundAs ?? [])]).toContain(first.result.violation?.kind);
         const shrunk = shrinkFailure(
           new ModelExecutor(setup),
-          first.result.schedule,
+          first.result,
           first.dataSeed,
           first.result.violation!.kind,
         );

@@ -10,7 +10,7 @@ import type { LockdepHost } from '../check/lockdep.ts';
 import type { Layout } from '../mem/layout.ts';
 import type { Mem } from '../mem/mem.ts';
 import type { Step } from '../mem/step.ts';
-import type { Rand } from '../util/rand.ts';
+import type { DataChoices } from '../util/rand.ts';
 import { Task } from './task.ts';
 
 export type { LazyContract } from '../arch/x86/cpu.ts';
@@ -44,7 +44,7 @@ export class Cpu extends ArchCpu implements LockdepHost {
     mem: Mem,
     layout: Layout,
     bugs: BugFlags,
-    rng: Rand,
+    rng: DataChoices,
     contract: LazyContract = 2007,
     stats: Counters = newCounters(),
   ) {

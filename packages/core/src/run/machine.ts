@@ -14,7 +14,7 @@ import { initFreeFrames } from '../mm/page-alloc.ts';
 import { type BackendOptions, findBackend } from '../paravirt/backends.ts';
 import { findScenario } from '../scenarios/index.ts';
 import type { Scenario } from '../scenarios/scenario.ts';
-import { Rand } from '../util/rand.ts';
+import { type DataChoices, Rand } from '../util/rand.ts';
 import type { RunSpec } from './spec.ts';
 
 /** What a CPU needs of the run's spec (run/spec.ts: resolved, no defaults left to apply here). */
@@ -70,8 +70,9 @@ export class Machine {
   }
 
   /** The simulated CPU (or MMU) `id`, on memory `mem`, with its random stream from `seed`. */
-  cpu(id: number, mem: Mem, seed: number): Cpu {
-    return createCpu(id, mem, this.layout, { ...this.spec, seed });
+  /** Agent `id`'s CPU over `mem`; its data choices from `rng`, or a stream seeded from `seed`. */
+  cpu(id: number, mem: Mem, seed: number, rng?: DataChoices): Cpu {
+    return createCpu(id, mem, this.layout, { ...this.spec, seed }, rng);
   }
 }
 
@@ -83,10 +84,10 @@ function clearWords(i32: Int32Array, from: number, to: number): void {
   for (let w = from; w < to; w++) if (Atomics.load(i32, w) !== 0) Atomics.store(i32, w, 0);
 }
 
-export function createCpu(id: number, mem: Mem, layout: Layout, opts: CpuSpec): Cpu {
+export function createCpu(id: number, mem: Mem, layout: Layout, opts: CpuSpec, rng?: DataChoices): Cpu {
   const backend = findBackend(opts.backend);
   if (!backend) throw new RangeError(`unknown backend '${opts.backend}'`);
-  const cpu = new Cpu(id, mem, layout, bugFlags(opts.bug), new Rand(opts.seed, id), opts.contract);
+  const cpu = new Cpu(id, mem, layout, bugFlags(opts.bug), rng ?? new Rand(opts.seed, id), opts.contract);
   cpu.pv = backend.create(cpu, opts);
   cpu.hw = opts.hw ?? 'x86';
   if (opts.aim) cpu.aim = opts.aim;

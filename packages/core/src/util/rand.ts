@@ -8,7 +8,19 @@
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { JumpableRandomGenerator } from 'pure-rand/types/JumpableRandomGenerator';
 
-export class Rand {
+/**
+ * Where a simulated CPU's data choices come from (which page, read or write, which operation): a
+ * seeded stream (Rand) on real threads, and in the model executor either that or the scheduler
+ * itself (Shuttle's `next_u64`), so a search can enumerate, record and shrink them.
+ */
+export interface DataChoices {
+  /** A uniform integer in [0, n). */
+  below(n: number): number;
+  /** True with probability p. */
+  chance(p: number): boolean;
+}
+
+export class Rand implements DataChoices {
   private readonly gen: JumpableRandomGenerator;
 
   constructor(seed: number, stream = 0) {

@@ -61,12 +61,7 @@ export async function measureModel(
           foundBy.push(r.first?.foundBy ?? null);
           const first = r.first;
           if (first?.result.violation) {
-            const s = shrinkFailure(
-              new ModelExecutor(opts),
-              first.result.schedule,
-              first.dataSeed,
-              first.result.violation.kind,
-            );
+            const s = shrinkFailure(new ModelExecutor(opts), first.result, first.dataSeed, first.result.violation.kind);
             shrink.push({
               originalSteps: first.result.steps,
               originalSwitches: switches(first.result.schedule),

@@ -36,6 +36,10 @@ export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
     help: 'dfs: resume from FILE if it exists, and save the search there every 10 s and when it stops',
   },
   quiet: { value: false, help: 'no progress lines on stderr' },
+  'data-choices': {
+    value: false,
+    help: "the threads' data choices (page, read or write, operation) made by the search: dfs enumerates them",
+  },
   workers: {
     value: true,
     help: 'split the search across N worker threads (random/pct/portfolio by seeds, dfs by subtrees; default 1)',
@@ -69,7 +73,10 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   return runBackends('explore', argv, startedAt, seed, target.backends, target.reports, exploreBackend);
 
   async function exploreBackend(backend: string, interrupts: Interrupts): Promise<RunReport> {
-    const spec = resolveRunSpec({ ...target.input, backend, seed }, 'model');
+    const spec = {
+      ...resolveRunSpec({ ...target.input, backend, seed }, 'model'),
+      dataChoices: bool(p, 'data-choices'),
+    };
     const label = `[${spec.scenario}/${backend}]`;
     const line = new StatusLine(quiet, process.stderr, 2000);
     // dfs: how big the bound's space is, before the search (Knuth's estimator at its data seed)
@@ -93,6 +100,7 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
       replayDir: str(p, 'replay-dir') ?? 'ptesim-replays',
       shrink: !p.flags.has('no-shrink'),
       stacks: p.flags.has('stacks'),
+      dataChoices: bool(p, 'data-choices'),
       workers,
       checkpoint,
       onProgress: (executions, elapsedMs) =>

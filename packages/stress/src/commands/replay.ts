@@ -21,7 +21,7 @@ export function replayCommand(argv: readonly string[]): number {
   if (p.positionals.length !== 1) throw new UsageError('usage: ptesim replay FILE [--stacks]');
   const file = readReplay(p.positionals[0]);
   const machine = new ModelExecutor(file);
-  const r = replaySchedule(machine, file.schedule, file.dataSeed, true);
+  const r = replaySchedule(machine, file.schedule, file.dataSeed, true, file.choices);
   const hash = r.trace.hash();
   const bug = file.bug ? ` / bug ${file.bug}` : '';
   console.log(

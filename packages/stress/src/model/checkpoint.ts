@@ -55,6 +55,7 @@ export function searchIdentity(opts: SearchOptions): Record<string, unknown> {
     lockdep: opts.lockdep,
     hw: opts.hw,
     aim: opts.aim,
+    dataChoices: opts.dataChoices ?? false,
     seed: opts.seed,
     preemptions: opts.preemptions ?? 2,
     part: opts.part ?? null,

@@ -22,6 +22,7 @@ import {
   addCounters,
   type Counters,
   type Cpu,
+  type DataChoices,
   HDR_STOP,
   isKernelBug,
   type Layout,
@@ -47,8 +48,12 @@ import { ReplayScheduler } from './schedulers/replay.ts';
 import { Trace } from './trace.ts';
 import { type TraceRecord, TracingMem } from './tracing-mem.ts';
 
-/** A run's spec without its seed: each execution gets its own data seed (run/spec.ts, resolved). */
-export type ModelSetup = Omit<RunSpec, 'seed'>;
+/**
+ * A run's spec without its seed: each execution gets its own data seed (run/spec.ts, resolved).
+ * `dataChoices`: the threads' data choices are the scheduler's (Scheduler.choose), not a seeded
+ * stream's — DFS then enumerates them, and replays and shrinking carry them.
+ */
+export type ModelSetup = Omit<RunSpec, 'seed'> & { dataChoices?: boolean | undefined };
 
 /** The model executor's setup for `input`, with the defaults and checks of resolveRunSpec. */
 export function modelSetup(input: Omit<RunSpecInput, 'seed'>): ModelSetup {
@@ -62,6 +67,8 @@ export interface ExecutionResult {
   deadlock: boolean;
   /** The thread chosen at each scheduled step. */
   schedule: number[];
+  /** The data choices made, in order (with `dataChoices`; empty otherwise). */
+  choices: number[];
   /** Scheduled steps (the final check's steps are in the trace but not scheduled). */
   steps: number;
   /** Context switches away from a thread that could have continued (preemptions). */
@@ -116,11 +123,22 @@ export class ModelExecutor {
     const trace = new Trace();
     const mem = new TracingMem(i32, trace, layout, record);
     const roles = scenario.roles(setup.config);
+    const choices: number[] = [];
+    const choose = (n: number, p: number | undefined): number => {
+      const c = scheduler.choose(n, p);
+      if (!Number.isInteger(c) || c < 0 || c >= n) throw new Error(`scheduler ${scheduler.name} chose ${c} of ${n}`);
+      choices.push(c);
+      return c;
+    };
+    // one source for every thread: the choices are recorded in the order they are made
+    const rng: DataChoices | undefined = setup.dataChoices
+      ? { below: (n) => choose(n, undefined), chance: (p) => choose(2, p) === 1 }
+      : undefined;
     const cpus: Cpu[] = [];
     const threads: Step[] = [];
     const state: number[] = [];
     for (let id = 0; id < layout.agents; id++) {
-      const cpu = this.machine.cpu(id, mem, dataSeed);
+      const cpu = this.machine.cpu(id, mem, dataSeed, rng);
       cpu.beginEpisode(episode);
       cpus.push(cpu);
       threads.push(scenario.program(cpu, roles[id], setup.budget));
@@ -211,6 +229,7 @@ export class ModelExecutor {
       snapshots: violation ? readSnapshots({ i32, layout }) : undefined,
       deadlock,
       schedule,
+      choices,
       steps: schedule.length,
       preemptions,
       trace,
@@ -219,14 +238,18 @@ export class ModelExecutor {
   }
 }
 
-/** Re-run `schedule` (ReplayScheduler: where it cannot be followed, the current thread runs on). */
+/**
+ * Re-run `schedule` with the data `choices` (ReplayScheduler: where the schedule cannot be
+ * followed, the current thread runs on; a missing choice is 0).
+ */
 export function replaySchedule(
   machine: ModelExecutor,
   schedule: readonly number[],
   dataSeed: number,
   frames = false,
+  choices: readonly number[] = [],
 ): ExecutionResult {
-  const s = new ReplayScheduler(schedule);
+  const s = new ReplayScheduler(schedule, choices);
   s.beginExecution();
   return machine.run(s, dataSeed, 0, undefined, frames ? 'frames' : 'ops');
 }

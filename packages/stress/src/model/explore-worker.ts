@@ -61,7 +61,9 @@ export interface PartTask {
 
 export interface PartResult extends Omit<ExploreResult, 'first'> {
   /** The part's first failure, as data: the main thread replays it to an execution. */
-  first?: { execution: number; foundBy: string; dataSeed: number; schedule: number[]; kind: string } | undefined;
+  first?:
+    | { execution: number; foundBy: string; dataSeed: number; schedule: number[]; choices: number[]; kind: string }
+    | undefined;
 }
 
 /** The stop word: 1 when a part failed (the others stop), 2 when the user stopped the search. */
@@ -88,6 +90,7 @@ export async function explorePart(task: PartTask): Promise<PartResult> {
       foundBy: first.foundBy,
       dataSeed: first.dataSeed,
       schedule: first.result.schedule,
+      choices: first.result.choices,
       kind: first.result.violation!.kind,
     },
   };

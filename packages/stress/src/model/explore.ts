@@ -169,7 +169,7 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
       if (owned) failures++;
       // the search records no trace: the failure's execution is its schedule replayed, recorded
       if (!first) {
-        const recorded = replaySchedule(machine, result.schedule, dataSeed);
+        const recorded = replaySchedule(machine, result.schedule, dataSeed, false, result.choices);
         if (recorded.violation?.kind !== result.violation.kind)
           throw new Error(`execution ${executions} did not replay to its ${result.violation.kind}: not deterministic`);
         first = { execution: executions, foundBy: scheduler.label, dataSeed, result: recorded };

@@ -40,7 +40,7 @@ export function fewestPreemptions(
       run++;
       if (r.violation?.kind === kind) {
         // the search records no trace: the failing schedule replayed, recorded
-        const result = replaySchedule(machine, r.schedule, dataSeed);
+        const result = replaySchedule(machine, r.schedule, dataSeed, false, r.choices);
         return { result, exhausted: bound, minimal: true, executions: executions + run };
       }
     }

@@ -72,7 +72,7 @@ export async function exploreParallel(opts: ExploreOptions, workers: number): Pr
   if (failing >= 0) {
     const f = parts[failing].first!;
     // The worker sent the schedule; this thread replays it to the execution itself.
-    const result = replaySchedule(new ModelExecutor(opts), f.schedule, f.dataSeed);
+    const result = replaySchedule(new ModelExecutor(opts), f.schedule, f.dataSeed, false, f.choices);
     if (result.violation?.kind !== f.kind)
       throw new Error(`worker ${failing}'s failing schedule did not replay to its ${f.kind} here`);
     first = {

@@ -25,6 +25,8 @@ export interface ReplayFile extends ModelSetup {
   seed: number;
   dataSeed: number;
   schedule: number[];
+  /** The data choices, when the search made them (dataChoices); a file without them has none. */
+  choices: number[];
   violation: { kind: string; message: string };
   /** Trace hash of the recorded execution: a replay must reproduce it exactly. */
   traceHash: string;
@@ -81,5 +83,8 @@ export function readReplay(path: string): ReplayFile {
   if (!Array.isArray(f.schedule) || !f.schedule.every((t) => Number.isInteger(t) && t >= 0 && t < agents))
     throw bad('bad schedule');
   if (typeof f.violation?.kind !== 'string' || typeof f.traceHash !== 'string') throw bad('no recorded violation');
-  return { ...(f as ReplayFile), bug: f.bug ?? undefined, hw: f.hw ?? 'x86', aim };
+  const choices = f.choices ?? [];
+  if (!Array.isArray(choices) || !choices.every((c) => Number.isInteger(c) && c >= 0)) throw bad('bad data choices');
+  if (f.dataChoices !== undefined && typeof f.dataChoices !== 'boolean') throw bad('bad data-choices setting');
+  return { ...(f as ReplayFile), bug: f.bug ?? undefined, hw: f.hw ?? 'x86', aim, choices };
 }

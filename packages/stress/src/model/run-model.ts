@@ -37,7 +37,7 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
     const kind = first.result.violation.kind;
     // Interrupted: write what was found as it was found, and leave.
     const shrinking =
-      opts.shrink && !result.interrupted ? shrinkFailure(machine, first.result.schedule, first.dataSeed, kind) : null;
+      opts.shrink && !result.interrupted ? shrinkFailure(machine, first.result, first.dataSeed, kind) : null;
     const shrunk = shrinking?.result ?? first.result;
     const v = shrunk.violation ?? first.result.violation;
     shrinkInfo = {
@@ -68,11 +68,13 @@ export async function runModel(opts: ModelRunOptions): Promise<ModelRun> {
       seed: opts.seed,
       dataSeed: first.dataSeed,
       schedule: shrunk.schedule,
+      choices: shrunk.choices,
+      dataChoices: opts.dataChoices,
       violation: { kind: v.kind, message },
       traceHash,
     });
     // The printed execution is the shrunk one run once more, recording each row's kernel frames.
-    const shown = replaySchedule(machine, shrunk.schedule, first.dataSeed, true);
+    const shown = replaySchedule(machine, shrunk.schedule, first.dataSeed, true, shrunk.choices);
     if (shown.trace.hash() !== traceHash) throw new Error('the shrunk schedule did not replay to the same trace');
     const table = interleavingTable(shown.trace, machine.layout, v, shown.finalFrom);
     interleaving = renderInterleaving(table, opts.stacks);

@@ -13,6 +13,12 @@ export interface Scheduler {
    * start); `spun` is true when that step ended in a SPIN (it could not make progress).
    */
   pick(runnable: readonly number[], current: number, spun: boolean): number;
+  /**
+   * A data choice, when the search makes them (`--data-choices`): one of n options; with `p`, a
+   * yes/no choice (1 = yes) the program takes with probability p. A seeded strategy draws it; DFS
+   * enumerates it as a decision of its own; a replay reads it back.
+   */
+  choose(n: number, p: number | undefined): number;
   /** The execution ended after `steps` scheduled steps. */
   endExecution(steps: number): void;
 }

@@ -4,7 +4,8 @@
  * Candidates are replayed with the ReplayScheduler's fallback (where a schedule runs out or cannot
  * be followed, the current thread keeps running), so any edit is a valid candidate; each is judged
  * by the execution it actually produces. A candidate is accepted only if it fails the same way and
- * lowers the score `PREEMPTION_COST × preemptions + steps + SWITCH_COST × switches` of that
+ * lowers the score `PREEMPTION_COST × preemptions + steps + SWITCH_COST × switches + data choices
+ * other than the first` of that
  * execution: shrinking can neither turn a failing schedule into a passing one nor report a
  * longer, busier or more preempted one.
  *
@@ -13,6 +14,7 @@
  *     a. cut the tail: a short prefix that still fails (the fallback finishes the run);
  *     b. delete chunks, halving the chunk size (ddmin-style);
  *     c. merge switches: let the thread before a switch run k more steps (k halving from the rest);
+ *     d. data choices (a search that makes them): each one back to the first option;
  *  2. fewestPreemptions: bounded DFS at 0, 1, … below the shrunk count for a schedule that fails
  *     the same way with fewer (fewest-preemptions.ts), which proves the count minimal;
  *  3. shrinkSchedule again on what it found.
@@ -22,6 +24,7 @@ import { type FewestPreemptions, fewestPreemptions } from './fewest-preemptions.
 
 export interface ShrinkResult {
   schedule: number[];
+  choices: number[];
   result: ExecutionResult;
   /** Candidate executions tried. */
   attempts: number;
@@ -40,23 +43,24 @@ export function switches(schedule: readonly number[]): number {
   return n;
 }
 
+/** Data choices other than the first option: each costs a reader a step (`--data-choices`). */
+const nonZero = (choices: readonly number[]): number => choices.reduce((n, c) => n + (c !== 0 ? 1 : 0), 0);
+
 export function score(r: ExecutionResult): number {
-  return PREEMPTION_COST * r.preemptions + r.steps + SWITCH_COST * switches(r.schedule);
+  return PREEMPTION_COST * r.preemptions + r.steps + SWITCH_COST * switches(r.schedule) + nonZero(r.choices);
 }
 
-export function shrinkSchedule(
-  machine: ModelExecutor,
-  schedule: readonly number[],
-  dataSeed: number,
-  kind: string,
-): ShrinkResult {
+/** A failing execution as shrinking takes it: its schedule, and its data choices if the search made them. */
+export type Failing = Pick<ExecutionResult, 'schedule' | 'choices'>;
+
+export function shrinkSchedule(machine: ModelExecutor, failing: Failing, dataSeed: number, kind: string): ShrinkResult {
   let attempts = 0;
-  let best = replaySchedule(machine, schedule, dataSeed);
+  let best = replaySchedule(machine, failing.schedule, dataSeed, false, failing.choices);
   if (best.violation?.kind !== kind) throw new Error('shrink: the schedule does not fail to begin with');
   /** Replay a candidate; keep it if it fails the same way and scores better. */
-  const accept = (candidate: number[]): boolean => {
+  const accept = (candidate: number[], choices: readonly number[] = best.choices): boolean => {
     attempts++;
-    const r = replaySchedule(machine, candidate, dataSeed);
+    const r = replaySchedule(machine, candidate, dataSeed, false, choices);
     if (r.violation?.kind !== kind || score(r) >= score(best)) return false;
     best = r;
     return true;
@@ -86,9 +90,16 @@ export function shrinkSchedule(
         if (accept(c)) break;
       }
     }
+    // 4. data choices: each one other than the first option, back to the first
+    for (let i = 0; i < best.choices.length && budgetLeft(); i++) {
+      if (best.choices[i] === 0) continue;
+      const c = [...best.choices];
+      c[i] = 0;
+      accept(best.schedule, c);
+    }
     progress = score(best) < before;
   }
-  return { schedule: best.schedule, result: best, attempts };
+  return { schedule: best.schedule, choices: best.choices, result: best, attempts };
 }
 
 export interface ShrunkFailure extends ShrinkResult {
@@ -99,15 +110,15 @@ export interface ShrunkFailure extends ShrinkResult {
 /** The whole pipeline (see the top of the file): shrink, fewest preemptions, shrink again. */
 export function shrinkFailure(
   machine: ModelExecutor,
-  schedule: readonly number[],
+  failing: Failing,
   dataSeed: number,
   kind: string,
   budget?: number,
 ): ShrunkFailure {
-  const first = shrinkSchedule(machine, schedule, dataSeed, kind);
+  const first = shrinkSchedule(machine, failing, dataSeed, kind);
   const fewest = fewestPreemptions(machine, first.result, dataSeed, kind, budget);
   if (fewest.result === first.result) return { ...first, preemptions: fewest };
-  const again = shrinkSchedule(machine, fewest.result.schedule, dataSeed, kind);
+  const again = shrinkSchedule(machine, fewest.result, dataSeed, kind);
   return {
     ...again,
     attempts: first.attempts + again.attempts,

@@ -13,7 +13,7 @@ import { clearWait, publishWait } from '../../check/wait.ts';
 import { encodeWriter } from '../../check/writer.ts';
 import { AG_OPEN_TXN, type Layout } from '../../mem/layout.ts';
 import type { Mem } from '../../mem/mem.ts';
-import type { Rand } from '../../util/rand.ts';
+import type { DataChoices } from '../../util/rand.ts';
 import { PARAVIRT_LAZY_NONE, type PvMmuOps } from './paravirt-types.ts';
 import { TlbCache } from './tlb-cache.ts';
 
@@ -62,7 +62,7 @@ export class ArchCpu implements ViolationSite {
     readonly mem: Mem,
     readonly layout: Layout,
     readonly bugs: BugFlags,
-    readonly rng: Rand,
+    readonly rng: DataChoices,
     readonly contract: LazyContract = 2007,
     readonly stats: Counters = newCounters(),
   ) {

@@ -133,6 +133,21 @@ export class DfsScheduler implements Scheduler {
     return choice;
   }
 
+  /** A data choice: a decision frame of its own, every option in turn (never a preemption). */
+  choose(n: number): number {
+    let frame = this.stack[this.pos];
+    if (frame === undefined) {
+      const parent = this.stack[this.pos - 1];
+      const { deviations, key } = parent ? taken(parent, this.pos - 1) : { deviations: 0, key: 0 };
+      frame = { options: Array.from({ length: n }, (_, i) => i), next: 0, deviations, key };
+      this.stack.push(frame);
+    }
+    this.pos++;
+    const choice = frame.options[frame.next];
+    if (choice >= n) throw new Error('dfs: a replayed prefix diverged at a data choice (not deterministic)');
+    return choice;
+  }
+
   endExecution(): void {
     const last = this.stack[this.pos - 1];
     if (!this.part || last === undefined) return;

@@ -76,6 +76,10 @@ export class PctScheduler implements Scheduler {
     return best;
   }
 
+  choose(n: number, p: number | undefined): number {
+    return p === undefined ? this.rng.below(n) : this.rng.chance(p) ? 1 : 0;
+  }
+
   endExecution(steps: number): void {
     if (steps > this.k) this.k = steps;
   }

@@ -38,6 +38,10 @@ export class PortfolioScheduler implements Scheduler {
     return this.current.pick(runnable, current, spun);
   }
 
+  choose(n: number, p: number | undefined): number {
+    return this.current.choose(n, p);
+  }
+
   endExecution(steps: number): void {
     this.current.endExecution(steps);
   }

@@ -65,6 +65,12 @@ export class ProbeScheduler implements Scheduler {
     return options[1 + this.rng.below(options.length - 1)];
   }
 
+  /** Data choices uniformly, weighed by their count (importance sampling is for preemptions). */
+  choose(n: number): number {
+    this.weight *= n;
+    return this.rng.below(n);
+  }
+
   endExecution(steps: number): void {
     this.probes++;
     this.meanSteps += (steps - this.meanSteps) / this.probes;

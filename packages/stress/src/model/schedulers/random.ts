@@ -21,5 +21,9 @@ export class RandomScheduler implements Scheduler {
     return runnable[this.rng.below(runnable.length)];
   }
 
+  choose(n: number, p: number | undefined): number {
+    return p === undefined ? this.rng.below(n) : this.rng.chance(p) ? 1 : 0;
+  }
+
   endExecution(): void {}
 }

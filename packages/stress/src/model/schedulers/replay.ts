@@ -12,10 +12,17 @@ export class ReplayScheduler implements Scheduler {
   /** Steps where the recorded choice could not be followed. */
   deviations = 0;
 
-  constructor(private readonly schedule: readonly number[]) {}
+  private choice = 0;
+
+  /** `choices`: the recorded data choices, read back in order (one out of range or missing is 0). */
+  constructor(
+    private readonly schedule: readonly number[],
+    private readonly choices: readonly number[] = [],
+  ) {}
 
   beginExecution(): boolean {
     this.pos = 0;
+    this.choice = 0;
     this.deviations = 0;
     return true;
   }
@@ -26,6 +33,11 @@ export class ReplayScheduler implements Scheduler {
     if (want !== undefined) this.deviations++;
     if (!spun && runnable.includes(current)) return current;
     return runnable[0];
+  }
+
+  choose(n: number): number {
+    const want = this.choices[this.choice++];
+    return want !== undefined && want < n ? want : 0;
   }
 
   endExecution(): void {}
