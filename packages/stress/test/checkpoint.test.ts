@@ -66,3 +66,14 @@ describe('the size of a bound, before the search', () => {
     }
   });
 });
+
+describe('a checkpoint and a failure', () => {
+  it('the checkpoint does not move past a failure: a resumed search finds it again', async () => {
+    const file = join(dir, 'bug.json');
+    const bug = { ...search(file, 1e9), ...modelSetup({ backend: 'native', bug: 'naive-rmw' }) };
+    const first = await explore(bug);
+    expect(first.first?.result.violation?.kind).toBe('lost-dirty');
+    const again = await explore(bug);
+    expect(again.first?.result.trace.hash()).toBe(first.first?.result.trace.hash());
+  });
+});

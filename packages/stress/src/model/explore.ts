@@ -128,8 +128,9 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   // the schedule budget is this session's: a resumed search runs up to that many more
   const budgetEnd = executions + opts.schedules;
   let lastSave = t0;
+  // A checkpoint never moves past a failure this session found: a resume finds it again.
   const save = () => {
-    if (checkpoint === undefined || !(scheduler instanceof DfsScheduler)) return;
+    if (checkpoint === undefined || !(scheduler instanceof DfsScheduler) || first) return;
     const foreign = scheduler.foreign;
     const done = {
       executions: executions - foreign,
@@ -183,7 +184,7 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
       opts.onProgress(executions, now - t0, totals.raceWindowHits);
     }
   }
-  save(); // wherever it stopped: between executions, so a resume runs the next one
+  save(); // wherever it stopped (between executions): a resume runs the next one
   const foreign = foreignOf(scheduler);
   return {
     executions: executions - foreign,
