@@ -120,6 +120,25 @@ describe('the 2025 nesting contract (per-task counts)', () => {
     expect(readViolation(m)).toBeUndefined();
   });
 
+  it('while paused, enable and disable return before the count (5ab246749569): a section opened inside a pause leaves no trace', () => {
+    const m = machine('xen', {}, undefined, { contract: 2025 });
+    const cpu = m.cpus[0];
+    run(lazyMmuModeEnable(cpu));
+    run(lazyMmuModePause(cpu));
+    run(lazyMmuModeEnable(cpu)); // e.g. a helper's own section inside KASAN's paused window
+    expect(cpu.task.enableCount).toBe(1);
+    expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_NONE);
+    run(lazyMmuModeDisable(cpu));
+    expect(cpu.task.enableCount).toBe(1);
+    expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_NONE);
+    lazyMmuModeResume(cpu);
+    expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_MMU);
+    run(lazyMmuModeDisable(cpu));
+    expect(cpu.task.enableCount).toBe(0);
+    expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_NONE);
+    expect(readViolation(m)).toBeUndefined();
+  });
+
   it('pause leaves and resume re-enters; in interrupt context enable/disable do nothing', () => {
     const m = machine('xen', {}, undefined, { contract: 2025 });
     const cpu = m.cpus[0];
