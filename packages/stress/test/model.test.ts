@@ -16,6 +16,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { ModelExecutor, type ModelSetup, modelSetup, replaySchedule } from '../src/model/execution.ts';
 import { dataSeedFor, type ExploreOptions, explore, makeScheduler } from '../src/model/explore.ts';
+import { FEWEST_PREEMPTIONS_BUDGET } from '../src/model/fewest-preemptions.ts';
 import { DfsScheduler } from '../src/model/schedulers/dfs.ts';
 import { ReplayScheduler } from '../src/model/schedulers/replay.ts';
 import { score, shrinkFailure, shrinkSchedule } from '../src/model/shrink.ts';
@@ -179,6 +180,30 @@ describe('replay and shrinking', () => {
     const below = new DfsScheduler(fewest - 1);
     while (below.beginExecution()) expect(m.run(below, first.dataSeed).violation?.kind).not.toBe(kind);
     expect(below.complete).toBe(true);
+  });
+
+  it('a bound too big to exhaust is searched again from the failing schedule: the fewest is still proved', {
+    timeout: 120_000,
+  }, async () => {
+    // madv-free's bound 1 outgrows the budget at this data seed; a continuation of the found
+    // schedule's first steps fails with 1 preemption, and bound 0 was exhausted
+    const r = await explore({ ...opts('native', 'madv-parallel-no-force-flush', 'random'), schedules: 100_000 });
+    const first = r.first!;
+    expect(first.result.preemptions).toBeGreaterThan(10);
+    const m = new ModelExecutor(setup('native', 'madv-parallel-no-force-flush'));
+    const shrunk = shrinkFailure(m, first.result, first.dataSeed, first.result.violation!.kind);
+    expect(shrunk.preemptions.exhausted).toBe(1);
+    expect(shrunk.preemptions.minimal).toBe(true);
+    expect(shrunk.result.preemptions).toBe(1);
+    expect(shrunk.result.violation?.kind).toBe(first.result.violation?.kind);
+    // bound 1's whole tree is indeed beyond the budget: the seeded search is what found it
+    const whole = new DfsScheduler(1);
+    let runs = 0;
+    while (runs < FEWEST_PREEMPTIONS_BUDGET && whole.beginExecution()) {
+      m.run(whole, first.dataSeed, 0, undefined, 'none');
+      runs++;
+    }
+    expect(whole.complete).toBe(false);
   });
 
   it('without the budget to exhaust a bound, the count is reported as an upper bound, not as the fewest', async () => {

@@ -4,11 +4,14 @@
  * 0, 1, … p − 1 preemptions in turn, exhaustively (bounded DFS at the failure's data seed), for one
  * that fails the same way. The first bound that fails gives a schedule with that many preemptions;
  * every bound below it was exhausted with no such failure, so none needs fewer — the count is
- * minimal, and the report says so. A bound whose search outgrows the budget stops the descent: the
- * count is then an upper bound, and the report says that instead.
+ * minimal, and the report says so. A bound whose tree outgrows the budget is searched again seeded
+ * with the failing schedule (as the issue asks): its steps up to one of its last context switches
+ * are kept and every continuation within the bound is searched; a failure found so still has the
+ * fewest preemptions (the bounds below were exhausted). If none is found, the descent stops and the
+ * count is an upper bound, and the report says that instead.
  */
 import { type ExecutionResult, type ModelExecutor, replaySchedule } from './execution.ts';
-import { DfsScheduler } from './schedulers/dfs.ts';
+import { type DfsPrefix, DfsScheduler } from './schedulers/dfs.ts';
 
 export interface FewestPreemptions {
   /** A failing execution with the fewest preemptions found (the given one if no bound below failed). */
@@ -32,20 +35,49 @@ export function fewestPreemptions(
   budget = FEWEST_PREEMPTIONS_BUDGET,
 ): FewestPreemptions {
   let executions = 0;
-  for (let bound = 0; bound < failing.preemptions; bound++) {
-    const dfs = new DfsScheduler(bound);
-    let run = 0;
-    while (run < budget && dfs.beginExecution()) {
+  /** Run one DFS until it fails this way, completes, or spends `runs`; the failure, recorded. */
+  const search = (dfs: DfsScheduler, runs: number, bound: number): ExecutionResult | 'complete' | 'budget' => {
+    for (let run = 0; run < runs; run++) {
+      if (!dfs.beginExecution()) return 'complete';
       const r = machine.run(dfs, dataSeed, 0, undefined, 'none');
-      run++;
-      if (r.violation?.kind === kind) {
-        // the search records no trace: the failing schedule replayed, recorded
-        const result = replaySchedule(machine, r.schedule, dataSeed, false, r.choices);
-        return { result, exhausted: bound, minimal: true, executions: executions + run };
-      }
+      executions++;
+      // the search records no trace: the failing schedule replayed, recorded
+      if (r.violation?.kind === kind && r.preemptions <= bound)
+        return replaySchedule(machine, r.schedule, dataSeed, false, r.choices);
     }
-    executions += run;
-    if (!dfs.complete) return { result: failing, exhausted: bound, minimal: false, executions };
+    return dfs.complete ? 'complete' : 'budget';
+  };
+  for (let bound = 0; bound < failing.preemptions; bound++) {
+    const whole = search(new DfsScheduler(bound), budget, bound);
+    if (whole === 'complete') continue;
+    // every bound below this one was exhausted: a failure at this bound has the fewest preemptions
+    if (whole !== 'budget') return { result: whole, exhausted: bound, minimal: true, executions };
+    // The bound's whole tree outgrew the budget: seed it with the failing schedule — keep its
+    // steps up to a context switch, latest first, and search every continuation within the bound.
+    const found = seededSearch(failing, budget, (prefix, runs) =>
+      search(new DfsScheduler(bound, undefined, prefix), runs, bound),
+    );
+    if (found) return { result: found, exhausted: bound, minimal: true, executions };
+    return { result: failing, exhausted: bound, minimal: false, executions };
   }
   return { result: failing, exhausted: failing.preemptions, minimal: true, executions };
+}
+
+/** Cut points tried by a seeded search: the failing schedule's last few context switches. */
+const SEED_CUTS = 8;
+
+function seededSearch(
+  failing: ExecutionResult,
+  budget: number,
+  search: (prefix: DfsPrefix, runs: number) => ExecutionResult | 'complete' | 'budget',
+): ExecutionResult | undefined {
+  const s = failing.schedule;
+  const cuts: number[] = [];
+  for (let i = s.length - 1; i > 0 && cuts.length < SEED_CUTS; i--) if (s[i] !== s[i - 1]) cuts.push(i);
+  for (const cut of cuts) {
+    // the data choices made before the cut: all of them is safe (the prefix consumes what it needs)
+    const r = search({ schedule: s.slice(0, cut), choices: failing.choices }, Math.ceil(budget / SEED_CUTS));
+    if (r !== 'complete' && r !== 'budget') return r;
+  }
+  return undefined;
 }

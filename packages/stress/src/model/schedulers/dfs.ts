@@ -72,10 +72,23 @@ export interface DfsState {
   stack: number[][];
 }
 
+/**
+ * A forced start (the fewest-preemptions search seeded with a failing schedule): the first
+ * `schedule.length` thread picks, and the data choices made meanwhile, are taken from it; DFS
+ * branches only after it.
+ */
+export interface DfsPrefix {
+  schedule: readonly number[];
+  choices: readonly number[];
+}
+
 export class DfsScheduler implements Scheduler {
   readonly name = 'dfs';
   private readonly stack: Frame[] = [];
   private pos = 0;
+  /** Thread picks and data choices in this execution (for a forced prefix). */
+  private picks = 0;
+  private chosen = 0;
   private preemptions = 0;
   private started = false;
   /** True once every schedule within the bound has been run (by a part: every schedule it owns). */
@@ -86,11 +99,18 @@ export class DfsScheduler implements Scheduler {
   constructor(
     private readonly bound: number,
     private readonly part?: DfsPart | undefined,
+    private readonly prefix?: DfsPrefix | undefined,
   ) {}
 
   get label(): string {
     const part = this.part ? ` (part ${this.part.index + 1}/${this.part.of})` : '';
-    return `dfs bound ${this.bound}${part}`;
+    const prefix = this.prefix ? ` after a forced prefix of ${this.prefix.schedule.length} steps` : '';
+    return `dfs bound ${this.bound}${part}${prefix}`;
+  }
+
+  /** Still inside the forced prefix. */
+  private get forced(): boolean {
+    return this.prefix !== undefined && this.picks < this.prefix.schedule.length;
   }
 
   beginExecution(): boolean {
@@ -111,6 +131,8 @@ export class DfsScheduler implements Scheduler {
     }
     this.started = true;
     this.pos = 0;
+    this.picks = 0;
+    this.chosen = 0;
     this.preemptions = 0;
     return true;
   }
@@ -119,13 +141,18 @@ export class DfsScheduler implements Scheduler {
     const canContinue = current >= 0 && !spun && runnable.includes(current);
     let frame = this.stack[this.pos];
     if (frame === undefined) {
-      const options = dfsOptions(runnable, current, spun, this.preemptions, this.bound);
+      const want = this.forced ? this.prefix!.schedule[this.picks] : -1;
+      const options =
+        want < 0
+          ? dfsOptions(runnable, current, spun, this.preemptions, this.bound)
+          : [runnable.includes(want) ? want : canContinue ? current : runnable[0]];
       const parent = this.stack[this.pos - 1];
       const { deviations, key } = parent ? taken(parent, this.pos - 1) : { deviations: 0, key: 0 };
       frame = { options, next: 0, deviations, key };
       this.stack.push(frame);
     }
     this.pos++;
+    this.picks++;
     const choice = frame.options[frame.next];
     if (!runnable.includes(choice))
       throw new Error('dfs: a replayed prefix diverged (the execution is not deterministic)');
@@ -139,10 +166,13 @@ export class DfsScheduler implements Scheduler {
     if (frame === undefined) {
       const parent = this.stack[this.pos - 1];
       const { deviations, key } = parent ? taken(parent, this.pos - 1) : { deviations: 0, key: 0 };
-      frame = { options: Array.from({ length: n }, (_, i) => i), next: 0, deviations, key };
+      const want = this.forced ? (this.prefix!.choices[this.chosen] ?? 0) : -1;
+      const options = want < 0 ? Array.from({ length: n }, (_, i) => i) : [Math.min(want, n - 1)];
+      frame = { options, next: 0, deviations, key };
       this.stack.push(frame);
     }
     this.pos++;
+    this.chosen++;
     const choice = frame.options[frame.next];
     if (choice >= n) throw new Error('dfs: a replayed prefix diverged at a data choice (not deterministic)');
     return choice;
