@@ -56,7 +56,7 @@ describe('determinism', () => {
   function traceHashes(strategy: ExploreOptions['strategy'], seed: number, n: number): string[] {
     const o = opts('xen', undefined, strategy, seed);
     const m = new ModelExecutor(o);
-    const s = makeScheduler(o, m.layout.agents);
+    const s = makeScheduler(o, m.layout.agents, m.layout.words);
     const out: string[] = [];
     for (let i = 0; i < n && s.beginExecution(); i++)
       out.push(m.run(s, dataSeedFor(strategy, seed, i), i).trace.hash());

@@ -17,17 +17,8 @@
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
 import { _PAGE_RW, ptePfn, ptePresent, pteSpecial } from '../arch/x86/pte.ts';
-import {
-  type Layout,
-  MAX_VMAS,
-  MM_VMA_MASK,
-  NR_MMS,
-  PG_anon,
-  PG_FLAGS,
-  VMA_END,
-  VMA_FLAGS,
-  VMA_START,
-} from '../mem/layout.ts';
+import { MAX_VMAS, MM_VMA_MASK, NR_MMS, PG_anon, PG_FLAGS, VMA_END, VMA_FLAGS, VMA_START } from '../mem/layout.ts';
+import { ghostLoad } from './ghost.ts';
 import { V_COW_LEAK } from './kinds.ts';
 
 const VM_SHARED = 0x8; // include/linux/mm.h (mm/vma.ts names it; the checker does not import the model)
@@ -44,16 +35,16 @@ const VM_SHARED = 0x8; // include/linux/mm.h (mm/vma.ts names it; the checker do
 export function checkPrivateWrite(cpu: ArchCpu, pgd: number, va: number, frame: number, cuts: number): void {
   const { i32, layout } = cpu;
   const mm = layout.mmOfPgd(pgd);
-  if (!privateAt(i32, layout, mm, va)) return;
+  if (!privateAt(cpu, mm, va)) return;
   let other = -2;
-  if ((Atomics.load(i32, layout.page(frame) + PG_FLAGS) & PG_anon) === 0) other = -1;
-  else for (let m = 0; m < NR_MMS && other === -2; m++) if (m !== mm && mapsFrame(i32, layout, m, frame)) other = m;
+  if ((ghostLoad(cpu, layout.page(frame) + PG_FLAGS) & PG_anon) === 0) other = -1;
+  else for (let m = 0; m < NR_MMS && other === -2; m++) if (m !== mm && mapsFrame(cpu, m, frame)) other = m;
   if (other === -2) return;
   // Still so after the scan: the writer's own PTE maps the frame writable, and no cut came.
   const ptep = ptepOf(i32, layout, pgd, va);
-  const pte = ptep < 0 ? 0 : Atomics.load(i32, ptep);
+  const pte = ptep < 0 ? 0 : ghostLoad(cpu, ptep);
   if (!ptePresent(pte) || !(pte & _PAGE_RW) || ptePfn(pte) !== frame) return;
-  if (Atomics.load(i32, layout.revokeCut(ptep)) !== cuts) return;
+  if (ghostLoad(cpu, layout.revokeCut(ptep)) !== cuts) return;
   cpu.violation(V_COW_LEAK, va, frame, pte, mm, other);
 }
 
@@ -64,19 +55,20 @@ export function checkPrivateWrite(cpu: ArchCpu, pgd: number, va: number, frame: 
  */
 export function checkKernelPrivateWrite(cpu: ArchCpu, mmRec: number, va: number, vmFlags: number, frame: number): void {
   if (vmFlags & VM_SHARED) return;
-  if ((Atomics.load(cpu.i32, cpu.layout.page(frame) + PG_FLAGS) & PG_anon) !== 0) return;
+  if ((ghostLoad(cpu, cpu.layout.page(frame) + PG_FLAGS) & PG_anon) !== 0) return;
   cpu.violation(V_COW_LEAK, va, frame, 0, cpu.layout.mmOfPgd(cpu.layout.pgdOf(mmRec)), -1);
 }
 
 /** Is `va` in a private VMA of mm number `mm` (harness read of its VMA table)? */
-function privateAt(i32: Int32Array, layout: Layout, mm: number, va: number): boolean {
+function privateAt(cpu: ArchCpu, mm: number, va: number): boolean {
+  const { layout } = cpu;
   const rec = layout.mm(mm);
-  const mask = Atomics.load(i32, rec + MM_VMA_MASK);
+  const mask = ghostLoad(cpu, rec + MM_VMA_MASK);
   for (let i = 0; i < MAX_VMAS; i++) {
     if ((mask & (1 << i)) === 0) continue;
     const vma = layout.vma(rec, i);
-    if (va < Atomics.load(i32, vma + VMA_START) || va >= Atomics.load(i32, vma + VMA_END)) continue;
-    return (Atomics.load(i32, vma + VMA_FLAGS) & VM_SHARED) === 0;
+    if (va < ghostLoad(cpu, vma + VMA_START) || va >= ghostLoad(cpu, vma + VMA_END)) continue;
+    return (ghostLoad(cpu, vma + VMA_FLAGS) & VM_SHARED) === 0;
   }
   return false;
 }
@@ -86,11 +78,12 @@ function privateAt(i32: Int32Array, layout: Layout, mm: number, va: number): boo
  * proof: a zap drops the entry's reference before it clears the PTE, and an exiting mm's dead
  * entries would look live. A page shared through swap shows when the other mm maps it again.)
  */
-function mapsFrame(i32: Int32Array, layout: Layout, mm: number, frame: number): boolean {
+function mapsFrame(cpu: ArchCpu, mm: number, frame: number): boolean {
+  const { i32, layout } = cpu;
   const pgd = layout.pgdOf(layout.mm(mm));
   for (let va = 0; va < layout.config.pages; va++) {
     const ptep = ptepOf(i32, layout, pgd, va);
-    const pte = ptep < 0 ? 0 : Atomics.load(i32, ptep);
+    const pte = ptep < 0 ? 0 : ghostLoad(cpu, ptep);
     if (ptePresent(pte) && !pteSpecial(pte) && ptePfn(pte) === frame) return true;
   }
   return false;

@@ -9,16 +9,17 @@
  * translation can never outlive the frame.
  */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
+import { ghostAdd, ghostLoad } from './ghost.ts';
 import { V_WRITE_AFTER_FREE } from './kinds.ts';
 
 /** __free_page: the frame's generation moves on (call in the step that frees it). */
 export function noteFreed(cpu: ArchCpu, frame: number): void {
-  Atomics.add(cpu.i32, cpu.layout.frameGen(frame), 1);
+  ghostAdd(cpu, cpu.layout.frameGen(frame), 1);
 }
 
 /** The frame's generation now: what a translation made from a read of a PTE mapping it remembers. */
 export function frameGen(cpu: ArchCpu, frame: number): number {
-  return Atomics.load(cpu.i32, cpu.layout.frameGen(frame));
+  return ghostLoad(cpu, cpu.layout.frameGen(frame));
 }
 
 /** A write to `frame` through a translation made when the frame was at generation `gen`. */

@@ -6,12 +6,13 @@
  */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptePfn } from '../arch/x86/pte.ts';
+import { ghostLoad } from './ghost.ts';
 import { V_KERNEL_FAULT } from './kinds.ts';
 
 /** The kernel touches `va`, which it just mapped with `written`. A harness read: no model step. */
 export function checkKernelMapping(cpu: ArchCpu, va: number, written: number): void {
   cpu.stats.kernelMapsChecked++;
   const ptep = cpu.layout.ptep(va);
-  const walked = cpu.pv.walkerView?.(ptep) ?? Atomics.load(cpu.i32, ptep);
+  const walked = cpu.pv.walkerView?.(ptep) ?? ghostLoad(cpu, ptep);
   if (walked !== written) cpu.violation(V_KERNEL_FAULT, va, ptePfn(written), walked, written);
 }

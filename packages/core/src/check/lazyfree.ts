@@ -18,13 +18,14 @@
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { PG_INDEX, PG_VERSION } from '../mem/layout.ts';
 import { frameGen } from './freed.ts';
+import { ghostLoad, ghostStore } from './ghost.ts';
 import { V_LOST_DIRTY_LAZYFREE } from './kinds.ts';
 
 /** madvise_free_pte_range cleaned or marked `frame`: returns the frame's generation, for lazyfreeCompleted. */
 export function lazyfreeMarked(cpu: ArchCpu, frame: number): number {
-  const { i32, layout } = cpu;
-  Atomics.store(i32, layout.lazyfree(frame), Atomics.load(i32, layout.page(frame) + PG_VERSION));
-  Atomics.store(i32, layout.lazyfree(frame) + 1, cpu.id + 1);
+  const { layout } = cpu;
+  ghostStore(cpu, layout.lazyfree(frame), ghostLoad(cpu, layout.page(frame) + PG_VERSION));
+  ghostStore(cpu, layout.lazyfree(frame) + 1, cpu.id + 1);
   return frameGen(cpu, frame);
 }
 
@@ -33,12 +34,12 @@ export function lazyfreeMarked(cpu: ArchCpu, frame: number): number {
  * freed since, or marked by a later call, is not this call's any more.
  */
 export function lazyfreeCompleted(cpu: ArchCpu, frames: readonly number[], gens: readonly number[]): void {
-  const { i32, layout } = cpu;
+  const { layout } = cpu;
   frames.forEach((frame, i) => {
     const rec = layout.lazyfree(frame);
-    if (frameGen(cpu, frame) !== gens[i] || Atomics.load(i32, rec + 1) !== cpu.id + 1) return;
-    Atomics.store(i32, rec, Atomics.load(i32, layout.page(frame) + PG_VERSION));
-    Atomics.store(i32, rec + 1, 0);
+    if (frameGen(cpu, frame) !== gens[i] || ghostLoad(cpu, rec + 1) !== cpu.id + 1) return;
+    ghostStore(cpu, rec, ghostLoad(cpu, layout.page(frame) + PG_VERSION));
+    ghostStore(cpu, rec + 1, 0);
   });
 }
 
@@ -46,9 +47,9 @@ export function lazyfreeCompleted(cpu: ArchCpu, frames: readonly number[], gens:
 export function checkLazyfreeDiscard(cpu: ArchCpu, frame: number): void {
   const { i32, layout } = cpu;
   const rec = layout.lazyfree(frame);
-  if (Atomics.load(i32, rec + 1) !== 0) return; // the madvise is still running: a racing write may be lost
-  const version = Atomics.load(i32, layout.page(frame) + PG_VERSION);
-  const freed = Atomics.load(i32, rec);
+  if (ghostLoad(cpu, rec + 1) !== 0) return; // the madvise is still running: a racing write may be lost
+  const version = ghostLoad(cpu, layout.page(frame) + PG_VERSION);
+  const freed = ghostLoad(cpu, rec);
   if (version !== freed)
     cpu.violation(V_LOST_DIRTY_LAZYFREE, Atomics.load(i32, layout.page(frame) + PG_INDEX), frame, 0, freed, version);
 }

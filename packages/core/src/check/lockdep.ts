@@ -45,6 +45,8 @@ import {
   LOCK_CLASSES,
   MAX_HELD,
 } from '../mem/layout.ts';
+import type { Mem } from '../mem/mem.ts';
+import { ghostCas, ghostLoad } from './ghost.ts';
 import { EV_LAZY_ENTER, EV_LAZY_LEAVE, EV_LOCK, EV_PROT_COMMIT, EV_PROT_START, EV_UNLOCK } from './lockdep-events.ts';
 import {
   NOTIFIER_END_WITHOUT_START,
@@ -75,6 +77,7 @@ import {
 export interface LockdepHost {
   readonly id: number;
   readonly i32: Int32Array;
+  readonly mem: Mem;
   readonly layout: Layout;
   readonly contract: 2007 | 2025;
   readonly lazyMode: number;
@@ -207,14 +210,14 @@ export class LockDep {
 
   /** Class `a` held while taking class `b`: record a → b; a path b ⇒ a already known is a cycle. */
   private dependency(a: number, b: number): void {
-    const { i32, layout } = this.host;
-    const edge = layout.lockGraph + a * LOCK_CLASSES + b;
-    if (Atomics.load(i32, edge) !== 0) return;
-    const path = findPath(i32, layout, b, a);
-    Atomics.compareExchange(i32, edge, 0, this.host.id + 1);
+    const { host } = this;
+    const edge = host.layout.lockGraph + a * LOCK_CLASSES + b;
+    if (ghostLoad(host, edge) !== 0) return;
+    const path = findPath(host, b, a);
+    ghostCas(host, edge, 0, host.id + 1);
     if (path) {
       // The CPU that established the first step of the reverse chain is "the other side".
-      const other = Atomics.load(i32, layout.lockGraph + path[0] * LOCK_CLASSES + path[1]) - 1;
+      const other = ghostLoad(host, host.layout.lockGraph + path[0] * LOCK_CLASSES + path[1]) - 1;
       this.host.violation(V_LOCK_ORDER, -1, -1, encodeChain(path), a, b, other);
     }
   }
@@ -333,7 +336,7 @@ export class LockDep {
 }
 
 /** A path from class `from` to class `to` through recorded dependencies, or undefined. */
-function findPath(i32: Int32Array, layout: Layout, from: number, to: number): number[] | undefined {
+function findPath(host: LockdepHost, from: number, to: number): number[] | undefined {
   const prev = new Int32Array(LOCK_CLASSES).fill(-1);
   const queue = [from];
   prev[from] = from;
@@ -345,7 +348,7 @@ function findPath(i32: Int32Array, layout: Layout, from: number, to: number): nu
       return path;
     }
     for (let n = 1; n < LOCK_CLASSES; n++) {
-      if (prev[n] !== -1 || Atomics.load(i32, layout.lockGraph + c * LOCK_CLASSES + n) === 0) continue;
+      if (prev[n] !== -1 || ghostLoad(host, host.layout.lockGraph + c * LOCK_CLASSES + n) === 0) continue;
       prev[n] = c;
       queue.push(n);
     }

@@ -29,6 +29,7 @@ import {
   PG_VERSION,
   SWAP_COUNT_MASK,
 } from '../mem/layout.ts';
+import { ghostLoad } from './ghost.ts';
 import {
   recordViolation,
   V_LOST_DIRTY_FINAL,
@@ -58,6 +59,7 @@ export function checkDiscard(
   disk: number,
   swap: boolean,
 ): void {
+  if (swap) cpu.mem.ghost?.(cpu.layout.swapMap(index), false); // slotInUse's read, in this step
   if (version === disk || (swap && !slotInUse(cpu.i32, cpu.layout, index))) return;
   const { pte, writer } = describeFrame(cpu.i32, cpu.layout, frame);
   cpu.violation(swap ? V_LOST_DIRTY_SWAP : V_LOST_DIRTY_RECLAIM, index, frame, pte, version, disk, writer);
@@ -69,7 +71,7 @@ export function checkDiscard(
  * frame nobody reads.
  */
 export function checkMigrateCopy(cpu: ArchCpu, index: number, src: number, dst: number, copied: number): void {
-  const now = Atomics.load(cpu.i32, cpu.layout.page(src) + PG_VERSION);
+  const now = ghostLoad(cpu, cpu.layout.page(src) + PG_VERSION);
   if (now !== copied) cpu.violation(V_LOST_DIRTY_MIGRATE, index, src, dst, copied, now);
 }
 

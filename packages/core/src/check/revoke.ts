@@ -30,6 +30,7 @@
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
 import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW } from '../arch/x86/pte.ts';
+import { ghostAdd, ghostCas, ghostLoad, ghostStore } from './ghost.ts';
 import { V_STALE_WRITE } from './kinds.ts';
 
 /** What a cached writable, dirty translation relies on. */
@@ -54,7 +55,7 @@ export function beginRevoke(cpu: ArchCpu): number[] | null {
  * enclosing call's, done when that one completes.
  */
 export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
-  const { i32, layout } = cpu;
+  const { layout } = cpu;
   const covered = cpu.revoking ?? [];
   if (outer && cpu.queuedUpdates() > 0) {
     outer.push(...covered);
@@ -62,20 +63,20 @@ export function endRevoke(cpu: ArchCpu, outer: number[] | null): void {
     return;
   }
   for (let i = 0; i < covered.length; i += 3) {
-    if (raiseTo(i32, layout.revokeDone(covered[i]), covered[i + 1]))
-      Atomics.store(i32, layout.revokeBy(covered[i]), cpu.id + 1); // for the report: who promised
+    if (raiseTo(cpu, layout.revokeDone(covered[i]), covered[i + 1]))
+      ghostStore(cpu, layout.revokeBy(covered[i]), cpu.id + 1); // for the report: who promised
     // Nested: the enclosing call completes it for secondary MMUs (and its later writes give nothing back).
     if (outer) outer.push(covered[i], covered[i + 1], KEEP);
-    else raiseTo(i32, layout.revokeOuter(covered[i]), covered[i + 1]);
+    else raiseTo(cpu, layout.revokeOuter(covered[i]), covered[i + 1]);
   }
   cpu.revoking = outer;
 }
 
 /** Raise word `at` to `v` unless it is already there: whether this call raised it. */
-function raiseTo(i32: Int32Array, at: number, v: number): boolean {
-  for (let d = Atomics.load(i32, at); d < v; ) {
-    if (Atomics.compareExchange(i32, at, d, v) === d) return true;
-    d = Atomics.load(i32, at);
+function raiseTo(cpu: ArchCpu, at: number, v: number): boolean {
+  for (let d = ghostLoad(cpu, at); d < v; ) {
+    if (ghostCas(cpu, at, d, v) === d) return true;
+    d = ghostLoad(cpu, at);
   }
   return false;
 }
@@ -97,19 +98,19 @@ export function pteWritten(cpu: ArchCpu, ptep: number, old: number, val: number)
       }
   }
   if ((old & (_PAGE_PRESENT | _PAGE_PROTNONE)) === 0 || (old & ~val & RELIED) === 0) return;
-  const cut = Atomics.add(cpu.i32, cpu.layout.revokeCut(ptep), 1) + 1;
+  const cut = ghostAdd(cpu, cpu.layout.revokeCut(ptep), 1) + 1;
   scope?.push(ptep, cut, old & RELIED);
 }
 
 /** The running call's promise covers this PTE as it stands now: every cut made on it so far. */
 export function coverRevoked(cpu: ArchCpu, ptep: number): void {
-  const cut = Atomics.load(cpu.i32, cpu.layout.revokeCut(ptep));
+  const cut = ghostLoad(cpu, cpu.layout.revokeCut(ptep));
   if (cut > 0) cpu.revoking?.push(ptep, cut, KEEP);
 }
 
 /** Revocations cut on the PTE so far: what a translation made from a read of it now remembers. */
 export function revokeCuts(cpu: ArchCpu, ptep: number): number {
-  return Atomics.load(cpu.i32, cpu.layout.revokeCut(ptep));
+  return ghostLoad(cpu, cpu.layout.revokeCut(ptep));
 }
 
 /**
@@ -120,15 +121,14 @@ export function revokeCuts(cpu: ArchCpu, ptep: number): number {
 export function checkWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number, cuts: number, age = 0): boolean {
   const ptep = ptepOf(cpu.i32, cpu.layout, pgd, va);
   if (ptep < 0) return false;
-  const i32 = cpu.i32;
-  const done = Atomics.load(i32, cpu.layout.revokeDone(ptep));
+  const done = ghostLoad(cpu, cpu.layout.revokeDone(ptep));
   if (done > cuts) {
-    const by = Atomics.load(i32, cpu.layout.revokeBy(ptep)) - 1;
+    const by = ghostLoad(cpu, cpu.layout.revokeBy(ptep)) - 1;
     cpu.violation(V_STALE_WRITE, va, pfn, age, cuts, done, by);
     return false;
   }
   // A cut the translation did not see, not yet done: the write rode a deferred flush's window.
-  if (Atomics.load(i32, cpu.layout.revokeCut(ptep)) > cuts) {
+  if (ghostLoad(cpu, cpu.layout.revokeCut(ptep)) > cuts) {
     cpu.stats.staleWindowWrites++;
     return false;
   }

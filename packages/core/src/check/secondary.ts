@@ -21,30 +21,31 @@ import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { ptepOf } from '../arch/x86/pgtable.ts';
 import { ptePfn, ptePresent } from '../arch/x86/pte.ts';
 import { checkFrameWrite } from './freed.ts';
+import { ghostLoad, ghostStore } from './ghost.ts';
 import { V_SECONDARY_STALE_READ, V_SECONDARY_STALE_WRITE } from './kinds.ts';
 
 /** The translation of `va` was made from a PTE read with `cuts` revocations, the frame at `gen`. */
 export function noteSecondaryMade(cpu: ArchCpu, va: number, cuts: number, gen: number): void {
   const at = cpu.layout.secondaryMade(va);
-  Atomics.store(cpu.i32, at, cuts);
-  Atomics.store(cpu.i32, at + 1, gen);
+  ghostStore(cpu, at, cuts);
+  ghostStore(cpu, at + 1, gen);
 }
 
 /** A write through the secondary's translation of `va` (of page directory `pgd`) to `pfn`. */
 export function checkSecondaryWrite(cpu: ArchCpu, pgd: number, va: number, pfn: number): void {
   const { i32, layout } = cpu;
   const at = layout.secondaryMade(va);
-  const cuts = Atomics.load(i32, at);
+  const cuts = ghostLoad(cpu, at);
   const ptep = ptepOf(i32, layout, pgd, va);
   if (ptep >= 0) {
-    const done = Atomics.load(i32, layout.revokeOuter(ptep));
+    const done = ghostLoad(cpu, layout.revokeOuter(ptep));
     if (done > cuts) {
-      const by = Atomics.load(i32, layout.revokeBy(ptep)) - 1;
+      const by = ghostLoad(cpu, layout.revokeBy(ptep)) - 1;
       cpu.violation(V_SECONDARY_STALE_WRITE, va, pfn, 0, cuts, done, by);
       return;
     }
   }
-  checkFrameWrite(cpu, va, pfn, Atomics.load(i32, at + 1));
+  checkFrameWrite(cpu, va, pfn, ghostLoad(cpu, at + 1));
 }
 
 /** A read through the secondary's translation of `va` (of page directory `pgd`) from `pfn`. */
@@ -52,11 +53,11 @@ export function checkSecondaryRead(cpu: ArchCpu, pgd: number, va: number, pfn: n
   const { i32, layout } = cpu;
   const ptep = ptepOf(i32, layout, pgd, va);
   if (ptep < 0) return;
-  const cuts = Atomics.load(i32, layout.secondaryMade(va));
-  const done = Atomics.load(i32, layout.revokeOuter(ptep));
+  const cuts = ghostLoad(cpu, layout.secondaryMade(va));
+  const done = ghostLoad(cpu, layout.revokeOuter(ptep));
   if (done <= cuts) return;
-  const pte = Atomics.load(i32, ptep);
+  const pte = ghostLoad(cpu, ptep);
   if (ptePresent(pte) && ptePfn(pte) === pfn) return;
-  const by = Atomics.load(i32, layout.revokeBy(ptep)) - 1;
+  const by = ghostLoad(cpu, layout.revokeBy(ptep)) - 1;
   cpu.violation(V_SECONDARY_STALE_READ, va, pfn, pte, cuts, done, by);
 }

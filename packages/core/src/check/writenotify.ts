@@ -9,16 +9,17 @@
  */
 import type { ArchCpu } from '../arch/x86/cpu.ts';
 import { FILE_FLAGS, MAPPING_WRITENOTIFY, PG_anon, PG_dirty, PG_FLAGS, PG_INDEX } from '../mem/layout.ts';
+import { ghostLoad } from './ghost.ts';
 import { V_UNNOTIFIED_WRITE } from './kinds.ts';
 
 /** A hardware write to `frame` through va `va` lands now (harness reads, in the write's step). */
 export function checkNotifiedWrite(cpu: ArchCpu, va: number, frame: number): void {
-  const { i32, layout } = cpu;
-  if ((Atomics.load(i32, layout.file + FILE_FLAGS) & MAPPING_WRITENOTIFY) === 0) return;
+  const { layout } = cpu;
+  if ((ghostLoad(cpu, layout.file + FILE_FLAGS) & MAPPING_WRITENOTIFY) === 0) return;
   const page = layout.page(frame);
-  const index = Atomics.load(i32, page + PG_INDEX);
+  const index = ghostLoad(cpu, page + PG_INDEX);
   if (index < 0) return; // not a file page (write-after-free watches freed frames)
-  const flags = Atomics.load(i32, page + PG_FLAGS);
+  const flags = ghostLoad(cpu, page + PG_FLAGS);
   if (flags & PG_anon) return; // anonymous memory: no filesystem to tell
   if ((flags & PG_dirty) === 0) cpu.violation(V_UNNOTIFIED_WRITE, va, frame, 0, index);
 }

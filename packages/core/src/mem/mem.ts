@@ -30,6 +30,12 @@ export interface Mem {
    * executor shows it as a row of the interleaving; real threads leave it out.
    */
   tlbNote?(va: number, pfn: number, flags: number, use: number): void;
+  /**
+   * Harness annotation, not a shared operation: this step also reads (`write` false) or writes the
+   * checker's word `i` (check/ghost.ts). The model executor adds it to the step's footprint, so
+   * DPOR orders two steps that meet only in the checker's state; real threads leave it out.
+   */
+  ghost?(i: number, write: boolean): void;
 }
 
 /** A model access outside model memory: a bug in the model, reported as a harness error (exit 3). */

@@ -3,6 +3,7 @@
  * fault handler, then the retry — until it succeeds or the task gets SIGSEGV.
  */
 import { ACCESS_OK, mmuAccess } from '../arch/x86/mmu.ts';
+import { ghostLoad } from '../check/ghost.ts';
 import type { Cpu } from '../kernel/cpu.ts';
 import type { Step } from '../mem/step.ts';
 import { FAULT_SIGSEGV, handleMmFault } from '../mm/fault.ts';
@@ -15,7 +16,7 @@ import { FAULT_SIGSEGV, handleMmFault } from '../mm/fault.ts';
 export function aimedPage(cpu: Cpu): number {
   const { share, stride } = cpu.aim;
   if (share === 0 || !cpu.rng.chance(share)) return -1;
-  const at = Atomics.load(cpu.i32, cpu.layout.cursor(cpu.rng.below(cpu.layout.config.cpus)));
+  const at = ghostLoad(cpu, cpu.layout.cursor(cpu.rng.below(cpu.layout.config.cpus)));
   if (at === 0) return -1;
   const va = cpu.layout.vaOfPtep(at - 1) + cpu.rng.below(stride);
   return va < cpu.layout.config.pages ? va : -1;

@@ -1,5 +1,5 @@
 /**
- * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect|race|scale|parallel] [--json F]`: speed figures as measured ratios and rates in
+ * `ptesim bench [startup|throughput|lockdep|notifier|detect|step|model|mprotect|race|scale|parallel|dpor] [--json F]`: speed figures as measured ratios and rates in
  * one run on this machine, never as assertions (machines are shared and noisy).
  */
 import { availableParallelism } from 'node:os';
@@ -7,6 +7,7 @@ import { BACKENDS, NO_AIM } from '@ptesim/core';
 import { runInWorker, SPINS_OVERSUBSCRIBED } from '@ptesim/workers';
 import { parseCostOverrides } from '../bench/cost-model.ts';
 import { measureDetection, measureStartup } from '../bench/detect.ts';
+import { formatDpor, measureDpor } from '../bench/dpor.ts';
 import { measureModel } from '../bench/model.ts';
 import { formatMprotect, type MprotectBenchOptions, measureMprotect } from '../bench/mprotect.ts';
 import { formatParallel, measureParallel } from '../bench/parallel.ts';
@@ -46,6 +47,7 @@ export const BENCHMARKS = [
   'race',
   'scale',
   'parallel',
+  'dpor',
 ] as const;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
@@ -220,6 +222,11 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     const rows = await measureParallel(availableParallelism());
     results.parallel = rows;
     for (const l of formatParallel(rows)) console.log(l);
+  }
+  if (which.includes('dpor')) {
+    const rows = await measureDpor();
+    results.dpor = rows;
+    for (const l of formatDpor(rows)) console.log(l);
   }
   if (mprotectOpts) {
     const t = await measureMprotect(mprotectOpts);

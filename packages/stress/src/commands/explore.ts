@@ -10,7 +10,7 @@ import { bool, duration, type FlagSpec, int, oneOf, parseArgs, str, UsageError }
 import { parseTarget, STACKS_FLAG, TARGET_FLAGS } from '../cli/common.ts';
 import type { Interrupts } from '../cli/interrupt.ts';
 import { estimateDfs } from '../model/estimate.ts';
-import { STRATEGIES, type Strategy } from '../model/explore.ts';
+import { isExhaustive, STRATEGIES, type Strategy } from '../model/explore.ts';
 import { runModel } from '../model/run-model.ts';
 import type { RunReport } from '../report/report.ts';
 import { runBackends } from './report-out.ts';
@@ -19,13 +19,13 @@ export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   ...TARGET_FLAGS,
   strategy: {
     value: true,
-    help: "portfolio (default: random and pct d=1,2,3 in turn; a --bug's own search if it names one) | random | pct | dfs",
+    help: "portfolio (default: random and pct d=1,2,3 in turn; a --bug's own search if it names one) | random | pct | dfs | dpor (dfs less the schedules that only reorder independent steps)",
   },
   depth: { value: true, help: 'pct: bug depth d (default 3)' },
-  preemptions: { value: true, help: 'dfs: preemption bound (default 2)' },
+  preemptions: { value: true, help: 'dfs, dpor: preemption bound (default 2)' },
   schedules: {
     value: true,
-    help: 'stop after N executions (default 10000; dfs: until complete; with --checkpoint, N more)',
+    help: 'stop after N executions (default 10000; dfs, dpor: until complete; with --checkpoint, N more)',
   },
   time: { value: true, help: 'stop after this long per backend' },
   'replay-dir': { value: true, help: 'where replay files go (default ptesim-replays)' },
@@ -58,15 +58,20 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
     target.input.bug !== undefined && strategy === bugSearch ? findBug(target.input.bug)?.modelBound : undefined;
   const preemptions = int(p, 'preemptions', 0, 10) ?? bugBound;
   if (depth !== undefined && strategy !== 'pct') throw new UsageError('--depth is for --strategy pct');
-  if (preemptions !== undefined && strategy !== 'dfs') throw new UsageError('--preemptions is for --strategy dfs');
+  if (preemptions !== undefined && !isExhaustive(strategy))
+    throw new UsageError('--preemptions is for --strategy dfs or dpor');
   const seed = int(p, 'seed', 0, 2 ** 31 - 1) ?? 1;
-  const schedules = int(p, 'schedules', 1, 1e9) ?? (strategy === 'dfs' ? 1e9 : 10_000);
+  const schedules = int(p, 'schedules', 1, 1e9) ?? (isExhaustive(strategy) ? 1e9 : 10_000);
   const timeMs = duration(p, 'time');
   const workers = int(p, 'workers', 1, 256) ?? 1;
   const checkpoint = str(p, 'checkpoint');
   if (checkpoint !== undefined && strategy !== 'dfs') throw new UsageError('--checkpoint is for --strategy dfs');
   if (checkpoint !== undefined && workers > 1)
     throw new UsageError('--checkpoint saves one search: give it without --workers (or --workers 1)');
+  if (strategy === 'dpor' && workers > 1)
+    throw new UsageError(
+      '--strategy dpor runs on one thread: its backtrack sets grow as it goes (use dfs to split a search)',
+    );
   if (checkpoint !== undefined && target.backends.length > 1)
     throw new UsageError('--checkpoint saves one search: name one --backend');
   const quiet = bool(p, 'quiet');

@@ -185,6 +185,7 @@ export class ModelExecutor {
         cpus[t].violation(V_KERNEL_BUG, -1, -1, e.site);
         r = { done: true, value: undefined };
       }
+      scheduler.observe?.(t, mem.footAddr, mem.footWrite);
       if (mem.wrote)
         for (let o = 0; o < state.length; o++)
           if (

@@ -7,11 +7,12 @@ import { CHECKPOINT_EVERY_MS, readCheckpoint, writeCheckpoint } from './checkpoi
 import { type ExecutionResult, ModelExecutor, type ModelSetup, replaySchedule } from './execution.ts';
 import type { Scheduler } from './scheduler.ts';
 import { type DfsPart, DfsScheduler } from './schedulers/dfs.ts';
+import { DporScheduler } from './schedulers/dpor.ts';
 import { PctScheduler } from './schedulers/pct.ts';
 import { PortfolioScheduler } from './schedulers/portfolio.ts';
 import { RandomScheduler } from './schedulers/random.ts';
 
-export const STRATEGIES = ['portfolio', 'random', 'pct', 'dfs'] as const;
+export const STRATEGIES = ['portfolio', 'random', 'pct', 'dfs', 'dpor'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 export interface ExploreOptions extends ModelSetup {
@@ -20,7 +21,7 @@ export interface ExploreOptions extends ModelSetup {
   seed: number;
   /** PCT depth d (default 3). */
   depth?: number | undefined;
-  /** DFS preemption bound (default 2). */
+  /** DFS and DPOR: the preemption bound (default 2). */
   preemptions?: number | undefined;
   /** DFS: explore only this part of the tree (parallel exploration, schedulers/dfs.ts). */
   part?: DfsPart | undefined;
@@ -53,6 +54,8 @@ export interface ExploreResult {
   /** dfs: every schedule within the bound was run. */
   complete: boolean;
   failures: number;
+  /** Failing executions by violation kind (with keepGoing, every kind the search met). */
+  failureKinds: Record<string, number>;
   first?: Failure | undefined;
   totalSteps: number;
   maxSteps: number;
@@ -69,7 +72,8 @@ const YIELD_EVERY_MS = 50;
 /** The portfolio's members: PCT at these depths, and seeded random. */
 export const PORTFOLIO_PCT_DEPTHS = [1, 2, 3];
 
-export function makeScheduler(opts: ExploreOptions, threads: number): Scheduler {
+/** `threads`: the agents; `words`: the words of the memory (dpor's tables index them). */
+export function makeScheduler(opts: ExploreOptions, threads: number, words = 0): Scheduler {
   switch (opts.strategy) {
     case 'portfolio':
       // Each member its own seed stream, so adding one does not change the others' schedules.
@@ -83,7 +87,16 @@ export function makeScheduler(opts: ExploreOptions, threads: number): Scheduler 
       return new PctScheduler(opts.seed, opts.depth ?? 3, threads);
     case 'dfs':
       return new DfsScheduler(opts.preemptions ?? 2, opts.part);
+    case 'dpor':
+      if (opts.part) throw new Error('dpor: a search cannot be split into parts');
+      if (words === 0) throw new Error('dpor: the memory size is needed');
+      return new DporScheduler(opts.preemptions ?? 2, threads, words);
   }
+}
+
+/** The strategies that search a bound's whole space (at one data seed), and say when they have. */
+export function isExhaustive(strategy: Strategy): boolean {
+  return strategy === 'dfs' || strategy === 'dpor';
 }
 
 /**
@@ -92,7 +105,7 @@ export function makeScheduler(opts: ExploreOptions, threads: number): Scheduler 
  */
 export function dataSeedFor(strategy: Strategy, seed: number, n: number): number {
   // (portfolio: like random and pct, a fresh data seed per execution)
-  return strategy === 'dfs' ? seed : mixSeed(seed, n, 0x5eed);
+  return isExhaustive(strategy) ? seed : mixSeed(seed, n, 0x5eed);
 }
 
 /** Executions a DFS part ran that another part owns. */
@@ -100,10 +113,11 @@ const foreignOf = (s: Scheduler): number => (s instanceof DfsScheduler ? s.forei
 
 export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   const machine = new ModelExecutor(opts);
-  const scheduler = makeScheduler(opts, machine.layout.agents);
+  const scheduler = makeScheduler(opts, machine.layout.agents, machine.layout.words);
   const t0 = performance.now();
   let executions = 0;
   let failures = 0;
+  const failureKinds: Record<string, number> = {};
   let first: Failure | undefined;
   let totalSteps = 0;
   let maxSteps = 0;
@@ -167,7 +181,10 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
     }
     if (result.steps > maxSteps) maxSteps = result.steps;
     if (result.violation) {
-      if (owned) failures++;
+      if (owned) {
+        failures++;
+        failureKinds[result.violation.kind] = (failureKinds[result.violation.kind] ?? 0) + 1;
+      }
       // the search records no trace: the failure's execution is its schedule replayed, recorded
       if (!first) {
         const recorded = replaySchedule(machine, result.schedule, dataSeed, false, result.choices);
@@ -189,8 +206,9 @@ export async function explore(opts: ExploreOptions): Promise<ExploreResult> {
   return {
     executions: executions - foreign,
     foreign,
-    complete: scheduler instanceof DfsScheduler && scheduler.complete,
+    complete: (scheduler instanceof DfsScheduler || scheduler instanceof DporScheduler) && scheduler.complete,
     failures,
+    failureKinds,
     first,
     totalSteps,
     maxSteps,

@@ -88,6 +88,7 @@ export async function exploreParallel(opts: ExploreOptions, workers: number): Pr
     foreign: sum((p) => p.foreign),
     complete: parts.every((p) => p.complete),
     failures: sum((p) => p.failures),
+    failureKinds: mergeKinds(parts.map((p) => p.failureKinds)),
     first,
     totalSteps: sum((p) => p.totalSteps),
     maxSteps: Math.max(...parts.map((p) => p.maxSteps)),
@@ -95,4 +96,10 @@ export async function exploreParallel(opts: ExploreOptions, workers: number): Pr
     totals,
     interrupted: Atomics.load(words, STOP) === STOP_ASKED,
   };
+}
+
+function mergeKinds(all: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const kinds of all) for (const [k, n] of Object.entries(kinds)) out[k] = (out[k] ?? 0) + n;
+  return out;
 }

@@ -19,6 +19,11 @@ export interface Scheduler {
    * enumerates it as a decision of its own; a replay reads it back.
    */
   choose(n: number, p: number | undefined): number;
+  /**
+   * The step just picked has run: thread `thread` read (`write[i]` false) or wrote the words
+   * `addr` — its footprint, the checker's words included (DPOR's dependencies; others ignore it).
+   */
+  observe?(thread: number, addr: readonly number[], write: readonly boolean[]): void;
   /** The execution ended after `steps` scheduled steps. */
   endExecution(steps: number): void;
 }

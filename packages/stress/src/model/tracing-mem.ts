@@ -27,6 +27,13 @@ export class TracingMem implements Mem {
   wroteAt = -1;
   /** When false (the final check), more than one operation per step is allowed. */
   strict = true;
+  /**
+   * The current step's footprint: every word it read or wrote, the shared operation's and the
+   * checker's (Mem.ghost), `footWrite` saying which wrote (any operation but a load writes; a failed
+   * cmpxchg too, as in another order it may succeed). DPOR's dependencies (schedulers/dpor.ts).
+   */
+  readonly footAddr: number[] = [];
+  readonly footWrite: boolean[] = [];
 
   private readonly bounds: ModelBounds;
 
@@ -49,6 +56,13 @@ export class TracingMem implements Mem {
     this.ops = 0;
     this.wrote = false;
     this.wroteAt = -1;
+    this.footAddr.length = 0;
+    this.footWrite.length = 0;
+  }
+
+  ghost(i: number, write: boolean): void {
+    this.footAddr.push(i);
+    this.footWrite.push(write);
   }
 
   private check(i: number, op: string): void {
@@ -60,6 +74,8 @@ export class TracingMem implements Mem {
       throw new ModelDisciplineError(
         `thread ${this.thread} performed ${this.ops} shared operations in one step: a yield is missing before one of them`,
       );
+    this.footAddr.push(addr);
+    this.footWrite.push(op !== OP_LOAD);
     if (before !== after) {
       this.wrote = true;
       this.wroteAt = addr;

@@ -7,6 +7,7 @@
  */
 import type { BugFlags } from '../../bugs.ts';
 import { type Counters, newCounters } from '../../check/counters.ts';
+import { ghostStore } from '../../check/ghost.ts';
 import type { LockDep } from '../../check/lockdep.ts';
 import { recordViolation, type ViolationSite } from '../../check/violation.ts';
 import { clearWait, publishWait } from '../../check/wait.ts';
@@ -113,8 +114,8 @@ export class ArchCpu implements ViolationSite {
 
   /** Annotate the PTE's last software writer in the shadow array (harness, not a model step). */
   noteWriter(ptep: number, op: number): void {
-    Atomics.store(this.i32, this.layout.shadow(ptep), encodeWriter(this.id, op));
-    Atomics.store(this.i32, this.layout.cursor(this.id), ptep + 1);
+    ghostStore(this, this.layout.shadow(ptep), encodeWriter(this.id, op));
+    ghostStore(this, this.layout.cursor(this.id), ptep + 1); // aimed accesses follow it (scenarios/user.ts)
   }
 
   /**

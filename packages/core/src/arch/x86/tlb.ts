@@ -24,6 +24,8 @@
  * point as the CPUs'. The notifier lives in mm/ (mm/mmu-notifier.ts installs it here, as the
  * kernel's header is included by arch code); `shootdown` is the request-and-ack both use.
  */
+
+import { ghostLoad, ghostStore } from '../../check/ghost.ts';
 import { WAIT_FLUSH_ACK } from '../../check/wait.ts';
 import { AG_ACCESS_SEQ, AG_ACK_WAIT, AG_TLB_ACK, AG_TLB_REQ, MM_CPUMASK } from '../../mem/layout.ts';
 import { POINT, SPIN, type Step } from '../../mem/step.ts';
@@ -199,24 +201,23 @@ export function pteNeedsFlush(oldpte: number, newpte: number): boolean {
  * the mm, which emptied its TLB) is widened, never narrowed.
  */
 function postFlushInfo(cpu: ArchCpu, target: number, start: number, end: number): void {
-  const { i32, layout } = cpu;
-  const info = layout.flushInfo(target, cpu.id);
-  if (Atomics.load(i32, info + 2) !== 0) {
-    start = Math.min(start, Atomics.load(i32, info));
-    end = Math.max(end, Atomics.load(i32, info + 1));
+  const info = cpu.layout.flushInfo(target, cpu.id);
+  if (ghostLoad(cpu, info + 2) !== 0) {
+    start = Math.min(start, ghostLoad(cpu, info));
+    end = Math.max(end, ghostLoad(cpu, info + 1));
   }
-  Atomics.store(i32, info, start);
-  Atomics.store(i32, info + 1, end);
-  Atomics.store(i32, info + 2, 1);
+  ghostStore(cpu, info, start);
+  ghostStore(cpu, info + 1, end);
+  ghostStore(cpu, info + 2, 1);
 }
 
 /** The target's half, in the step that takes the requests: flush every pending range (flush_tlb_func). */
 function takeFlushInfo(cpu: ArchCpu): void {
-  const { i32, layout, tlb } = cpu;
+  const { layout, tlb } = cpu;
   for (let s = 0; s < layout.agents; s++) {
     const info = layout.flushInfo(cpu.id, s);
-    if (Atomics.load(i32, info + 2) === 0) continue;
-    tlb?.flushRange(Atomics.load(i32, info), Atomics.load(i32, info + 1));
-    Atomics.store(i32, info + 2, 0);
+    if (ghostLoad(cpu, info + 2) === 0) continue;
+    tlb?.flushRange(ghostLoad(cpu, info), ghostLoad(cpu, info + 1));
+    ghostStore(cpu, info + 2, 0);
   }
 }

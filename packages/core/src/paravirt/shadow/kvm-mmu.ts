@@ -26,6 +26,7 @@ import type { ArchCpu } from '../../arch/x86/cpu.ts';
 import { walkPte } from '../../arch/x86/pgtable.ts';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_RW, ptePfn } from '../../arch/x86/pte.ts';
 import { frameGen } from '../../check/freed.ts';
+import { ghostLoad, ghostStore } from '../../check/ghost.ts';
 import { revokeCuts } from '../../check/revoke.ts';
 import { LC_KVM_MMU_LOCK } from '../../locking/lock-classes.ts';
 import { rawSpinLock } from '../../locking/spinlock.ts';
@@ -48,8 +49,8 @@ export function* shadowWalk(cpu: ArchCpu, pgd: number, va: number, write: boolea
     if ((spte & need) === need) {
       // Harness: the translation is as old as the SPTE, built from the guest PTE under mmu_lock.
       const made = cpu.layout.spteMade(ptep);
-      cpu.walkCuts = Atomics.load(cpu.i32, made);
-      cpu.walkGen = Atomics.load(cpu.i32, made + 1);
+      cpu.walkCuts = ghostLoad(cpu, made);
+      cpu.walkGen = ghostLoad(cpu, made + 1);
       return spte;
     }
     const r = yield* shadowPageFault(cpu, ptep, write);
@@ -94,8 +95,8 @@ function* shadowPageFault(cpu: ArchCpu, ptep: number, write: boolean): Step<numb
     const spte = (gpte & ~_PAGE_RW) | writable | _PAGE_ACCESSED | (writable ? _PAGE_DIRTY : 0);
     const made = layout.spteMade(ptep);
     yield POINT;
-    Atomics.store(cpu.i32, made, revokeCuts(cpu, ptep)); // harness, same step
-    Atomics.store(cpu.i32, made + 1, frameGen(cpu, ptePfn(gpte)));
+    ghostStore(cpu, made, revokeCuts(cpu, ptep)); // harness, same step
+    ghostStore(cpu, made + 1, frameGen(cpu, ptePfn(gpte)));
     mem.store(layout.guestSpte(ptep), spte);
   }
   yield* mmuUnlock(cpu);
