@@ -169,8 +169,10 @@ export const BUGS: readonly BugInfo[] = [
     scenario: 'lazy-ctxsw',
     contract: 2025,
     kind: 'lazy-ctxsw-reenter',
+    alsoFoundAs: ['lazy-unpaired'],
+    commit: '291b3abed657 with the preemptible helpers of 7.0; fixed by 4594437880ce',
     description:
-      'preempted between enable_count++ and arch enter: the switch-in path enters, then the task (Xen 7.0-rc1)',
+      "Xen's lazy MMU hooks as in 7.0: a task preempted between enable_count++ and arch enter is entered for by the switch-in path, then enters again (enter_lazy's BUG_ON); preempted between enable_count-- and arch leave, it is left for by the switch-out path, then leaves again (leave_lazy's)",
   },
   {
     name: 'wp-lock-page-under-ptl',
@@ -352,7 +354,7 @@ export const BUGS: readonly BugInfo[] = [
     contract: 2025,
     commit: 'bcc6cc832573, reverted by c36549ff8d84',
     description:
-      "set_ptes brackets its stores with arch_enter/leave_lazy_mmu_mode, and remap_pte_range calls it inside its own lazy MMU section: on Xen the second enter finds the CPU already lazy (enter_lazy's BUG_ON), and the inner leave flushes the caller's batch early",
+      "set_ptes brackets its stores with arch_enter/leave_lazy_mmu_mode, and remap_pte_range calls it inside its own lazy MMU section: on Xen the second enter finds the CPU already lazy (enter_lazy's BUG_ON, Xen's hooks before 4594437880ce, which this bug selects), and the inner leave flushes the caller's batch early",
   },
   {
     name: 'fork-no-flush',

@@ -40,6 +40,8 @@ import {
   type XenPvOps,
   zapPteRange,
 } from '../src/index.ts';
+import { PREEMPT, type Step } from '../src/mem/step.ts';
+import type { DataChoices } from '../src/util/rand.ts';
 import { machine, type Rig, run } from './helpers.ts';
 
 /** A PTE of the kernel mapping (vmap's, init_mm): written under no ptl, so batches outlive locks. */
@@ -131,7 +133,7 @@ describe('the 2025 nesting contract (per-task counts)', () => {
     run(lazyMmuModeDisable(cpu));
     expect(cpu.task.enableCount).toBe(1);
     expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_NONE);
-    lazyMmuModeResume(cpu);
+    run(lazyMmuModeResume(cpu));
     expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_MMU);
     run(lazyMmuModeDisable(cpu));
     expect(cpu.task.enableCount).toBe(0);
@@ -145,7 +147,7 @@ describe('the 2025 nesting contract (per-task counts)', () => {
     run(lazyMmuModeEnable(cpu));
     run(lazyMmuModePause(cpu));
     expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_NONE);
-    lazyMmuModeResume(cpu);
+    run(lazyMmuModeResume(cpu));
     expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_MMU);
     cpu.inInterrupt = true;
     run(lazyMmuModeEnable(cpu));
@@ -184,6 +186,59 @@ describe('context switch (start/end_context_switch)', () => {
     expect(m.i32[cr3]).toBe(cpu.tasks[1].pgd);
     expect(cpu.stats.pv.multicalls).toBe(1);
     expect(readViolation(m)).toBeUndefined();
+  });
+
+  /**
+   * Drive `gen` with every preemptible point taken (the CPU's random stream says yes to each): where
+   * the task is switched out, the other task runs and the first is switched back in.
+   */
+  function runPreempted(m: Rig, gen: Step): number {
+    const cpu = m.cpus[0];
+    (cpu as { rng: DataChoices }).rng = { below: () => 0, chance: () => true };
+    cpu.schedulable = true; // as runTasks marks a CPU that has another task to run
+    const [me, other] = [cpu.task, cpu.tasks.find((t) => t !== cpu.task)!];
+    let switches = 0;
+    for (let r = gen.next(); r.done !== true; r = gen.next())
+      if (r.value === PREEMPT) {
+        run(contextSwitch(cpu, other));
+        run(contextSwitch(cpu, me));
+        switches++;
+      }
+    return switches;
+  }
+
+  // include/linux/pgtable.h as merged for 7.0: no preempt_disable between the count and the arch call.
+  it('preempted between enable_count++ and the arch enter: the switch-in path enters for the task, whose own enter is then a no-op (4594437880ce)', () => {
+    const m = machine('xen', {}, undefined, { contract: 2025 });
+    expect(runPreempted(m, lazyMmuModeEnable(m.cpus[0]))).toBe(1);
+    expect(m.cpus[0].lazyMode).toBe(PARAVIRT_LAZY_MMU);
+    run(lazyMmuModeDisable(m.cpus[0]));
+    expect(m.cpus[0].lazyMode).toBe(PARAVIRT_LAZY_NONE);
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('xen-preempt-nesting (7.0 as released): the same preemption, and Xen enters twice — lazy-ctxsw-reenter', () => {
+    const m = machine('xen', {}, 'xen-preempt-nesting', { contract: 2025 });
+    expect(runPreempted(m, lazyMmuModeEnable(m.cpus[0]))).toBe(1);
+    expect(readViolation(m)?.kind).toBe('lazy-ctxsw-reenter');
+  });
+
+  it('preempted between enable_count-- and the arch leave: the switch-out path leaves for the task, whose own leave then only flushes', () => {
+    const m = machine('xen', {}, undefined, { contract: 2025 });
+    const cpu = m.cpus[0];
+    run(lazyMmuModeEnable(cpu));
+    run(cpu.pv.setPteAt(kernelPtep(m, 1), 0));
+    expect(runPreempted(m, lazyMmuModeDisable(cpu))).toBe(1);
+    expect(cpu.lazyMode).toBe(PARAVIRT_LAZY_NONE);
+    expect(cpu.pv.queuedUpdates()).toBe(0); // the switch-out flushed it
+    expect(readViolation(m)).toBeUndefined();
+  });
+
+  it('xen-preempt-nesting: the same preemption on the way out, and Xen leaves twice — lazy-unpaired', () => {
+    const m = machine('xen', {}, 'xen-preempt-nesting', { contract: 2025 });
+    run(lazyMmuModeEnable(m.cpus[0]));
+    expect(runPreempted(m, lazyMmuModeDisable(m.cpus[0]))).toBe(1);
+    expect(readViolation(m)?.kind).toBe('lazy-unpaired');
   });
 
   it('ctxsw-lazy-no-flush: the batch is still queued when lazy MMU is left for the switch', () => {

@@ -116,6 +116,10 @@ export interface Counters {
   /** Failed lock attempts (a measure of contention). */
   lockSpins: number;
   contextSwitches: number;
+  /** Of those, a task preempted at an interleaving point of its own code (kernel/sched.ts runTasks). */
+  involuntarySwitches: number;
+  /** Of those, a task that had to wait with preemption enabled went to sleep (schedule()). */
+  sleepSwitches: number;
   /** Context switches that left lazy MMU mode for the outgoing task (re-entered when it returns). */
   lazySwitches: number;
   interrupts: number;
@@ -190,6 +194,8 @@ export function newCounters(): Counters {
     knl4Strays: 0,
     lockSpins: 0,
     contextSwitches: 0,
+    involuntarySwitches: 0,
+    sleepSwitches: 0,
     lazySwitches: 0,
     interrupts: 0,
     agingScans: 0,

@@ -428,7 +428,7 @@ export const KINDS: readonly ViolationKind[] = [
   {
     code: V_LAZY_CTXSW_REENTER,
     name: 'lazy-ctxsw-reenter',
-    rule: 'a task must not enter lazy MMU mode that end_context_switch already re-entered for it (Xen 7.0-rc1 BUG)',
+    rule: "a task must not enter lazy MMU mode that end_context_switch already re-entered for it (the BUG_ON in Xen's enter_lazy, tolerated since 4594437880ce)",
     fields: { a: 'modeIn', b: 'modeEntered' },
     explain: () =>
       "the task entered lazy MMU mode, but the context-switch path had already entered it on the task's " +

@@ -92,6 +92,13 @@ export interface LockdepHost {
 
 export type LazyBy = 'task' | 'ctxsw';
 
+interface ParkedTask {
+  held: (readonly [cls: number, inst: number, subclass: number])[];
+  openTxn: number;
+  openRanges: number;
+  atomicCallbacks: number;
+}
+
 /** The lock classes that may sleep: the page lock and the rw_semaphores. */
 const SLEEPING_CLASSES = new Set([LC_PAGE_LOCK, LC_MMAP_LOCK, LC_I_MMAP, LC_ANON_VMA]);
 
@@ -109,6 +116,8 @@ export class LockDep {
   private atomicCallbacks = 0;
   /** Who entered the current lazy MMU mode: the task itself, or the context-switch path for it. */
   private enteredBy: LazyBy = 'task';
+  /** Switched-out tasks' held locks and open scopes (lockdep keeps them in current->held_locks). */
+  private readonly parked = new Map<number, ParkedTask>();
   /** The state words last published (a store only when one changes: events are on hot paths). */
   private readonly published = new Int32Array([-1, -1, -1, -1]);
 
@@ -118,6 +127,35 @@ export class LockDep {
 
   private put(off: number, v: number): void {
     Atomics.store(this.host.i32, this.base + off, v);
+  }
+
+  /**
+   * A context switch from task `prev` to task `next` on this CPU: what lockdep tracks per task — its
+   * held locks, its open notifier ranges and callbacks, its prot transaction — goes with it.
+   */
+  switchTask(prev: number, next: number): void {
+    const n = this.nheld;
+    this.parked.set(prev, {
+      held: Array.from({ length: n }, (_, i) => [this.heldClass[i], this.heldInst[i], this.heldSub[i]] as const),
+      openTxn: this.openTxn,
+      openRanges: this.openRanges,
+      atomicCallbacks: this.atomicCallbacks,
+    });
+    const t = this.parked.get(next);
+    this.parked.delete(next);
+    this.nheld = 0;
+    for (const [cls, inst, sub] of t?.held ?? []) {
+      this.heldClass[this.nheld] = cls;
+      this.heldInst[this.nheld] = inst;
+      this.heldSub[this.nheld] = sub;
+      this.put(AG_HELD + 2 * this.nheld, cls);
+      this.put(AG_HELD + 2 * this.nheld + 1, inst);
+      this.nheld++;
+    }
+    this.put(AG_NHELD, this.nheld);
+    this.openTxn = t?.openTxn ?? 0;
+    this.openRanges = t?.openRanges ?? 0;
+    this.atomicCallbacks = t?.atomicCallbacks ?? 0;
   }
 
   /** Record an event in the ring and publish the CPU's state beside it. */

@@ -38,6 +38,8 @@ export class Cpu extends ArchCpu implements LockdepHost {
   /** The tasks this CPU switches between, and the one running. */
   readonly tasks: Task[];
   task: Task;
+  /** Running its tasks (kernel/sched.ts runTasks): only then is there another to switch to. */
+  schedulable = false;
 
   constructor(
     id: number,

@@ -11,53 +11,169 @@
  *                               TIF_LAZY_MMU_UPDATES; 2025: its generic state (enable_count > 0,
  *                               not paused).
  *
- * A switch happens only at a preemption point with preemption enabled (no spinlock held) and
- * outside interrupt context. Each task runs its own code (its own generator); `runTasks` is the
- * CPU: it runs the current task, and when the task yields PREEMPT it switches to the other one and
- * resumes that task where it left off.
+ * A switch happens only where preemption is enabled: no spinlock held, no region the kernel runs
+ * with preemption or interrupts off (a hypercall or trapped write, a multicall flush, a TLB flush's
+ * get_cpu … put_cpu — each counts in preempt_count), outside interrupt context. Each task runs its
+ * own code (its own generator); `runTasks` is the CPU. A switch comes either at a voluntary
+ * preemption point (cond_resched: the task yields PREEMPT) or involuntarily, as a timer interrupt
+ * with need_resched set may take any CPU running preemptible code (CONFIG_PREEMPT): at every
+ * interleaving point of the task's code where preemption is enabled, and at the points the code
+ * marks between two updates of per-CPU or per-task state that no shared step separates
+ * (`involuntaryPreemption`: the generic lazy MMU helpers, mm/lazy-mmu.ts). A task does not move to
+ * another CPU here: each CPU runs its own tasks.
  */
 import { leaveMm } from '../arch/x86/tlb.ts';
+import { ghostLoad } from '../check/ghost.ts';
 import { EV_IRQ_ENTER, EV_IRQ_EXIT, EV_SWITCH_IN, EV_SWITCH_OUT } from '../check/lockdep-events.ts';
-import { MM_CPUMASK } from '../mem/layout.ts';
+import { WAIT_NONE } from '../check/wait.ts';
+import { AG_TLB_REQ, AG_WAIT_ARG, AG_WAIT_KIND, AG_WAIT_WORD, MM_CPUMASK } from '../mem/layout.ts';
 import { POINT, PREEMPT, SPIN, type Step } from '../mem/step.ts';
 import { enterLazyCpu, enterLazyMmu, leaveLazyCpu, leaveLazyMmu, PARAVIRT_LAZY_MMU } from '../paravirt/lazy.ts';
 import type { Cpu } from './cpu.ts';
 import type { Task } from './task.ts';
 
-/** How often a preemption point actually switches tasks. */
+/** How often a voluntary preemption point (cond_resched) switches tasks. */
 const PREEMPT_CHANCE = 0.25;
+/** How often preemptible code is preempted at a given point (a timer tick with need_resched set). */
+const INVOLUNTARY_CHANCE = 1 / 32;
+/** A CPU's spins after which its sleeping tasks look at their words again (runTasks). */
+const RECHECK_SPINS = 64;
 
-/** A preemption point (cond_resched, or preempt_enable with need_resched set). */
+/**
+ * Whether the running task may be switched out here: preempt_count 0, not in an interrupt, and a
+ * CPU that runs tasks (a scenario's single program has no other to switch to).
+ */
+function preemptible(cpu: Cpu): boolean {
+  return cpu.schedulable && cpu.preemptCount === 0 && !cpu.inInterrupt;
+}
+
+/** A voluntary preemption point (cond_resched, or preempt_enable with need_resched set). */
 export function* preemptionPoint(cpu: Cpu): Step {
-  if (cpu.preemptCount > 0 || cpu.inInterrupt) return;
-  if (!cpu.rng.chance(PREEMPT_CHANCE)) return;
+  if (!preemptible(cpu) || !cpu.rng.chance(PREEMPT_CHANCE)) return;
   yield PREEMPT;
 }
 
 /**
- * The CPU running its tasks: `programs[t]` is task t's code. Runs the current task; on PREEMPT,
- * or when it finishes, switches to another task that has work left. Every other yield goes up to
- * the executor unchanged.
+ * Where preemptible code may be preempted between two statements no shared step separates (the
+ * runner preempts at interleaving points by itself): a switch here is the involuntary one.
+ */
+export function* involuntaryPreemption(cpu: Cpu): Step {
+  if (!preemptible(cpu) || !cpu.rng.chance(INVOLUNTARY_CHANCE)) return;
+  yield PREEMPT;
+}
+
+/**
+ * The CPU running its tasks: `programs[t]` is task t's code. Runs the current task, and switches
+ * to another that can run:
+ *  - at a voluntary preemption point (the task yields PREEMPT), or involuntarily at an interleaving
+ *    point where preemption is enabled (a timer tick with need_resched);
+ *  - when the task must wait with preemption enabled — an rw_semaphore, the page lock, a
+ *    wait_event: it sleeps (schedule()), and is woken when the word it waits on changes (the
+ *    waker's up_write or unlock_page; here, seen at the next switch decision);
+ *  - when it finishes.
+ * A wait with preemption off (a spinlock, a flush's ack under get_cpu) spins on, as does a task
+ * with no other to run. When every task left sleeps, the CPU idles until a word they wait on
+ * changes. Every other yield goes up to the executor unchanged.
  */
 export function* runTasks(cpu: Cpu, programs: Step[]): Step {
+  const n = programs.length;
   const done = programs.map(() => false);
+  // Switched out at an interleaving point (or a wait's SPIN): its next resumption performs that
+  // point's shared operation, so the point goes up to the executor first.
+  const atPoint = programs.map(() => false);
+  // A sleeping task's wait (kind, word, arg, as it published it) and the word's value then.
+  const sleep = programs.map(() => ({ asleep: false, kind: WAIT_NONE, word: 0, arg: 0, value: 0 }));
+  const block = cpu.layout.agent(cpu.id);
+  // SPINs on this CPU since the last switch: past RECHECK_SPINS every sleeper is woken to look
+  // again. On real threads the word may change between the sleeper's own read and the runner's
+  // (a lost wake-up the kernel avoids by setting the task state first); in the model executor
+  // both are one step and the CPU spins only when a write woke it.
+  let spins = 0;
+  const woken = (t: number): boolean => {
+    const z = sleep[t];
+    if (z.asleep && (z.kind === WAIT_NONE || spins > RECHECK_SPINS || ghostLoad(cpu, z.word) !== z.value))
+      z.asleep = false;
+    return !z.asleep;
+  };
   let cur = cpu.task.id;
-  for (;;) {
-    const r = programs[cur].next();
-    if (r.done === true) done[cur] = true;
-    else if (r.value !== PREEMPT) {
-      // Pass the task's interleaving point up to the executor (spelled out: the direct
-      // compilation knows only these two yields).
-      if (r.value === SPIN) yield SPIN;
-      else yield POINT;
-      continue;
+  cpu.schedulable = true;
+  const other = (): number => {
+    for (let k = 1; k < n; k++) {
+      const t = (cur + k) % n;
+      if (!done[t] && woken(t)) return t;
     }
-    const next = done.findIndex((d, t) => !d && t !== cur);
-    if (next >= 0) {
-      yield* contextSwitch(cpu, cpu.tasks[next]);
-      cur = next;
-    } else if (done[cur]) return;
+    return -1;
+  };
+  for (;;) {
+    if (atPoint[cur]) {
+      atPoint[cur] = false;
+      yield POINT;
+    }
+    const r = programs[cur].next();
+    let next: number;
+    if (r.done === true) {
+      done[cur] = true;
+      if (done.every((d) => d)) {
+        cpu.schedulable = false;
+        return;
+      }
+      next = other();
+      if (next < 0) {
+        spins++;
+        yield* idle(
+          cpu,
+          sleep.filter((z, t) => !done[t] && z.asleep),
+        );
+        continue;
+      }
+    } else if (r.value === SPIN) {
+      next = preemptible(cpu) ? other() : -1;
+      if (next < 0) {
+        // no one else to run: wait here, woken by a write to its word — or, while another task
+        // sleeps on a word of its own, by any write (the switch decision sees whose changed)
+        if (sleep.some((z, t) => t !== cur && !done[t] && z.asleep)) cpu.waitDone();
+        spins++;
+        yield SPIN;
+        continue;
+      }
+      const z = sleep[cur];
+      z.asleep = true;
+      z.kind = Atomics.load(cpu.i32, block + AG_WAIT_KIND);
+      z.word = Atomics.load(cpu.i32, block + AG_WAIT_WORD);
+      z.arg = Atomics.load(cpu.i32, block + AG_WAIT_ARG);
+      if (z.kind !== WAIT_NONE) z.value = ghostLoad(cpu, z.word);
+      cpu.waitDone();
+      atPoint[cur] = true;
+      cpu.stats.sleepSwitches++;
+    } else if (r.value === POINT) {
+      // Pass the task's interleaving point up to the executor (spelled out: the direct
+      // compilation knows only these two yields) — unless the task is preempted right there.
+      next = preemptible(cpu) ? other() : -1;
+      if (next < 0 || !cpu.rng.chance(INVOLUNTARY_CHANCE)) {
+        yield POINT;
+        continue;
+      }
+      atPoint[cur] = true;
+      cpu.stats.involuntarySwitches++;
+    } else {
+      next = other();
+      if (next < 0) continue;
+    }
+    yield* contextSwitch(cpu, cpu.tasks[next]);
+    cur = next;
+    spins = 0;
+    // a task that slept waits on, as it published (its loop publishes only its first wait)
+    if (sleep[cur].kind !== WAIT_NONE && atPoint[cur]) cpu.waitOn(sleep[cur].kind, sleep[cur].word, sleep[cur].arg);
   }
+}
+
+/** Every task left on the CPU sleeps: wait for a word one of them waits on to change (the idle loop's read). */
+function* idle(cpu: Cpu, sleepers: readonly { kind: number; word: number; arg: number }[]): Step {
+  const z = sleepers[0];
+  if (sleepers.length === 1 && z.kind !== WAIT_NONE) cpu.waitOn(z.kind, z.word, z.arg);
+  else cpu.waitDone(); // any write wakes it
+  yield SPIN;
+  cpu.mem.load(z.kind !== WAIT_NONE ? z.word : cpu.layout.agent(cpu.id) + AG_TLB_REQ);
 }
 
 /** schedule()'s context switch from the running task to `next`. */
@@ -69,8 +185,11 @@ export function* contextSwitch(cpu: Cpu, next: Task): Step {
   yield* cpu.pv.loadCr3(next.pgd);
   prev.revoking = cpu.revoking;
   cpu.revoking = next.revoking;
-  cpu.task = next;
   yield* endContextSwitch(cpu, next);
+  // current changes in __switch_to after arch_end_context_switch(next_p), which reads next's
+  // lazy state, not current's (arch/x86/kernel/process_64.c, arch/x86/xen/enlighten_pv.c).
+  cpu.task = next;
+  cpu.lockdep?.switchTask(prev.id, next.id);
   cpu.lockdep?.event(EV_SWITCH_IN, next.id);
 }
 

@@ -7,19 +7,20 @@
  *    guaranteed to be held and preemption may be enabled; per-task enable_count / pause_count —
  *    a nested enable is a no-op, a nested disable flushes (arch_flush_lazy_mmu_mode), pause and
  *    resume leave and re-enter; enable and disable return before the count in interrupt context
- *    and while paused, pause and resume in interrupt context. enable does the count and the arch
- *    enter with preemption disabled.
+ *    and while paused (5ab246749569), pause and resume in interrupt context.
  *
- * Known to differ from the kernel as merged (read on the lists, not yet modelled; issue 15 item 6):
- * the merged helpers disable preemption nowhere — the Xen BUG_ONs this allows on 7.0 (Marek
- * Marczykowski-Górecki's report, xen-devel, 26 Feb 2026) were fixed in Xen's own enter/leave hooks,
- * which tolerate the nested call ("x86/xen: Tolerate nested XEN_LAZY_MMU entering/leaving",
- * Juergen Gross, 8 May 2026, in the v7.1-rc4 Xen pull). The "preemption disabled across both"
- * above is this model's choice for the correct code, not the kernel's.
+ * As merged (include/linux/pgtable.h), the helpers disable preemption nowhere: a task may be
+ * switched out between its count update and the arch call that goes with it. The switch-in path
+ * (xen_end_context_switch since 291b3abed657) enters lazy MMU for a task whose count says it is
+ * in a section, so the task's own arch_enter_lazy_mmu_mode then finds the CPU lazy already; and the
+ * switch-out path leaves it for a task whose count has just dropped to 0, so its own
+ * arch_leave_lazy_mmu_mode finds it left. Xen's hooks BUG()ed on both in 7.0 (Marek
+ * Marczykowski-Górecki's report, xen-devel, 26 Feb 2026) and tolerate both since 4594437880ce
+ * (paravirt/lazy.ts hooksTolerateNesting, the default; xen-preempt-nesting is 7.0 as released).
  */
 import { EV_LAZY_DISABLE, EV_LAZY_ENABLE } from '../check/lockdep-events.ts';
 import type { Cpu } from '../kernel/cpu.ts';
-import { preemptionPoint } from '../kernel/sched.ts';
+import { involuntaryPreemption } from '../kernel/sched.ts';
 import type { Step } from '../mem/step.ts';
 import { enterLazyMmu, flushLazyMmu, leaveLazyMmu } from '../paravirt/lazy.ts';
 
@@ -35,10 +36,7 @@ export function* lazyMmuModeEnable(cpu: Cpu): Step {
   task.enableCount++;
   cpu.lockdep?.event(EV_LAZY_ENABLE, task.enableCount);
   if (task.enableCount !== 1) return;
-  // BUG(xen-preempt-nesting): preemptible between enable_count++ and the arch enter; the
-  // switch-in path sees the task lazy and enters for it, then the task enters again (the 2026
-  // Xen BUG_ON). This model's correct form keeps preemption disabled across both (see the top).
-  if (cpu.bugs.xenPreemptNesting) yield* preemptionPoint(cpu);
+  yield* involuntaryPreemption(cpu); // preemptible here, as merged (see the top)
   enterLazyMmu(cpu);
 }
 
@@ -56,6 +54,7 @@ export function* lazyMmuModeDisable(cpu: Cpu): Step {
   }
   task.enableCount--;
   cpu.lockdep?.event(EV_LAZY_DISABLE, task.enableCount);
+  yield* involuntaryPreemption(cpu); // preemptible here, as merged (see the top)
   if (task.enableCount === 0) yield* leaveLazyMmu(cpu);
   else yield* flushLazyMmu(cpu);
 }
@@ -64,16 +63,20 @@ export function* lazyMmuModeDisable(cpu: Cpu): Step {
 export function* lazyMmuModePause(cpu: Cpu): Step {
   if (cpu.contract === 2007 || cpu.inInterrupt) return;
   const task = cpu.task;
-  if (task.pauseCount++ === 0 && task.enableCount > 0) yield* leaveLazyMmu(cpu);
+  if (task.pauseCount++ !== 0 || task.enableCount === 0) return;
+  yield* involuntaryPreemption(cpu); // preemptible here, as merged (see the top)
+  yield* leaveLazyMmu(cpu);
 }
 
 /** lazy_mmu_mode_resume() */
-export function lazyMmuModeResume(cpu: Cpu): void {
+export function* lazyMmuModeResume(cpu: Cpu): Step {
   if (cpu.contract === 2007 || cpu.inInterrupt) return;
   const task = cpu.task;
   if (task.pauseCount === 0) {
     cpu.lockdep?.lazyUnderflow();
     return;
   }
-  if (--task.pauseCount === 0 && task.enableCount > 0) enterLazyMmu(cpu);
+  if (--task.pauseCount !== 0 || task.enableCount === 0) return;
+  yield* involuntaryPreemption(cpu); // preemptible here, as merged (see the top)
+  enterLazyMmu(cpu);
 }

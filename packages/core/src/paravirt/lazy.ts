@@ -29,7 +29,24 @@ export function enterLazyCpu(cpu: ArchCpu): void {
   enterLazy(cpu, PARAVIRT_LAZY_CPU, 'ctxsw');
 }
 
+/**
+ * Whether arch_enter/leave_lazy_mmu_mode take a call in the mode they would set as a no-op. Under
+ * the 2025 contract the generic helpers run with preemption enabled (mm/lazy-mmu.ts, as merged for
+ * 7.0), so the switch-in path may enter lazy MMU for a task that then enters again, and the
+ * switch-out path leave it for a task that then leaves again. Native's hooks are no-ops (x86's
+ * lazy mode is Xen's alone since 2023); Xen's tolerate both since 4594437880ce ("x86/xen: Tolerate
+ * nested XEN_LAZY_MMU entering/leaving", arch/x86/xen/mmu_pv.c xen_enter_lazy_mmu and
+ * xen_leave_lazy_mmu, v7.1-rc4) — the model's default. Xen's hooks before it BUG() on either
+ * (enter_lazy / leave_lazy, arch/x86/include/asm/xen/hypervisor.h): the zoo bugs that need them,
+ * xen-preempt-nesting (7.0 as released) and xen-set-ptes-nesting (2023), select them. Seed 002's
+ * contract keeps its BUG_ONs for every backend.
+ */
+function hooksTolerateNesting(cpu: ArchCpu): boolean {
+  return cpu.contract === 2025 && !cpu.bugs.xenPreemptNesting && !cpu.bugs.xenSetPtesNesting;
+}
+
 function enterLazy(cpu: ArchCpu, mode: number, by: LazyBy): void {
+  if (mode === PARAVIRT_LAZY_MMU && cpu.lazyMode === PARAVIRT_LAZY_MMU && hooksTolerateNesting(cpu)) return;
   if (cpu.lockdep) cpu.lockdep.lazyEnter(mode, by);
   else if (cpu.lazyMode !== PARAVIRT_LAZY_NONE) cpu.violation(V_KERNEL_BUG, -1, -1, BUG_LAZY_MODE, cpu.lazyMode, mode);
   cpu.lazyMode = mode;
@@ -50,6 +67,7 @@ export function* leaveLazyCpu(cpu: ArchCpu): Step {
 
 function* leaveLazy(cpu: ArchCpu, mode: number, by: LazyBy, flush: boolean): Step {
   if (flush) yield* cpu.pv.lazyFlush();
+  if (mode === PARAVIRT_LAZY_MMU && cpu.lazyMode === PARAVIRT_LAZY_NONE && hooksTolerateNesting(cpu)) return;
   if (cpu.lockdep) cpu.lockdep.lazyLeave(mode, by);
   else if (cpu.lazyMode !== mode) cpu.violation(V_KERNEL_BUG, -1, -1, BUG_LAZY_MODE, cpu.lazyMode, mode);
   cpu.lazyMode = PARAVIRT_LAZY_NONE;

@@ -1,7 +1,9 @@
 /**
  * lazy-ctxsw: lazy MMU sections, context switches and interrupts on every CPU.
  *
- * Each CPU runs two tasks and switches between them at preemption points. A task's operations:
+ * Each CPU runs two tasks and switches between them wherever preemption is enabled (kernel/sched.ts
+ * runTasks: at its cond_resched, involuntarily at any interleaving point of preemptible code, and
+ * when a task must sleep on an rw_semaphore or the page lock the other holds). A task's operations:
  * mprotect the shared mapping (change_pte_range: ptl + lazy MMU), or map / unmap its own kernel
  * pages (vmap_pte_range: no ptl; under the 2025 contract a preemptible lazy MMU section, so a task
  * can be switched out — and back in — in the middle of it). Interrupts arrive between the PTE
@@ -43,6 +45,18 @@ export const lazyCtxsw: Scenario = {
   defaultBudget: { ops: 16, untilFixedDone: true, backgroundOps: 4 },
   outcomes: sharedFileOutcomes([
     { id: 'switched', expect: 'acceptable', description: 'a context switch', count: (c) => c.contextSwitches },
+    {
+      id: 'preempted',
+      expect: 'interesting',
+      description: 'a task preempted at an interleaving point of its own kernel code (not at cond_resched)',
+      count: (c) => c.involuntarySwitches,
+    },
+    {
+      id: 'slept',
+      expect: 'acceptable',
+      description: 'a task slept on a lock the other task held (schedule() from an rw_semaphore or page-lock wait)',
+      count: (c) => c.sleepSwitches,
+    },
     {
       id: 'switched-in-lazy',
       expect: 'interesting',

@@ -51,8 +51,10 @@ export function setArchInvalidateSecondaryTlbs(flush: SecondaryTlbsFlush): void 
  */
 export function* flushTlbMmRange(cpu: ArchCpu, mm: number, start: number, end: number): Step {
   cpu.stats.tlbFlushes++;
+  cpu.preemptCount++; // get_cpu() … put_cpu(): the flush runs on this CPU to the end
   cpu.tlb?.flushRange(start, end);
   yield* cpu.pv.flushTlbMulti(mm, start, end);
+  cpu.preemptCount--;
   if (archInvalidateSecondaryTlbs) yield* archInvalidateSecondaryTlbs(cpu, mm, start, end);
 }
 

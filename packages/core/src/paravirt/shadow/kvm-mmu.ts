@@ -109,11 +109,13 @@ function* shadowPageFault(cpu: ArchCpu, ptep: number, write: boolean): Step<numb
  */
 export function* kvmEmulatePteWrite<T>(cpu: ArchCpu, ptep: number, op: Step<T>): Step<T> {
   shadowStats(cpu).traps++;
+  cpu.preemptCount++; // a VM exit: the guest kernel is not running, nothing preempts it
   const r = yield* op;
   yield* rawSpinLock(cpu, cpu.layout.kvmMmuLock, LC_KVM_MMU_LOCK, 0);
   yield POINT;
   cpu.mem.store(cpu.layout.guestSpte(ptep), 0);
   yield* mmuUnlock(cpu);
+  cpu.preemptCount--;
   return r;
 }
 

@@ -57,9 +57,11 @@ export function* doMmuUpdate(cpu: ArchCpu, ptr: number, cmd: number, val: number
   if (cmd !== MMU_NORMAL_PT_UPDATE && cmd !== MMU_PT_UPDATE_PRESERVE_AD) return -ENOSYS;
   if (!cpu.layout.isPte(ptr)) return -EINVAL;
   if (val & _PAGE_PRESENT && ptePfn(val) >= cpu.layout.frames) return -EINVAL; // get_page_from_l1e: hardware P only
+  cpu.preemptCount++; // in the hypervisor: the guest kernel is not running, nothing preempts it
   yield* xenPageLock(cpu, ptr);
   yield* updateIntpte(cpu, ptr, cmd, val, expect);
   yield* xenPageUnlock(cpu, ptr);
+  cpu.preemptCount--;
   return 0;
 }
 
@@ -108,6 +110,13 @@ function* updateIntpte(cpu: ArchCpu, ptep: number, cmd: number, val: number, exp
 
 /** do_mmuext_op, for the commands the guest uses here: a request of an mmuext_op entry. */
 export function* doMmuextOp(cpu: ArchCpu, ptr: number, cmd: number, val: number, _arg: number): Step<number> {
+  cpu.preemptCount++; // in the hypervisor (as do_mmu_update)
+  const rc = yield* mmuextOp(cpu, ptr, cmd, val);
+  cpu.preemptCount--;
+  return rc;
+}
+
+function* mmuextOp(cpu: ArchCpu, ptr: number, cmd: number, val: number): Step<number> {
   switch (cmd) {
     case MMUEXT_NEW_BASEPTR:
       return yield* doNewBaseptr(cpu, ptr, val);
@@ -175,10 +184,12 @@ function* ptwrEmulate(cpu: ArchCpu, ptep: number, write: (mem: Mem) => number): 
     reportFailed(cpu, 0, ptep, REQ_EMULATED_WRITE, -EINVAL);
     return 0;
   }
+  cpu.preemptCount++; // trapped into the hypervisor (as do_mmu_update)
   yield* xenPageLock(cpu, ptep);
   yield POINT;
   const old = write(cpu.mem);
   yield* xenPageUnlock(cpu, ptep);
+  cpu.preemptCount--;
   return old;
 }
 

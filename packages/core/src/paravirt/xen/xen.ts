@@ -164,6 +164,7 @@ export class XenPvOps implements PvMmuOps {
     const mc = this.mc;
     if (mc.empty) return;
     const cpu = this.cpu;
+    cpu.preemptCount++; // xen_mc_flush runs with interrupts off (local_irq_save): no preemption
     xenStats(cpu).hypercalls++;
     xenStats(cpu).multicalls++;
     xenStats(cpu).multicallEntries += mc.mcidx;
@@ -183,5 +184,6 @@ export class XenPvOps implements PvMmuOps {
       xenStats(cpu).batchedUpdates += n;
     }
     mc.reset();
+    cpu.preemptCount--;
   }
 }
