@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelExecutor, modelSetup } from '../src/model/execution.ts';
 import { explore, makeScheduler } from '../src/model/explore.ts';
+import { UNIT_BUDGET } from '../src/model/parallel-dpor.ts';
 import { exploreParallel } from '../src/model/parallel-explore.ts';
 import { type DfsPart, DfsScheduler } from '../src/model/schedulers/dfs.ts';
 import { PctScheduler } from '../src/model/schedulers/pct.ts';
@@ -142,5 +143,59 @@ describe('parallel exploration on worker threads', () => {
     const r = await exploreParallel(opts, 2);
     expect(r.first?.result.violation?.kind).toBe('lost-dirty');
     expect(r.first?.foundBy).toMatch(/worker [12]\/2/);
+  });
+});
+
+describe('DPOR on worker threads, in units handed out as it goes (parallel-dpor.ts)', () => {
+  it('two workers run exactly the serial executions of mprotect-dirty at bound 2, and complete', {
+    timeout: 120_000,
+  }, async () => {
+    const opts = {
+      ...modelSetup({ backend: 'native' }),
+      strategy: 'dpor' as const,
+      preemptions: 2,
+      seed: 1,
+      schedules: 1e9,
+    };
+    const serial = await explore(opts);
+    const parallel = await exploreParallel(opts, 2);
+    expect(serial.executions).toBeGreaterThan(UNIT_BUDGET * 4); // the search was cut into units
+    expect(parallel.complete).toBe(true);
+    expect(parallel.executions).toBe(serial.executions);
+    expect(parallel.failures).toBe(0);
+  });
+
+  it('three workers with data choices (frames of their own, handed out too) run exactly the serial executions', {
+    timeout: 120_000,
+  }, async () => {
+    const opts = {
+      ...modelSetup({ backend: 'xen' }),
+      strategy: 'dpor' as const,
+      preemptions: 0,
+      seed: 1,
+      schedules: 1e9,
+      dataChoices: true,
+    };
+    const serial = await explore(opts);
+    const parallel = await exploreParallel(opts, 3);
+    expect(serial.complete && parallel.complete).toBe(true);
+    expect(serial.executions).toBeGreaterThan(UNIT_BUDGET * 2);
+    expect(parallel.executions).toBe(serial.executions);
+  });
+
+  it('a bug found by a unit stops the search, and its failure replays here', { timeout: 120_000 }, async () => {
+    const r = await exploreParallel(
+      {
+        ...modelSetup({ backend: 'native', bug: 'naive-rmw' }),
+        strategy: 'dpor',
+        preemptions: 1,
+        seed: 171671441,
+        schedules: 1e9,
+      },
+      2,
+    );
+    expect(r.first?.result.violation?.kind).toBe('lost-dirty');
+    expect(r.first?.foundBy).toMatch(/dpor bound 1, a unit/);
+    expect(r.complete).toBe(false);
   });
 });

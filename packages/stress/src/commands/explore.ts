@@ -42,7 +42,7 @@ export const EXPLORE_FLAGS: Record<string, FlagSpec> = {
   },
   workers: {
     value: true,
-    help: 'split the search across N worker threads (random/pct/portfolio by seeds, dfs by subtrees; default 1)',
+    help: 'split the search across N worker threads (random/pct/portfolio by seeds, dfs by subtrees, dpor by units handed out as it goes; default 1)',
   },
 };
 
@@ -68,10 +68,6 @@ export async function exploreCommand(argv: readonly string[], startedAt = new Da
   if (checkpoint !== undefined && strategy !== 'dfs') throw new UsageError('--checkpoint is for --strategy dfs');
   if (checkpoint !== undefined && workers > 1)
     throw new UsageError('--checkpoint saves one search: give it without --workers (or --workers 1)');
-  if (strategy === 'dpor' && workers > 1)
-    throw new UsageError(
-      '--strategy dpor runs on one thread: its backtrack sets grow as it goes (use dfs to split a search)',
-    );
   if (checkpoint !== undefined && target.backends.length > 1)
     throw new UsageError('--checkpoint saves one search: name one --backend');
   const quiet = bool(p, 'quiet');

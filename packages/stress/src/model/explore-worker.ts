@@ -5,9 +5,10 @@
  * piscina pool, one per core, instead of one after another (packages/stress/test/explore-pool.ts).
  * `explorePart` runs one part of a single search split across threads (parallel-explore.ts).
  */
-import type { Counters, LazyContract } from '@ptesim/core';
-import { modelSetup } from './execution.ts';
+import { addCounters, type Counters, type LazyContract, newCounters } from '@ptesim/core';
+import { ModelExecutor, modelSetup } from './execution.ts';
 import { type ExploreOptions, type ExploreResult, explore, type Strategy } from './explore.ts';
+import { DporScheduler, type OpenFrame } from './schedulers/dpor.ts';
 
 export interface ExploreTask {
   scenario?: string | undefined;
@@ -94,4 +95,70 @@ export async function explorePart(task: PartTask): Promise<PartResult> {
       kind: first.result.violation!.kind,
     },
   };
+}
+
+/** One unit of a parallel DPOR search (parallel-dpor.ts): the subtree below `prefix`, up to `budget` executions. */
+export interface DporUnitTask {
+  options: Omit<ExploreOptions, 'onProgress' | 'shouldStop'>;
+  prefix: number[];
+  budget: number;
+}
+
+export interface DporUnitResult {
+  executions: number;
+  failures: number;
+  failureKinds: Record<string, number>;
+  totalSteps: number;
+  maxSteps: number;
+  totals: Counters;
+  /** The unit's first failure, as data (its execution within the unit). */
+  first?: { execution: number; schedule: number[]; choices: number[]; kind: string } | undefined;
+  /** Threads the unit's races add at frames of its prefix: the decisions before the frame, and the threads. */
+  reported: { path: number[]; add: number }[];
+  /** What the unit left open when its budget ran out. */
+  open: OpenFrame[];
+}
+
+// A worker runs many units of one search: its machine and its DPOR tables are made once.
+let unitCache: { key: string; machine: ModelExecutor; dpor: DporScheduler } | undefined;
+
+export function exploreDporUnit(task: DporUnitTask): DporUnitResult {
+  const { options: o, prefix, budget } = task;
+  const key = JSON.stringify(o);
+  if (unitCache?.key !== key) {
+    const machine = new ModelExecutor(o);
+    unitCache = {
+      key,
+      machine,
+      dpor: new DporScheduler(o.preemptions ?? 2, machine.layout.agents, machine.layout.words),
+    };
+  }
+  const { machine, dpor } = unitCache;
+  dpor.restart(prefix);
+  const r: DporUnitResult = {
+    executions: 0,
+    failures: 0,
+    failureKinds: {},
+    totalSteps: 0,
+    maxSteps: 0,
+    totals: newCounters(),
+    reported: [],
+    open: [],
+  };
+  while (r.executions < budget && dpor.beginExecution()) {
+    const e = machine.run(dpor, o.seed, r.executions, undefined, 'none');
+    r.executions++;
+    r.totalSteps += e.steps;
+    r.maxSteps = Math.max(r.maxSteps, e.steps);
+    addCounters(r.totals, e.counters);
+    if (e.violation) {
+      r.failures++;
+      r.failureKinds[e.violation.kind] = (r.failureKinds[e.violation.kind] ?? 0) + 1;
+      r.first ??= { execution: r.executions, schedule: e.schedule, choices: e.choices, kind: e.violation.kind };
+      if (!o.keepGoing) break;
+    }
+  }
+  for (const [k, add] of dpor.reported) r.reported.push({ path: dpor.reportedPath(k), add });
+  if (!dpor.complete && (o.keepGoing || r.failures === 0)) r.open = dpor.split();
+  return r;
 }

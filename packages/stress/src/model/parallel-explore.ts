@@ -8,6 +8,8 @@
  *  - dfs: by subtrees (schedulers/dfs.ts `part`): each part owns the subtrees its deviations hash
  *    to, so the parts together run the serial tree's executions exactly once (plus a few each
  *    above the split), and all complete means the bound's space is covered.
+ *  - dpor: by units handed out as the search goes (parallel-dpor.ts): its backtrack sets grow
+ *    with what executions below them show, so it cannot be cut up front.
  * The first part to fail stops the others (a shared stop word); its failure is a replayable
  * schedule and data seed, replayed here to the same execution. Which part fails first depends on
  * timing when several would, so with more than one worker the failure found may differ from run to
@@ -22,6 +24,7 @@ import { Piscina } from 'piscina';
 import { ModelExecutor, replaySchedule } from './execution.ts';
 import type { ExploreOptions, ExploreResult } from './explore.ts';
 import { type PartResult, type PartTask, PROGRESS, STOP, STOP_ASKED } from './explore-worker.ts';
+import { exploreDporParallel } from './parallel-dpor.ts';
 
 const WORKER = 'packages/stress/src/model/explore-worker.ts';
 const POLL_MS = 250;
@@ -38,6 +41,7 @@ export function partOptions(
 }
 
 export async function exploreParallel(opts: ExploreOptions, workers: number): Promise<ExploreResult> {
+  if (opts.strategy === 'dpor') return exploreDporParallel(opts, workers); // cut as it goes, not up front
   const { onProgress, shouldStop, ...plain } = opts;
   const shared = new SharedArrayBuffer(4 * (PROGRESS + workers));
   const words = new Int32Array(shared);

@@ -22,6 +22,13 @@
  * first frame of the run of steps that holds i (their conservative rule, as loom's Path::backtrack).
  *
  * Data choices (--data-choices) are frames of their own, every option explored, as in DFS.
+ *
+ * One unit of a parallel search (parallel-dpor.ts): the frames of a given `prefix` of decisions
+ * are frozen — replayed, never backtracked here. A race that would add a thread at a frozen frame
+ * is reported instead (`reported`), for the coordinator that owns that frame; and `split` hands
+ * the alternatives still open on the stack to the coordinator as units of their own. The units'
+ * executions together are the serial search's: the backtrack sets are a closure of the races
+ * each execution shows, whoever runs it.
  */
 import type { Scheduler } from '../scheduler.ts';
 import { dfsOptions } from './dfs.ts';
@@ -53,6 +60,16 @@ interface ChoiceFrame {
 
 type Frame = PickFrame | ChoiceFrame;
 
+/** An open frame handed to the coordinator: the decisions before it, and its options (dpor's masks, or a choice's indices). */
+export interface OpenFrame {
+  path: number[];
+  /** Pick frame: threads explored here, and threads still to explore. */
+  done: number;
+  pending: number;
+  /** Choice frame: the options still to explore (empty for a pick frame). */
+  choices: number[];
+}
+
 export class DporScheduler implements Scheduler {
   readonly name = 'dpor';
   private readonly stack: Frame[] = [];
@@ -70,12 +87,18 @@ export class DporScheduler implements Scheduler {
   private eventClock = new Int32Array(1024 * 4);
   private readonly clock: Int32Array;
   private readonly before: Int32Array;
+  /** The current step's dependencies (event indices). */
+  private readonly dep: number[] = [];
   // Per word: the execution that last touched it (stamp), its last write, and each thread's last
   // read since (event indices, NONE). Stamps spare clearing the tables between executions.
   private execution = 0;
   private readonly stamp: Int32Array;
   private readonly lastWrite: Int32Array;
   private readonly lastRead: Int32Array;
+  /** Unit mode: the decisions of the frozen frames (thread picks and data choices, in order). */
+  private prefix: readonly number[] = [];
+  /** Threads to add at frozen frames, by frame index (unit mode). */
+  readonly reported = new Map<number, number>();
   /** True once every backtrack set is explored. */
   complete = false;
   /** Backtrack entries the bound refused (an entry Coons' rule re-adds earlier is still counted). */
@@ -100,6 +123,45 @@ export class DporScheduler implements Scheduler {
     return `dpor bound ${this.bound}`;
   }
 
+  /** Start over as a unit below `prefix` (parallel-dpor.ts); the tables are kept. */
+  restart(prefix: readonly number[]): void {
+    this.prefix = prefix;
+    this.stack.length = 0;
+    this.reported.clear();
+    this.started = false;
+    this.complete = false;
+  }
+
+  /** The decisions on the path to frame `k` (the frames above it). */
+  private pathTo(k: number): number[] {
+    return this.stack.slice(0, k).map((f) => (f.kind === 'pick' ? f.chosen : f.next));
+  }
+
+  /**
+   * Stop here, between executions, and hand over every frame below the prefix: what each explored,
+   * and what it has left — the coordinator makes each alternative left a unit. The search is then
+   * complete.
+   */
+  split(): OpenFrame[] {
+    const open: OpenFrame[] = [];
+    for (let k = this.prefix.length; k < this.stack.length; k++) {
+      const f = this.stack[k];
+      // every pick frame, pending or not: a unit below it may report a thread already explored here
+      if (f.kind === 'pick')
+        open.push({ path: this.pathTo(k), done: f.done, pending: f.backtrack & ~f.done, choices: [] });
+      else if (f.next + 1 < f.n)
+        open.push({
+          path: this.pathTo(k),
+          done: 0,
+          pending: 0,
+          choices: Array.from({ length: f.n - f.next - 1 }, (_, i) => f.next + 1 + i),
+        });
+    }
+    this.stack.length = 0;
+    this.complete = true;
+    return open;
+  }
+
   beginExecution(): boolean {
     if (this.started && !this.advance()) {
       this.complete = true;
@@ -119,7 +181,7 @@ export class DporScheduler implements Scheduler {
   private advance(): boolean {
     for (;;) {
       const top = this.stack[this.stack.length - 1];
-      if (top === undefined) return false;
+      if (top === undefined || this.stack.length <= this.prefix.length) return false; // frozen above
       if (top.kind === 'choice') {
         if (top.next + 1 < top.n) {
           top.next++;
@@ -142,8 +204,11 @@ export class DporScheduler implements Scheduler {
     const canContinue = current >= 0 && !spun && runnable.includes(current);
     let frame = this.stack[this.pos];
     if (frame === undefined) {
-      // the first option DFS would take: the current thread on, else the first runnable
-      const first = dfsOptions(runnable, current, spun, this.preemptions, this.bound)[0];
+      // a frozen frame takes the prefix's decision; a new one the first option DFS would take
+      const first =
+        this.pos < this.prefix.length
+          ? this.prefix[this.pos]
+          : dfsOptions(runnable, current, spun, this.preemptions, this.bound)[0];
       frame = {
         kind: 'pick',
         runnable: [...runnable],
@@ -168,7 +233,7 @@ export class DporScheduler implements Scheduler {
   choose(n: number): number {
     let frame = this.stack[this.pos];
     if (frame === undefined) {
-      frame = { kind: 'choice', n, next: 0 };
+      frame = { kind: 'choice', n, next: this.pos < this.prefix.length ? this.prefix[this.pos] : 0 };
       this.stack.push(frame);
     }
     if (frame.kind !== 'choice' || frame.next >= n)
@@ -184,16 +249,27 @@ export class DporScheduler implements Scheduler {
     const before = this.before;
     // what already happens before this step: program order and what this thread has seen
     for (let u = 0; u < T; u++) before[u] = clock[own + u];
+    // The step's dependencies: the last write to each word touched, and for a write each thread's
+    // read since. Those of other threads that nothing already orders before it — program order,
+    // or another of its dependencies — are its races.
+    const dep = this.dep;
+    dep.length = 0;
     for (let k = 0; k < addr.length; k++) {
       const a = addr[k];
       if (this.stamp[a] !== this.execution) continue;
-      // The races: the last write to each word touched, and for a write each thread's read since.
       const w = this.lastWrite[a];
-      if (w !== NONE) this.race(w, thread);
+      if (w !== NONE && !dep.includes(w)) dep.push(w);
       if (write[k])
-        for (let u = 0; u < T; u++)
-          if (u !== thread && this.lastRead[a * T + u] !== NONE) this.race(this.lastRead[a * T + u], thread);
+        for (let u = 0; u < T; u++) {
+          const r = this.lastRead[a * T + u];
+          if (u !== thread && r !== NONE && !dep.includes(r)) dep.push(r);
+        }
     }
+    for (const i of dep) if (this.isRace(i, thread, dep)) this.addBacktrack(this.eventFrame[i], thread);
+    // the step now happens after each, and after everything before them
+    for (const i of dep)
+      for (let u = 0, at = i * T; u < T; u++)
+        if (this.eventClock[at + u] > clock[own + u]) clock[own + u] = this.eventClock[at + u];
     const j = this.events++;
     if (j === this.eventThread.length) this.grow();
     clock[own + thread]++;
@@ -216,17 +292,19 @@ export class DporScheduler implements Scheduler {
 
   endExecution(): void {}
 
-  /** Event `i` and the step `thread` is taking are dependent: a race unless `before` already orders i first. */
-  private race(i: number, thread: number): void {
+  /**
+   * Event `i`, a dependency of the step `thread` is taking, is a race with it: another thread's,
+   * and ordered before it neither by what `thread` has seen (`before`) nor through another of the
+   * step's dependencies `dep` (then that one is the race, and reversing it brings i up in turn).
+   */
+  private isRace(i: number, thread: number, dep: readonly number[]): boolean {
     const T = this.threads;
     const e = this.eventThread[i];
-    if (e === thread) return;
-    const at = i * T;
-    if (this.eventClock[at + e] > this.before[e]) this.addBacktrack(this.eventFrame[i], thread);
-    // the step now happens after event i, and after everything before it
-    const own = thread * T;
-    for (let u = 0; u < T; u++)
-      if (this.eventClock[at + u] > this.clock[own + u]) this.clock[own + u] = this.eventClock[at + u];
+    if (e === thread) return false;
+    const seq = this.eventClock[i * T + e]; // i is e's seq-th step
+    if (seq <= this.before[e]) return false;
+    for (const d of dep) if (d !== i && this.eventClock[d * T + e] >= seq) return false;
+    return true;
   }
 
   private grow(): void {
@@ -259,17 +337,27 @@ export class DporScheduler implements Scheduler {
 
   private addAt(at: number, thread: number): void {
     const f = this.stack[at] as PickFrame;
-    if (f.runnable.includes(thread)) this.allow(f, thread);
-    else for (const t of f.runnable) this.allow(f, t);
+    let add = 0;
+    if (f.runnable.includes(thread)) add = this.allowed(f, thread);
+    else for (const t of f.runnable) add |= this.allowed(f, t);
+    if (add === 0) return;
+    if (at < this.prefix.length) this.reported.set(at, (this.reported.get(at) ?? 0) | add); // the coordinator's
+    f.backtrack |= add;
   }
 
-  private allow(f: PickFrame, t: number): void {
-    if ((f.backtrack >> t) & 1) return;
+  /** Thread `t`'s bit if taking it at frame `f` is new there and stays within the bound, else 0. */
+  private allowed(f: PickFrame, t: number): number {
+    if ((f.backtrack >> t) & 1) return 0;
     const preempts = f.canContinue && t !== f.current;
     if (f.preemptions + (preempts ? 1 : 0) > this.bound) {
       this.refused++;
-      return;
+      return 0;
     }
-    f.backtrack |= 1 << t;
+    return 1 << t;
+  }
+
+  /** The decisions on the path to frozen frame `k` (for a report). */
+  reportedPath(k: number): number[] {
+    return this.pathTo(k);
   }
 }
