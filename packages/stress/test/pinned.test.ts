@@ -87,10 +87,10 @@ describe('golden shrunk interleavings of the zoo', () => {
         // The preemption count is pinned with the proof of its minimality (bounds below it exhausted).
         const p = shrunk.preemptions;
         const fewest = !p.minimal
-          ? `at most: DFS at bound ${p.exhausted} outgrew its budget`
+          ? `at most: DPOR at bound ${p.exhausted} outgrew its budget`
           : p.exhausted === 0
             ? 'none needed'
-            : `the fewest: DFS at bound ${p.exhausted - 1} finds no failure`;
+            : `the fewest: DPOR at bound ${p.exhausted - 1} finds no failure`;
         const text =
           `${bug.name} on ${backend}: ${shrunk.result.violation?.kind}, found by ${first.foundBy} at execution ${first.execution}; ` +
           `${shrunk.result.preemptions} preemption(s) (${fewest})\n` +

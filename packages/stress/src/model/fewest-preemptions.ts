@@ -1,8 +1,9 @@
 /**
  * The fewest preemptions a failure needs (iterative context bounding, Musuvathi & Qadeer 2007, as
  * CHESS prints its bugs): given a failing execution with p preemptions, search the schedules with
- * 0, 1, … p − 1 preemptions in turn, exhaustively (bounded DFS at the failure's data seed), for one
- * that fails the same way. The first bound that fails gives a schedule with that many preemptions;
+ * 0, 1, … p − 1 preemptions in turn, exhaustively (bounded DPOR at the failure's data seed: every
+ * schedule within the bound up to the order of independent steps, which no verdict depends on —
+ * dpor.test.ts checks it finds what DFS finds), for one that fails the same way. The first bound that fails gives a schedule with that many preemptions;
  * every bound below it was exhausted with no such failure, so none needs fewer — the count is
  * minimal, and the report says so. A bound whose tree outgrows the budget is searched again seeded
  * with the failing schedule (as the issue asks): its steps up to one of its last context switches
@@ -11,7 +12,9 @@
  * count is an upper bound, and the report says that instead.
  */
 import { type ExecutionResult, type ModelExecutor, replaySchedule } from './execution.ts';
+import type { Scheduler } from './scheduler.ts';
 import { type DfsPrefix, DfsScheduler } from './schedulers/dfs.ts';
+import { DporScheduler } from './schedulers/dpor.ts';
 
 export interface FewestPreemptions {
   /** A failing execution with the fewest preemptions found (the given one if no bound below failed). */
@@ -35,8 +38,12 @@ export function fewestPreemptions(
   budget = FEWEST_PREEMPTIONS_BUDGET,
 ): FewestPreemptions {
   let executions = 0;
-  /** Run one DFS until it fails this way, completes, or spends `runs`; the failure, recorded. */
-  const search = (dfs: DfsScheduler, runs: number, bound: number): ExecutionResult | 'complete' | 'budget' => {
+  /** Run one search until it fails this way, completes, or spends `runs`; the failure, recorded. */
+  const search = (
+    dfs: Scheduler & { complete: boolean },
+    runs: number,
+    bound: number,
+  ): ExecutionResult | 'complete' | 'budget' => {
     for (let run = 0; run < runs; run++) {
       if (!dfs.beginExecution()) return 'complete';
       const r = machine.run(dfs, dataSeed, 0, undefined, 'none');
@@ -48,7 +55,7 @@ export function fewestPreemptions(
     return dfs.complete ? 'complete' : 'budget';
   };
   for (let bound = 0; bound < failing.preemptions; bound++) {
-    const whole = search(new DfsScheduler(bound), budget, bound);
+    const whole = search(new DporScheduler(bound, machine.layout.agents, machine.layout.words), budget, bound);
     if (whole === 'complete') continue;
     // every bound below this one was exhausted: a failure at this bound has the fewest preemptions
     if (whole !== 'budget') return { result: whole, exhausted: bound, minimal: true, executions };

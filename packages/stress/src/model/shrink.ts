@@ -15,7 +15,7 @@
  *     b. delete chunks, halving the chunk size (ddmin-style);
  *     c. merge switches: let the thread before a switch run k more steps (k halving from the rest);
  *     d. data choices (a search that makes them): each one back to the first option;
- *  2. fewestPreemptions: bounded DFS at 0, 1, … below the shrunk count for a schedule that fails
+ *  2. fewestPreemptions: bounded DPOR at 0, 1, … below the shrunk count for a schedule that fails
  *     the same way with fewer (fewest-preemptions.ts), which proves the count minimal;
  *  3. shrinkSchedule again on what it found.
  */

@@ -200,7 +200,7 @@ function formatModelRun(r: RunReport, head: string): string {
       s.preemptionsMinimal
         ? `  preemptions: ${s.shrunkPreemptions}, the fewest that fail this way at this data seed` +
             (s.shrunkPreemptions > 0
-              ? ` (bounded DFS at ${s.shrunkPreemptions - 1 > 0 ? `0…${s.shrunkPreemptions - 1}` : '0'}: none fails, ${fmt(s.boundSearchExecutions)} executions)`
+              ? ` (bounded DPOR at ${s.shrunkPreemptions - 1 > 0 ? `0…${s.shrunkPreemptions - 1}` : '0'}: none fails, ${fmt(s.boundSearchExecutions)} executions)`
               : '')
         : `  preemptions: at most ${s.shrunkPreemptions} (bounds below ${s.boundsExhausted} exhausted; bound ${s.boundsExhausted} ` +
             `outgrew the search budget after ${fmt(s.boundSearchExecutions)} executions)`,
