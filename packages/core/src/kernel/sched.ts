@@ -81,8 +81,9 @@ export function* runTasks(cpu: Cpu, programs: Step[]): Step {
   // Switched out at an interleaving point (or a wait's SPIN): its next resumption performs that
   // point's shared operation, so the point goes up to the executor first.
   const atPoint = programs.map(() => false);
-  // A sleeping task's wait (kind, word, arg, as it published it) and the word's value then.
-  const sleep = programs.map(() => ({ asleep: false, kind: WAIT_NONE, word: 0, arg: 0, value: 0 }));
+  // A sleeping task's wait (kind, word, arg, as it published it) and the word's value then;
+  // `resumes`: switched out while waiting, its wait to publish again when it runs.
+  const sleep = programs.map(() => ({ asleep: false, resumes: false, kind: WAIT_NONE, word: 0, arg: 0, value: 0 }));
   const block = cpu.layout.agent(cpu.id);
   // SPINs on this CPU since the last switch: past RECHECK_SPINS every sleeper is woken to look
   // again. On real threads the word may change between the sleeper's own read and the runner's
@@ -138,6 +139,7 @@ export function* runTasks(cpu: Cpu, programs: Step[]): Step {
       }
       const z = sleep[cur];
       z.asleep = true;
+      z.resumes = true;
       z.kind = Atomics.load(cpu.i32, block + AG_WAIT_KIND);
       z.word = Atomics.load(cpu.i32, block + AG_WAIT_WORD);
       z.arg = Atomics.load(cpu.i32, block + AG_WAIT_ARG);
@@ -163,7 +165,11 @@ export function* runTasks(cpu: Cpu, programs: Step[]): Step {
     cur = next;
     spins = 0;
     // a task that slept waits on, as it published (its loop publishes only its first wait)
-    if (sleep[cur].kind !== WAIT_NONE && atPoint[cur]) cpu.waitOn(sleep[cur].kind, sleep[cur].word, sleep[cur].arg);
+    const z = sleep[cur];
+    if (z.resumes) {
+      z.resumes = false;
+      if (z.kind !== WAIT_NONE) cpu.waitOn(z.kind, z.word, z.arg);
+    }
   }
 }
 
