@@ -158,7 +158,7 @@ export function exploreDporUnit(task: DporUnitTask): DporUnitResult {
       if (!o.keepGoing) break;
     }
   }
-  for (const [k, add] of dpor.reported) r.reported.push({ path: dpor.reportedPath(k), add });
+  for (const [k, add] of dpor.reported) r.reported.push({ path: dpor.pathTo(k), add });
   if (!dpor.complete && (o.keepGoing || r.failures === 0)) r.open = dpor.split();
   return r;
 }

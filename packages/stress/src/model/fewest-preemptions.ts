@@ -3,7 +3,8 @@
  * CHESS prints its bugs): given a failing execution with p preemptions, search the schedules with
  * 0, 1, … p − 1 preemptions in turn, exhaustively (bounded DPOR at the failure's data seed: every
  * schedule within the bound up to the order of independent steps, which no verdict depends on —
- * dpor.test.ts checks it finds what DFS finds), for one that fails the same way. The first bound that fails gives a schedule with that many preemptions;
+ * dpor.test.ts checks it finds what DFS finds), for one that fails the same way. The first bound
+ * that fails gives a schedule with that many preemptions;
  * every bound below it was exhausted with no such failure, so none needs fewer — the count is
  * minimal, and the report says so. A bound whose tree outgrows the budget is searched again seeded
  * with the failing schedule (as the issue asks): its steps up to one of its last context switches
@@ -40,19 +41,19 @@ export function fewestPreemptions(
   let executions = 0;
   /** Run one search until it fails this way, completes, or spends `runs`; the failure, recorded. */
   const search = (
-    dfs: Scheduler & { complete: boolean },
+    searcher: Scheduler & { complete: boolean },
     runs: number,
     bound: number,
   ): ExecutionResult | 'complete' | 'budget' => {
     for (let run = 0; run < runs; run++) {
-      if (!dfs.beginExecution()) return 'complete';
-      const r = machine.run(dfs, dataSeed, 0, undefined, 'none');
+      if (!searcher.beginExecution()) return 'complete';
+      const r = machine.run(searcher, dataSeed, 0, undefined, 'none');
       executions++;
       // the search records no trace: the failing schedule replayed, recorded
       if (r.violation?.kind === kind && r.preemptions <= bound)
         return replaySchedule(machine, r.schedule, dataSeed, false, r.choices);
     }
-    return dfs.complete ? 'complete' : 'budget';
+    return searcher.complete ? 'complete' : 'budget';
   };
   for (let bound = 0; bound < failing.preemptions; bound++) {
     const whole = search(new DporScheduler(bound, machine.layout.agents, machine.layout.words), budget, bound);

@@ -132,8 +132,8 @@ export class DporScheduler implements Scheduler {
     this.complete = false;
   }
 
-  /** The decisions on the path to frame `k` (the frames above it). */
-  private pathTo(k: number): number[] {
+  /** The decisions on the path to frame `k` (the frames above it): a frame's key for the coordinator. */
+  pathTo(k: number): number[] {
     return this.stack.slice(0, k).map((f) => (f.kind === 'pick' ? f.chosen : f.next));
   }
 
@@ -354,10 +354,5 @@ export class DporScheduler implements Scheduler {
       return 0;
     }
     return 1 << t;
-  }
-
-  /** The decisions on the path to frozen frame `k` (for a report). */
-  reportedPath(k: number): number[] {
-    return this.pathTo(k);
   }
 }
